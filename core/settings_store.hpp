@@ -1,0 +1,109 @@
+// The settings store: `/etc/sc` (under --root, ROOT/etc/sc), read without a
+// lock, changed under an exclusive lock by atomic replacement.
+//
+// File format 1 (the first line is the marker):
+//
+//   # sc-settings 1
+//   # One setting per line, sorted: NAME="value", the value a JSON string (escapes ...
+//   BACKUP_DIR="/srv/backup"
+//   MOTD="it's \"quoted\"\nand multi-line"
+//
+// Names are sorted; values are JSON strings (RFC 8259, UTF-8 kept as is), so
+// every value sits on one line and `grep '^NAME=' /etc/sc` finds it. Blank
+// lines and `#` comments are accepted on read and dropped on the next write.
+// A file without the marker is the original tool's shell format and is
+// imported with parse_legacy_settings().
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sc {
+
+/// True when `name` may name a new setting: `^[A-Z][A-Z0-9_]{0,63}$`.
+/// Files may hold wider (shell) names, e.g. imported ones, which are kept
+/// as they are.
+bool valid_setting_name(std::string_view name);
+
+/// True when `value` can be stored: valid UTF-8 (the file holds JSON
+/// strings) without NUL bytes (plugins get values as C strings).
+bool valid_setting_value(std::string_view value);
+
+/// Parses a settings file, format 1 or (without the marker) the original
+/// tool's format, into `out` (cleared first). On failure returns false with
+/// `*err` like `FILE:LINE: problem; fix` (`FILE` is `file_label`) and `*out`
+/// unspecified. A format-1 file holding a name twice is refused.
+bool parse_settings(std::string_view text, const std::string& file_label, std::map<std::string, std::string>* out,
+                    std::string* err);
+
+/// The format-1 text of `values`: marker line, explanation line, then one
+/// `NAME="json string"` line per setting, sorted by name.
+/// Precondition (a bug otherwise, which throws): every name passes
+/// valid_shell_name() and every value valid_setting_value().
+std::string serialize_settings(const std::map<std::string, std::string>& values);
+
+/// One settings file. Not thread-safe; separate processes (and separate
+/// objects) coordinate through the lock file of update().
+class SettingsStore {
+ public:
+  /// How long update() waits for the lock by default.
+  static constexpr std::chrono::milliseconds kDefaultLockTimeout{30000};
+
+  /// `file` is the full path, e.g. ROOT/etc/sc. Nothing is read yet.
+  explicit SettingsStore(std::filesystem::path file);
+
+  /// Reads the file (without locking: writers replace it atomically). A
+  /// missing file is an empty store; a file in the original format is
+  /// parsed, and rewritten in format 1 on the next update(). On failure
+  /// returns false with `*err` naming the file, line and fix; the values
+  /// held before are kept.
+  bool load(std::string* err);
+
+  /// The values as last loaded or written. The reference stays valid for
+  /// the object's lifetime; its content changes on load()/update().
+  const std::map<std::string, std::string>& values() const { return values_; }
+
+  /// The value of `name`; nullopt when unset.
+  std::optional<std::string> get(const std::string& name) const;
+
+  /// True when the file last read was in the original tool's format.
+  bool legacy() const { return legacy_; }
+
+  /// Locked read-modify-write. Takes an exclusive flock on `<file>.lock`
+  /// (created 0600, never removed), re-reads the file (another process may
+  /// have changed it), applies `changes` (nullopt value = delete), and, only
+  /// if something differs (values, or the file is in the original format),
+  /// writes `<file>.tmp.XXXXXX` 0600, fsyncs it, renames it over the file
+  /// and fsyncs the directory. When the file replaced is in the original
+  /// format a copy of it is kept first as `<file>.legacy` (0600, only if
+  /// that does not exist yet). Settings not mentioned in `changes` are
+  /// preserved untouched, unknown ones included. Creates missing parent
+  /// directories (0755). An existing file with another mode is set to 0600.
+  /// So `update({})` converts an original-format file.
+  ///
+  /// Names in `changes` must pass valid_shell_name() (the caller enforces
+  /// valid_setting_name() for new settings), values valid_setting_value().
+  /// Refuses a file that does not parse (it is left for the admin to fix)
+  /// and a file that is a symbolic link (replacing it would replace the
+  /// link). On failure returns false with `*err`, the old file is intact
+  /// and values() is unchanged.
+  bool update(const std::map<std::string, std::optional<std::string>>& changes, std::string* err);
+
+  /// The settings file this store reads and writes.
+  const std::filesystem::path& file() const { return file_; }
+
+  /// How long update() waits for the lock before failing (tests shorten it).
+  void set_lock_timeout(std::chrono::milliseconds timeout) { lock_timeout_ = timeout; }
+
+ private:
+  std::filesystem::path file_;
+  std::map<std::string, std::string> values_;
+  bool legacy_ = false;
+  std::chrono::milliseconds lock_timeout_ = kDefaultLockTimeout;
+};
+
+}  // namespace sc
