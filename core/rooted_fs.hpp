@@ -1,0 +1,109 @@
+// File system primitives on resolved paths under a root directory. Every
+// directory below the root is opened with O_NOFOLLOW, one component at a
+// time, so a symlink swapped in after resolution makes the call fail
+// instead of leading out of the root. Used by the executor.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sc::rooted_fs {
+
+/// Owns one file descriptor (closed on destruction). Move-only.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) reset(o.release());
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+/// What is at a path.
+enum class NodeType { missing, file, dir, symlink, other };
+
+/// Type, attributes and (for a symlink) content of one path.
+struct Node {
+  NodeType type = NodeType::missing;
+  std::uint32_t mode = 0;  ///< permission bits (07777)
+  unsigned uid = 0;
+  unsigned gid = 0;
+  std::string link;  ///< symlink content
+};
+
+/// Why a call failed: an errno value and the step that failed ("rename",
+/// "write"...); err == 0 means success.
+struct Status {
+  int err = 0;
+  std::string step;
+  bool ok() const { return err == 0; }
+};
+
+/// A path below `root` given by its resolved components.
+struct Location {
+  const std::filesystem::path& root;
+  const std::vector<std::string>& comps;
+};
+
+/// Opens ROOT/comps[0..n) as a directory (n == 0: the root itself).
+Status open_dir(const Location& at, size_t n, Fd* out);
+
+/// lstat() of the location. A missing path, or one below a non-directory,
+/// gives NodeType::missing.
+Status stat_node(const Location& at, Node* out);
+
+/// Lists the names in a directory (not "." and "..").
+Status list_dir(const Location& at, std::vector<std::string>* names);
+
+/// Reads a whole regular file (the last component is not followed).
+Status read_file(const Location& at, std::string* data);
+
+/// Writes `data` to a temporary file next to the target (".NAME.sc-XXXXXX",
+/// O_EXCL|O_NOFOLLOW, mode 0600 while written), sets owner then mode
+/// (ignoring the umask; chown before chmod so set-id bits survive), fsyncs
+/// it, renames it over the target (a symlink there is replaced, not
+/// followed) and fsyncs the directory. On failure the temporary file is
+/// removed and the target is untouched. chown() is called only when the
+/// new file's ids differ from uid/gid.
+Status replace_file(const Location& at, std::string_view data, std::uint32_t mode, unsigned uid, unsigned gid);
+
+/// Creates the last component as a directory (parents must exist), then
+/// sets its owner (when different) and mode.
+Status make_dir(const Location& at, std::uint32_t mode, unsigned uid, unsigned gid);
+
+/// Sets owner (when different) then mode of an existing path that is not a
+/// symlink.
+Status set_attr(const Location& at, std::uint32_t mode, unsigned uid, unsigned gid);
+
+/// Makes the location a symlink to `target`: a new link under a temporary
+/// name renamed over whatever non-directory is there.
+Status replace_symlink(const Location& at, const std::string& target);
+
+/// Removes a file, symlink or empty directory; with `recursive` a directory
+/// and everything below it (symlinks inside are removed, never followed;
+/// a file system mounted below is refused with EXDEV).
+Status remove(const Location& at, bool recursive);
+
+/// strerror(err) plus, for common causes, what to do about it.
+std::string describe(const Status& st);
+
+}  // namespace sc::rooted_fs
