@@ -1,4 +1,4 @@
-# sc_add_plugin(NAME [MANIFEST file] SOURCES src... [LIBRARIES lib...])
+# sc_add_plugin(NAME [MANIFEST file] [OUTPUT_DIR dir] [NO_INSTALL] SOURCES src... [LIBRARIES lib...])
 #
 # Builds the module plugin NAME: a MODULE library NAME.so with only
 # sc_plugin_entry exported, and its manifest copied beside it as NAME.json,
@@ -18,7 +18,7 @@ if(NOT DEFINED SC_PLUGIN_INSTALL_DIR)
 endif()
 
 function(sc_add_plugin name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "MANIFEST;OUTPUT_DIR" "SOURCES;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_INSTALL" "MANIFEST;OUTPUT_DIR" "SOURCES;LIBRARIES")
   if(NOT arg_MANIFEST)
     set(arg_MANIFEST "${CMAKE_CURRENT_SOURCE_DIR}/manifest.json")
   endif()
@@ -58,6 +58,9 @@ function(sc_add_plugin name)
   target_link_options(${name} PRIVATE "LINKER:--no-undefined")
 
   configure_file("${arg_MANIFEST}" "${arg_OUTPUT_DIR}/${name}.json" COPYONLY)
+  if(arg_NO_INSTALL)
+    return()
+  endif()
   install(TARGETS ${name} LIBRARY DESTINATION "${SC_PLUGIN_INSTALL_DIR}" COMPONENT "plugin-${name}")
   install(FILES "${arg_MANIFEST}" DESTINATION "${SC_PLUGIN_INSTALL_DIR}"
           RENAME "${name}.json" COMPONENT "plugin-${name}")

@@ -84,7 +84,10 @@ ProcessResult run_process(const ProcessSpec& spec) {
     posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
   else
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (spec.capture_out) posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
+  if (spec.capture_out)
+    posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
+  else if (spec.out_to_err)
+    posix_spawn_file_actions_adddup2(&fa, 2, 1);
   if (spec.capture_err) posix_spawn_file_actions_adddup2(&fa, err.fd[1], 2);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
 

@@ -17,6 +17,8 @@ struct ProcessSpec {
   std::chrono::milliseconds timeout{0};  ///< 0: none; then SIGTERM, 2 s later SIGKILL
   bool capture_out = false;          ///< otherwise stdout is inherited
   bool capture_err = false;          ///< otherwise stderr is inherited
+  bool out_to_err = false;           ///< uncaptured stdout goes to our stderr
+                                     ///< (keeps a --json document on stdout clean)
 };
 
 /// How it went.

@@ -188,6 +188,9 @@ typedef struct sc_host_api {
    *  --root DIR. Host-owned, valid for the whole command. */
   const char *(*root)(sc_host *host);
 
+  /** Version of sc (the core), e.g. "1.2.0". Host-owned, static. */
+  const char *(*version)(sc_host *host);
+
   /** Text for the user (stdout, or the "output" field under --json). */
   void (*print)(sc_host *host, const char *text);
 

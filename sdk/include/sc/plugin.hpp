@@ -54,6 +54,13 @@ struct FileAttr {
   std::string group;  ///< empty: the owner's primary group
   bool secret = false;  ///< never show the content in --diff
   bool keep_attrs = false;  ///< an existing file keeps its mode and owner
+
+  /// Attributes with another mode, e.g. FileAttr::with_mode(0600).
+  static FileAttr with_mode(std::uint32_t m) {
+    FileAttr a;
+    a.mode = m;
+    return a;
+  }
 };
 
 /// Options of a program run; see sc_run in plugin.h.
@@ -88,11 +95,13 @@ struct CallResult {
 
 namespace detail {
 
+/// Owns a string the host allocated; releases it with api->free.
 struct HostString {
-  const sc_host_api* api;
-  char* ptr = nullptr;
-  size_t size = 0;
+  explicit HostString(const sc_host_api* a, char* p = nullptr, size_t n = 0) : api(a), ptr(p), size(n) {}
   ~HostString() { api->free(ptr); }
+  const sc_host_api* api;
+  char* ptr;
+  size_t size;
   HostString(const HostString&) = delete;
   HostString& operator=(const HostString&) = delete;
   std::string str() const { return ptr ? std::string(ptr, size ? size : std::strlen(ptr)) : std::string(); }
@@ -140,6 +149,8 @@ class Context {
   bool verbose() const { return mode() & SC_MODE_VERBOSE; }
   bool rooted() const { return mode() & SC_MODE_ROOTED; }
   std::string root() const { return api_->root(host_); }
+  /// Version of the running sc core.
+  std::string sc_version() const { return api_->version(host_); }
 
   void print(std::string_view text) const { api_->print(host_, std::string(text).c_str()); }
   /// Sets the structured result (a JSON document as text).
@@ -252,7 +263,7 @@ class Context {
   void remove(const std::string& path, bool recursive = false) const {
     check(api_->remove(host_, path.c_str(), recursive ? SC_REMOVE_RECURSIVE : 0u));
   }
-  void make_dir(const std::string& path, const FileAttr& a = {0755}) const {
+  void make_dir(const std::string& path, const FileAttr& a = FileAttr::with_mode(0755)) const {
     auto attr = c_attr(a);
     check(api_->make_dir(host_, path.c_str(), &attr));
   }

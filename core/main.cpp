@@ -1,0 +1,28 @@
+// sc: parse the command line, run it, exit with its status.
+#include <signal.h>
+
+#include <exception>
+
+#include "cli.hpp"
+#include "crash_guard.hpp"
+#include "output.hpp"
+
+int main(int argc, char** argv) {
+  // A closed pipe to a child program must be an error we report, not our death.
+  ::signal(SIGPIPE, SIG_IGN);
+  sc::install_crash_handlers();
+  try {
+    sc::CommandLine cl;
+    std::string err;
+    if (!sc::parse_command_line(argc, argv, &cl, &err)) {
+      sc::write_all(2, "sc: " + err + "\n");
+      return sc::kExitUsage;
+    }
+    return sc::run_command_line(cl);
+  } catch (const std::exception& e) {
+    sc::write_all(2, std::string("sc: internal error: ") + e.what() + "; please report this bug\n");
+  } catch (...) {
+    sc::write_all(2, "sc: internal error (unknown exception); please report this bug\n");
+  }
+  return sc::kExitFailure;
+}

@@ -1,0 +1,237 @@
+// Discovery and loading, driven through the real `sc` binary with the
+// fixture plugins (tests/fixtures): every refusal names the module, the file,
+// the reason and the fix, and never takes another module down.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+using namespace sc::test;
+using Catch::Contains;
+
+namespace {
+
+ScRun fx(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"--plugin-path", kFixtureDir};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_sc(all);
+}
+
+struct Refusal {
+  const char* module;
+  const char* reason;
+  const char* fix;
+};
+
+}  // namespace
+
+TEST_CASE("each broken plugin is refused with module, file, reason and fix", "[loader]") {
+  const Refusal cases[] = {
+      {"malformed", "not valid JSON", "fix the syntax"},
+      {"missing-field", "\"library\": missing", "add \"library\""},
+      {"format-major", "format 2.0 is not supported", "upgrade sc"},
+      {"no-library", "cannot open the library", "reinstall the module (package sc-plugin-no-library)"},
+      {"not-elf", "not an ELF shared library", "reinstall"},
+      {"undefined-symbol", "undefined symbol: sc_fixture_function_that_does_not_exist", "libraries it needs"},
+      {"no-entry", "does not export sc_plugin_entry", "rebuild it with the sc SDK"},
+      {"entry-null", "sc_plugin_entry returned NULL", "documentation"},
+      {"bad-magic", "bad descriptor magic 0xdeadbeef", "reinstall"},
+      {"abi-major-high", "built for ABI 2.", "upgrade sc"},
+      {"abi-major-low", "built for ABI 0.", "rebuild or upgrade the module for ABI 1"},
+      {"manifest-abi-high", "declares ABI 2.0", "upgrade sc"},
+      {"minor-newer", "newer than this sc's ABI", "upgrade sc"},
+      {"struct-larger", "is larger than ABI", "rebuild the module"},
+      {"name-mismatch", "the library is someone-else 1.0.0", "same version"},
+      {"version-mismatch", "the library is version-mismatch 9.9.9", "half-upgraded"},
+      {"needs-missing", "needs-missing -> not-installed: module \"not-installed\" is not installed", "install it"},
+      {"cycle-a", "dependency cycle: cycle-a -> cycle-b -> cycle-a", "remove one of these"},
+  };
+  for (const auto& c : cases) {
+    INFO("fixture " << c.module);
+    ScRun r = fx({c.module, "hello"});
+    CHECK(r.status == 3);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Contains(c.module));
+    CHECK_THAT(r.err, Contains(std::string(kFixtureDir)));
+    CHECK_THAT(r.err, Contains(c.reason));
+    CHECK_THAT(r.err, Contains(c.fix));
+  }
+}
+
+TEST_CASE("good plugins keep working beside the broken ones", "[loader]") {
+  ScRun r = fx({"cplugin", "greet", "world"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "hello, world\n");
+  r = fx({"cplugin", "inited"});
+  CHECK(r.out == "init ran\n");
+  r = fx({"struct-smaller", "hello"});  // an older, smaller descriptor is accepted
+  CHECK(r.status == 0);
+  CHECK(r.out == "hello from struct-smaller\n");
+  r = fx({"probe", "print", "still here"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "still here\n");
+}
+
+TEST_CASE("a plain C plugin returns structured results", "[loader][abi]") {
+  ScRun r = fx({"--json", "cplugin", "args", "a b", "it's", "x\"y", "ü"});
+  REQUIRE(r.status == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["result"] == nlohmann::json::array({"a b", "it's", "x\"y", "ü"}));
+  CHECK(doc["status"] == 0);
+  r = fx({"cplugin", "fail"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("cplugin failed on purpose"));
+  r = fx({"cplugin", "greet"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("usage: sc cplugin greet NAME"));
+}
+
+TEST_CASE("sc help and sc MODULE help open no library", "[loader]") {
+  // abort-ctor aborts as soon as its library is opened.
+  ScRun r = fx({"help"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("abort-ctor") && Contains("a library constructor that aborts"));
+  CHECK_THAT(r.out, Contains("malformed") && Contains("unusable"));
+  r = fx({"abort-ctor", "help"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("sc abort-ctor 1.0.0") && Contains("hello"));
+  r = fx({"abort-ctor", "hello", "--help"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("Usage: sc abort-ctor hello"));
+  r = fx({"--json", "help"});
+  CHECK(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["result"]["modules"].size() > 20);
+}
+
+TEST_CASE("a crash is reported by module name", "[loader]") {
+  ScRun r = fx({"crashes", "crash"});
+  CHECK(r.status == 128 + SIGSEGV);
+  CHECK_THAT(r.err, Contains("module crashes crashed with SIGSEGV") && Contains("while crash") &&
+                        Contains("sc-plugin-crashes"));
+  r = fx({"abort-ctor", "hello"});
+  CHECK(r.status == 128 + SIGABRT);
+  CHECK_THAT(r.err, Contains("module abort-ctor crashed with SIGABRT") && Contains("while loading"));
+}
+
+TEST_CASE("exceptions stop at the C++ layer", "[loader][abi]") {
+  ScRun r = fx({"throws", "boom"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("boom: the fixture threw on purpose"));
+  r = fx({"throws", "odd"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("unknown exception"));
+  r = fx({"throws", "hello"});
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("sc plugins lists every plugin with its state and reason", "[loader]") {
+  ScRun r = fx({"--json", "plugins"});
+  REQUIRE(r.status == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& p : doc["result"]) by_name[p["name"]] = p;
+  CHECK(by_name["cplugin"]["state"] == "loaded-ok");
+  CHECK(by_name["cplugin"]["version"] == "1.2.3");
+  CHECK(by_name["probe"]["state"] == "not-ready");
+  CHECK(by_name["struct-smaller"]["state"] == "loaded-ok");
+  for (const char* refused : {"malformed", "missing-field", "format-major", "no-library", "not-elf",
+                              "undefined-symbol", "no-entry", "entry-null", "bad-magic", "abi-major-high",
+                              "abi-major-low", "minor-newer", "struct-larger", "name-mismatch", "version-mismatch",
+                              "needs-missing", "cycle-a", "abort-ctor"}) {
+    INFO(refused);
+    CHECK(by_name[refused]["state"] == "refused");
+    CHECK_FALSE(by_name[refused]["reason"].get<std::string>().empty());
+  }
+  CHECK_THAT(by_name["abort-ctor"]["reason"].get<std::string>(), Contains("crashed with signal 6"));
+  r = fx({"plugins"});
+  CHECK_THAT(r.out, Contains("cplugin       1.2.3  loaded-ok"));
+  r = fx({"plugins", "--no-load"});
+  CHECK_THAT(r.out, Contains("abort-ctor    1.0.0  found"));
+}
+
+TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
+  TempDir dir;
+  auto copy = [&](const std::string& name) {
+    for (const char* ext : {".json", ".so"})
+      fs::copy_file(fs::path(kFixtureDir) / (name + ext), dir / (name + ext));
+  };
+  copy("cplugin");
+  fs::permissions(dir.path(), fs::perms(0755));
+  std::vector<std::string> base = {"--plugin-path", dir.path().string(), "cplugin", "greet", "x"};
+  CHECK(run_sc(base).status == 0);
+
+  SECTION("world-writable library") {
+    fs::permissions(dir / "cplugin.so", fs::perms(0757));
+    ScRun r = run_sc(base);
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Contains((dir / "cplugin.so").string()) && Contains("writable by everyone") &&
+                          Contains("chmod go-w"));
+  }
+  SECTION("group-writable manifest") {
+    fs::permissions(dir / "cplugin.json", fs::perms(0664));
+    ScRun r = run_sc(base);
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Contains("cplugin.json") && Contains("writable by its group"));
+  }
+  SECTION("world-writable directory") {
+    fs::permissions(dir.path(), fs::perms(0777));
+    ScRun r = run_sc(base);
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Contains("writable by everyone"));
+  }
+  if (::geteuid() == 0) {
+    SECTION("library not owned by root") {
+      REQUIRE(::chown((dir / "cplugin.so").c_str(), 4242, 4242) == 0);
+      ScRun r = run_sc(base);
+      CHECK(r.status == 3);
+      CHECK_THAT(r.err, Contains("owned by uid 4242") && Contains("chown root"));
+    }
+  }
+  SECTION("the same name later in the search path is shadowed, with a warning") {
+    TempDir second;
+    fs::copy_file(fs::path(kFixtureDir) / "cplugin.json", second / "cplugin.json");
+    fs::copy_file(fs::path(kFixtureDir) / "cplugin.so", second / "cplugin.so");
+    ScRun r = run_sc({"--plugin-path", dir.path().string(), "--plugin-path", second.path().string(), "cplugin",
+                      "greet", "x"});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.err, Contains("shadowed by " + (dir / "cplugin.json").string()));
+  }
+}
+
+TEST_CASE("unknown modules and commands are usage errors", "[cli]") {
+  ScRun r = fx({"nosuch", "hello"});
+  CHECK(r.status == 3);
+  CHECK_THAT(r.err, Contains("module \"nosuch\" is not installed") && Contains("sc-plugin-nosuch"));
+  r = fx({"cplugin", "nosuch"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("has no command \"nosuch\"") && Contains("greet, args, fail, inited"));
+  r = fx({"cplugin"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("missing command"));
+  for (const auto& hostile : hostile_strings()) {
+    r = fx({hostile, "hello"});
+    CHECK(r.status != 0);
+  }
+  r = fx({"../probe", "print", "x"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("is not a module name"));
+  r = run_sc({});
+  CHECK(r.status == 2);
+  r = run_sc({"--no-such-option"});
+  CHECK(r.status == 2);
+  r = run_sc({"--root"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("--root needs a value"));
+  r = run_sc({"--root", "/nonexistent/dir", "help"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("not a directory"));
+  r = run_sc({"--set", "lower=x", "help"});
+  CHECK(r.status == 2);
+  r = run_sc({"--version"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("plugin ABI 1."));
+}
