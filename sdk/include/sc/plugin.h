@@ -52,9 +52,16 @@ extern "C" {
 /** True when a structure that starts with `uint32_t struct_size` is large
  *  enough to contain MEMBER. Use it before touching a member added in a later
  *  minor version. */
+#ifdef __cplusplus
+#define SC_HAS_MEMBER(ptr, type, member)                                   \
+  ((ptr) != NULL && static_cast<size_t>((ptr)->struct_size) >=             \
+                        offsetof(type, member) +                           \
+                            sizeof(static_cast<type *>(0)->member))
+#else
 #define SC_HAS_MEMBER(ptr, type, member)                                   \
   ((ptr) != NULL && (size_t)(ptr)->struct_size >=                          \
                         offsetof(type, member) + sizeof(((type *)0)->member))
+#endif
 
 /** Symbol visibility for the entry point. Build plugins with
  *  -fvisibility=hidden so that this is the only exported symbol. */
