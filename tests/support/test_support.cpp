@@ -1,7 +1,14 @@
 #include "test_support.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include <algorithm>
 #include <cstdlib>
@@ -48,6 +55,73 @@ ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args,
   std::vector<std::string> all = {"--plugin-path", kPluginDir, "--root", root.string()};
   all.insert(all.end(), args.begin(), args.end());
   return run_sc(all, input);
+}
+
+ScRun run_sc_tty(const std::vector<std::string>& args, const std::vector<TtyStep>& steps) {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
+    throw std::runtime_error("cannot open a pseudo-terminal");
+  std::string slave_name = ::ptsname(master);
+  std::vector<std::string> all = {kScBinary};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::setsid();
+    int slave = ::open(slave_name.c_str(), O_RDWR);
+    if (slave < 0) ::_exit(127);
+    ::ioctl(slave, TIOCSCTTY, 0);
+    ::dup2(slave, 0);
+    ::dup2(slave, 1);
+    ::dup2(slave, 2);
+    if (slave > 2) ::close(slave);
+    ::execv(kScBinary, argv.data());
+    ::_exit(127);
+  }
+  ScRun result;
+  std::string seen;
+  size_t step = 0, searched_from = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool timed_out = false;
+  for (;;) {
+    if (step < steps.size()) {
+      size_t at = seen.find(steps[step].expect, searched_from);
+      if (at != std::string::npos) {
+        const std::string& reply = steps[step].reply;
+        if (::write(master, reply.data(), reply.size()) != static_cast<ssize_t>(reply.size()))
+          throw std::runtime_error("cannot type into the pseudo-terminal");
+        searched_from = at + steps[step].expect.size();
+        ++step;
+        deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        continue;
+      }
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    pollfd p{master, POLLIN, 0};
+    int pr = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (pr <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO: the other side closed
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.out = seen;
+  if (timed_out)
+    result.status = -1;
+  else
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
 }
 
 void write_text(const fs::path& path, const std::string& text, fs::perms mode) {

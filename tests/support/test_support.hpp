@@ -43,6 +43,19 @@ ScRun run_sc(const std::vector<std::string>& args, const std::string* input = nu
 ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args,
                     const std::string* input = nullptr);
 
+/// One step of a terminal conversation: wait until the output contains
+/// `expect`, then type `reply`.
+struct TtyStep {
+  std::string expect;
+  std::string reply;
+};
+
+/// Runs the built `sc` on a pseudo-terminal (stdin, stdout and stderr),
+/// answering its questions as `steps` say. `out` holds everything the
+/// terminal showed (prompts, echoed input, output). Fails the run (status
+/// -1) when an expected text does not come within 10 s.
+ScRun run_sc_tty(const std::vector<std::string>& args, const std::vector<TtyStep>& steps);
+
 /// Writes `text` to `path`, creating parent directories.
 void write_text(const fs::path& path, const std::string& text, fs::perms mode = fs::perms(0644));
 /// Whole content of `path`; throws when it cannot be read.
