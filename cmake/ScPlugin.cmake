@@ -8,6 +8,12 @@
 # The manifest is the single source of the module's name and version: they
 # reach the code as SC_MODULE_NAME and SC_MODULE_VERSION, so the descriptor
 # can never disagree with the manifest.
+#
+# This file serves both the source tree and third parties: it is installed
+# with the SDK (find_package(sc-sdk)) and refers to no in-tree target unless
+# it exists. Out of tree, SC_PLUGIN_INSTALL_DIR ("lib/sc") is relative to
+# the plugin project's CMAKE_INSTALL_PREFIX: /usr/local/lib/sc by default,
+# which sc searches first; a Debian package sets the prefix to /usr.
 include_guard(GLOBAL)
 
 if(NOT DEFINED SC_PLUGIN_OUTPUT_DIR)
@@ -38,6 +44,23 @@ function(sc_add_plugin name)
   if(err)
     message(FATAL_ERROR "${arg_MANIFEST}: \"version\" is missing")
   endif()
+  # The manifest's "abi" is the ABI the module is written for; the library
+  # reports the same minor (SC_PLUGIN_ABI_MINOR, defined below), so a module
+  # keeps running on older 1.x hosts when built with newer headers. Catch a
+  # manifest the headers cannot satisfy here rather than at the first run.
+  string(JSON m_abi ERROR_VARIABLE err GET "${manifest_text}" abi)
+  if(err OR NOT m_abi MATCHES "^([0-9]+)\\.([0-9]+)$")
+    message(FATAL_ERROR "${arg_MANIFEST}: \"abi\" must be \"MAJOR.MINOR\", e.g. \"1.0\" (found \"${m_abi}\")")
+  endif()
+  set(m_abi_major "${CMAKE_MATCH_1}")
+  set(m_abi_minor "${CMAKE_MATCH_2}")
+  if(DEFINED SC_SDK_ABI_MAJOR AND DEFINED SC_SDK_ABI_MINOR)
+    if(NOT m_abi_major EQUAL SC_SDK_ABI_MAJOR OR m_abi_minor GREATER SC_SDK_ABI_MINOR)
+      message(FATAL_ERROR "${arg_MANIFEST}: \"abi\" is \"${m_abi}\" but the SDK headers are ABI "
+                          "${SC_SDK_ABI_MAJOR}.${SC_SDK_ABI_MINOR}; use an SDK of ABI ${m_abi_major}.x, at least "
+                          "${m_abi}, or write \"abi\": \"${SC_SDK_ABI_MAJOR}.${SC_SDK_ABI_MINOR}\"")
+    endif()
+  endif()
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${arg_MANIFEST}")
 
   add_library(${name} MODULE ${arg_SOURCES})
@@ -49,7 +72,7 @@ function(sc_add_plugin name)
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   target_compile_definitions(${name} PRIVATE
-    SC_MODULE_NAME="${name}" SC_MODULE_VERSION="${m_version}")
+    SC_MODULE_NAME="${name}" SC_MODULE_VERSION="${m_version}" SC_PLUGIN_ABI_MINOR=${m_abi_minor})
   target_link_libraries(${name} PRIVATE sc::sdk ${arg_LIBRARIES})
   if(TARGET sc_warnings)
     target_link_libraries(${name} PRIVATE sc_warnings sc_sanitizers)
