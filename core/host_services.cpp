@@ -207,6 +207,10 @@ int api_run(sc_host* h, sc_run* run) {
   spec.process.capture_out = (run->flags & SC_RUN_CAPTURE_OUT) && has_outputs;
   spec.process.capture_err = (run->flags & SC_RUN_CAPTURE_ERR) && has_outputs;
   spec.process.out_to_err = h->session->options().json || h->frame->capture;
+  if (run->flags & SC_RUN_INTERACTIVE) {
+    if (run->input) return fail(h, SC_USAGE, "run: SC_RUN_INTERACTIVE and input exclude each other");
+    spec.process.inherit_stdin = true;
+  }
   spec.readonly = run->flags & SC_RUN_READONLY;
   spec.live = run->flags & SC_RUN_LIVE;
   spec.secret_args = run->flags & SC_RUN_SECRET_ARGS;

@@ -82,7 +82,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   posix_spawn_file_actions_init(&fa);
   if (spec.input)
     posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
-  else
+  else if (!spec.inherit_stdin)
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   if (spec.capture_out)
     posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);

@@ -13,7 +13,8 @@ struct ProcessSpec {
   std::vector<std::string> argv;     ///< argv[0] is looked up in PATH
   std::vector<std::string> env_add;  ///< "NAME=VALUE" items added to the environment
   std::string cwd;                   ///< empty: inherit
-  std::optional<std::string> input;  ///< stdin bytes; nullopt: /dev/null
+  std::optional<std::string> input;  ///< stdin bytes; nullopt: /dev/null (or ours, see inherit_stdin)
+  bool inherit_stdin = false;        ///< without input: stdin is ours instead of /dev/null
   std::chrono::milliseconds timeout{0};  ///< 0: none; then SIGTERM, 2 s later SIGKILL
   bool capture_out = false;          ///< otherwise stdout is inherited
   bool capture_err = false;          ///< otherwise stderr is inherited

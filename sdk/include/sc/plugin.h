@@ -127,6 +127,10 @@ typedef struct sc_file_attr {
 #define SC_RUN_CAPTURE_OUT 0x04u /**< collect stdout into sc_run.out */
 #define SC_RUN_CAPTURE_ERR 0x08u /**< collect stderr into sc_run.err */
 #define SC_RUN_SECRET_ARGS 0x10u /**< never show argv past argv[0] */
+#define SC_RUN_INTERACTIVE 0x20u /**< stdin is sc's own (a terminal, or the
+                                      data piped to sc) instead of /dev/null;
+                                      `input` must be NULL. Since 1.1: a 1.0
+                                      host ignores it (stdin is /dev/null) */
 
 /** One program run: an argv vector, never a shell string. The caller fills
  *  the inputs; the host fills the outputs. */

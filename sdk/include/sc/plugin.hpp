@@ -70,6 +70,7 @@ struct RunOptions {
   bool capture_out = false;
   bool capture_err = false;
   bool secret_args = false;
+  bool interactive = false;  ///< stdin is sc's own (terminal or pipe), not /dev/null
   std::vector<std::string> env;  ///< extra "NAME=VALUE" items
   std::string cwd;
   std::optional<std::string> input;
@@ -227,7 +228,7 @@ class Context {
     r.flags = (o.readonly ? SC_RUN_READONLY : 0u) | (o.live ? SC_RUN_LIVE : 0u) |
               (o.capture_out ? SC_RUN_CAPTURE_OUT : 0u) |
               (o.capture_err ? SC_RUN_CAPTURE_ERR : 0u) |
-              (o.secret_args ? SC_RUN_SECRET_ARGS : 0u);
+              (o.secret_args ? SC_RUN_SECRET_ARGS : 0u) | (o.interactive ? SC_RUN_INTERACTIVE : 0u);
     r.argv = cargv.data();
     r.env = o.env.empty() ? nullptr : cenv.data();
     r.cwd = o.cwd.empty() ? nullptr : o.cwd.c_str();
