@@ -1,0 +1,357 @@
+/*
+ * sc/plugin.h - the whole binary interface between the synccluster core
+ * (`sc`) and its module plugins.
+ *
+ * C99, self-contained, no allocation rules hidden: every function says who
+ * owns what it returns. The reference is sdk/docs/ABI.md; this header and that
+ * document change together.
+ *
+ * Compatibility rules (ABI major 1):
+ *  - A plugin exports exactly one symbol, sc_plugin_entry, returning a
+ *    descriptor (struct sc_plugin) that starts with SC_PLUGIN_MAGIC, the ABI
+ *    major/minor the plugin was built against and the descriptor's size.
+ *  - The host refuses a different major and a plugin minor newer than its own.
+ *  - Structures only grow at their end within a major. Every structure that
+ *    crosses the boundary starts with `struct_size`; a reader touches a member
+ *    only when struct_size covers it (see SC_HAS_MEMBER).
+ *  - Strings are UTF-8 and NUL-terminated. Strings handed to a function are
+ *    valid only for the duration of that call unless stated otherwise.
+ *  - Status codes: SC_OK (0), SC_FAIL (1), SC_USAGE (2).
+ *  - No C++ exception and no longjmp may cross this interface.
+ */
+#ifndef SC_PLUGIN_H
+#define SC_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Versions and constants                                                 */
+/* ---------------------------------------------------------------------- */
+
+/** ABI version this header describes. */
+#define SC_ABI_MAJOR 1
+#define SC_ABI_MINOR 0
+
+/** First member of every plugin descriptor: the bytes "SCPL" read as a
+ *  little-endian 32-bit number. */
+#define SC_PLUGIN_MAGIC 0x4c504353u
+
+/** Name of the one symbol a plugin exports. */
+#define SC_PLUGIN_ENTRY_NAME "sc_plugin_entry"
+
+/** Command status codes. */
+#define SC_OK 0    /**< success (for `ready` and `has`: yes) */
+#define SC_FAIL 1  /**< failure (for `ready` and `has`: no) */
+#define SC_USAGE 2 /**< bad arguments or bad input; nothing was changed */
+
+/** True when a structure that starts with `uint32_t struct_size` is large
+ *  enough to contain MEMBER. Use it before touching a member added in a later
+ *  minor version. */
+#define SC_HAS_MEMBER(ptr, type, member)                                   \
+  ((ptr) != NULL && (size_t)(ptr)->struct_size >=                          \
+                        offsetof(type, member) + sizeof(((type *)0)->member))
+
+/** Symbol visibility for the entry point. Build plugins with
+ *  -fvisibility=hidden so that this is the only exported symbol. */
+#if defined(__GNUC__)
+#define SC_EXPORT __attribute__((visibility("default")))
+#else
+#define SC_EXPORT
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Host side                                                              */
+/* ---------------------------------------------------------------------- */
+
+/** Opaque handle to the running host. Passed back to every host service. */
+typedef struct sc_host sc_host;
+
+/** Run-mode bits returned by sc_host_api.mode(). */
+#define SC_MODE_DRY_RUN 0x01u /**< --dry-run: nothing is changed or run */
+#define SC_MODE_DIFF 0x02u    /**< --diff: file changes are shown as diffs */
+#define SC_MODE_JSON 0x04u    /**< --json: output is machine readable */
+#define SC_MODE_YES 0x08u     /**< --yes: yes/no questions answer yes */
+#define SC_MODE_VERBOSE 0x10u /**< --verbose */
+#define SC_MODE_ROOTED 0x20u  /**< --root DIR was given (DIR is not "/") */
+#define SC_MODE_TTY 0x40u     /**< questions can be asked on a terminal */
+
+/** Log levels for sc_host_api.log(). */
+#define SC_LOG_ERROR 0
+#define SC_LOG_WARN 1
+#define SC_LOG_INFO 2
+#define SC_LOG_DEBUG 3 /**< shown only with --verbose */
+
+/** Flags for sc_host_api.setting_get(). */
+#define SC_SETTING_PROMPT 0x01u /**< when unset: use --set, else ask on the
+                                     terminal, then store the answer; without
+                                     a terminal fail naming the setting */
+#define SC_SETTING_NO_DEFAULT 0x02u /**< do not fall back to the manifest's
+                                         default */
+
+/** File attributes for the planned file actions. A NULL attribute pointer
+ *  means: mode 0644 for files and 0755 for directories, owner and group
+ *  root, not secret. */
+typedef struct sc_file_attr {
+  uint32_t struct_size; /**< sizeof(sc_file_attr) */
+  uint32_t mode;        /**< permission bits, e.g. 0640 */
+  const char *owner;    /**< user name looked up on the target tree; NULL: root */
+  const char *group;    /**< group name; NULL: the owner's primary group */
+  uint32_t flags;       /**< SC_FILE_* */
+} sc_file_attr;
+
+#define SC_FILE_SECRET 0x01u /**< contents are never shown in --diff */
+#define SC_FILE_KEEP_ATTRS 0x02u /**< existing file: keep its mode/owner */
+
+/** Flags for sc_host_api.remove(). */
+#define SC_REMOVE_RECURSIVE 0x01u /**< remove a directory and its contents */
+
+/** Flags for sc_run.flags. */
+#define SC_RUN_READONLY 0x01u /**< the program only reads: it runs even
+                                   under --dry-run and is not reported as an
+                                   action */
+#define SC_RUN_LIVE 0x02u     /**< acts on the running system (service
+                                   restart, mount): under --root it is
+                                   recorded, not run */
+#define SC_RUN_CAPTURE_OUT 0x04u /**< collect stdout into sc_run.out */
+#define SC_RUN_CAPTURE_ERR 0x08u /**< collect stderr into sc_run.err */
+#define SC_RUN_SECRET_ARGS 0x10u /**< never show argv past argv[0] */
+
+/** One program run: an argv vector, never a shell string. The caller fills
+ *  the inputs; the host fills the outputs. */
+typedef struct sc_run {
+  uint32_t struct_size;     /**< sizeof(sc_run) */
+  uint32_t flags;           /**< SC_RUN_* */
+  const char *const *argv;  /**< NULL-terminated; argv[0] is looked up in PATH */
+  const char *const *env;   /**< NULL or NULL-terminated "NAME=VALUE" items
+                                 added to the environment */
+  const char *cwd;          /**< NULL: the current directory */
+  const char *input;        /**< bytes for stdin (NULL: /dev/null) */
+  size_t input_size;
+  uint32_t timeout_ms;      /**< 0: no limit; on expiry SIGTERM, then SIGKILL */
+  /* outputs */
+  int32_t exit_code;        /**< exit status, or -1 when killed by a signal or
+                                 not run */
+  int32_t term_signal;      /**< signal number when killed, else 0 */
+  int32_t ran;              /**< 1 when the program ran, 0 when only planned
+                                 (--dry-run, or SC_RUN_LIVE under --root) */
+  char *out;                /**< captured stdout, NUL-terminated; free with
+                                 sc_host_api.free */
+  size_t out_size;
+  char *err;                /**< captured stderr, likewise */
+  size_t err_size;
+} sc_run;
+
+/** Kinds of questions for sc_host_api.ask(). */
+#define SC_ASK_TEXT 0   /**< free text */
+#define SC_ASK_YESNO 1  /**< answer "yes" or "no" */
+#define SC_ASK_CHOICE 2 /**< one of `choices` */
+#define SC_ASK_SECRET 3 /**< text read without echo */
+
+typedef struct sc_question {
+  uint32_t struct_size;      /**< sizeof(sc_question) */
+  int32_t kind;              /**< SC_ASK_* */
+  const char *prompt;        /**< the question shown to the user */
+  const char *default_value; /**< NULL: none */
+  const char *const *choices; /**< SC_ASK_CHOICE: NULL-terminated list */
+} sc_question;
+
+/** The services the host offers. Passed to every command; valid until the
+ *  command returns. Members after `log` may be absent in an older host: test
+ *  with SC_HAS_MEMBER(api, sc_host_api, member) before calling one that was
+ *  added in a minor version later than 1.0.
+ *
+ *  Every service that returns int returns SC_OK, SC_FAIL or SC_USAGE; on
+ *  failure last_error() describes why. Strings returned through `char **`
+ *  are allocated by the host and released with `free`. */
+typedef struct sc_host_api {
+  uint32_t struct_size; /**< sizeof(sc_host_api) of the host */
+  uint16_t abi_major;   /**< host's SC_ABI_MAJOR */
+  uint16_t abi_minor;   /**< host's SC_ABI_MINOR */
+
+  /** Releases memory the host returned through a `char **` or in sc_run.
+   *  NULL is accepted. */
+  void (*free)(void *ptr);
+
+  /** Message describing the last failed host service call of this command;
+   *  host-owned, valid until the next host service call. Never NULL. */
+  const char *(*last_error)(sc_host *host);
+
+  /** SC_MODE_* bits of this run. */
+  uint32_t (*mode)(sc_host *host);
+
+  /** Directory every path is resolved under: "/" normally, DIR with
+   *  --root DIR. Host-owned, valid for the whole command. */
+  const char *(*root)(sc_host *host);
+
+  /** Version of sc (the core), e.g. "1.2.0". Host-owned, static. */
+  const char *(*version)(sc_host *host);
+
+  /** Text for the user (stdout, or the "output" field under --json). */
+  void (*print)(sc_host *host, const char *text);
+
+  /** Sets the command's structured result: one JSON document (object,
+   *  array, string, number...). Under --json it is the "result" field; in
+   *  text mode it is printed only when the command printed nothing.
+   *  Returns SC_USAGE when `json` does not parse. Last call wins. */
+  int (*result)(sc_host *host, const char *json);
+
+  /** Diagnostic to stderr, prefixed with the module name. */
+  void (*log)(sc_host *host, int level, const char *message);
+
+  /* -- settings -------------------------------------------------------- */
+
+  /** Reads setting `name`. On SC_OK *value holds the value (free it). When
+   *  the setting is unset and has no default (or SC_SETTING_NO_DEFAULT is
+   *  given) returns SC_FAIL with *value NULL; with SC_SETTING_PROMPT the user
+   *  is asked first. Secret settings are returned like any other: the
+   *  plugin must not print them. */
+  int (*setting_get)(sc_host *host, const char *name, uint32_t flags,
+                     char **value);
+
+  /** Stores setting `name` (validated against the owning manifest's type
+   *  and choices). Under --dry-run the new value is visible to this run
+   *  only. */
+  int (*setting_set)(sc_host *host, const char *name, const char *value);
+
+  /** Removes setting `name`; SC_OK when it was already unset. */
+  int (*setting_unset)(sc_host *host, const char *name);
+
+  /* -- other modules --------------------------------------------------- */
+
+  /** Runs `module command argv...` in this process, loading the module and
+   *  its requirements as needed. Returns the command's status. When
+   *  `captured` is not NULL the callee's printed text and result are not
+   *  shown; *captured receives the JSON object
+   *  {"status":N,"output":"...","result":...,"error":"..."} (free it). */
+  int (*call)(sc_host *host, const char *module, const char *command,
+              int argc, const char *const *argv, char **captured);
+
+  /** Runs hook `hook` of every installed module that declares it, in
+   *  dependency order, loading only those modules. With `ready_only` set,
+   *  modules whose `ready` command fails are skipped. When `captured` is
+   *  not NULL it receives a JSON array of
+   *  {"module":...,"status":N,"output":...,"result":...} (free it).
+   *  Returns SC_FAIL when any hook failed (every hook still runs). */
+  int (*broadcast)(sc_host *host, const char *hook, int argc,
+                   const char *const *argv, int ready_only, char **captured);
+
+  /* -- programs -------------------------------------------------------- */
+
+  /** Runs a program (planned action; see SC_RUN_*). Returns SC_OK when it
+   *  ran and exited 0 or was only planned, SC_FAIL otherwise (spawn
+   *  failure, non-zero exit, signal, timeout); the details are in `run`. */
+  int (*run)(sc_host *host, sc_run *run);
+
+  /* -- planned file changes ---------------------------------------------
+   * Paths are absolute paths of the target system; the host resolves them
+   * under root(), refuses ".." and never follows a symlink out of root.
+   * Each call is reported as "ok" (already so) or "changed"; under
+   * --dry-run nothing is touched and the change is reported as planned. */
+
+  /** Writes a whole file atomically (temporary file, fsync, rename) with
+   *  the given attributes. Parent directories must exist. */
+  int (*write_file)(sc_host *host, const char *path, const char *data,
+                    size_t size, const sc_file_attr *attr);
+
+  /** Removes a file, symlink or empty directory (SC_REMOVE_RECURSIVE: any
+   *  directory). A missing path is "ok". */
+  int (*remove)(sc_host *host, const char *path, uint32_t flags);
+
+  /** Creates a directory and its missing parents; applies `attr` to the
+   *  last one. */
+  int (*make_dir)(sc_host *host, const char *path, const sc_file_attr *attr);
+
+  /** Makes `path` a symlink to `target` (target stored as given). */
+  int (*symlink)(sc_host *host, const char *target, const char *path);
+
+  /** Sets mode and owner of an existing path. */
+  int (*set_attr)(sc_host *host, const char *path, const sc_file_attr *attr);
+
+  /** Reads a file of the target system. SC_FAIL when it does not exist or
+   *  cannot be read. *data is NUL-terminated (free it). Under --dry-run a
+   *  file written earlier in the same run reads as planned. */
+  int (*read_file)(sc_host *host, const char *path, char **data,
+                   size_t *size);
+
+  /** Resolves a target-system path to the path on this machine (under
+   *  root()), for handing to a program. *real must be freed. */
+  int (*resolve_path)(sc_host *host, const char *path, char **real);
+
+  /* -- user ------------------------------------------------------------ */
+
+  /** Asks the user. *answer receives the answer (free it); "yes"/"no" for
+   *  SC_ASK_YESNO. Without a terminal: SC_ASK_YESNO answers "yes" under
+   *  --yes, every other case fails with a message naming the question. */
+  int (*ask)(sc_host *host, const sc_question *question, char **answer);
+} sc_host_api;
+
+/* ---------------------------------------------------------------------- */
+/* Plugin side                                                            */
+/* ---------------------------------------------------------------------- */
+
+/** Everything a command receives. Valid until the command returns. */
+typedef struct sc_call {
+  uint32_t struct_size;       /**< sizeof(sc_call) of the host */
+  const sc_host_api *api;     /**< host services */
+  sc_host *host;              /**< first argument of every service */
+  const char *module;         /**< this module's name */
+  const char *command;        /**< the command (or hook) being run */
+  int32_t argc;               /**< number of arguments after the command */
+  const char *const *argv;    /**< the arguments; argv[argc] is NULL */
+  char *error;                /**< host-owned buffer for a one-line error
+                                   message when returning non-zero */
+  size_t error_size;          /**< size of `error` in bytes, NUL included */
+} sc_call;
+
+/** A command or hook implementation. Returns SC_OK, SC_FAIL or SC_USAGE. */
+typedef int (*sc_command_fn)(const sc_call *call);
+
+typedef struct sc_command {
+  const char *name;  /**< command or hook name as in the manifest */
+  sc_command_fn run;
+} sc_command;
+
+/** The descriptor returned by sc_plugin_entry. It and everything it points
+ *  to must stay valid until the library is unloaded (static storage). */
+typedef struct sc_plugin {
+  uint32_t magic;        /**< SC_PLUGIN_MAGIC */
+  uint16_t abi_major;    /**< SC_ABI_MAJOR the plugin was built with */
+  uint16_t abi_minor;    /**< SC_ABI_MINOR the plugin was built with */
+  uint32_t struct_size;  /**< sizeof(sc_plugin) the plugin was built with */
+  const char *name;      /**< module name; must equal the manifest's */
+  const char *version;   /**< module version; must equal the manifest's */
+  const sc_command *commands; /**< commands and hooks */
+  uint32_t command_count;
+  /* -- end of the mandatory part (SC_PLUGIN_MIN_SIZE) ------------------ */
+
+  /** Optional (NULL or beyond struct_size: none). Called once after
+   *  loading, before any command. Non-zero refuses the plugin; write the
+   *  reason into `error`. */
+  int (*init)(const sc_host_api *api, sc_host *host, char *error,
+              size_t error_size);
+
+  /** Optional. Called once before the library is unloaded. */
+  void (*fini)(void);
+} sc_plugin;
+
+/** Smallest descriptor the host accepts: everything up to command_count. */
+#define SC_PLUGIN_MIN_SIZE                                                 \
+  (offsetof(sc_plugin, command_count) + sizeof(uint32_t))
+
+/** The one exported symbol. Returns a descriptor with static storage
+ *  duration, or NULL when the plugin cannot run (the host then refuses it).
+ *  Must not have side effects: the host may call it more than once. */
+typedef const sc_plugin *(*sc_plugin_entry_fn)(void);
+
+SC_EXPORT const sc_plugin *sc_plugin_entry(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SC_PLUGIN_H */

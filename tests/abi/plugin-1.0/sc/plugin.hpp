@@ -1,0 +1,413 @@
+// sc/plugin.hpp - header-only C++ layer over sc/plugin.h.
+//
+// A plugin author writes plain C++ functions taking an sc::Context and
+// declares them in a table:
+//
+//   static void setup(sc::Context& ctx) { ... }
+//   static void host(sc::Context& ctx) { ctx.print(...); }
+//   SC_PLUGIN("hostconf", "1.0.0",
+//             sc::command<&setup>("setup"),
+//             sc::command<&host>("host"));
+//
+// Command functions may return void (success) or int (a status code). Errors
+// are thrown: sc::Usage gives status 2, sc::Failure and every other exception
+// status 1. No exception ever crosses into the host: the trampoline catches
+// everything and copies the message into the host's error buffer.
+//
+// Only the standard library is used. Everything here is inline; nothing is
+// exported but sc_plugin_entry.
+#ifndef SC_PLUGIN_HPP
+#define SC_PLUGIN_HPP
+
+#include <sc/plugin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace sc {
+
+/// Thrown for bad arguments or bad input: the command ends with status 2.
+class Usage : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Thrown for an operational failure: the command ends with status 1.
+class Failure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Attributes of a file or directory written through Context.
+struct FileAttr {
+  std::uint32_t mode = 0644;
+  std::string owner;  ///< empty: root
+  std::string group;  ///< empty: the owner's primary group
+  bool secret = false;  ///< never show the content in --diff
+  bool keep_attrs = false;  ///< an existing file keeps its mode and owner
+
+  /// Attributes with another mode, e.g. FileAttr::with_mode(0600).
+  static FileAttr with_mode(std::uint32_t m) {
+    FileAttr a;
+    a.mode = m;
+    return a;
+  }
+};
+
+/// Options of a program run; see sc_run in plugin.h.
+struct RunOptions {
+  bool readonly = false;  ///< runs under --dry-run too; not an action
+  bool live = false;      ///< recorded, not run, under --root
+  bool capture_out = false;
+  bool capture_err = false;
+  bool secret_args = false;
+  std::vector<std::string> env;  ///< extra "NAME=VALUE" items
+  std::string cwd;
+  std::optional<std::string> input;
+  std::uint32_t timeout_ms = 0;
+};
+
+/// Outcome of a program run.
+struct RunResult {
+  int status = SC_FAIL;   ///< SC_OK when it ran and exited 0, or was planned
+  bool ran = false;       ///< false when only planned
+  int exit_code = -1;
+  int term_signal = 0;
+  std::string out;
+  std::string err;
+  bool ok() const { return status == SC_OK; }
+};
+
+/// Outcome of Context::call.
+struct CallResult {
+  int status = SC_FAIL;
+  std::string json;  ///< {"status":N,"output":"...","result":...,"error":"..."}
+};
+
+namespace detail {
+
+/// Owns a string the host allocated; releases it with api->free.
+struct HostString {
+  explicit HostString(const sc_host_api* a, char* p = nullptr, size_t n = 0) : api(a), ptr(p), size(n) {}
+  ~HostString() { api->free(ptr); }
+  const sc_host_api* api;
+  char* ptr;
+  size_t size;
+  HostString(const HostString&) = delete;
+  HostString& operator=(const HostString&) = delete;
+  std::string str() const { return ptr ? std::string(ptr, size ? size : std::strlen(ptr)) : std::string(); }
+};
+
+inline std::vector<const char*> c_argv(const std::vector<std::string>& v) {
+  std::vector<const char*> out;
+  out.reserve(v.size() + 1);
+  for (const auto& s : v) out.push_back(s.c_str());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace detail
+
+/// What a command sees: its arguments and the host services. Valid for the
+/// duration of the command only.
+class Context {
+ public:
+  explicit Context(const sc_call* call) : call_(call), api_(call->api), host_(call->host) {
+    for (int i = 0; i < call->argc; ++i) args_.emplace_back(call->argv[i]);
+  }
+
+  std::string module() const { return call_->module; }
+  std::string command() const { return call_->command; }
+  const std::vector<std::string>& args() const { return args_; }
+
+  /// Throws Usage unless the argument count is within [min, max].
+  void expect_args(size_t min, size_t max, std::string_view usage) const {
+    if (args_.size() < min || args_.size() > max) {
+      std::string msg = args_.size() < min ? "missing argument" : "too many arguments";
+      throw Usage(msg + "; usage: sc " + call_->module + " " + call_->command +
+                  (usage.empty() ? "" : " ") + std::string(usage));
+    }
+  }
+  /// Argument i, or `fallback` when absent.
+  std::string arg(size_t i, std::string fallback = {}) const {
+    return i < args_.size() ? args_[i] : std::move(fallback);
+  }
+
+  std::uint32_t mode() const { return api_->mode(host_); }
+  bool dry_run() const { return mode() & SC_MODE_DRY_RUN; }
+  bool json() const { return mode() & SC_MODE_JSON; }
+  bool assume_yes() const { return mode() & SC_MODE_YES; }
+  bool verbose() const { return mode() & SC_MODE_VERBOSE; }
+  bool rooted() const { return mode() & SC_MODE_ROOTED; }
+  std::string root() const { return api_->root(host_); }
+  /// Version of the running sc core.
+  std::string sc_version() const { return api_->version(host_); }
+
+  void print(std::string_view text) const { api_->print(host_, std::string(text).c_str()); }
+  /// Sets the structured result (a JSON document as text).
+  void result(std::string_view json) const {
+    if (api_->result(host_, std::string(json).c_str()) != SC_OK) fail_from_host("result");
+  }
+  void log(int level, std::string_view msg) const { api_->log(host_, level, std::string(msg).c_str()); }
+  void info(std::string_view msg) const { log(SC_LOG_INFO, msg); }
+  void warn(std::string_view msg) const { log(SC_LOG_WARN, msg); }
+  void debug(std::string_view msg) const { log(SC_LOG_DEBUG, msg); }
+
+  // -- settings -----------------------------------------------------------
+
+  /// The setting's value (or its manifest default); nullopt when unset.
+  std::optional<std::string> setting(const std::string& name, std::uint32_t flags = 0) const {
+    detail::HostString v{api_};
+    int rc = api_->setting_get(host_, name.c_str(), flags, &v.ptr);
+    if (rc == SC_OK) return v.str();
+    if (rc == SC_USAGE) throw Usage(api_->last_error(host_));
+    if (flags & SC_SETTING_PROMPT) throw Failure(api_->last_error(host_));
+    return std::nullopt;
+  }
+  /// The setting's value; asks the user (or takes --set) when unset and
+  /// stores the answer. Throws when no value can be had.
+  std::string setting_or_prompt(const std::string& name) const {
+    return *setting(name, SC_SETTING_PROMPT);
+  }
+  void set_setting(const std::string& name, const std::string& value) const {
+    check(api_->setting_set(host_, name.c_str(), value.c_str()));
+  }
+  void unset_setting(const std::string& name) const {
+    check(api_->setting_unset(host_, name.c_str()));
+  }
+
+  // -- other modules ------------------------------------------------------
+
+  /// Runs another module's command with its output shown to the user.
+  int call_shown(const std::string& module, const std::string& command,
+                 const std::vector<std::string>& args = {}) const {
+    auto argv = detail::c_argv(args);
+    return api_->call(host_, module.c_str(), command.c_str(), static_cast<int>(args.size()),
+                      argv.data(), nullptr);
+  }
+  /// Runs another module's command and captures what it prints and returns.
+  CallResult call(const std::string& module, const std::string& command,
+                  const std::vector<std::string>& args = {}) const {
+    auto argv = detail::c_argv(args);
+    detail::HostString out{api_};
+    CallResult r;
+    r.status = api_->call(host_, module.c_str(), command.c_str(), static_cast<int>(args.size()),
+                          argv.data(), &out.ptr);
+    r.json = out.str();
+    return r;
+  }
+  /// Broadcasts a hook; returns the captured JSON array when `capture`.
+  std::pair<int, std::string> broadcast(const std::string& hook,
+                                        const std::vector<std::string>& args = {},
+                                        bool ready_only = false, bool capture = false) const {
+    auto argv = detail::c_argv(args);
+    detail::HostString out{api_};
+    int rc = api_->broadcast(host_, hook.c_str(), static_cast<int>(args.size()), argv.data(),
+                             ready_only ? 1 : 0, capture ? &out.ptr : nullptr);
+    return {rc, out.str()};
+  }
+
+  // -- programs -----------------------------------------------------------
+
+  /// Runs a program; never throws for a non-zero exit (check .ok()).
+  RunResult run(const std::vector<std::string>& argv, const RunOptions& o = {}) const {
+    auto cargv = detail::c_argv(argv);
+    auto cenv = detail::c_argv(o.env);
+    sc_run r{};
+    r.struct_size = sizeof r;
+    r.flags = (o.readonly ? SC_RUN_READONLY : 0u) | (o.live ? SC_RUN_LIVE : 0u) |
+              (o.capture_out ? SC_RUN_CAPTURE_OUT : 0u) |
+              (o.capture_err ? SC_RUN_CAPTURE_ERR : 0u) |
+              (o.secret_args ? SC_RUN_SECRET_ARGS : 0u);
+    r.argv = cargv.data();
+    r.env = o.env.empty() ? nullptr : cenv.data();
+    r.cwd = o.cwd.empty() ? nullptr : o.cwd.c_str();
+    if (o.input) {
+      r.input = o.input->data();
+      r.input_size = o.input->size();
+    }
+    r.timeout_ms = o.timeout_ms;
+    RunResult res;
+    res.status = api_->run(host_, &r);
+    detail::HostString out{api_, r.out, r.out_size};
+    detail::HostString err{api_, r.err, r.err_size};
+    res.ran = r.ran != 0;
+    res.exit_code = r.exit_code;
+    res.term_signal = r.term_signal;
+    res.out = out.str();
+    res.err = err.str();
+    return res;
+  }
+  /// Runs a program and throws Failure naming it when it does not succeed.
+  RunResult run_checked(const std::vector<std::string>& argv, const RunOptions& o = {}) const {
+    RunResult r = run(argv, o);
+    if (!r.ok()) throw Failure(api_->last_error(host_));
+    return r;
+  }
+
+  // -- files --------------------------------------------------------------
+
+  void write_file(const std::string& path, std::string_view data, const FileAttr& a = {}) const {
+    auto attr = c_attr(a);
+    check(api_->write_file(host_, path.c_str(), data.data(), data.size(), &attr));
+  }
+  void remove(const std::string& path, bool recursive = false) const {
+    check(api_->remove(host_, path.c_str(), recursive ? SC_REMOVE_RECURSIVE : 0u));
+  }
+  void make_dir(const std::string& path, const FileAttr& a = FileAttr::with_mode(0755)) const {
+    auto attr = c_attr(a);
+    check(api_->make_dir(host_, path.c_str(), &attr));
+  }
+  void symlink(const std::string& target, const std::string& path) const {
+    check(api_->symlink(host_, target.c_str(), path.c_str()));
+  }
+  void set_attr(const std::string& path, const FileAttr& a) const {
+    auto attr = c_attr(a);
+    check(api_->set_attr(host_, path.c_str(), &attr));
+  }
+  /// Contents of a file of the target system; nullopt when unreadable.
+  std::optional<std::string> read_file(const std::string& path) const {
+    detail::HostString d{api_};
+    if (api_->read_file(host_, path.c_str(), &d.ptr, &d.size) != SC_OK) return std::nullopt;
+    return std::string(d.ptr ? d.ptr : "", d.size);
+  }
+  /// Where a target-system path lives on this machine (under --root).
+  std::string resolve_path(const std::string& path) const {
+    detail::HostString d{api_};
+    check(api_->resolve_path(host_, path.c_str(), &d.ptr));
+    return d.str();
+  }
+
+  // -- user ---------------------------------------------------------------
+
+  bool ask_yes_no(const std::string& prompt, bool default_yes = false) const {
+    return ask(SC_ASK_YESNO, prompt, default_yes ? "yes" : "no", {}) == "yes";
+  }
+  std::string ask_text(const std::string& prompt, const std::string& default_value = {}) const {
+    return ask(SC_ASK_TEXT, prompt, default_value, {});
+  }
+  std::string ask_secret(const std::string& prompt) const { return ask(SC_ASK_SECRET, prompt, {}, {}); }
+  std::string ask_choice(const std::string& prompt, const std::vector<std::string>& choices,
+                         const std::string& default_value = {}) const {
+    return ask(SC_ASK_CHOICE, prompt, default_value, choices);
+  }
+
+  const sc_host_api* api() const { return api_; }
+  sc_host* host() const { return host_; }
+  const sc_call* raw() const { return call_; }
+
+ private:
+  void check(int rc) const {
+    if (rc == SC_OK) return;
+    if (rc == SC_USAGE) throw Usage(api_->last_error(host_));
+    throw Failure(api_->last_error(host_));
+  }
+  [[noreturn]] void fail_from_host(const char* what) const {
+    throw Failure(std::string(what) + ": " + api_->last_error(host_));
+  }
+  // The returned structure points into `a`, which outlives the host call.
+  static sc_file_attr c_attr(const FileAttr& a) {
+    sc_file_attr c{};
+    c.struct_size = sizeof c;
+    c.mode = a.mode;
+    c.owner = a.owner.empty() ? nullptr : a.owner.c_str();
+    c.group = a.group.empty() ? nullptr : a.group.c_str();
+    c.flags = (a.secret ? SC_FILE_SECRET : 0u) | (a.keep_attrs ? SC_FILE_KEEP_ATTRS : 0u);
+    return c;
+  }
+  std::string ask(int kind, const std::string& prompt, const std::string& def,
+                  const std::vector<std::string>& choices) const {
+    auto cchoices = detail::c_argv(choices);
+    sc_question q{};
+    q.struct_size = sizeof q;
+    q.kind = kind;
+    q.prompt = prompt.c_str();
+    q.default_value = def.empty() ? nullptr : def.c_str();
+    q.choices = choices.empty() ? nullptr : cchoices.data();
+    detail::HostString answer{api_};
+    check(api_->ask(host_, &q, &answer.ptr));
+    return answer.str();
+  }
+
+  const sc_call* call_;
+  const sc_host_api* api_;
+  sc_host* host_;
+  std::vector<std::string> args_;
+};
+
+namespace detail {
+
+inline void copy_error(const sc_call* call, const char* msg) {
+  if (!call->error || call->error_size == 0) return;
+  std::strncpy(call->error, msg, call->error_size - 1);
+  call->error[call->error_size - 1] = '\0';
+}
+
+template <class F>
+int guarded(const sc_call* call, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const Usage& e) {
+    copy_error(call, e.what());
+    return SC_USAGE;
+  } catch (const std::exception& e) {
+    copy_error(call, e.what());
+    return SC_FAIL;
+  } catch (...) {
+    copy_error(call, "unknown exception");
+    return SC_FAIL;
+  }
+}
+
+template <auto Fn>
+int trampoline(const sc_call* call) noexcept {
+  return guarded(call, [call]() -> int {
+    Context ctx(call);
+    if constexpr (std::is_void_v<decltype(Fn(ctx))>) {
+      Fn(ctx);
+      return SC_OK;
+    } else {
+      return static_cast<int>(Fn(ctx));
+    }
+  });
+}
+
+}  // namespace detail
+
+/// One row of a command table: `sc::command<&fn>("name")`.
+template <auto Fn>
+constexpr sc_command command(const char* name) {
+  return sc_command{name, &detail::trampoline<Fn>};
+}
+
+}  // namespace sc
+
+/// Defines the plugin's descriptor and its exported entry point. NAME and
+/// VERSION must equal the manifest's "name" and "version".
+#define SC_PLUGIN(NAME, VERSION, ...)                                         \
+  namespace {                                                                 \
+  const sc_command sc_plugin_commands_[] = {__VA_ARGS__};                     \
+  const sc_plugin sc_plugin_descriptor_ = {                                   \
+      SC_PLUGIN_MAGIC,                                                        \
+      SC_ABI_MAJOR,                                                           \
+      SC_ABI_MINOR,                                                           \
+      sizeof(sc_plugin),                                                      \
+      NAME,                                                                   \
+      VERSION,                                                                \
+      sc_plugin_commands_,                                                    \
+      static_cast<std::uint32_t>(sizeof sc_plugin_commands_ / sizeof(sc_command)), \
+      nullptr,                                                                \
+      nullptr};                                                               \
+  }                                                                           \
+  extern "C" SC_EXPORT const sc_plugin* sc_plugin_entry(void) { return &sc_plugin_descriptor_; }
+
+#endif  // SC_PLUGIN_HPP
