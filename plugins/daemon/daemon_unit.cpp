@@ -1,0 +1,80 @@
+#include "daemon_unit.hpp"
+
+#include <algorithm>
+
+namespace daemon_unit {
+
+namespace {
+
+bool alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+constexpr std::string_view kPrefix = "sc_daemon_";
+constexpr std::string_view kSuffix = ".service";
+
+}  // namespace
+
+bool valid_module_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+bool valid_instance(std::string_view instance) {
+  if (instance.empty() || instance.size() > 128 || !alnum(instance[0])) return false;
+  return std::all_of(instance.begin(), instance.end(),
+                     [](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool plain_exec_path(std::string_view path) {
+  if (path.size() < 2 || path[0] != '/') return false;
+  return std::all_of(path.begin(), path.end(),
+                     [](char c) { return alnum(c) || std::string_view("/._+-").find(c) != std::string_view::npos; });
+}
+
+std::string unit_name(std::string_view module, std::string_view instance) {
+  std::string name = std::string(kPrefix) + std::string(module);
+  if (!instance.empty()) name += "_" + std::string(instance);
+  return name + std::string(kSuffix);
+}
+
+bool parse_unit_name(std::string_view file, std::string* module, std::string* instance) {
+  if (file.size() <= kPrefix.size() + kSuffix.size() || file.substr(0, kPrefix.size()) != kPrefix ||
+      file.substr(file.size() - kSuffix.size()) != kSuffix)
+    return false;
+  std::string_view rest = file.substr(kPrefix.size(), file.size() - kPrefix.size() - kSuffix.size());
+  // Module names have no '_': the first one starts the instance.
+  size_t sep = rest.find('_');
+  std::string_view m = rest.substr(0, sep);
+  std::string_view i = sep == std::string_view::npos ? std::string_view() : rest.substr(sep + 1);
+  if (!valid_module_name(m) || (sep != std::string_view::npos && !valid_instance(i))) return false;
+  if (module) *module = std::string(m);
+  if (instance) *instance = std::string(i);
+  return true;
+}
+
+std::string unit_file(std::string_view sc_binary, std::string_view module, std::string_view instance) {
+  const std::string m(module), i(instance);
+  const std::string args = m + (i.empty() ? "" : " " + i);
+  std::string out;
+  auto line = [&out](const std::string& text) { out += text + "\n"; };
+  line("# Written by `sc daemon add " + args + "`; remove it with `sc daemon del " + args + "`.");
+  line("[Unit]");
+  line("Description=sc module " + m + " daemon" + (i.empty() ? "" : " (" + i + ")"));
+  line("Wants=network-online.target");
+  line("After=network-online.target");
+  line("# Never give up restarting: no start-rate limit.");
+  line("StartLimitIntervalSec=0");
+  line("");
+  line("[Service]");
+  line("ExecStart=" + std::string(sc_binary) + " " + m + " daemon" + (i.empty() ? "" : " " + i));
+  line("Restart=always");
+  line("RestartSec=10");
+  line("");
+  line("[Install]");
+  line("WantedBy=multi-user.target");
+  return out;
+}
+
+}  // namespace daemon_unit
