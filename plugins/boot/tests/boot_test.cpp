@@ -1,0 +1,142 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "../boot_unit.hpp"
+#include "process.hpp"
+#include "test_support.hpp"
+
+using namespace sc::test;
+using Catch::Contains;
+using nlohmann::json;
+
+namespace {
+
+std::string sc_path() {
+  return fs::canonical(kScBinary).string();
+}
+
+std::vector<std::string> runs(const ScRun& r) {
+  json doc = json::parse(r.out);
+  std::vector<std::string> out;
+  for (const auto& a : doc["actions"])
+    if (a["kind"] == "run") out.push_back(a["target"].get<std::string>() + " " + a["state"].get<std::string>());
+  return out;
+}
+
+// systemd's checker exits 0 even when it warns: no output at all is wanted.
+std::string verify(const fs::path& unit) {
+  sc::ProcessSpec p;
+  p.argv = {"systemd-analyze", "verify", unit.string()};
+  p.capture_out = true;
+  p.capture_err = true;
+  sc::ProcessResult r = sc::run_process(p);
+  return r.out + r.err + (r.ok() ? "" : r.describe());
+}
+
+std::string is_enabled(const fs::path& root, const std::string& unit) {
+  sc::ProcessSpec p;
+  p.argv = {"systemctl", "--root=" + root.string(), "is-enabled", unit};
+  p.capture_out = true;
+  p.capture_err = true;
+  return sc::run_process(p).out;
+}
+
+}  // namespace
+
+TEST_CASE("boot: unit names and text", "[boot]") {
+  CHECK(boot_unit::unit_name("master") == "sc_boot_master.service");
+  std::string m;
+  CHECK(boot_unit::parse_unit_name("sc_boot_bluetooth.service", &m));
+  CHECK(m == "bluetooth");
+  for (const char* bad :
+       {"sc_boot_.service", "sc_boot_a_b.service", "sc_daemon_x.service", "sc_boot_x.timer", "sc_boot_X.service"})
+    CHECK_FALSE(boot_unit::parse_unit_name(bad, nullptr));
+  CHECK(boot_unit::unit_file("/usr/local/sbin/sc", "master") ==
+        "# Written by `sc boot add master`; remove it with `sc boot del master`.\n"
+        "[Unit]\n"
+        "Description=sc module master boot tasks\n"
+        "Wants=network-online.target\n"
+        "After=network-online.target\n"
+        "\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        "RemainAfterExit=yes\n"
+        "ExecStart=/usr/local/sbin/sc master boot\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=multi-user.target\n");
+}
+
+TEST_CASE("boot add, has, list and del under --root", "[boot]") {
+  TempDir root;
+  fs::create_directories(root / "etc");
+  const std::string before = tree_hash(root.path());
+  ScRun r = run_sc_rooted(root.path(), {"--dry-run", "boot", "add", "master"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("would change: write /etc/systemd/system/sc_boot_master.service"));
+  CHECK(tree_hash(root.path()) == before);
+
+  r = run_sc_rooted(root.path(), {"--json", "boot", "add", "master"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(runs(r) == std::vector<std::string>{"systemctl daemon-reload recorded"});
+  const fs::path unit = root / "etc/systemd/system/sc_boot_master.service";
+  CHECK(read_text(unit) == boot_unit::unit_file(sc_path(), "master"));
+  CHECK((fs::status(unit).permissions() & fs::perms::all) == fs::perms(0644));
+  CHECK(fs::read_symlink(root / "etc/systemd/system/multi-user.target.wants/sc_boot_master.service") ==
+        "/etc/systemd/system/sc_boot_master.service");
+  CHECK(verify(unit).empty());
+  CHECK(is_enabled(root.path(), "sc_boot_master.service") == "enabled\n");
+
+  r = run_sc_rooted(root.path(), {"--json", "boot", "add", "master"});
+  REQUIRE(r.status == 0);
+  CHECK(json::parse(r.out)["summary"]["changed"] == 0);
+  CHECK(runs(r).empty());
+
+  REQUIRE(run_sc_rooted(root.path(), {"boot", "add", "bluetooth"}).status == 0);
+  CHECK(run_sc_rooted(root.path(), {"boot", "has", "master"}).status == 0);
+  CHECK(run_sc_rooted(root.path(), {"boot", "has", "scanner"}).status == 1);
+  CHECK(json::parse(run_sc_rooted(root.path(), {"--json", "boot", "has", "master"}).out)["result"] == true);
+  CHECK(run_sc_rooted(root.path(), {"boot", "list"}).out == "bluetooth\nmaster\n");
+  json doc = json::parse(run_sc_rooted(root.path(), {"--json", "boot", "list"}).out);
+  CHECK(doc["result"] == json::array({{{"name", "bluetooth"}, {"unit", "sc_boot_bluetooth.service"}, {"enabled", true}},
+                                      {{"name", "master"}, {"unit", "sc_boot_master.service"}, {"enabled", true}}}));
+
+  const std::string before_del = tree_hash(root.path());
+  r = run_sc_rooted(root.path(), {"--dry-run", "boot", "del", "master"});
+  CHECK(r.status == 0);
+  CHECK(tree_hash(root.path()) == before_del);
+  r = run_sc_rooted(root.path(), {"--json", "boot", "del", "master"});
+  REQUIRE(r.status == 0);
+  CHECK(runs(r) == std::vector<std::string>{"systemctl daemon-reload recorded"});
+  CHECK_FALSE(fs::exists(unit));
+  CHECK_FALSE(fs::is_symlink(root / "etc/systemd/system/multi-user.target.wants/sc_boot_master.service"));
+  CHECK(is_enabled(root.path(), "sc_boot_bluetooth.service") == "enabled\n");
+  r = run_sc_rooted(root.path(), {"--json", "boot", "del", "master"});
+  CHECK(runs(r).empty());
+  CHECK(run_sc_rooted(root.path(), {"boot", "list"}).out == "bluetooth\n");
+}
+
+TEST_CASE("boot refuses bad input and changes nothing", "[boot]") {
+  TempDir root;
+  fs::create_directories(root / "etc/systemd/system");
+  const std::string before = tree_hash(root.path());
+  auto refused = [&](const std::vector<std::string>& args, const std::string& message) {
+    std::vector<std::string> all = {"boot"};
+    all.insert(all.end(), args.begin(), args.end());
+    ScRun r = run_sc_rooted(root.path(), all);
+    INFO(args.back());
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains(message));
+    CHECK(tree_hash(root.path()) == before);
+  };
+  for (const auto& bad : hostile_strings()) {
+    refused({"add", bad}, "is not a module name");
+    refused({"del", bad}, "is not a module name");
+    refused({"has", bad}, "is not a module name");
+  }
+  for (const std::string bad : {"a/b", "..", "mas ter", "a_b"}) refused({"add", bad}, "is not a module name");
+  refused({"add"}, "usage: sc boot add NAME");
+  refused({"add", "master", "extra"}, "too many arguments");
+}
