@@ -1,0 +1,341 @@
+// db: the PostgreSQL databases of modules (the original's db module), with
+// names validated instead of pasted into SQL, passwords kept off every
+// command line, and no command that drops data unasked.
+#include <sc/plugin.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "sql.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+
+struct Server {
+  std::string host;   // socket directory
+  std::string port;
+  std::string admin;  // system user with peer access
+};
+
+Server server(sc::Context& ctx) {
+  return {ctx.setting("DB_PGHOST").value_or("/var/run/postgresql"), ctx.setting("DB_PGPORT").value_or("5432"),
+          ctx.setting("DB_PGADMIN").value_or("postgres")};
+}
+
+std::string identifier(const std::string& name) {
+  std::string why;
+  if (!db::valid_identifier(name, &why)) throw sc::Usage(why);
+  return name;
+}
+
+/// argv running TOOL as the administrating system user against the server.
+std::vector<std::string> as_admin(const Server& s, const std::string& tool, std::vector<std::string> args) {
+  std::vector<std::string> argv = {"runuser", "-u", s.admin, "--", tool, "-h", s.host, "-p", s.port};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+/// A read-only query (names validated by the caller); psql -tA rows.
+std::vector<std::string> query(sc::Context& ctx, const Server& s, const std::string& sql,
+                               const std::string& database = "postgres") {
+  sc::RunOptions o;
+  o.readonly = true;
+  o.capture_out = true;
+  o.capture_err = true;
+  o.input = sql;
+  sc::RunResult r = ctx.run(as_admin(s, "psql", {"-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", database}), o);
+  if (!r.ok())
+    throw sc::Failure("PostgreSQL query failed: " + (r.err.empty() ? ctx.api()->last_error(ctx.host()) : r.err) +
+                      "; is the server running? (sc db ready)");
+  return db::lines(r.out);
+}
+
+/// Runs a script that changes the server (a planned action: not run under
+/// --dry-run). The script travels on stdin, so secrets in it never reach a
+/// command line.
+void change(sc::Context& ctx, const Server& s, const std::string& script, const std::string& database = "postgres") {
+  sc::RunOptions o;
+  o.capture_out = true;
+  o.capture_err = true;
+  o.input = script;
+  sc::RunResult r = ctx.run(as_admin(s, "psql", {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database}), o);
+  if (!r.ok()) throw sc::Failure("PostgreSQL refused the change: " + r.err);
+}
+
+bool server_ready(sc::Context& ctx, const Server& s) {
+  sc::RunOptions o;
+  o.readonly = true;
+  o.capture_out = true;
+  o.capture_err = true;
+  o.timeout_ms = 10000;
+  return ctx.run({"pg_isready", "-q", "-h", s.host, "-p", s.port}, o).ok();
+}
+
+void require_ready(sc::Context& ctx, const Server& s) {
+  if (!server_ready(ctx, s))
+    throw sc::Failure("the PostgreSQL server does not answer on " + s.host + " port " + s.port +
+                      "; start it (pg_ctlcluster) or fix DB_PGHOST/DB_PGPORT, then check with `sc db ready`");
+}
+
+/// A libpq password file (mode 0600, removed when done): keeps a password
+/// off command lines and out of the environment.
+class PassFile {
+ public:
+  PassFile(const std::string& port, const std::string& database, const std::string& role, const std::string& pw) {
+    const char* tmp = std::getenv("TMPDIR");
+    path_ = std::string(tmp && *tmp ? tmp : "/tmp") + "/sc-db-pgpass-XXXXXX";
+    int fd = ::mkstemp(path_.data());  // created 0600
+    if (fd < 0) throw sc::Failure("cannot create a temporary password file in " + path_);
+    std::string line = "localhost:" + port + ":" + escape(database) + ":" + escape(role) + ":" + escape(pw) + "\n";
+    bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::close(fd);
+    if (!ok) throw sc::Failure("cannot write the temporary password file " + path_);
+  }
+  ~PassFile() { ::unlink(path_.c_str()); }
+  PassFile(const PassFile&) = delete;
+  PassFile& operator=(const PassFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  static std::string escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == ':' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out;
+  }
+  std::string path_;
+};
+
+std::string read_stdin() {
+  std::string data;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
+  if (n < 0) throw sc::Failure("cannot read stdin");
+  return data;
+}
+
+// ---- commands -------------------------------------------------------------
+
+void setup(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  int rc = ctx.call_shown("aptpackage", "ensure",
+                          {"postgresql:/usr/bin/pg_lsclusters", "postgresql-client:psql", "xz-utils:xz"});
+  if (rc != SC_OK) throw sc::Failure("PostgreSQL could not be installed (see above)");
+  if (!ctx.dry_run()) require_ready(ctx, server(ctx));
+}
+
+void cleanup(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  for (const char* s : {"DB_PGHOST", "DB_PGPORT", "DB_PGADMIN"}) ctx.unset_setting(s);
+}
+
+int ready(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  return server_ready(ctx, server(ctx)) ? SC_OK : SC_FAIL;
+}
+
+/// Asked twice on a terminal, or the first line of stdin.
+std::string password_from_user(sc::Context& ctx, const std::string& role) {
+  if (!(ctx.mode() & SC_MODE_TTY))
+    throw sc::Usage("no password for role " + role +
+                    ": give it on stdin with --password-stdin, or run on a terminal to be asked");
+  std::string pw = ctx.ask_secret("Password for database role " + role);
+  if (ctx.ask_secret("Again") != pw) throw sc::Usage("the two passwords differ; nothing was changed");
+  return pw;
+}
+
+void add(sc::Context& ctx) {
+  std::vector<std::string> pos;
+  std::optional<std::string> password;
+  bool from_stdin = false;
+  for (const auto& a : ctx.args()) {
+    if (a.rfind("--password=", 0) == 0)
+      password = a.substr(11);
+    else if (a == "--password-stdin")
+      from_stdin = true;
+    else
+      pos.push_back(a);
+  }
+  if (pos.empty() || pos.size() > 2)
+    throw sc::Usage("usage: sc db add USER [DATABASE] [--password=PASSWORD|--password-stdin]");
+  const std::string role = identifier(pos[0]);
+  const std::string database = identifier(pos.size() > 1 ? pos[1] : pos[0]);
+  if (from_stdin) {
+    std::string in = read_stdin();
+    password = in.substr(0, in.find('\n'));
+  }
+  if (!password) password = password_from_user(ctx, role);
+  if (password->empty()) throw sc::Usage("the password of role " + role + " is empty; give a real one");
+  if (password->find_first_of(std::string("\0\n\r", 3)) != std::string::npos)
+    throw sc::Usage("the password contains a NUL byte or a line break; choose another");
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  const auto has_role = query(ctx, s, "SELECT 1 FROM pg_roles WHERE rolname = " + db::quote_literal(role) + ";");
+  const auto owner = query(ctx, s,
+                           "SELECT r.rolname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = " +
+                               db::quote_literal(database) + ";");
+  if (!has_role.empty() && owner.size() == 1 && owner[0] == role) {
+    // Everything exists: change nothing when the password already works.
+    sc::RunOptions o;
+    o.readonly = true;
+    o.capture_out = o.capture_err = true;
+    PassFile pass(s.port, database, role, *password);
+    o.env = {"PGPASSFILE=" + pass.path(), "PGCONNECT_TIMEOUT=5"};
+    sc::RunResult r = ctx.run({"psql", "-X", "-q", "-tA", "-w", "-h", "localhost", "-p", s.port, "-U", role, "-d",
+                               database, "-c", "SELECT 1"},
+                              o);
+    if (r.ok()) {
+      ctx.print("role " + role + " and database " + database + " are already set up\n");
+      return;
+    }
+  }
+  change(ctx, s, db::ensure_script(role, database, *password));
+}
+
+void del(sc::Context& ctx) {
+  ctx.expect_args(1, 2, "USER [DATABASE]");
+  const std::string role = identifier(ctx.args()[0]);
+  const std::string database = identifier(ctx.arg(1, ctx.args()[0]));
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  if (!ctx.ask_yes_no("Drop database " + database + " and role " + role + "? Their data is lost", false))
+    throw sc::Failure("not confirmed; nothing was dropped (answer yes, or add --yes)");
+  change(ctx, s, db::drop_script(role, database));
+}
+
+int has(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "DATABASE");
+  const std::string database = identifier(ctx.args()[0]);
+  const Server s = server(ctx);
+  if (!server_ready(ctx, s)) return SC_FAIL;
+  return query(ctx, s, "SELECT 1 FROM pg_database WHERE datname = " + db::quote_literal(database) + ";").empty()
+             ? SC_FAIL
+             : SC_OK;
+}
+
+void list(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  auto names = query(ctx, s,
+                     "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY 1;");
+  std::string text;
+  for (const auto& n : names) text += n + "\n";
+  ctx.print(text);
+  ctx.result(json(names).dump());
+}
+
+void backup(sc::Context& ctx) {
+  ctx.expect_args(1, 2, "USER [DATABASE]");
+  if (ctx.json()) throw sc::Usage("sc db backup writes binary data to stdout; run it without --json");
+  const std::string role = identifier(ctx.args()[0]);
+  const std::string database = identifier(ctx.arg(1, ctx.args()[0]));
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  sc::RunOptions o;
+  o.readonly = true;
+  o.capture_out = o.capture_err = true;
+  sc::RunResult roles = ctx.run(as_admin(s, "pg_dumpall", {"--roles-only"}), o);
+  if (!roles.ok()) throw sc::Failure("pg_dumpall --roles-only failed: " + roles.err);
+  std::string role_sql = db::role_lines(roles.out, role);
+  if (role_sql.empty()) throw sc::Failure("role " + role + " does not exist; see `sc db list`");
+  sc::RunResult dump = ctx.run(as_admin(s, "pg_dump", {"--no-tablespaces", "-d", database}), o);
+  if (!dump.ok()) throw sc::Failure("pg_dump of " + database + " failed: " + dump.err);
+  // The stream goes straight to our stdout (binary, so not through print).
+  sc::RunOptions x;
+  x.readonly = true;
+  x.input = db::dump_header(role, database, role_sql) + dump.out;
+  sc::RunResult xz = ctx.run({"xz", "-c", "-6"}, x);
+  if (!xz.ok()) throw sc::Failure("xz failed: " + std::string(ctx.api()->last_error(ctx.host())));
+}
+
+void restore_data(sc::Context& ctx, const std::string& compressed, const std::string& what) {
+  if (compressed.empty()) throw sc::Usage(what + " is empty: nothing to restore");
+  sc::RunOptions o;
+  o.readonly = true;
+  o.capture_out = o.capture_err = true;
+  o.input = compressed;
+  sc::RunResult sqltext = ctx.run({"xz", "-dc"}, o);
+  if (!sqltext.ok()) throw sc::Usage(what + " is not an xz stream made by `sc db backup`: " + sqltext.err);
+  if (sqltext.out.rfind("-- sc db backup: ", 0) != 0)
+    throw sc::Usage(what + " was not made by `sc db backup`; refusing to run it as the database administrator");
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  change(ctx, s, sqltext.out);
+}
+
+void restorestream(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  restore_data(ctx, read_stdin(), "stdin");
+}
+
+void restore(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "FILE");
+  auto data = ctx.read_file(ctx.args()[0]);
+  if (!data) throw sc::Usage("cannot read database dump " + ctx.args()[0]);
+  restore_data(ctx, *data, ctx.args()[0]);
+}
+
+void sql(sc::Context& ctx) {
+  std::vector<std::string> pos;
+  std::string file;
+  const auto& a = ctx.args();
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == "--file" && i + 1 < a.size())
+      file = a[++i];
+    else
+      pos.push_back(a[i]);
+  }
+  if (pos.empty() || pos.size() > 2) throw sc::Usage("usage: sc db sql USER [DATABASE] [--file FILE]");
+  const std::string role = identifier(pos[0]);
+  const std::string database = identifier(pos.size() > 1 ? pos[1] : pos[0]);
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  // The administrator connects and becomes the role: objects belong to the
+  // role, and no password is needed or exposed.
+  sc::RunOptions o;
+  o.env = {"PGOPTIONS=-c role=" + role};
+  std::vector<std::string> args = {"-X", "-d", database};
+  if (!file.empty()) {
+    auto script = ctx.read_file(file);
+    if (!script) throw sc::Usage("cannot read SQL file " + file);
+    o.input = *script;
+    o.capture_err = true;
+    args.insert(args.end(), {"-q", "-v", "ON_ERROR_STOP=1"});
+  } else {
+    o.interactive = true;
+  }
+  sc::RunResult r = ctx.run(as_admin(s, "psql", args), o);
+  if (!r.ok()) throw sc::Failure("psql as " + role + " failed" + (r.err.empty() ? std::string() : ": " + r.err));
+}
+
+void getpw(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "USER");
+  const std::string role = identifier(ctx.args()[0]);
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  auto rows = query(ctx, s, "SELECT rolpassword FROM pg_authid WHERE rolname = " + db::quote_literal(role) + ";");
+  if (rows.empty()) throw sc::Failure("role " + role + " does not exist or has no password");
+  ctx.print(rows[0] + "\n");
+  ctx.result(json(rows[0]).dump());
+}
+
+void pull(sc::Context& ctx) {
+  ctx.expect_args(2, 2, "MODULE HOST");
+  throw sc::Failure("sc db pull needs the peer services of ABI 1.1 (sshlink), which this build does not have yet");
+}
+
+}  // namespace
+
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
+          sc::command<&setup>("setup"), sc::command<&cleanup>("cleanup"), sc::command<&ready>("ready"),
+          sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"), sc::command<&list>("list"),
+          sc::command<&backup>("backup"), sc::command<&restorestream>("restorestream"),
+          sc::command<&restore>("restore"), sc::command<&sql>("sql"), sc::command<&getpw>("getpw"),
+          sc::command<&pull>("pull"))

@@ -1,0 +1,120 @@
+// The db module against a real PostgreSQL server (a private cluster).
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "pg_harness.hpp"
+#include "test_support.hpp"
+
+using namespace sc::test;
+using Catch::Contains;
+
+namespace {
+ScRun db(const PgCluster& pg, const fs::path& root, std::vector<std::string> args, const std::string* input = nullptr) {
+  std::vector<std::string> all = {"--plugin-path", kPluginDir, "--root", root.string()};
+  for (const auto& a : pg.set_args()) all.push_back(a);
+  all.push_back("db");
+  all.insert(all.end(), args.begin(), args.end());
+  return run_sc(all, input);
+}
+}  // namespace
+
+TEST_CASE("db against a real PostgreSQL: add, sql, backup, del, restore", "[db][postgres]") {
+  PgCluster pg;
+  TempDir root;
+  CHECK(db(pg, root.path(), {"ready"}).status == 0);
+
+  // Bad names are refused before anything reaches the server.
+  std::string before = pg.psql("SELECT count(*) FROM pg_roles;");
+  ScRun r = db(pg, root.path(), {"add", "x; DROP ROLE postgres", "--password=pw"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("is not a valid database or role name"));
+  for (const auto& hostile : hostile_strings()) CHECK(db(pg, root.path(), {"has", hostile}).status == 2);
+  CHECK(pg.psql("SELECT count(*) FROM pg_roles;") == before);
+
+  // No password and no terminal: a clear error.
+  r = db(pg, root.path(), {"add", "cloud"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("--password-stdin"));
+
+  // Dry run: planned, nothing created.
+  std::string pw = "s3cr'et\\ pass\n";
+  r = db(pg, root.path(), {"--dry-run", "add", "cloud", "clouddb", "--password-stdin"}, &pw);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("would run: runuser -u postgres -- psql"));
+  CHECK(db(pg, root.path(), {"has", "clouddb"}).status == 1);
+
+  r = db(pg, root.path(), {"add", "cloud", "clouddb", "--password-stdin"}, &pw);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out + r.err, !Contains("s3cr"));
+  CHECK(db(pg, root.path(), {"has", "clouddb"}).status == 0);
+  CHECK(pg.psql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'clouddb';") == "cloud\n");
+
+  // The same add again changes nothing.
+  r = db(pg, root.path(), {"--json", "add", "cloud", "clouddb", "--password-stdin"}, &pw);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["status"] == 0);
+  CHECK(doc["summary"]["changed"] == 0);
+
+  auto list = nlohmann::json::parse(db(pg, root.path(), {"--json", "list"}).out)["result"];
+  CHECK(list == nlohmann::json::array({"clouddb"}));
+
+  // A script runs as the role: its tables belong to it.
+  write_text(root / "srv/init.sql", "CREATE TABLE notes (id int PRIMARY KEY, body text);\n"
+                                    "INSERT INTO notes VALUES (1, 'it''s'), (2, 'ünïcode');\n");
+  r = db(pg, root.path(), {"sql", "cloud", "clouddb", "--file", "/srv/init.sql"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(pg.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'notes';", "clouddb") == "cloud\n");
+
+  CHECK_THAT(db(pg, root.path(), {"getpw", "cloud"}).out, Catch::StartsWith("SCRAM-SHA-256$"));
+
+  // Backup: an xz stream on stdout.
+  sc::ProcessSpec spec;
+  spec.argv = {kScBinary, "--plugin-path", kPluginDir, "--root", root.path().string()};
+  for (const auto& a : pg.set_args()) spec.argv.push_back(a);
+  spec.argv.insert(spec.argv.end(), {"db", "backup", "cloud", "clouddb"});
+  spec.capture_out = spec.capture_err = true;
+  sc::ProcessResult dump = sc::run_process(spec);
+  INFO(dump.err);
+  REQUIRE(dump.ok());
+  REQUIRE(dump.out.size() > 6);
+  CHECK(dump.out.compare(0, 6, "\xfd" "7zXZ\0", 6) == 0);
+  write_text(root / "srv/cloud.sql.xz", dump.out);
+
+  // del asks first; without a terminal only --yes confirms.
+  r = db(pg, root.path(), {"del", "cloud", "clouddb"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("--yes"));
+  CHECK(db(pg, root.path(), {"has", "clouddb"}).status == 0);
+  CHECK(db(pg, root.path(), {"--yes", "del", "cloud", "clouddb"}).status == 0);
+  CHECK(db(pg, root.path(), {"has", "clouddb"}).status == 1);
+  CHECK(pg.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'cloud';") == "0\n");
+
+  // Restore brings role, database and rows back.
+  r = db(pg, root.path(), {"restore", "/srv/cloud.sql.xz"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(pg.psql("SELECT id || ':' || body FROM notes ORDER BY id;", "clouddb") == "1:it's\n2:ünïcode\n");
+  CHECK(pg.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'notes';", "clouddb") == "cloud\n");
+  // The restored role keeps its password.
+  r = db(pg, root.path(), {"--json", "add", "cloud", "clouddb", "--password-stdin"}, &pw);
+  CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
+
+  // Restoring something that is not a dump of ours is refused.
+  write_text(root / "srv/evil.sql", "DROP ROLE postgres;\n");
+  r = db(pg, root.path(), {"restore", "/srv/evil.sql"});
+  CHECK(r.status == 2);
+  std::string stream = dump.out;
+  r = db(pg, root.path(), {"restorestream"}, &stream);
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("db ready fails clearly when no server answers", "[db]") {
+  TempDir root;
+  ScRun r = run_sc_rooted(root.path(), {"--set", "DB_PGHOST=/nonexistent", "--set", "DB_PGPORT=1", "db", "ready"});
+  CHECK(r.status == 1);
+  r = run_sc_rooted(root.path(), {"--set", "DB_PGHOST=/nonexistent", "--set", "DB_PGPORT=1", "db", "list"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("does not answer") && Contains("sc db ready"));
+}
