@@ -1,0 +1,513 @@
+// user: the accounts sc shares between hosts (ids 10000-10099), password-less
+// sudo for group sudo, and their restore from a backup (the original's user
+// module). Every edit of passwd/shadow/group/gshadow is one locked
+// read-modify-write through AccountStore.
+#include <sc/plugin.hpp>
+
+#include <crypt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "../utils/apt_ensure.hpp"
+#include "account_ops.hpp"
+#include "account_store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace useracct;
+
+constexpr const char* kSudoers = "/etc/sudoers.d/sc";
+constexpr const char* kPasswordStdin = "--password-stdin";
+
+std::string checked_name(const std::string& name, const char* what) {
+  std::string why;
+  if (!valid_name(name, what, &why)) throw sc::Usage(why);
+  return name;
+}
+
+/// A backup directory: a target path, absolute, without "..".
+std::string checked_source(const std::string& source) {
+  std::string s = source;
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  if (s == "/" || !valid_home(s))
+    throw sc::Usage("\"" + source +
+                    "\" is not a backup directory: give the absolute path of a backup (the directory holding fs/)");
+  return s;
+}
+
+/// Wipes a password from memory when it goes out of scope.
+struct Secret {
+  std::string value;
+  ~Secret() { explicit_bzero(value.data(), value.size()); }
+};
+
+/// yescrypt, the default of Debian 12's pam_unix and passwd: hashed in this
+/// process with libcrypt, so the password is never on a command line nor in
+/// a pipe to another program.
+std::string hash_password(const std::string& password) {
+  char* salt = crypt_gensalt_ra("$y$", 0, nullptr, 0);
+  if (!salt) throw sc::Failure("cannot make a password salt (libcrypt): " + std::string(strerror(errno)));
+  void* data = nullptr;
+  int size = 0;
+  const char* h = crypt_ra(password.c_str(), salt, &data, &size);
+  std::string hash = h ? h : "";
+  free(salt);
+  if (data) {
+    explicit_bzero(data, static_cast<size_t>(size));
+    free(data);
+  }
+  if (hash.rfind("$y$", 0) != 0) throw sc::Failure("hashing the password failed (libcrypt has no yescrypt?)");
+  return hash;
+}
+
+/// The password of a new account: from stdin with --password-stdin, else
+/// asked twice on the terminal; "!" (no password login) without either.
+std::string new_password_hash(sc::Context& ctx, const std::string& login, bool from_stdin) {
+  if (ctx.dry_run()) return "!";
+  Secret pw;
+  if (from_stdin) {
+    char buf[512];
+    for (;;) {
+      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      pw.value.append(buf, static_cast<size_t>(n));
+      if (pw.value.size() > 4096) throw sc::Usage("the password read from stdin is longer than 4096 bytes");
+    }
+    explicit_bzero(buf, sizeof buf);
+    if (!pw.value.empty() && pw.value.back() == '\n') pw.value.pop_back();
+    if (!pw.value.empty() && pw.value.back() == '\r') pw.value.pop_back();
+    if (pw.value.empty() || pw.value.find_first_of(std::string("\n\0", 2)) != std::string::npos)
+      throw sc::Usage("--password-stdin: give the password as one non-empty line on stdin");
+    return hash_password(pw.value);
+  }
+  if (!(ctx.mode() & SC_MODE_TTY)) {
+    ctx.info("no terminal to ask a password on: " + login +
+             " cannot log in with a password until one is set with `passwd " + login +
+             "` (or give it with --password-stdin)");
+    return "!";
+  }
+  pw.value = ctx.ask_secret("Password for " + login + " (empty: no password login)");
+  if (pw.value.empty()) return "!";
+  Secret again;
+  again.value = ctx.ask_secret("Retype the password for " + login);
+  if (again.value != pw.value) throw sc::Usage("the two passwords differ; nothing was changed");
+  return hash_password(pw.value);
+}
+
+bool exists_on_target(const sc::Context& ctx, const std::string& path) {
+  std::error_code ec;
+  try {
+    return fs::exists(fs::symlink_status(ctx.resolve_path(path), ec));
+  } catch (const sc::Usage&) {
+    return false;
+  }
+}
+
+/// The home directory of a new account: 0700 (Debian 12's adduser default),
+/// with the target's /etc/skel copied in, owned by the user.
+void make_home(sc::Context& ctx, const std::string& home, const std::string& login, const std::string& group) {
+  if (exists_on_target(ctx, home)) {
+    ctx.info("home directory " + home + " exists: left as it is");
+    return;
+  }
+  sc::FileAttr own;
+  own.owner = login;
+  own.group = group;
+  own.mode = 0700;
+  ctx.make_dir(home, own);
+  fs::path skel;
+  try {
+    skel = ctx.resolve_path("/etc/skel");
+  } catch (const sc::Usage&) {
+    return;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(skel, ec)) return;
+  for (auto it = fs::recursive_directory_iterator(skel, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    std::string rel = fs::relative(it->path(), skel).string();
+    std::string target = home + "/" + rel;
+    auto st = it->symlink_status(ec);
+    auto perms = static_cast<std::uint32_t>(st.permissions()) & 0777u;
+    if (fs::is_symlink(st)) {
+      ctx.symlink(fs::read_symlink(it->path(), ec).string(), target);
+    } else if (fs::is_directory(st)) {
+      sc::FileAttr a = own;
+      a.mode = perms;
+      ctx.make_dir(target, a);
+    } else if (fs::is_regular_file(st)) {
+      auto data = ctx.read_file("/etc/skel/" + rel);
+      if (!data) throw sc::Failure("cannot read /etc/skel/" + rel);
+      sc::FileAttr a = own;
+      a.mode = perms;
+      ctx.write_file(target, *data, a);
+    }
+  }
+}
+
+// -- commands -----------------------------------------------------------
+
+void setup(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  apt_ensure::ensure(ctx, {"sudo:sudo"});
+  const std::string text = sudoers_text();
+  // visudo is the program that knows what sudo accepts; without it (an
+  // image prepared on a machine without sudo) the fixed text goes unchecked.
+  bool have_visudo = false;
+  for (const char* p : {"/usr/sbin/visudo", "/usr/bin/visudo", "/sbin/visudo"}) have_visudo |= ::access(p, X_OK) == 0;
+  if (have_visudo) {
+    sc::RunOptions o;
+    o.readonly = true;
+    o.capture_out = o.capture_err = true;
+    o.input = text;
+    sc::RunResult r = ctx.run({"visudo", "-c", "-q", "-f", "-"}, o);
+    if (!r.ok()) throw sc::Failure("visudo rejects the sudoers text sc would write: " + r.err + r.out);
+  } else {
+    ctx.debug("visudo not found on this machine: " + std::string(kSudoers) + " is written unchecked");
+  }
+  ctx.make_dir("/etc/sudoers.d");
+  ctx.write_file(kSudoers, text, sc::FileAttr::with_mode(0440));
+}
+
+int ready(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  if (ctx.read_file(kSudoers) != sudoers_text()) return SC_FAIL;
+  return apt_ensure::missing_on_target(ctx, {"sudo:sudo"}).empty() ? SC_OK : SC_FAIL;
+}
+
+void add(sc::Context& ctx) {
+  std::vector<std::string> args = ctx.args();
+  bool from_stdin = false;
+  if (!args.empty() && args.back() == kPasswordStdin) {
+    from_stdin = true;
+    args.pop_back();
+  }
+  if (args.empty() || args.size() > 2)
+    throw sc::Usage(std::string(args.empty() ? "missing argument" : "too many arguments") +
+                    "; usage: sc user add LOGIN [GROUP] [--password-stdin]");
+  const std::string login = checked_name(args[0], "login");
+  const std::string group = checked_name(args.size() > 1 ? args[1] : login, "group");
+
+  std::optional<unsigned> gid;
+  std::string hash;
+  {
+    AccountStore peek(ctx, false);
+    if (peek.db().passwd.find(login)) {
+      ctx.print("user " + login + " exists\n");
+      ctx.result(json{{"login", login}, {"created", false}}.dump());
+      return;
+    }
+  }
+  // Asked before the lock is taken: a person typing must not block others.
+  hash = new_password_hash(ctx, login, from_stdin);
+
+  AccountStore store(ctx, true);
+  Db next = store.db();
+  if (next.passwd.find(login)) throw sc::Failure("user " + login + " was created by another program meanwhile");
+  gid = gid_of(next, group);
+  NewUser u;
+  u.login = login;
+  u.home = "/home/" + login;
+  u.hash = hash;
+  u.last_change = days_since_epoch(std::time(nullptr));
+  // free_id is free both as a uid and as a gid: a user created with its
+  // own group gets the same number for both.
+  auto id = free_id(next);
+  if (!id)
+    throw sc::Failure("no free id left in " + std::to_string(kFirstId) + "-" + std::to_string(kLastId) + " for user " +
+                      login + "; delete unused accounts (`sc user del`, `sc user delgroup`)");
+  if (!gid) {
+    add_group(next, group, *id);
+    gid = id;
+  }
+  u.uid = *id;
+  u.gid = *gid;
+  add_user(next, u);
+  store.commit(next);
+  make_home(ctx, u.home, login, group);
+  ctx.print("created user " + login + " (uid " + std::to_string(u.uid) + ", group " + group + " " +
+            std::to_string(u.gid) + ")\n");
+  ctx.result(json{{"login", login}, {"uid", u.uid}, {"gid", u.gid}, {"group", group}, {"created", true}}.dump());
+}
+
+/// Refuses to touch an account outside the managed range.
+void require_managed(unsigned id, const std::string& what, const std::string& name, const char* tool) {
+  if (!is_managed(id))
+    throw sc::Usage(what + " " + name + " has id " + std::to_string(id) + ", outside the range sc manages (" +
+                    std::to_string(kFirstId) + "-" + std::to_string(kLastId) + "); use " + tool + " for it");
+}
+
+/// Removes a user; with `remove_home`, its home directory too (userdel -r).
+void delete_user(sc::Context& ctx, const std::string& login, bool remove_home) {
+  AccountStore store(ctx, true);
+  const Row* row = store.db().passwd.find(login);
+  if (!row) {
+    ctx.print("user " + login + " does not exist\n");
+    return;
+  }
+  auto uid = uid_of(store.db(), login);
+  require_managed(uid.value_or(0), "user", login, "userdel");
+  const std::string home = (*row)[5];
+  Db next = store.db();
+  auto group = remove_user(next, login);
+  store.commit(next);
+  if (group) ctx.info("removed the personal group " + *group);
+  if (remove_home && valid_home(home) && exists_on_target(ctx, home)) {
+    struct stat st {};
+    if (::lstat(ctx.resolve_path(home).c_str(), &st) == 0 && st.st_uid == *uid)
+      ctx.remove(home, true);
+    else
+      ctx.warn("home directory " + home + " is not owned by " + login + ": left in place");
+  }
+}
+
+void del(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "LOGIN");
+  delete_user(ctx, checked_name(ctx.args()[0], "login"), true);
+}
+
+int has(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "LOGIN");
+  const std::string login = checked_name(ctx.args()[0], "login");
+  AccountStore store(ctx, false);
+  return store.db().passwd.find(login) ? SC_OK : SC_FAIL;
+}
+
+void addgroup(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "GROUP");
+  const std::string group = checked_name(ctx.args()[0], "group");
+  AccountStore store(ctx, true);
+  if (store.db().group.find(group)) {
+    ctx.print("group " + group + " exists\n");
+    return;
+  }
+  Db next = store.db();
+  auto id = free_id(next);
+  if (!id)
+    throw sc::Failure("no free id left in " + std::to_string(kFirstId) + "-" + std::to_string(kLastId) +
+                      " for group " + group + "; delete unused accounts");
+  add_group(next, group, *id);
+  store.commit(next);
+  ctx.print("created group " + group + " (gid " + std::to_string(*id) + ")\n");
+  ctx.result(json{{"group", group}, {"gid", *id}}.dump());
+}
+
+void delgroup(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "GROUP");
+  const std::string group = checked_name(ctx.args()[0], "group");
+  AccountStore store(ctx, true);
+  auto gid = gid_of(store.db(), group);
+  if (!store.db().group.find(group)) {
+    ctx.print("group " + group + " does not exist\n");
+    return;
+  }
+  require_managed(gid.value_or(0), "group", group, "groupdel");
+  auto users = users_with_primary_gid(store.db(), *gid);
+  if (!users.empty())
+    throw sc::Failure("group " + group + " is the primary group of " + users.front() + "; delete that user first");
+  Db next = store.db();
+  remove_group(next, group);
+  store.commit(next);
+}
+
+int hasgroup(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "GROUP");
+  const std::string group = checked_name(ctx.args()[0], "group");
+  AccountStore store(ctx, false);
+  return store.db().group.find(group) ? SC_OK : SC_FAIL;
+}
+
+void export_user(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "LOGIN");
+  const std::string login = checked_name(ctx.args()[0], "login");
+  AccountStore store(ctx, false);
+  const Row* r = store.db().passwd.find(login);
+  if (!r) throw sc::Failure("user " + login + " does not exist");
+  std::string line;
+  for (size_t i = 0; i < r->size(); ++i) line += (i ? ":" : "") + (*r)[i];
+  ctx.print(line + "\n");
+  ctx.result(json{{"login", (*r)[0]}, {"uid", std::stoul((*r)[2])}, {"gid", std::stoul((*r)[3])},
+                  {"gecos", (*r)[4]}, {"home", (*r)[5]}, {"shell", (*r)[6]}}
+                 .dump());
+}
+
+void roam(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "LOGIN");
+  const std::string login = checked_name(ctx.args()[0], "login");
+  AccountStore store(ctx, false);
+  if (store.db().passwd.find(login)) {
+    ctx.print("user " + login + " exists\n");
+    return;
+  }
+  throw sc::Failure("sc user roam needs sshlink (not installed/not built yet): it imports " + login +
+                    " from the master with `sc user export " + login + "` run there");
+}
+
+void free_user(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "LOGIN");
+  const std::string login = checked_name(ctx.args()[0], "login");
+  sc::CallResult r = ctx.call("master", "mode");
+  auto doc = json::parse(r.json, nullptr, false);
+  std::string mode;
+  if (r.status == SC_OK && doc.is_object()) {
+    if (doc["result"].is_string())
+      mode = doc["result"].get<std::string>();
+    else if (doc["output"].is_string())
+      mode = doc["output"].get<std::string>().substr(0, doc["output"].get<std::string>().find('\n'));
+  }
+  if (mode != "roaming")
+    throw sc::Usage("this host is not roaming" +
+                    (r.status == SC_OK ? " (its master mode is \"" + mode + "\")"
+                                       : std::string(" (the master module is not available)")) +
+                    ": `sc user free` only releases users of a roaming host; use `sc user del`");
+  delete_user(ctx, login, true);
+}
+
+void cleanup_local(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  AccountStore store(ctx, true);
+  Db next = store.db();
+  std::vector<std::string> users = managed_users(next), groups = managed_groups(next);
+  for (const auto& u : users) remove_user(next, u);
+  for (const auto& g : groups) remove_group(next, g);
+  store.commit(next);
+  ctx.result(json{{"users", users}, {"groups", groups}}.dump());
+}
+
+/// The backup's four files, parsed; sc::Usage when one is missing.
+Db read_backup(const sc::Context& ctx, const std::string& source, std::vector<File> needed) {
+  Db db;
+  for (File f : needed) {
+    std::string path = source + "/fs" + path_of(f);
+    auto text = ctx.read_file(path);
+    if (!text) throw sc::Usage(path + " is missing: is " + source + " a backup of a whole host?");
+    std::string err;
+    auto t = Table::parse(f, *text, &err);
+    if (!t) throw sc::Failure("in the backup " + source + ": " + err);
+    db.table(f) = std::move(*t);
+  }
+  return db;
+}
+
+void report_merge(sc::Context& ctx, const MergeReport& m) {
+  for (const auto& w : m.warnings) ctx.warn(w);
+  for (const auto& g : m.groups) ctx.print("restored group " + g + "\n");
+  for (const auto& u : m.users) ctx.print("restored user " + u + "\n");
+  for (const auto& x : m.members) ctx.print("restored membership " + x + "\n");
+}
+
+json merge_json(const MergeReport& m) {
+  return json{{"groups", m.groups}, {"users", m.users}, {"members", m.members}, {"warnings", m.warnings}};
+}
+
+void restoregroups(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "SOURCE");
+  const std::string source = checked_source(ctx.args()[0]);
+  Db backup = read_backup(ctx, source, {File::group, File::gshadow});
+  AccountStore store(ctx, true);
+  Db next = store.db();
+  MergeReport m;
+  restore_groups(next, backup, &m);
+  drop_unknown_members(next, m.groups, &m);
+  store.commit(next);
+  report_merge(ctx, m);
+  ctx.result(merge_json(m).dump());
+}
+
+void restoresudoers(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "SOURCE");
+  const std::string source = checked_source(ctx.args()[0]);
+  Db backup = read_backup(ctx, source, {File::group});
+  AccountStore store(ctx, true);
+  Db next = store.db();
+  MergeReport m;
+  restore_sudoers(next, backup, &m);
+  store.commit(next);
+  report_merge(ctx, m);
+  ctx.result(merge_json(m).dump());
+}
+
+void restore(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "SOURCE");
+  const std::string source = checked_source(ctx.args()[0]);
+  Db backup = read_backup(ctx, source, {File::passwd, File::shadow, File::group, File::gshadow});
+  MergeReport m;
+  {
+    // Groups, users and sudo membership in one locked edit.
+    AccountStore store(ctx, true);
+    Db next = store.db();
+    restore_groups(next, backup, &m);
+    restore_users(next, backup, &m);
+    drop_unknown_members(next, m.groups, &m);
+    restore_sudoers(next, backup, &m);
+    store.commit(next);
+  }
+  report_merge(ctx, m);
+  // Home directories: copied from the backup when this host has none yet.
+  for (const auto& login : m.users) {
+    const Row* r = backup.passwd.find(login);
+    const std::string home = (*r)[5];
+    const std::string from = source + "/fs" + home;
+    if (exists_on_target(ctx, home)) {
+      ctx.info("home directory " + home + " of " + login + " exists: left as it is");
+    } else if (!exists_on_target(ctx, from)) {
+      ctx.warn("the backup has no home directory for " + login + " (" + from + ")");
+    } else {
+      ctx.make_dir(fs::path(home).parent_path().string());
+      sc::RunResult rr = ctx.run(home_restore_argv(ctx.resolve_path(from), ctx.resolve_path(home)));
+      if (!rr.ok())
+        throw sc::Failure("restoring the home directory of " + login + " failed: rsync " +
+                          (rr.exit_code >= 0 ? "exited with status " + std::to_string(rr.exit_code)
+                                             : std::string("did not run to its end")) +
+                          "; the account is restored, run the restore again to retry");
+    }
+  }
+  ctx.result(merge_json(m).dump());
+}
+
+void files(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  AccountStore store(ctx, false);
+  std::vector<std::string> list = {"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow"};
+  for (const auto& h : managed_homes(store.db())) list.push_back(h);
+  std::string text;
+  for (const auto& f : list) text += f + "\n";
+  ctx.print(text);
+  ctx.result(json(list).dump());
+}
+
+/// Hook `upgrade OLD NEW`: a host set up by an older sc (or by the original
+/// tool) gets the current sudoers text.
+void upgrade(sc::Context& ctx) {
+  ctx.expect_args(2, 2, "OLD NEW");
+  auto current = ctx.read_file(kSudoers);
+  if (current && *current != sudoers_text()) ctx.write_file(kSudoers, sudoers_text(), sc::FileAttr::with_mode(0440));
+}
+
+}  // namespace
+
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
+          sc::command<&setup>("setup"),
+          sc::command<&ready>("ready"),
+          sc::command<&add>("add"),
+          sc::command<&del>("del"),
+          sc::command<&has>("has"),
+          sc::command<&addgroup>("addgroup"),
+          sc::command<&delgroup>("delgroup"),
+          sc::command<&hasgroup>("hasgroup"),
+          sc::command<&export_user>("export"),
+          sc::command<&roam>("roam"),
+          sc::command<&free_user>("free"),
+          sc::command<&cleanup_local>("cleanup_local"),
+          sc::command<&restore>("restore"),
+          sc::command<&restoregroups>("restoregroups"),
+          sc::command<&restoresudoers>("restoresudoers"),
+          sc::command<&files>("files"),
+          sc::command<&upgrade>("upgrade"))
