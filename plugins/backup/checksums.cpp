@@ -1,0 +1,211 @@
+#include "checksums.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace backup {
+
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string hex128(XXH128_hash_t h) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return buf;
+}
+
+/// Walks `dir` (no symlinks followed), calling fn(relative path, stat).
+bool walk(const std::string& dir, const std::string& rel, const std::function<bool(const std::string&, const struct stat&)>& fn,
+          std::string* err) {
+  std::string full = rel.empty() ? dir : dir + "/" + rel;
+  DIR* d = ::opendir(full.c_str());
+  if (!d) {
+    *err = "cannot read directory " + full + ": " + std::strerror(errno);
+    return false;
+  }
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    names.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    std::string r = rel.empty() ? n : rel + "/" + n;
+    struct stat st {};
+    if (::lstat((dir + "/" + r).c_str(), &st) != 0) {
+      *err = "cannot stat " + dir + "/" + r + ": " + std::strerror(errno);
+      return false;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (!walk(dir, r, fn, err)) return false;
+    } else if (!fn(r, st)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool hash_file(const std::string& path, std::string* hex, std::uint64_t* size, std::string* err) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) {
+    *err = std::strerror(errno);
+    return false;
+  }
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  static thread_local std::vector<char> buf(1 << 20);
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *err = std::strerror(errno);
+      XXH3_freeState(state);
+      return false;
+    }
+    if (n == 0) break;
+    XXH3_128bits_update(state, buf.data(), static_cast<size_t>(n));
+    total += static_cast<std::uint64_t>(n);
+  }
+  *hex = hex128(XXH3_128bits_digest(state));
+  XXH3_freeState(state);
+  if (size) *size = total;
+  return true;
+}
+
+bool sum_tree(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
+              const std::function<void(std::uint64_t)>& progress, std::string* err) {
+  *out = TreeSums{};
+  std::uint64_t done = 0;
+  bool ok = walk(
+      dir, "",
+      [&](const std::string& rel, const struct stat& st) {
+        if (!S_ISREG(st.st_mode)) return true;
+        FileSum s;
+        s.path = rel;
+        auto it = known.find({st.st_dev, st.st_ino});
+        if (it != known.end() && it->second.size == static_cast<std::uint64_t>(st.st_size)) {
+          s.size = it->second.size;
+          s.hash = it->second.hash;
+        } else {
+          std::string why;
+          if (!hash_file(dir + "/" + rel, &s.hash, &s.size, &why)) {
+            *err = "cannot read " + dir + "/" + rel + ": " + why;
+            return false;
+          }
+          out->new_bytes += s.size;
+          done += s.size;
+          if (progress) progress(done);
+        }
+        out->bytes += s.size;
+        out->files.push_back(std::move(s));
+        return true;
+      },
+      err);
+  return ok;
+}
+
+std::map<InodeKey, FileSum> index_by_inode(const std::string& dir, const std::vector<FileSum>& sums) {
+  std::map<InodeKey, FileSum> index;
+  for (const auto& s : sums) {
+    struct stat st {};
+    if (::lstat((dir + "/" + s.path).c_str(), &st) == 0 && S_ISREG(st.st_mode)) index[{st.st_dev, st.st_ino}] = s;
+  }
+  return index;
+}
+
+std::string format_sums(const std::vector<FileSum>& sums) {
+  std::string out;
+  for (const auto& s : sums)
+    out += s.hash + " " + std::to_string(s.size) + " " +
+           nlohmann::json(s.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return out;
+}
+
+bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string* err) {
+  out->clear();
+  size_t start = 0, line_no = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    size_t a = line.find(' '), b = a == std::string::npos ? a : line.find(' ', a + 1);
+    FileSum s;
+    try {
+      if (b == std::string::npos) throw std::invalid_argument("fields");
+      s.hash = line.substr(0, a);
+      s.size = std::stoull(line.substr(a + 1, b - a - 1));
+      s.path = nlohmann::json::parse(line.substr(b + 1)).get<std::string>();
+    } catch (const std::exception&) {
+      *err = "checksum file line " + std::to_string(line_no) + " is damaged";
+      return false;
+    }
+    if (s.hash.size() != 32) {
+      *err = "checksum file line " + std::to_string(line_no) + " is damaged";
+      return false;
+    }
+    out->push_back(std::move(s));
+  }
+  return true;
+}
+
+std::vector<Damage> verify_tree(const std::string& dir, const std::vector<FileSum>& sums,
+                                const std::function<void(std::uint64_t)>& progress) {
+  std::vector<Damage> damage;
+  std::uint64_t done = 0;
+  for (const auto& s : sums) {
+    std::string hex, why;
+    std::uint64_t size = 0;
+    struct stat st {};
+    std::string full = dir + "/" + s.path;
+    if (::lstat(full.c_str(), &st) != 0) {
+      damage.push_back({s.path, "missing"});
+      continue;
+    }
+    if (!hash_file(full, &hex, &size, &why)) {
+      damage.push_back({s.path, "unreadable: " + why});
+      continue;
+    }
+    done += size;
+    if (progress) progress(done);
+    if (size != s.size)
+      damage.push_back({s.path, "size " + std::to_string(size) + " instead of " + std::to_string(s.size)});
+    else if (hex != s.hash)
+      damage.push_back({s.path, "content differs from when the snapshot was taken"});
+  }
+  return damage;
+}
+
+}  // namespace backup

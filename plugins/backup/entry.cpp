@@ -1,0 +1,123 @@
+#include "entry.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+namespace backup {
+
+namespace {
+
+bool host_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '@' || c == ':' ||
+         c == '[' || c == ']';
+}
+
+}  // namespace
+
+bool valid_period(std::string_view period) {
+  for (const char* p : kPeriods)
+    if (period == p) return true;
+  return false;
+}
+
+std::optional<Entry> parse_entry(std::string_view text, std::string* why) {
+  auto fail = [&](const std::string& w) -> std::optional<Entry> {
+    if (why) *why = "invalid backup entry \"" + std::string(text) + "\": " + w;
+    return std::nullopt;
+  };
+  if (text.empty()) return fail("it is empty; write HOST or HOST:/PATH");
+  Entry e;
+  size_t split = text.find(":/");
+  e.host = std::string(text.substr(0, split));
+  if (split != std::string_view::npos) e.path = std::string(text.substr(split + 1));
+  if (e.host.empty()) return fail("the host is missing; write HOST or HOST:/PATH");
+  if (e.host[0] == '-') return fail("a host cannot start with '-'");
+  for (char c : e.host)
+    if (!host_char(c))
+      return fail(std::string("the host contains '") + c +
+                  "'; use a host name, user@host, host:port or an ssh alias");
+  if (e.host.find("..") != std::string::npos) return fail("the host contains \"..\"");
+  if (!e.path.empty()) {
+    for (char c : e.path)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return fail("the path contains a control character");
+    if (e.path.find(' ') != std::string::npos) return fail("the path contains a space");
+    std::string_view p = e.path;
+    size_t start = 1;
+    while (start <= p.size()) {
+      size_t end = p.find('/', start);
+      if (end == std::string_view::npos) end = p.size();
+      std::string_view comp = p.substr(start, end - start);
+      if (comp == ".." || comp == ".") return fail("the path contains \".\" or \"..\"; give the real absolute path");
+      start = end + 1;
+    }
+    while (e.path.size() > 1 && e.path.back() == '/') e.path.pop_back();
+  }
+  return e;
+}
+
+std::string encode_name(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '-') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  if (out == "." || out == "..") out = "%2E" + out.substr(1);
+  return out;
+}
+
+std::string decode_name(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '%' && i + 2 < name.size() + 0 && std::isxdigit(static_cast<unsigned char>(name[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(name[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(name.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
+}
+
+std::string host_dir(const std::string& backup_dir, const Entry& e) { return backup_dir + "/" + encode_name(e.host); }
+
+std::string entry_dir(const std::string& backup_dir, const Entry& e) {
+  return host_dir(backup_dir, e) + "/" + (e.whole_host() ? std::string("host") : "fs-" + encode_name(e.path));
+}
+
+std::vector<Scheduled> parse_list(std::string_view list, std::vector<std::string>* bad) {
+  std::vector<Scheduled> out;
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t s = list.find_first_not_of(" \t\n", start);
+    if (s == std::string_view::npos) break;
+    size_t e = list.find_first_of(" \t\n", s);
+    if (e == std::string_view::npos) e = list.size();
+    std::string_view item = list.substr(s, e - s);
+    start = e;
+    size_t colon = item.find(':');
+    std::string why;
+    std::optional<Entry> entry;
+    if (colon != std::string_view::npos && valid_period(item.substr(0, colon)))
+      entry = parse_entry(item.substr(colon + 1), &why);
+    if (!entry) {
+      if (bad) bad->push_back(std::string(item));
+      continue;
+    }
+    out.push_back({std::string(item.substr(0, colon)), *entry});
+  }
+  return out;
+}
+
+std::string format_list(const std::vector<Scheduled>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : " ") + i.period + ":" + i.entry.text();
+  return s;
+}
+
+}  // namespace backup

@@ -1,0 +1,112 @@
+#include "snapshots.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace backup {
+
+using json = nlohmann::json;
+
+std::string snapshot_name(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H-%M-%SZ", &tm);
+  return buf;
+}
+
+std::optional<std::time_t> parse_snapshot_name(const std::string& name) {
+  std::tm tm{};
+  int n = 0;
+  if (name.size() != 20 ||
+      std::sscanf(name.c_str(), "%4d-%2d-%2dT%2d-%2d-%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+      n != 20)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t t = timegm(&tm);
+  if (t < 0 || snapshot_name(t) != name) return std::nullopt;
+  return t;
+}
+
+std::vector<std::string> to_rotate(std::vector<std::string> complete, size_t keep) {
+  std::sort(complete.begin(), complete.end());
+  if (complete.size() <= keep) return {};
+  return std::vector<std::string>(complete.begin(), complete.end() - static_cast<long>(keep));
+}
+
+json RunRecord::to_json() const {
+  return {{"entry", entry},       {"period", period}, {"snapshot", snapshot}, {"started", started},
+          {"finished", finished}, {"ok", ok},         {"error", error},       {"warnings", warnings},
+          {"files", files},       {"bytes", bytes},   {"new_bytes", new_bytes}, {"databases", databases}};
+}
+
+RunRecord RunRecord::from_json(const json& j) {
+  RunRecord r;
+  if (!j.is_object()) return r;
+  r.entry = j.value("entry", "");
+  r.period = j.value("period", "");
+  r.snapshot = j.value("snapshot", "");
+  r.started = j.value("started", std::time_t{0});
+  r.finished = j.value("finished", std::time_t{0});
+  r.ok = j.value("ok", false);
+  r.error = j.value("error", "");
+  r.warnings = j.value("warnings", std::vector<std::string>{});
+  r.files = j.value("files", std::uint64_t{0});
+  r.bytes = j.value("bytes", std::uint64_t{0});
+  r.new_bytes = j.value("new_bytes", std::uint64_t{0});
+  r.databases = j.value("databases", std::vector<std::string>{});
+  return r;
+}
+
+json Status::to_json() const {
+  json j = {{"last_run", json::object()}, {"last_success", json::object()}};
+  for (const auto& [p, r] : last_run) j["last_run"][p] = r.to_json();
+  for (const auto& [p, r] : last_success) j["last_success"][p] = r.to_json();
+  return j;
+}
+
+Status Status::from_json(const json& j) {
+  Status s;
+  if (!j.is_object()) return s;
+  for (const char* key : {"last_run", "last_success"}) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_object()) continue;
+    for (auto e = it->begin(); e != it->end(); ++e)
+      (std::string(key) == "last_run" ? s.last_run : s.last_success)[e.key()] = RunRecord::from_json(e.value());
+  }
+  return s;
+}
+
+void Status::record(const RunRecord& r) {
+  last_run[r.period] = r;
+  if (r.ok) last_success[r.period] = r;
+}
+
+std::string human_size(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string human_time(std::time_t t) {
+  if (t == 0) return "never";
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+}  // namespace backup
