@@ -132,7 +132,7 @@ void make_home(sc::Context& ctx, const std::string& home, const std::string& log
   std::error_code ec;
   if (!fs::is_directory(skel, ec)) return;
   for (auto it = fs::recursive_directory_iterator(skel, ec); !ec && it != fs::end(it); it.increment(ec)) {
-    std::string rel = fs::relative(it->path(), skel).string();
+    std::string rel = it->path().lexically_relative(skel).string();  // never follows a symlink
     std::string target = home + "/" + rel;
     auto st = it->symlink_status(ec);
     auto perms = static_cast<std::uint32_t>(st.permissions()) & 0777u;

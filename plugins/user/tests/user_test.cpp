@@ -47,6 +47,7 @@ void make_system(const fs::path& root) {
   write_text(root / "etc/gshadow", kGshadow, fs::perms(0640));
   write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
   write_text(root / "etc/skel/.profile", kProfile);
+  fs::create_symlink(".profile", root / "etc/skel/.bash_profile");
   write_text(root / "bin/bash", "", fs::perms(0755));
   write_text(root / "usr/bin/sudo", "", fs::perms(0755));
   fs::create_directories(root / "root");
@@ -359,6 +360,7 @@ TEST_CASE("user add creates accounts, homes and a hashed password", "[user]") {
   CHECK(mode_of(root / "home/alice") == "0700 10000:10000");
   CHECK(read_text(root / "home/alice/.profile") == kProfile);
   CHECK(mode_of(root / "home/alice/.profile") == "0644 10000:10000");
+  CHECK(fs::read_symlink(root / "home/alice/.bash_profile") == ".profile");
   check_account_files(root.path());
 
   // Again: nothing to do.
