@@ -35,6 +35,7 @@ export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig"
 [ "$(pkg-config --modversion sc-sdk)" = "$abi_major.$abi_minor" ] || fail "sc-sdk.pc version $(pkg-config --modversion sc-sdk)"
 [ "$(pkg-config --variable=includedir sc-sdk)" = "$work/prefix/include" ] || fail "includedir"
 [ -f "$(pkg-config --variable=schema sc-sdk)" ] || fail "schema variable"
+[ "$(pkg-config --variable=plugin_cflags sc-sdk)" = "-fvisibility=hidden -fPIC" ] || fail "plugin_cflags variable"
 
 step "copy the examples out of the source tree"
 cp -R "$work/prefix/share/doc/sc-dev/examples" "$work/src"
