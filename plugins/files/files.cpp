@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "../utils/apt_ensure.hpp"
@@ -34,14 +35,46 @@ std::optional<std::vector<std::string>> module_files(sc::Context& ctx, const std
   return list;
 }
 
+std::string error_of(const std::string& captured) {
+  auto doc = json::parse(captured, nullptr, false);
+  return doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
+}
+
+/// Status 3 from a call of sshlink: the module (or the SSH layer) is missing.
+[[noreturn]] void no_sshlink(const std::string& what, const std::string& error) {
+  throw sc::Failure(what + " needs sshlink (not installed/not built yet): " + error +
+                    "; install sc's sshlink module");
+}
+
 void pull(sc::Context& ctx) {
-  ctx.expect_args(2, 2, "MODULE HOST");
+  ctx.expect_args(2, 2, "MODULE HOST[:/DIR]");
   const std::string module = checked_module(ctx.args()[0]);
-  const std::string& host = ctx.args()[1];
-  if (host.empty() || host[0] == '-' || host.find_first_of(" \t\n;|&$`'\"\\*?<>(){}") != std::string::npos)
-    throw sc::Usage("\"" + host + "\" is not a host name (host, user@host or host:port)");
-  throw sc::Failure("sc files pull needs sshlink (not installed/not built yet): it copies the files of " + module +
-                    " from " + host + " with rsync over SSH");
+  // HOST[:/DIR] as sshlink getfiles takes it: DIR is where the peer's tree
+  // lives (default /). The peer name itself is checked by sshlink.
+  const std::string& source = ctx.args()[1];
+  const std::string host = source.substr(0, source.find(":/"));
+  if (host.empty() || host[0] == '-' ||
+      std::any_of(source.begin(), source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    throw sc::Usage("\"" + source + "\" is not a peer (host, user@host, host:port, optionally followed by :/DIR)");
+
+  sc::CallResult r = ctx.call("sshlink", "sc", {host, module, "files"});
+  if (r.status == 3) no_sshlink("sc files pull", error_of(r.json));
+  if (r.status == SC_USAGE) throw sc::Usage(error_of(r.json));
+  if (r.status != SC_OK) throw sc::Failure("cannot get the file list of " + module + " from " + host + ": " + error_of(r.json));
+  std::string why;
+  auto list = files_mod::parse_file_list(r.json, &why);
+  if (!list) throw sc::Failure("module " + module + " on " + host + ": " + why);
+  if (list->empty()) {
+    ctx.print("module " + module + " on " + host + " lists no files: nothing to copy\n");
+    return;
+  }
+  std::vector<std::string> args = {source, "/"};
+  args.insert(args.end(), list->begin(), list->end());
+  r = ctx.call("sshlink", "getfiles", args);
+  if (r.status == 3) no_sshlink("sc files pull", error_of(r.json));
+  if (r.status != SC_OK) throw sc::Failure("copying the files of " + module + " from " + host + " failed: " + error_of(r.json));
+  ctx.print("copied " + std::to_string(list->size()) + " path(s) of " + module + " from " + source + "\n");
+  ctx.result(json{{"module", module}, {"peer", host}, {"paths", *list}}.dump());
 }
 
 void restoremodule(sc::Context& ctx) {

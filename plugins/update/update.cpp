@@ -237,8 +237,15 @@ void sync(sc::Context& ctx) {
   if (std::find(std::begin(modes), std::end(modes), mode) == std::end(modes))
     throw sc::Usage("\"" + mode + "\" is not a master mode (master, standby, backup, client or roaming)");
   if (mode == "master") return;
-  throw sc::Failure("sc update sync needs sshlink (not installed/not built yet): it copies UPDATE_URL and "
-                    "UPDATE_SHA256 from " + host);
+  // One round trip for the peer's settings: sshlink importsettings.
+  sc::CallResult r = ctx.call("sshlink", "importsettings", {host, "update"});
+  auto doc = json::parse(r.json, nullptr, false);
+  std::string error = doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
+  if (r.status == 3)
+    throw sc::Failure("sc update sync needs sshlink (not installed/not built yet): " + error + "; install sc's sshlink module");
+  if (r.status == SC_USAGE) throw sc::Usage(error);
+  if (r.status != SC_OK) throw sc::Failure("importing the update settings from " + host + " failed: " + error);
+  if (doc.is_object() && doc["output"].is_string()) ctx.print(doc["output"].get<std::string>());
 }
 
 }  // namespace

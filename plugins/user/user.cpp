@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -172,7 +173,9 @@ void setup(sc::Context& ctx) {
   } else {
     ctx.debug("visudo not found on this machine: " + std::string(kSudoers) + " is written unchecked");
   }
-  ctx.make_dir("/etc/sudoers.d");
+  // The sudo package makes /etc/sudoers.d; an image without it gets one,
+  // an existing one keeps its mode.
+  if (!exists_on_target(ctx, "/etc/sudoers.d")) ctx.make_dir("/etc/sudoers.d");
   ctx.write_file(kSudoers, text, sc::FileAttr::with_mode(0440));
 }
 
@@ -333,21 +336,89 @@ void export_user(sc::Context& ctx) {
   std::string line;
   for (size_t i = 0; i < r->size(); ++i) line += (i ? ":" : "") + (*r)[i];
   ctx.print(line + "\n");
-  ctx.result(json{{"login", (*r)[0]}, {"uid", std::stoul((*r)[2])}, {"gid", std::stoul((*r)[3])},
-                  {"gecos", (*r)[4]}, {"home", (*r)[5]}, {"shell", (*r)[6]}}
-                 .dump());
+  json j = {{"login", (*r)[0]}, {"uid", std::stoul((*r)[2])}, {"gid", std::stoul((*r)[3])},
+            {"gecos", (*r)[4]}, {"home", (*r)[5]}, {"shell", (*r)[6]}};
+  // The primary group's name, so that a roaming host can create it.
+  for (const Row* g : store.db().group.rows())
+    if ((*g)[2] == (*r)[3]) {
+      j["group"] = (*g)[0];
+      break;
+    }
+  ctx.result(j.dump());
+}
+
+/// An account as `sc user export` returns it, checked before it is
+/// written here.
+NewUser imported_account(const json& j, const std::string& login, std::string* group) {
+  auto bad = [&](const std::string& what) {
+    return sc::Failure("the master's account of " + login + " cannot be imported: " + what);
+  };
+  if (!j.is_object() || j.value("login", "") != login) throw bad("it did not answer with that account");
+  if (!j["uid"].is_number_unsigned() || !j["gid"].is_number_unsigned()) throw bad("its uid or gid is missing");
+  NewUser u;
+  u.login = login;
+  u.uid = j["uid"].get<unsigned>();
+  u.gid = j["gid"].get<unsigned>();
+  u.home = j.value("home", "");
+  u.shell = j.value("shell", "");
+  if (!is_managed(u.uid)) throw bad("its uid " + std::to_string(u.uid) + " is outside 10000-10099");
+  if (!valid_home(u.home)) throw bad("home directory \"" + u.home + "\" is not a valid path");
+  if (!valid_home(u.shell)) throw bad("shell \"" + u.shell + "\" is not a valid path");
+  *group = j.contains("group") && j["group"].is_string() ? j["group"].get<std::string>() : "";
+  std::string why;
+  if (!group->empty() && !valid_name(*group, "group", &why)) throw bad(why);
+  return u;
 }
 
 void roam(sc::Context& ctx) {
-  ctx.expect_args(1, 1, "LOGIN");
+  ctx.expect_args(2, 2, "LOGIN MASTER");
   const std::string login = checked_name(ctx.args()[0], "login");
-  AccountStore store(ctx, false);
-  if (store.db().passwd.find(login)) {
-    ctx.print("user " + login + " exists\n");
-    return;
+  const std::string& master = ctx.args()[1];
+  if (master.empty() || master[0] == '-' ||
+      std::any_of(master.begin(), master.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; }))
+    throw sc::Usage("\"" + master + "\" is not a peer (host, user@host or host:port)");
+  {
+    AccountStore store(ctx, false);
+    if (store.db().passwd.find(login)) {
+      ctx.print("user " + login + " exists\n");
+      return;
+    }
   }
-  throw sc::Failure("sc user roam needs sshlink (not installed/not built yet): it imports " + login +
-                    " from the master with `sc user export " + login + "` run there");
+  sc::CallResult r = ctx.call("sshlink", "sc", {master, "user", "export", login});
+  auto doc = json::parse(r.json, nullptr, false);
+  std::string error = doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
+  if (r.status == 3)
+    throw sc::Failure("sc user roam needs sshlink (not installed/not built yet): " + error +
+                      "; install sc's sshlink module");
+  if (r.status == SC_USAGE) throw sc::Usage(error);
+  if (r.status != SC_OK) throw sc::Failure("cannot read the account of " + login + " on " + master + ": " + error);
+  std::string group;
+  NewUser u = imported_account(doc.is_object() ? doc["result"] : json(), login, &group);
+  u.last_change = days_since_epoch(std::time(nullptr));
+
+  AccountStore store(ctx, true);
+  Db next = store.db();
+  if (next.passwd.find(login)) throw sc::Failure("user " + login + " was created by another program meanwhile");
+  for (const Row* row : next.passwd.rows())
+    if ((*row)[2] == std::to_string(u.uid))
+      throw sc::Failure("uid " + std::to_string(u.uid) + " of " + login + " on " + master + " belongs to " +
+                        (*row)[0] + " here; free it first");
+  std::string local_group;
+  for (const Row* g : next.group.rows())
+    if ((*g)[2] == std::to_string(u.gid)) local_group = (*g)[0];
+  if (local_group.empty()) {
+    if (group.empty() || next.group.find(group) || !is_managed(u.gid))
+      throw sc::Failure("the primary group (gid " + std::to_string(u.gid) + ") of " + login +
+                        " does not exist here and cannot be created; add it with `sc user restoregroups` or a pull "
+                        "from the master");
+    add_group(next, group, u.gid);
+    local_group = group;
+  }
+  add_user(next, u);
+  store.commit(next);
+  make_home(ctx, u.home, login, local_group);
+  ctx.print("imported user " + login + " (uid " + std::to_string(u.uid) + ") from " + master +
+            "; its password and files come with the next pull from the master\n");
 }
 
 void free_user(sc::Context& ctx) {

@@ -134,5 +134,21 @@ TEST_CASE("files restoremodule: modules without files, bad input", "[files]") {
     CHECK(run_sc_rooted(root.path(), {"files", "pull", bad, "host"}).status == 2);
   }
   CHECK(run_sc_rooted(root.path(), {"files", "restoremodule", "user", "/backup/../etc"}).status == 2);
+  CHECK(run_sc_rooted(root.path(), {"files", "pull", "user", "-oProxyCommand=x"}).status == 2);
+  CHECK(run_sc_rooted(root.path(), {"files", "pull", "user"}).status == 2);
+  CHECK(tree_hash(root.path()) == before);
+}
+
+TEST_CASE("files pull without the sshlink module says so", "[files]") {
+  TempDir root, plugins;
+  make_system(root.path());
+  fs::create_directories(plugins / "lib");
+  fs::permissions(plugins / "lib", fs::perms(0755));
+  for (const char* f : {"files.so", "files.json"}) fs::copy_file(fs::path(kPluginDir) / f, plugins / "lib" / f);
+  const std::string before = tree_hash(root.path());
+  ScRun r = run_sc({"--plugin-path", (plugins / "lib").string(), "--root", root.path().string(), "files", "pull", "user",
+                    "master.example.com"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("sc files pull needs sshlink (not installed/not built yet)"));
   CHECK(tree_hash(root.path()) == before);
 }

@@ -394,7 +394,7 @@ TEST_CASE("user add creates accounts, homes and a hashed password", "[user]") {
   CHECK(r.out == "carol:x:10003:10002::/home/carol:/bin/bash\n");
   doc = sc_json(root.path(), {"user", "export", "carol"});
   CHECK(doc["result"] == json{{"login", "carol"}, {"uid", 10003}, {"gid", 10002}, {"gecos", ""},
-                              {"home", "/home/carol"}, {"shell", "/bin/bash"}});
+                              {"home", "/home/carol"}, {"shell", "/bin/bash"}, {"group", "staff"}});
   CHECK(run_sc_rooted(root.path(), {"user", "export", "nobody"}).status == 1);
   r = run_sc_rooted(root.path(), {"user", "files"});
   CHECK(r.out == "/etc/passwd\n/etc/shadow\n/etc/group\n/etc/gshadow\n/home/alice\n/home/bob\n/home/carol\n"
@@ -593,16 +593,23 @@ TEST_CASE("user restoregroups and restoresudoers alone", "[user]") {
 }
 
 TEST_CASE("user roam and free need a master", "[user]") {
-  TempDir root;
+  TempDir root, plugins;
   make_system(root.path());
   CHECK(run_sc_rooted(root.path(), {"user", "add", "here"}).status == 0);
   const std::string before = tree_hash(root.path());
   ScRun r = run_sc_rooted(root.path(), {"user", "free", "here"});
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("this host is not roaming"));
-  CHECK(run_sc_rooted(root.path(), {"user", "roam", "here"}).status == 0);  // already here
-  r = run_sc_rooted(root.path(), {"user", "roam", "other"});
+  CHECK(run_sc_rooted(root.path(), {"user", "roam", "here", "master.example.com"}).status == 0);  // already here
+  CHECK(run_sc_rooted(root.path(), {"user", "roam", "other"}).status == 2);
+  CHECK(run_sc_rooted(root.path(), {"user", "roam", "other", "-oProxyCommand=x"}).status == 2);
+  // Without the sshlink module: said plainly.
+  fs::create_directories(plugins / "lib");
+  fs::permissions(plugins / "lib", fs::perms(0755));
+  for (const char* f : {"user.so", "user.json"}) fs::copy_file(fs::path(kPluginDir) / f, plugins / "lib" / f);
+  r = run_sc({"--plugin-path", (plugins / "lib").string(), "--root", root.path().string(), "user", "roam", "other",
+              "master.example.com"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("needs sshlink"));
+  CHECK_THAT(r.err, Contains("sc user roam needs sshlink (not installed/not built yet)"));
   CHECK(tree_hash(root.path()) == before);
 }
