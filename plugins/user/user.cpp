@@ -69,7 +69,8 @@ std::string hash_password(const std::string& password) {
 }
 
 /// The password of a new account: from stdin with --password-stdin, else
-/// asked twice on the terminal; "!" (no password login) without either.
+/// asked twice on the terminal; "!" (no password login) without either, as
+/// useradd leaves it.
 std::string new_password_hash(sc::Context& ctx, const std::string& login, bool from_stdin) {
   if (ctx.dry_run()) return "!";
   Secret pw;
@@ -95,8 +96,7 @@ std::string new_password_hash(sc::Context& ctx, const std::string& login, bool f
              "` (or give it with --password-stdin)");
     return "!";
   }
-  pw.value = ctx.ask_secret("Password for " + login + " (empty: no password login)");
-  if (pw.value.empty()) return "!";
+  pw.value = ctx.ask_secret("Password for " + login);
   Secret again;
   again.value = ctx.ask_secret("Retype the password for " + login);
   if (again.value != pw.value) throw sc::Usage("the two passwords differ; nothing was changed");
@@ -406,6 +406,9 @@ void roam(sc::Context& ctx) {
   std::string local_group;
   for (const Row* g : next.group.rows())
     if ((*g)[2] == std::to_string(u.gid)) local_group = (*g)[0];
+  if (!local_group.empty() && !group.empty() && local_group != group)
+    throw sc::Failure("gid " + std::to_string(u.gid) + " is group " + local_group + " here but " + group + " on " +
+                      master + "; the accounts of this host and its master disagree");
   if (local_group.empty()) {
     if (group.empty() || next.group.find(group) || !is_managed(u.gid))
       throw sc::Failure("the primary group (gid " + std::to_string(u.gid) + ") of " + login +

@@ -401,6 +401,34 @@ TEST_CASE("user add creates accounts, homes and a hashed password", "[user]") {
                  "/home/dan\n/home/erin\n");
 }
 
+TEST_CASE("user add asks the password twice on a terminal, without echo", "[user]") {
+  TempDir root;
+  make_system(root.path());
+  const std::vector<std::string> base = {"--plugin-path", kPluginDir, "--root", root.path().string()};
+  auto args = [&](const std::string& login) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), {"user", "add", login});
+    return a;
+  };
+  // The two answers differ: nothing is written.
+  const std::string before = tree_hash(root.path());
+  ScRun r = run_sc_tty(args("dave"), {{"Password for dave", "first-pw\n"}, {"Retype the password for dave", "other\n"}});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.out, Contains("the two passwords differ"));
+  CHECK(tree_hash(root.path()) == before);
+
+  r = run_sc_tty(args("dave"), {{"Password for dave", "pw with spaces\n"}, {"Retype the password for dave", "pw with spaces\n"}});
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("pw with spaces") == std::string::npos);  // never echoed
+  std::string shadow = read_text(root / "etc/shadow");
+  std::string line = shadow.substr(shadow.find("dave:"));
+  std::string hash = line.substr(5, line.find(':', 5) - 5);
+  CHECK(hash.rfind("$y$", 0) == 0);
+  CHECK(password_matches(hash, "pw with spaces"));
+  check_account_files(root.path());
+}
+
 TEST_CASE("user add refuses bad input and a full range, changing nothing", "[user]") {
   TempDir root;
   make_system(root.path());
