@@ -1,5 +1,5 @@
 #!/bin/bash
-# The bash completion (dist/sc.bash-completion) offers what the sc being
+# The bash completion (core/dist/sc.bash-completion) offers what the sc being
 # completed knows: modules, commands, core sub-commands, options, settings.
 # Usage: completion_test.sh SC BUILT_PLUGIN_DIR SOURCE_DIR
 set -u
@@ -12,8 +12,8 @@ for m in hostconf version; do
   cp "$built/$m.so" "$built/$m.json" "$work/plugins/"
 done
 chmod 0644 "$work/plugins/"*
-# shellcheck source=../../dist/sc.bash-completion
-source "$src/dist/sc.bash-completion"
+# shellcheck source=../../core/dist/sc.bash-completion
+source "$src/core/dist/sc.bash-completion"
 
 passed=0 failed=0
 # expect "WANTED COMPLETIONS" WORD... (the last word is the one completed)

@@ -1,9 +1,9 @@
 #!/bin/sh
-# dist/sc.1 documents every global option and core command that `sc --help`
+# core/dist/sc.1 documents every global option and core command that `sc --help`
 # lists, and renders without groff warnings.
 # Usage: man_test.sh SC SOURCE_DIR
 set -eu
-sc=$1 page=$2/dist/sc.1
+sc=$1 page=$2/core/dist/sc.1
 failed=0
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 help=$("$sc" --help --plugin-path /nonexistent)
