@@ -58,8 +58,7 @@ Prompter::Prompter(bool assume_yes)
     : assume_yes_(assume_yes), interactive_(::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO)) {}
 
 bool Prompter::read_line(bool echo, std::string* line, std::string* err) {
-  std::optional<EchoOff> quiet;
-  if (!echo) quiet.emplace();
+  (void)echo;  // the caller turns echo off before it shows the prompt
   line->clear();
   for (;;) {
     char c = 0;
@@ -105,9 +104,15 @@ bool Prompter::ask(const Question& q, std::string* answer, std::string* err) {
       default:
         text += q.default_value && q.kind != Question::Kind::secret ? " [" + *q.default_value + "]: " : ": ";
     }
+    // Echo goes off before the prompt shows: a secret typed as soon as the
+    // prompt appears is neither echoed nor flushed away with the pending input.
+    std::optional<EchoOff> quiet;
+    if (q.kind == Question::Kind::secret) quiet.emplace();
     say(text);
     std::string line;
-    if (!read_line(q.kind != Question::Kind::secret, &line, err)) return false;
+    bool got = read_line(q.kind != Question::Kind::secret, &line, err);
+    quiet.reset();
+    if (!got) return false;
     if (line.empty() && q.default_value) line = *q.default_value;
     switch (q.kind) {
       case Question::Kind::yes_no: {
