@@ -19,7 +19,7 @@ static int hello(const sc_call *call) {
 
 static const sc_command commands[] = {{"benchhook", hook}, {"fire", fire}, {"hello", hello}};
 
-static const sc_plugin descriptor = {SC_PLUGIN_MAGIC, SC_ABI_MAJOR, SC_ABI_MINOR, sizeof(sc_plugin),
+static const sc_plugin descriptor = {SC_PLUGIN_MAGIC, SC_ABI_MAJOR, SC_PLUGIN_ABI_MINOR, sizeof(sc_plugin),
                                      BENCH_NAME,      "1.0.0",      commands,     3,
                                      NULL,            NULL};
 

@@ -297,10 +297,15 @@ int settings_command(Session& s, Frame& frame, const std::vector<std::string>& a
     std::string value;
     if (args.size() == 3) {
       value = args[2];
-      if (spec && spec->secret)
+      // A module calling `settings set` (host service call(), depth > 0)
+      // passes the value in memory, not on a command line.
+      if (spec && spec->secret && s.depth() == 0)
         s.output().log(SC_LOG_WARN, "settings",
                        name + " is secret: a value on the command line can be seen by other users and stays in shell "
                               "history; next time omit VALUE to type it or pipe it on stdin");
+    } else if (s.depth() > 0) {
+      frame.error = "sc settings set " + name + ": a module must give the value";
+      return kExitUsage;
     } else if (!read_value(s, name, spec && spec->secret, &value, &err)) {
       frame.error = "sc settings set " + name + ": " + err;
       return kExitFailure;

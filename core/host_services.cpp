@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "build_config.hpp"
+#include "cli.hpp"
+#include "peers.hpp"
 #include "session.hpp"
 
 namespace sc {
@@ -168,7 +170,16 @@ int api_call(sc_host* h, const char* module, const char* command, int argc, cons
   f.module = module;
   f.command = command;
   f.capture = captured != nullptr || h->frame->capture;
-  int rc = h->session->run(&f, arg_vector(argc, argv));
+  int rc;
+  if (f.module == "settings") {
+    // The core's own `sc settings` commands (ABI 1.1): the way a module
+    // reaches settings of modules it does not require (sshlink importsettings).
+    std::vector<std::string> args = arg_vector(argc, argv);
+    args.insert(args.begin(), command);
+    rc = f.status = core_settings(*h->session, f, args);
+  } else {
+    rc = h->session->run(&f, arg_vector(argc, argv));
+  }
   if (captured) {
     *captured = dup_string(f.to_json().dump());
   } else if (!f.output.empty()) {
@@ -320,6 +331,84 @@ int api_ask(sc_host* h, const sc_question* q, char** answer) {
   return SC_OK;
 }
 
+// ---- peers (ABI 1.1) ---------------------------------------------------------
+
+int api_peer_connect(sc_host* h, const char* peer, uint32_t flags) {
+  SC_REQUIRE(peer, "peer is NULL");
+  std::string err;
+  int rc = h->session->peers().link(peer, flags & SC_PEER_ADD, &err);
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
+}
+
+int api_peer_run(sc_host* h, const char* peer, sc_run* run) {
+  SC_REQUIRE(peer && run && run->struct_size >= offsetof(sc_run, exit_code) && run->argv && run->argv[0],
+             "peer, run, its size or its argv is invalid");
+  if (run->flags & SC_RUN_INTERACTIVE)
+    return fail(h, SC_USAGE, "peer_run: SC_RUN_INTERACTIVE is not supported on a peer (give `input` instead)");
+  const bool has_outputs = run->struct_size >= sizeof(sc_run);
+  PeerRunSpec spec;
+  for (const char* const* a = run->argv; *a; ++a) spec.argv.emplace_back(*a);
+  for (const char* const* e = run->env; e && *e; ++e) spec.env.emplace_back(*e);
+  if (run->cwd) spec.cwd = run->cwd;
+  if (run->input) spec.input.assign(run->input, run->input_size);
+  spec.timeout = std::chrono::milliseconds(run->timeout_ms);
+  spec.readonly = run->flags & SC_RUN_READONLY;
+  spec.capture_out = (run->flags & SC_RUN_CAPTURE_OUT) && has_outputs;
+  spec.capture_err = (run->flags & SC_RUN_CAPTURE_ERR) && has_outputs;
+  spec.secret_args = run->flags & SC_RUN_SECRET_ARGS;
+  spec.out_to_err = h->session->options().json || h->frame->capture;
+  PeerRunResult result;
+  std::string err;
+  int rc = h->session->peers().run(peer, spec, &result, &err);
+  if (has_outputs) {
+    run->exit_code = result.ran ? result.exit_code : -1;
+    run->term_signal = 0;
+    run->ran = result.ran ? 1 : 0;
+    run->out = spec.capture_out ? dup_string(result.out) : nullptr;
+    run->out_size = spec.capture_out ? result.out.size() : 0;
+    run->err = spec.capture_err ? dup_string(result.err) : nullptr;
+    run->err_size = spec.capture_err ? result.err.size() : 0;
+  }
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
+}
+
+int api_peer_sc(sc_host* h, const char* peer, int argc, const char* const* argv, uint32_t flags, char** document) {
+  SC_REQUIRE(peer && argc > 0 && argv && document, "peer, argv or document is invalid");
+  *document = nullptr;
+  std::optional<json> doc;
+  std::string err;
+  int rc = h->session->peers().call_sc(peer, arg_vector(argc, argv), flags & SC_RUN_READONLY,
+                                       flags & SC_RUN_SECRET_ARGS, &doc, &err);
+  if (doc) *document = dup_string(doc->dump(-1, ' ', false, json::error_handler_t::replace));
+  if (rc != SC_OK) h->last_error = err;
+  return rc;
+}
+
+int api_peer_fetch(sc_host* h, sc_fetch* fetch) {
+  SC_REQUIRE(fetch && fetch->struct_size >= offsetof(sc_fetch, exit_code) && fetch->peer && fetch->target_dir &&
+                 fetch->paths,
+             "fetch, its size, peer, target_dir or paths is invalid");
+  const bool has_outputs = fetch->struct_size >= offsetof(sc_fetch, ran) + sizeof(fetch->ran);
+  PeerFetchSpec spec;
+  spec.peer = fetch->peer;
+  if (fetch->source_dir) spec.source_dir = fetch->source_dir;
+  spec.target_dir = fetch->target_dir;
+  for (const char* const* p = fetch->paths; *p; ++p) spec.paths.emplace_back(*p);
+  for (const char* const* x = fetch->excludes; x && *x; ++x) spec.excludes.emplace_back(*x);
+  spec.bwlimit_kbps = fetch->bwlimit_kbps;
+  spec.delete_extraneous = fetch->flags & SC_FETCH_DELETE;
+  spec.out_to_err = h->session->options().json || h->frame->capture;
+  int exit_code = -1;
+  bool ran = false;
+  std::string err;
+  int rc = h->session->peers().fetch(spec, &exit_code, &ran, &err);
+  if (has_outputs) {
+    fetch->exit_code = exit_code;
+    fetch->ran = ran ? 1 : 0;
+  }
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
+}
+
 #undef SC_REQUIRE
 
 const sc_host_api kApi = {
@@ -348,6 +437,10 @@ const sc_host_api kApi = {
     api_read_file,
     api_resolve_path,
     api_ask,
+    api_peer_connect,
+    api_peer_run,
+    api_peer_sc,
+    api_peer_fetch,
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "crash_guard.hpp"
 #include "dependency_graph.hpp"
 #include "host_services.hpp"
+#include "peers.hpp"
 
 namespace sc {
 
@@ -32,6 +33,11 @@ Session::Session(GlobalOptions opts)
       catalog_(opts_.plugin_dirs.empty() ? default_plugin_dirs() : opts_.plugin_dirs),
       prompter_(opts_.yes) {
   executor_.set_listener([this](const Action& a) { output_.action(a); });
+}
+
+Peers& Session::peers() {
+  if (!peers_) peers_ = std::make_unique<Peers>(*this);
+  return *peers_;
 }
 
 Session::~Session() {

@@ -20,6 +20,8 @@
 
 namespace sc {
 
+class Peers;
+
 /// Global command-line options.
 struct GlobalOptions {
   std::filesystem::path root = "/";
@@ -109,6 +111,10 @@ class Session {
   /// Depth of nested module calls (guards against runaway recursion).
   int depth() const { return depth_; }
 
+  /// Other hosts: connections opened on first use (the SSH layer is loaded
+  /// only then) and kept for the whole run.
+  Peers& peers();
+
  private:
   int invoke(LoadedPlugin* plugin, Frame* frame, const std::vector<std::string>& args);
   bool init_plugin(LoadedPlugin* plugin, std::string* err);
@@ -120,6 +126,7 @@ class Session {
   PluginCatalog catalog_;
   Prompter prompter_;
   std::unique_ptr<SettingsStore> settings_;
+  std::unique_ptr<Peers> peers_;
   std::map<std::string, std::optional<std::string>> dry_settings_;
   std::map<std::string, std::unique_ptr<LoadedPlugin>> loaded_;
   std::vector<LoadedPlugin*> load_order_;  // unloaded in reverse

@@ -33,9 +33,20 @@ extern "C" {
 /* Versions and constants                                                 */
 /* ---------------------------------------------------------------------- */
 
-/** ABI version this header describes. */
+/** ABI version this header describes. History (sdk/docs/ABI.md): 1.0
+ *  first release; 1.1 appended the peer services (peer_connect, peer_run,
+ *  peer_sc, peer_fetch) to sc_host_api, added sc_fetch and
+ *  SC_RUN_INTERACTIVE, and let call() reach the core's `settings` commands. */
 #define SC_ABI_MAJOR 1
-#define SC_ABI_MINOR 0
+#define SC_ABI_MINOR 1
+
+/** The ABI minor a plugin declares in its descriptor; it must equal the
+ *  minor of the manifest's "abi". sc_add_plugin() defines it from the
+ *  manifest, so a module whose manifest says "1.0" keeps loading as a 1.0
+ *  plugin when built with a newer header. Without it: SC_ABI_MINOR. */
+#ifndef SC_PLUGIN_ABI_MINOR
+#define SC_PLUGIN_ABI_MINOR SC_ABI_MINOR
+#endif
 
 /** First member of every plugin descriptor: the bytes "SCPL" read as a
  *  little-endian 32-bit number. */
@@ -163,6 +174,45 @@ typedef struct sc_run {
 #define SC_ASK_CHOICE 2 /**< one of `choices` */
 #define SC_ASK_SECRET 3 /**< text read without echo */
 
+/** Flags for sc_host_api.peer_connect() (ABI 1.1). */
+#define SC_PEER_ADD 0x01u /**< link a new peer (`sshlink add`): an unknown
+                               host key is shown and must be confirmed (or
+                               --yes) before it is added to known_hosts; an
+                               ed25519 key is created when the user has none;
+                               when the peer refuses our key, its password is
+                               asked once on the terminal and our public key
+                               is appended to the peer's authorized_keys */
+
+/** Flags for sc_fetch.flags (ABI 1.1). */
+#define SC_FETCH_DELETE 0x01u /**< rsync --delete: inside the directories
+                                   listed, remove what the peer no longer
+                                   has */
+
+/** A copy of files from a peer with rsync over OpenSSH (ABI 1.1). The
+ *  caller fills the inputs; the host fills the outputs. */
+typedef struct sc_fetch {
+  uint32_t struct_size;         /**< sizeof(sc_fetch) */
+  uint32_t flags;               /**< SC_FETCH_* */
+  const char *peer;             /**< as for the peer services */
+  const char *source_dir;       /**< directory on the peer the paths are
+                                     relative to; NULL: "/" */
+  const char *target_dir;       /**< directory of the target system that
+                                     receives them (resolved under root());
+                                     rsync creates its last level */
+  const char *const *paths;     /**< NULL-terminated list of files and
+                                     directories (copied recursively) on the
+                                     peer, relative to source_dir; a leading
+                                     '/' is allowed; ".." and control
+                                     characters are refused */
+  const char *const *excludes;  /**< NULL or NULL-terminated rsync exclude
+                                     patterns */
+  uint32_t bwlimit_kbps;        /**< 0: no limit; else KiB/s (rsync
+                                     --bwlimit, with compression) */
+  /* outputs */
+  int32_t exit_code;            /**< rsync's exit status; -1 when not run */
+  int32_t ran;                  /**< 1 when rsync ran, 0 when only planned */
+} sc_fetch;
+
 typedef struct sc_question {
   uint32_t struct_size;      /**< sizeof(sc_question) */
   int32_t kind;              /**< SC_ASK_* */
@@ -235,7 +285,10 @@ typedef struct sc_host_api {
   /* -- other modules --------------------------------------------------- */
 
   /** Runs `module command argv...` in this process, loading the module and
-   *  its requirements as needed. Returns the command's status. When
+   *  its requirements as needed. Returns the command's status. Since ABI
+   *  1.1 `module` may be "settings": the core's own `sc settings` commands
+   *  (list, print, get, set NAME VALUE, del), which reach every module's
+   *  settings, as on the command line. When
    *  `captured` is not NULL the callee's printed text and result are not
    *  shown; *captured receives the JSON object
    *  {"status":N,"output":"...","result":...,"error":"..."} (free it). */
@@ -299,6 +352,59 @@ typedef struct sc_host_api {
    *  SC_ASK_YESNO. Without a terminal: SC_ASK_YESNO answers "yes" under
    *  --yes, every other case fails with a message naming the question. */
   int (*ask)(sc_host *host, const sc_question *question, char **answer);
+
+  /* -- peers (ABI 1.1) --------------------------------------------------
+   * `peer` names another host as the administrator writes it for ssh:
+   * "host", "user@host", "host:port", "user@host:port", "[v6addr]:port" or
+   * a Host alias of ~/.ssh/config; a malformed name gives SC_USAGE. The host
+   * opens one SSH connection per peer per sc run, at first use, and reuses
+   * it for every call; a failed connection is not retried in the same run.
+   * Authentication: the keys in ~/.ssh of the user running sc ($HOME;
+   * id_ed25519 first, id_rsa accepted) or ssh-agent. Host keys are checked
+   * against ~/.ssh/known_hosts: an unknown key is refused (except by
+   * SC_PEER_ADD), a changed key is always refused with its fingerprint and
+   * the file and line to fix. Connecting gives up after the
+   * SSHLINK_CONNECT_TIMEOUT setting (seconds, default 2). On failure
+   * last_error() names the peer, the reason and the fix. */
+
+  /** Connects to `peer` (or reuses the connection) and authenticates with
+   *  a key. SC_OK: linked; SC_FAIL: unreachable, unknown or changed host
+   *  key, key refused... With SC_PEER_ADD the link is made (see the flag);
+   *  each change (new key pair, known_hosts entry, authorized_keys line)
+   *  is an action, only planned under --dry-run. */
+  int (*peer_connect)(sc_host *host, const char *peer, uint32_t flags);
+
+  /** Runs argv on `peer`. The host quotes every word for the peer's POSIX
+   *  shell, so any byte but NUL passes through unchanged; `env` items are
+   *  set with env(1) and `cwd` entered first. Inputs, flags and outputs are
+   *  those of run(), except: SC_RUN_LIVE is ignored, SC_RUN_INTERACTIVE is
+   *  SC_USAGE (give `input` instead); without SC_RUN_READONLY
+   *  the run is an action, only planned under --dry-run (it still runs
+   *  under --root, which confines this host only); uncaptured output is
+   *  relayed as it comes. Returns SC_OK when it exited 0 or was planned,
+   *  SC_FAIL otherwise (connection failure: exit_code -1, ran 0). */
+  int (*peer_run)(sc_host *host, const char *peer, sc_run *run);
+
+  /** Runs `sc --json [--dry-run] [--yes] -- argv...` on `peer` (the
+   *  program named by the SSHLINK_REMOTE_SC setting, default "sc" in the
+   *  peer's PATH), each word quoted. With SC_RUN_READONLY in `flags` the
+   *  call runs as is under --dry-run; otherwise the peer is given --dry-run
+   *  when this run has it, and what the peer changed (or would change) is
+   *  logged. SC_RUN_SECRET_ARGS hides the arguments in messages. On return *document holds the peer's JSON document ("status",
+   *  "output", "result", "error", "log", "actions", "summary"; free it) and
+   *  the peer's status is returned (0, 1, 2 or 3). When the peer's sc could
+   *  not be run or gave no document, *document is NULL and SC_FAIL is
+   *  returned. */
+  int (*peer_sc)(sc_host *host, const char *peer, int argc,
+                 const char *const *argv, uint32_t flags, char **document);
+
+  /** Copies files from a peer with rsync over OpenSSH (BatchMode, the same
+   *  keys, known_hosts and connect timeout), `--files-from` the list, never
+   *  through a shell. A planned action under --dry-run; progress is shown
+   *  when stdout is a terminal (and not --json). Returns SC_OK when rsync
+   *  exited 0; SC_FAIL otherwise, last_error() giving rsync's status and
+   *  its meaning; SC_USAGE for a bad peer, path or pattern. */
+  int (*peer_fetch)(sc_host *host, sc_fetch *fetch);
 } sc_host_api;
 
 /* ---------------------------------------------------------------------- */
@@ -332,7 +438,8 @@ typedef struct sc_command {
 typedef struct sc_plugin {
   uint32_t magic;        /**< SC_PLUGIN_MAGIC */
   uint16_t abi_major;    /**< SC_ABI_MAJOR the plugin was built with */
-  uint16_t abi_minor;    /**< SC_ABI_MINOR the plugin was built with */
+  uint16_t abi_minor;    /**< SC_PLUGIN_ABI_MINOR: the minor of the
+                              manifest's "abi" */
   uint32_t struct_size;  /**< sizeof(sc_plugin) the plugin was built with */
   const char *name;      /**< module name; must equal the manifest's */
   const char *version;   /**< module version; must equal the manifest's */

@@ -94,6 +94,26 @@ struct CallResult {
   std::string json;  ///< {"status":N,"output":"...","result":...,"error":"..."}
 };
 
+/// A copy of files from a peer (Context::fetch); see sc_fetch in plugin.h.
+struct FetchOptions {
+  std::string peer;
+  std::string source_dir = "/";        ///< on the peer; paths are relative to it
+  std::string target_dir;              ///< on this host (under --root)
+  std::vector<std::string> paths;      ///< files and directories to copy
+  std::vector<std::string> excludes;   ///< rsync exclude patterns
+  std::uint32_t bwlimit_kbps = 0;      ///< 0: no limit
+  bool delete_extraneous = false;      ///< rsync --delete inside listed directories
+};
+
+/// Outcome of Context::fetch.
+struct FetchResult {
+  int status = SC_FAIL;  ///< SC_OK when rsync exited 0, or was only planned
+  bool ran = false;
+  int exit_code = -1;    ///< rsync's exit status
+  std::string error;     ///< what went wrong, when status != SC_OK
+  bool ok() const { return status == SC_OK; }
+};
+
 namespace detail {
 
 /// Owns a string the host allocated; releases it with api->free.
@@ -223,20 +243,7 @@ class Context {
   RunResult run(const std::vector<std::string>& argv, const RunOptions& o = {}) const {
     auto cargv = detail::c_argv(argv);
     auto cenv = detail::c_argv(o.env);
-    sc_run r{};
-    r.struct_size = sizeof r;
-    r.flags = (o.readonly ? SC_RUN_READONLY : 0u) | (o.live ? SC_RUN_LIVE : 0u) |
-              (o.capture_out ? SC_RUN_CAPTURE_OUT : 0u) |
-              (o.capture_err ? SC_RUN_CAPTURE_ERR : 0u) |
-              (o.secret_args ? SC_RUN_SECRET_ARGS : 0u) | (o.interactive ? SC_RUN_INTERACTIVE : 0u);
-    r.argv = cargv.data();
-    r.env = o.env.empty() ? nullptr : cenv.data();
-    r.cwd = o.cwd.empty() ? nullptr : o.cwd.c_str();
-    if (o.input) {
-      r.input = o.input->data();
-      r.input_size = o.input->size();
-    }
-    r.timeout_ms = o.timeout_ms;
+    sc_run r = c_run(o, cargv, cenv);
     RunResult res;
     res.status = api_->run(host_, &r);
     detail::HostString out{api_, r.out, r.out_size};
@@ -302,11 +309,119 @@ class Context {
     return ask(SC_ASK_CHOICE, prompt, default_value, choices);
   }
 
+  // -- peers (ABI 1.1) ----------------------------------------------------
+  // Peer names are written as for ssh: host, user@host, host:port or an
+  // alias of ~/.ssh/config. Each method throws Failure("this sc is too
+  // old...") on a host older than ABI 1.1, and Usage for a malformed name.
+
+  /// True when `peer` can be reached and accepts our key (host key known
+  /// and unchanged). `why`, when given, receives the reason otherwise.
+  bool peer_linked(const std::string& peer, std::string* why = nullptr) const {
+    require_peer_services("peer_connect");
+    int rc = api_->peer_connect(host_, peer.c_str(), 0u);
+    if (rc == SC_USAGE) throw Usage(api_->last_error(host_));
+    if (rc != SC_OK && why) *why = api_->last_error(host_);
+    return rc == SC_OK;
+  }
+  /// Links `peer` (see SC_PEER_ADD); throws Failure when it cannot.
+  void link_peer(const std::string& peer) const {
+    require_peer_services("peer_connect");
+    check(api_->peer_connect(host_, peer.c_str(), SC_PEER_ADD));
+  }
+  /// Runs argv on `peer` (each word quoted by the host); never throws for
+  /// a non-zero exit or an unreachable peer (check .ok(), and last_error()).
+  /// `o.live` is ignored; without `o.readonly` it is planned under --dry-run.
+  RunResult peer_run(const std::string& peer, const std::vector<std::string>& argv,
+                     const RunOptions& o = {}) const {
+    require_peer_services("peer_run");
+    auto cargv = detail::c_argv(argv);
+    auto cenv = detail::c_argv(o.env);
+    sc_run r = c_run(o, cargv, cenv);
+    RunResult res;
+    res.status = api_->peer_run(host_, peer.c_str(), &r);
+    if (res.status == SC_USAGE) throw Usage(api_->last_error(host_));
+    detail::HostString out{api_, r.out, r.out_size};
+    detail::HostString err{api_, r.err, r.err_size};
+    res.ran = r.ran != 0;
+    res.exit_code = r.exit_code;
+    res.term_signal = r.term_signal;
+    res.out = out.str();
+    res.err = err.str();
+    return res;
+  }
+  /// Runs `sc --json -- args...` on `peer`. `.status` is the peer's status
+  /// and `.json` its whole document. Throws Failure when the peer's sc could
+  /// not be run or did not answer with a document.
+  CallResult peer_sc(const std::string& peer, const std::vector<std::string>& args, bool readonly = false,
+                     bool secret_args = false) const {
+    require_peer_services("peer_sc");
+    auto argv = detail::c_argv(args);
+    detail::HostString doc{api_};
+    CallResult r;
+    r.status = api_->peer_sc(host_, peer.c_str(), static_cast<int>(args.size()), argv.data(),
+                             (readonly ? SC_RUN_READONLY : 0u) | (secret_args ? SC_RUN_SECRET_ARGS : 0u), &doc.ptr);
+    if (r.status == SC_USAGE && !doc.ptr) throw Usage(api_->last_error(host_));
+    if (!doc.ptr) throw Failure(api_->last_error(host_));
+    r.json = doc.str();
+    return r;
+  }
+  /// Copies files from a peer with rsync; never throws for rsync's failure
+  /// (check .ok() and .error); throws Usage for bad input.
+  FetchResult fetch(const FetchOptions& o) const {
+    require_peer_services("peer_fetch");
+    auto paths = detail::c_argv(o.paths);
+    auto excludes = detail::c_argv(o.excludes);
+    sc_fetch f{};
+    f.struct_size = sizeof f;
+    f.flags = o.delete_extraneous ? SC_FETCH_DELETE : 0u;
+    f.peer = o.peer.c_str();
+    f.source_dir = o.source_dir.empty() ? nullptr : o.source_dir.c_str();
+    f.target_dir = o.target_dir.c_str();
+    f.paths = paths.data();
+    f.excludes = o.excludes.empty() ? nullptr : excludes.data();
+    f.bwlimit_kbps = o.bwlimit_kbps;
+    FetchResult res;
+    res.status = api_->peer_fetch(host_, &f);
+    if (res.status == SC_USAGE) throw Usage(api_->last_error(host_));
+    res.ran = f.ran != 0;
+    res.exit_code = f.exit_code;
+    if (res.status != SC_OK) res.error = api_->last_error(host_);
+    return res;
+  }
+
+  /// The host's message about the last failed service call.
+  std::string last_error() const { return api_->last_error(host_); }
+
   const sc_host_api* api() const { return api_; }
   sc_host* host() const { return host_; }
   const sc_call* raw() const { return call_; }
 
  private:
+  // Members added in ABI 1.1 exist only when the host's table covers them.
+  void require_peer_services(const char* what) const {
+    if (!SC_HAS_MEMBER(api_, sc_host_api, peer_fetch))
+      throw Failure(std::string("this sc is too old: ") + what + " needs ABI 1.1, the running sc implements ABI " +
+                    std::to_string(api_->abi_major) + "." + std::to_string(api_->abi_minor) + "; upgrade sc");
+  }
+  // The returned structure points into `o` and the two vectors.
+  static sc_run c_run(const RunOptions& o, const std::vector<const char*>& cargv,
+                      const std::vector<const char*>& cenv) {
+    sc_run r{};
+    r.struct_size = sizeof r;
+    r.flags = (o.readonly ? SC_RUN_READONLY : 0u) | (o.live ? SC_RUN_LIVE : 0u) |
+              (o.capture_out ? SC_RUN_CAPTURE_OUT : 0u) | (o.capture_err ? SC_RUN_CAPTURE_ERR : 0u) |
+              (o.secret_args ? SC_RUN_SECRET_ARGS : 0u) | (o.interactive ? SC_RUN_INTERACTIVE : 0u);
+    r.argv = cargv.data();
+    r.env = o.env.empty() ? nullptr : cenv.data();
+    r.cwd = o.cwd.empty() ? nullptr : o.cwd.c_str();
+    if (o.input) {
+      r.input = o.input->data();
+      r.input_size = o.input->size();
+    }
+    r.timeout_ms = o.timeout_ms;
+    return r;
+  }
+
   void check(int rc) const {
     if (rc == SC_OK) return;
     if (rc == SC_USAGE) throw Usage(api_->last_error(host_));
@@ -400,7 +515,7 @@ constexpr sc_command command(const char* name) {
   const sc_plugin sc_plugin_descriptor_ = {                                   \
       SC_PLUGIN_MAGIC,                                                        \
       SC_ABI_MAJOR,                                                           \
-      SC_ABI_MINOR,                                                           \
+      SC_PLUGIN_ABI_MINOR,                                                    \
       sizeof(sc_plugin),                                                      \
       NAME,                                                                   \
       VERSION,                                                                \

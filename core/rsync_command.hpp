@@ -1,0 +1,44 @@
+// The rsync command that copies files from a peer over OpenSSH: a pure
+// function of its inputs, so every argument can be checked by tests.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "peer_address.hpp"
+
+namespace sc {
+
+/// Everything the command depends on.
+struct RsyncFetch {
+  PeerAddress peer;
+  std::string source_dir = "/";        ///< absolute directory on the peer
+  std::string target;                  ///< local directory (real path, under --root already)
+  std::vector<std::string> excludes;   ///< rsync exclude patterns
+  unsigned bwlimit_kbps = 0;           ///< 0: none; else --bwlimit with -z, as the original
+  bool delete_extraneous = false;      ///< --delete
+  bool progress = false;               ///< --info=progress2 (stdout is a terminal)
+  int timeout_s = 2;                   ///< ssh ConnectTimeout
+  std::string known_hosts;             ///< ~/.ssh/known_hosts of the user running sc
+  /// Set when $HOME is not the passwd home directory (ssh reads the latter):
+  /// the config file to use (-F; "/dev/null" when there is none) and the
+  /// identity files, so that ssh uses the same files as libssh.
+  std::string config_file;
+  std::vector<std::string> identity_files;
+};
+
+/// The argv (argv[0] "rsync"). The file list is given on stdin, NUL
+/// separated (--from0 --files-from=-), never on the command line; rsync's
+/// remote side gets its arguments unsplit (--protect-args). False with
+/// *err when a value cannot be passed safely (control characters).
+bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::string* err);
+
+/// Checks one entry of a file list: not empty, no control character (an
+/// error message with a newline cannot pass for a path), no ".." component.
+bool check_fetch_path(std::string_view path, std::string* err);
+
+/// What rsync's exit status means ("partial transfer due to error"...).
+std::string rsync_exit_meaning(int code);
+
+}  // namespace sc

@@ -1,0 +1,207 @@
+// The pure part of the SSH layer: peer names, quoting for the remote shell
+// and for rsync's -e splitting (both checked against the real programs),
+// the authorized_keys script and the rsync command.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "peer_address.hpp"
+#include "rsync_command.hpp"
+#include "test_support.hpp"
+
+using namespace sc;
+using namespace sc::test;
+using Catch::Contains;
+
+namespace {
+
+// Words that must reach a remote program unchanged.
+std::vector<std::string> awkward_words() {
+  std::vector<std::string> w = hostile_strings();
+  w.insert(w.end(), {"'", "''", "a'b'c", "\"", "\\", "\\'", "!", "!!", "#comment", "~", "~root", "tab\there",
+                     "{a,b}", "[ab]", "x=y", "--", "-", "%s", "\xff\xfe bytes", "end\\", "two\n\nnewlines\n"});
+  return w;
+}
+
+std::vector<std::string> split_nul(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '\0') {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  return out;
+}
+
+ProcessResult run(std::vector<std::string> argv, const std::string* input = nullptr,
+                  std::vector<std::string> env = {}) {
+  ProcessSpec spec;
+  spec.argv = std::move(argv);
+  spec.env_add = std::move(env);
+  spec.capture_out = spec.capture_err = true;
+  if (input) spec.input = *input;
+  spec.timeout = std::chrono::milliseconds(20000);
+  return run_process(spec);
+}
+
+}  // namespace
+
+TEST_CASE("peer names take the forms ssh takes", "[peer]") {
+  PeerAddress a;
+  std::string err;
+  REQUIRE(parse_peer_address("host", &a, &err));
+  CHECK(a.host == "host");
+  CHECK(a.user.empty());
+  CHECK(a.port == 0);
+  REQUIRE(parse_peer_address("root@backup.example.com:2222", &a, &err));
+  CHECK(a.user == "root");
+  CHECK(a.host == "backup.example.com");
+  CHECK(a.port == 2222);
+  CHECK(a.text == "root@backup.example.com:2222");
+  REQUIRE(parse_peer_address("admin@[fe80::1%eth0]:22", &a, &err));
+  CHECK(a.host == "fe80::1%eth0");
+  CHECK(a.host_for_url() == "[fe80::1%eth0]");
+  REQUIRE(parse_peer_address("[::1]", &a, &err));
+  CHECK(a.port == 0);
+  REQUIRE(parse_peer_address("my_alias", &a, &err));  // a Host of ~/.ssh/config
+  REQUIRE(parse_peer_address("WS$@host", &a, &err));  // machine account
+}
+
+TEST_CASE("peer names that could be options or reach a shell are refused", "[peer]") {
+  PeerAddress a;
+  for (const auto& bad : hostile_strings()) {
+    std::string err;
+    INFO(bad);
+    CHECK_FALSE(parse_peer_address(bad, &a, &err));
+    CHECK_THAT(err, Contains("is not a peer name"));
+    CHECK(err.find('\n') == std::string::npos);
+  }
+  for (const char* bad : {"-oProxyCommand=touch /tmp/x", "host:0", "host:65536", "host:22x", "host:", "a@b@c",
+                          "user@", "@host", "::1", "[::1", "[::1]x", "-user@host", "host name", ".hidden"}) {
+    std::string err;
+    INFO(bad);
+    CHECK_FALSE(parse_peer_address(bad, &a, &err));
+  }
+}
+
+TEST_CASE("shell quoting survives sh and bash unchanged", "[peer]") {
+  auto words = awkward_words();
+  for (const char* shell : {"sh", "bash"}) {
+    INFO(shell);
+    ProcessResult r = run({shell, "-c", "printf '%s\\0' " + shell_command(words)});
+    REQUIRE(r.ok());
+    CHECK(split_nul(r.out) == words);
+  }
+  CHECK(shell_quote("plain-word_1.2/x:y@z") == "plain-word_1.2/x:y@z");
+  CHECK(shell_quote("it's") == "'it'\\''s'");
+  CHECK(shell_quote("") == "''");
+}
+
+TEST_CASE("rsync's own splitting of -e gives ssh the words unchanged", "[peer][rsync]") {
+  TempDir tmp;
+  // A stand-in for ssh that records its arguments and fails.
+  write_text(tmp / "fake ssh", "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > \"$0.args\"\nexit 1\n",
+             fs::perms(0755));
+  std::vector<std::string> words = {(tmp / "fake ssh").string(), "it's", "two words", "a\"b", "$(x)", "`y`",
+                                    "''",                         "x'",   "back\\slash", "ünï"};
+  std::string rsh;
+  for (const auto& w : words) {
+    std::string q;
+    REQUIRE(rsync_rsh_quote(w, &q));
+    rsh += (rsh.empty() ? "" : " ") + q;
+  }
+  ProcessResult r = run({"rsync", "--rsh=" + rsh, "peer:/x", (tmp / "dest").string()});
+  CHECK_FALSE(r.ok());
+  auto got = split_nul(read_text(tmp / "fake ssh.args"));
+  REQUIRE(got.size() > words.size() - 1);
+  // rsync runs words[0] itself; it receives the other words, then the host.
+  CHECK(std::vector<std::string>(got.begin(), got.begin() + static_cast<long>(words.size() - 1)) ==
+        std::vector<std::string>(words.begin() + 1, words.end()));
+  CHECK(got[words.size() - 1] == "peer");
+  std::string q;
+  CHECK_FALSE(rsync_rsh_quote("new\nline", &q));
+}
+
+TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
+  RsyncFetch f;
+  std::string err;
+  REQUIRE(parse_peer_address("backup@host.example:2222", &f.peer, &err));
+  f.source_dir = "/srv/data";
+  f.target = "/var/backups/host";
+  f.excludes = {"*.o", "Crash Reports"};
+  f.timeout_s = 5;
+  f.known_hosts = "/root/.ssh/known_hosts";
+  std::vector<std::string> argv;
+  REQUIRE(rsync_fetch_argv(f, &argv, &err));
+  CHECK(argv == std::vector<std::string>{
+                    "rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-",
+                    "--exclude=*.o", "--exclude=Crash Reports",
+                    "--rsh=ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -o "
+                    "UserKnownHostsFile=/root/.ssh/known_hosts -p 2222",
+                    "backup@host.example:/srv/data/", "/var/backups/host/"});
+
+  f.bwlimit_kbps = 300;
+  f.delete_extraneous = true;
+  f.progress = true;
+  f.excludes.clear();
+  f.known_hosts = "/home/with space/.ssh/known_hosts";
+  f.config_file = "/dev/null";
+  f.identity_files = {"/home/with space/.ssh/id_ed25519"};
+  REQUIRE(parse_peer_address("[::1]", &f.peer, &err));
+  REQUIRE(rsync_fetch_argv(f, &argv, &err));
+  CHECK(argv == std::vector<std::string>{
+                    "rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-", "--delete",
+                    "--compress", "--bwlimit=300", "--info=progress2",
+                    "--rsh=ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -o "
+                    "'UserKnownHostsFile=\"/home/with space/.ssh/known_hosts\"' -F /dev/null -i "
+                    "'/home/with space/.ssh/id_ed25519'",
+                    "[::1]:/srv/data/", "/var/backups/host/"});
+
+  f.source_dir = "relative";
+  CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
+  f.source_dir = "/srv/../etc";
+  CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
+}
+
+TEST_CASE("file lists hold paths, never messages or escapes", "[peer][rsync]") {
+  std::string err;
+  CHECK(check_fetch_path("etc/hostname", &err));
+  CHECK(check_fetch_path("/root/.ssh/id_ed25519", &err));
+  CHECK(check_fetch_path("it's a file", &err));
+  CHECK_FALSE(check_fetch_path("", &err));
+  CHECK_FALSE(check_fetch_path("Error: Cannot find sc mass enabled\n/etc/passwd", &err));
+  CHECK_THAT(err, Contains("control character"));
+  CHECK_FALSE(check_fetch_path("../../etc/shadow", &err));
+  CHECK_FALSE(check_fetch_path("a/../../b", &err));
+  CHECK(check_fetch_path("a/..b/c..", &err));
+  CHECK(rsync_exit_meaning(23).find("partial transfer") != std::string::npos);
+}
+
+TEST_CASE("the authorized_keys script appends a key once and keeps the file intact", "[peer]") {
+  TempDir home;
+  const std::string key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKey root@host";
+  const std::string input = key + "\n";
+  auto script = [&]() {
+    return run({"sh", "-c", authorized_keys_script()}, &input, {"HOME=" + home.path().string()});
+  };
+  ProcessResult r = script();
+  REQUIRE(r.ok());
+  CHECK(r.out == "added\n");
+  CHECK(read_text(home / ".ssh/authorized_keys") == key + "\n");
+  CHECK((fs::status(home / ".ssh").permissions() & fs::perms::all) == fs::perms(0700));
+  CHECK((fs::status(home / ".ssh/authorized_keys").permissions() & fs::perms::all) == fs::perms(0600));
+  r = script();
+  REQUIRE(r.ok());
+  CHECK(r.out == "present\n");
+  CHECK(read_text(home / ".ssh/authorized_keys") == key + "\n");
+  // Another key already there, its line without a final newline.
+  write_text(home / ".ssh/authorized_keys", "ssh-rsa AAAAB3Nza other@host", fs::perms(0600));
+  r = script();
+  REQUIRE(r.ok());
+  CHECK(read_text(home / ".ssh/authorized_keys") == "ssh-rsa AAAAB3Nza other@host\n" + key + "\n");
+  // A key that is a prefix of an existing line is still added.
+  write_text(home / ".ssh/authorized_keys", key + " extra\n", fs::perms(0600));
+  r = script();
+  CHECK(r.out == "added\n");
+}
