@@ -435,3 +435,38 @@ TEST_CASE("settings and hooks of sshlink", "[sshlink]") {
   r = sc_run({"sshlink", "exec", "localhost", "echo", "here"});
   CHECK(r.out.rfind("here\n", 0) == 0);
 }
+
+TEST_CASE("an alias of ~/.ssh/config works for sc calls and for rsync alike", "[sshlink][sshd]") {
+  SshdHarness h;
+  write_text(h.home() / ".ssh/config",
+             "Host backup-peer\n  HostName 127.0.0.1\n  Port " + std::to_string(h.port()) + "\n  User root\n",
+             fs::perms(0600));
+  REQUIRE(h.peer_sc({"settings", "set", "FQDN", "alias.example.org"}).status == 0);
+  ScRun r = h.sc({"sshlink", "has", "backup-peer"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  r = h.sc({"sshlink", "getvar", "backup-peer", "FQDN"});
+  CHECK(r.out == "alias.example.org\n");
+  write_text(h.dir() / "data/f", "via alias\n");
+  r = h.sc({"sshlink", "getfiles", "backup-peer:" + (h.dir() / "data").string(), "/copy", "f"});
+  CHECK(r.status == 0);
+  CHECK(read_text(h.client_root() / "copy/f") == "via alias\n");
+  // What is typed wins over the file: a wrong port typed is used.
+  r = h.sc({"sshlink", "has", "backup-peer:1"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("port 1"));
+}
+
+TEST_CASE("getfiles shows rsync's progress on a terminal", "[sshlink][sshd]") {
+  SshdHarness h;
+  write_text(h.dir() / "data/big", std::string(200000, 'x'));
+  ScopedEnv home("HOME", h.home().string());
+  ScRun t = run_sc_tty({"--plugin-path", kPluginDir, "--root", h.client_root().string(), "sshlink", "getfiles",
+                        h.peer() + ":" + (h.dir() / "data").string(), "/copy", "big"},
+                       {});
+  INFO(t.out);
+  CHECK(t.status == 0);
+  CHECK_THAT(t.out, Contains("100%"));
+  CHECK_THAT(t.out, Contains("to-chk=0/"));
+  CHECK(fs::file_size(h.client_root() / "copy/big") == 200000);
+}
