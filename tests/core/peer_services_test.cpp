@@ -108,3 +108,30 @@ TEST_CASE("fetch copies through the C++ layer and reports rsync's status", "[pee
   CHECK_THAT(r.out, Contains("(not run)"));
   CHECK_FALSE(fs::exists(h.client_root() / "copy2"));
 }
+
+TEST_CASE("the SSH layer is found next to sc and checked like a plugin", "[peer]") {
+  TempDir tmp, root;
+  fs::create_directories(tmp / "bin");
+  fs::create_directories(tmp / "lib/sc/core");
+  fs::copy_file(kScBinary, tmp / "bin/sc");
+  fs::copy_file(std::string(kPluginDir) + "/core/ssh.so", tmp / "lib/sc/core/ssh.so");
+  fs::permissions(tmp / "lib/sc/core/ssh.so", fs::perms(0664));
+  auto run = [&]() {
+    sc::ProcessSpec spec;
+    spec.argv = {(tmp / "bin/sc").string(), "--plugin-path", kFixtureDir, "--root", root.path().string(),
+                 "peerprobe", "many", "127.0.0.1:1", "1"};
+    spec.env_add = {"HOME=" + tmp.path().string()};
+    spec.capture_out = spec.capture_err = true;
+    return sc::run_process(spec);
+  };
+  // The copy next to this sc is the one used, and refused: anyone in its
+  // group could make root run their code.
+  sc::ProcessResult r = run();
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains((tmp / "lib/sc/core/ssh.so").string()));
+  CHECK_THAT(r.err, Contains("chmod go-w"));
+  fs::permissions(tmp / "lib/sc/core/ssh.so", fs::perms(0644));
+  r = run();
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("cannot reach peer 127.0.0.1:1"));
+}
