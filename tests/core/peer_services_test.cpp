@@ -22,7 +22,7 @@ sc::test::ScRun probe(const SshdHarness& h, std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("a local command does not load the SSH layer; a call to a peer does", "[peer]") {
+TEST_CASE("a local command does not load the SSH layer, a call to a peer does", "[peer]") {
   TempDir root, home;
   std::vector<std::string> env = {"LD_DEBUG=files", "HOME=" + home.path().string()};
   ScRun r = run_sc({"--plugin-path", kPluginDir, "--root", root.path().string(), "version", "show"}, nullptr, env);
@@ -72,7 +72,7 @@ TEST_CASE("one sc run opens one SSH connection to a peer however many calls it m
   CHECK(h.accepted_publickey() - before == 2);
 }
 
-TEST_CASE("a remote command gets its environment, directory and input; its output is captured", "[peer][sshd]") {
+TEST_CASE("a remote command gets its environment, directory and input, and its output is captured", "[peer][sshd]") {
   SshdHarness h;
   ScRun r = probe(h, {"run", h.peer()});
   INFO(r.err);

@@ -93,7 +93,7 @@ TEST_CASE("hostile peer names are refused before anything runs", "[sshlink][sshd
   CHECK(h.accepted_publickey() == before);
 }
 
-TEST_CASE("sc calls on a peer: output, result, status; errors never on stdout", "[sshlink][sshd]") {
+TEST_CASE("sc calls on a peer give output, result and status, and errors never on stdout", "[sshlink][sshd]") {
   SshdHarness h;
   REQUIRE(h.peer_sc({"settings", "set", "FQDN", "peer.example.org"}).status == 0);
   ScRun r = h.sc({"sshlink", "sc", h.peer(), "hostconf", "fqdn"});
