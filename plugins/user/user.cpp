@@ -27,6 +27,11 @@ using namespace useracct;
 constexpr const char* kSudoers = "/etc/sudoers.d/sc";
 constexpr const char* kPasswordStdin = "--password-stdin";
 
+/// "created", or "would create" under --dry-run.
+std::string past(const sc::Context& ctx, const std::string& done, const std::string& planned) {
+  return ctx.dry_run() ? "would " + planned : done;
+}
+
 std::string checked_name(const std::string& name, const char* what) {
   std::string why;
   if (!valid_name(name, what, &why)) throw sc::Usage(why);
@@ -235,7 +240,7 @@ void add(sc::Context& ctx) {
   add_user(next, u);
   store.commit(next);
   make_home(ctx, u.home, login, group);
-  ctx.print("created user " + login + " (uid " + std::to_string(u.uid) + ", group " + group + " " +
+  ctx.print(past(ctx, "created", "create") + " user " + login + " (uid " + std::to_string(u.uid) + ", group " + group + " " +
             std::to_string(u.gid) + ")\n");
   ctx.result(json{{"login", login}, {"uid", u.uid}, {"gid", u.gid}, {"group", group}, {"created", true}}.dump());
 }
@@ -298,7 +303,7 @@ void addgroup(sc::Context& ctx) {
                       " for group " + group + "; delete unused accounts");
   add_group(next, group, *id);
   store.commit(next);
-  ctx.print("created group " + group + " (gid " + std::to_string(*id) + ")\n");
+  ctx.print(past(ctx, "created", "create") + " group " + group + " (gid " + std::to_string(*id) + ")\n");
   ctx.result(json{{"group", group}, {"gid", *id}}.dump());
 }
 
@@ -420,7 +425,7 @@ void roam(sc::Context& ctx) {
   add_user(next, u);
   store.commit(next);
   make_home(ctx, u.home, login, local_group);
-  ctx.print("imported user " + login + " (uid " + std::to_string(u.uid) + ") from " + master +
+  ctx.print(past(ctx, "imported", "import") + " user " + login + " (uid " + std::to_string(u.uid) + ") from " + master +
             "; its password and files come with the next pull from the master\n");
 }
 
@@ -472,9 +477,9 @@ Db read_backup(const sc::Context& ctx, const std::string& source, std::vector<Fi
 
 void report_merge(sc::Context& ctx, const MergeReport& m) {
   for (const auto& w : m.warnings) ctx.warn(w);
-  for (const auto& g : m.groups) ctx.print("restored group " + g + "\n");
-  for (const auto& u : m.users) ctx.print("restored user " + u + "\n");
-  for (const auto& x : m.members) ctx.print("restored membership " + x + "\n");
+  for (const auto& g : m.groups) ctx.print(past(ctx, "restored", "restore") + " group " + g + "\n");
+  for (const auto& u : m.users) ctx.print(past(ctx, "restored", "restore") + " user " + u + "\n");
+  for (const auto& x : m.members) ctx.print(past(ctx, "restored", "restore") + " membership " + x + "\n");
 }
 
 json merge_json(const MergeReport& m) {

@@ -500,6 +500,10 @@ TEST_CASE("user del, delgroup and cleanup_local", "[user]") {
 
   const std::string before = tree_hash(root.path());
   CHECK(run_sc_rooted(root.path(), {"--dry-run", "user", "del", "bob"}).status == 0);
+  ScRun planned = run_sc_rooted(root.path(), {"--dry-run", "user", "addgroup", "extra"});
+  CHECK(planned.status == 0);
+  CHECK_THAT(planned.out, Contains("would change: write /etc/group") && Contains("would create group extra (gid 10004)"));
+  CHECK(sc_json(root.path(), {"user", "addgroup", "staff"})["summary"]["changed"] == 0);
   CHECK(tree_hash(root.path()) == before);
   CHECK(run_sc_rooted(root.path(), {"user", "del", "bob"}).status == 0);
   CHECK_FALSE(fs::exists(root / "home/bob"));
