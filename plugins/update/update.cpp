@@ -200,7 +200,8 @@ void start(sc::Context& ctx) {
   if (!r.ok())
     throw sc::Failure("the release is installed, but its upgrade step failed (" + sc_path + " update upgrade " + old +
                       "); fix the cause and run `sc update upgrade " + old + "` again");
-  if (r.ran) ctx.print("installed " + std::to_string(files.size()) + " files from " + url + "\n");
+  ctx.print(std::string(r.ran ? "installed " : "would install ") + std::to_string(files.size()) + " files from " + url +
+            "\n");
   ctx.result(result.dump());
 }
 

@@ -206,6 +206,7 @@ TEST_CASE("update start installs a release from a file:// URL", "[update]") {
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Contains("would change: write /usr/local/bin/sc") &&
                         Contains("would change: write /usr/local/lib/sc/user.so") &&
+                        Contains("would install 6 files from " + url + "\n") &&
                         Contains("would run: " + (root / "usr/local/bin/sc").string() + " --root " +
                                  root.path().string()));
   CHECK(tree_hash(root.path()) == before);
