@@ -456,6 +456,31 @@ bool Executor::symlink(const std::string& target, const std::string& path, std::
   return true;
 }
 
+bool Executor::rename(const std::string& from, const std::string& to, std::string* err) {
+  Comps from_comps, to_comps;
+  std::string reason;
+  if (!resolve_comps(from, false, &from_comps, &reason)) return fail_message("rename", from, reason, err);
+  if (!resolve_comps(to, false, &to_comps, &reason)) return fail_message("rename", to, reason, err);
+  if (from_comps.empty() || to_comps.empty()) return fail("rename", from, "it is the root directory", err);
+  Node cur, dest;
+  Status st = stat_view(from_comps, &cur);
+  if (!st.ok()) return fail("rename", from, rooted_fs::describe(st), err);
+  if (cur.type == NodeType::missing) return fail("rename", from, "it does not exist", err);
+  st = stat_view(to_comps, &dest);
+  if (!st.ok()) return fail("rename", to, rooted_fs::describe(st), err);
+  if (dest.type != NodeType::missing) return fail("rename", from, to + " already exists; remove it first", err);
+  if (!check_parent(to, to_comps, &reason)) return fail("rename", to, reason, err);
+  const std::string target = from + " -> " + to;
+  if (opts_.dry_run) {
+    record({"rename", target, ActionState::planned, "", ""});
+    return true;
+  }
+  st = rooted_fs::rename_noreplace({opts_.root, from_comps}, {opts_.root, to_comps});
+  if (!st.ok()) return fail("rename", from, rooted_fs::describe(st), err);
+  record({"rename", target, ActionState::changed, "", ""});
+  return true;
+}
+
 bool Executor::set_attr(const std::string& path, const FileSpec& spec, std::string* err) {
   Comps comps;
   std::string reason;

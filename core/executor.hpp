@@ -92,6 +92,10 @@ class Executor {
   /// target is `ok`; another link or a file is replaced atomically; a
   /// directory is an error.
   bool symlink(const std::string& target, const std::string& path, std::string* err);
+  /// Renames `from` to `to` (same file system), never replacing an
+  /// existing `to`; the parent of `to` must exist. Under --dry-run only
+  /// recorded: the plan of later calls does not follow the rename.
+  bool rename(const std::string& from, const std::string& to, std::string* err);
 
   /// Sets the mode and owner of an existing path (symlinks followed inside
   /// the root). spec.keep_attrs makes it a no-op; spec.secret is ignored.

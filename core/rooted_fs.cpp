@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "rooted_path.hpp"
@@ -333,6 +334,21 @@ Status replace_symlink(const Location& at, const std::string& target) {
     return st;
   }
   if (::fsync(dir.get()) != 0) return failure("fsync directory");
+  return {};
+}
+
+Status rename_noreplace(const Location& from, const Location& to) {
+  if (from.comps.empty() || to.comps.empty()) return Status{EBUSY, "rename the root directory"};
+  Fd from_dir, to_dir;
+  Status s = open_dir(from, from.comps.size() - 1, &from_dir);
+  if (!s.ok()) return s;
+  s = open_dir(to, to.comps.size() - 1, &to_dir);
+  if (!s.ok()) return s;
+  if (::renameat2(from_dir.get(), from.comps.back().c_str(), to_dir.get(), to.comps.back().c_str(),
+                  RENAME_NOREPLACE) != 0)
+    return failure("rename");
+  if (::fsync(to_dir.get()) != 0) return failure("fsync directory");
+  if (::fsync(from_dir.get()) != 0) return failure("fsync directory");
   return {};
 }
 

@@ -103,6 +103,10 @@ Status replace_symlink(const Location& at, const std::string& target);
 /// a file system mounted below is refused with EXDEV).
 Status remove(const Location& at, bool recursive);
 
+/// Renames `from` to `to` (same root), never replacing an existing `to`
+/// (renameat2 RENAME_NOREPLACE), then syncs both directories.
+Status rename_noreplace(const Location& from, const Location& to);
+
 /// strerror(err) plus, for common causes, what to do about it.
 std::string describe(const Status& st);
 

@@ -654,6 +654,33 @@ TEST_CASE("symlink: create, keep, retarget, replace") {
   CHECK(temp_files(root.path()).empty());
 }
 
+TEST_CASE("rename: moves into place, never over an existing path") {
+  TempDir root;
+  write_text(root / "snap.partial/fs/f", "data");
+  fs::create_directories(root / "done");
+  std::string err;
+  {
+    Executor dry(rooted(root, true));
+    std::string before = tree_hash(root.path());
+    REQUIRE(dry.rename("/snap.partial", "/snap", &err));
+    CHECK(last(dry).state == ActionState::planned);
+    CHECK(last(dry).target == "/snap.partial -> /snap");
+    CHECK(tree_hash(root.path()) == before);
+  }
+  Executor ex(rooted(root));
+  REQUIRE(ex.rename("/snap.partial", "/snap", &err));
+  CHECK(last(ex).state == ActionState::changed);
+  CHECK(read_text(root / "snap/fs/f") == "data");
+  CHECK_FALSE(fs::exists(root / "snap.partial"));
+  CHECK_FALSE(ex.rename("/snap.partial", "/again", &err));
+  CHECK_THAT(err, Catch::Contains("does not exist"));
+  CHECK_FALSE(ex.rename("/snap", "/done", &err));
+  CHECK_THAT(err, Catch::Contains("/done already exists"));
+  CHECK(fs::exists(root / "snap/fs/f"));
+  CHECK_FALSE(ex.rename("/snap", "/missing/dir/x", &err));
+  CHECK_FALSE(ex.rename("/snap", "/../x", &err));
+}
+
 TEST_CASE("set_attr: mode and owner of existing paths") {
   TempDir root;
   add_accounts(root);
