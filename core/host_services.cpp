@@ -177,6 +177,12 @@ int api_call(sc_host* h, const char* module, const char* command, int argc, cons
     std::vector<std::string> args = arg_vector(argc, argv);
     args.insert(args.begin(), command);
     rc = f.status = core_settings(*h->session, f, args);
+  } else if (f.module == "help") {
+    // `call("help", MODULE [COMMAND])`: a module's manifest as JSON (its
+    // commands, hooks, settings), read without loading it (ABI 1.1).
+    std::vector<std::string> topic = arg_vector(argc, argv);
+    topic.insert(topic.begin(), command);
+    rc = f.status = core_help(*h->session, f, topic);
   } else {
     rc = h->session->run(&f, arg_vector(argc, argv));
   }
@@ -397,6 +403,8 @@ int api_peer_fetch(sc_host* h, sc_fetch* fetch) {
   for (const char* const* x = fetch->excludes; x && *x; ++x) spec.excludes.emplace_back(*x);
   spec.bwlimit_kbps = fetch->bwlimit_kbps;
   spec.delete_extraneous = fetch->flags & SC_FETCH_DELETE;
+  spec.exact = fetch->flags & SC_FETCH_EXACT;
+  if (SC_HAS_MEMBER(fetch, sc_fetch, link_dest) && fetch->link_dest) spec.link_dest = fetch->link_dest;
   spec.out_to_err = h->session->options().json || h->frame->capture;
   int exit_code = -1;
   bool ran = false;
@@ -407,6 +415,12 @@ int api_peer_fetch(sc_host* h, sc_fetch* fetch) {
     fetch->ran = ran ? 1 : 0;
   }
   return rc == SC_OK ? SC_OK : fail(h, rc, err);
+}
+
+int api_rename(sc_host* h, const char* from, const char* to) {
+  SC_REQUIRE(from && to, "from or to is NULL");
+  std::string err;
+  return status_of(h, h->session->executor().rename(from, to, &err), err);
 }
 
 #undef SC_REQUIRE
@@ -441,6 +455,7 @@ const sc_host_api kApi = {
     api_peer_run,
     api_peer_sc,
     api_peer_fetch,
+    api_rename,
 };
 
 }  // namespace

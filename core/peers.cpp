@@ -548,6 +548,15 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, std::stri
   f.excludes = spec.excludes;
   f.bwlimit_kbps = spec.bwlimit_kbps;
   f.delete_extraneous = spec.delete_extraneous;
+  f.exact = spec.exact;
+  if (!spec.link_dest.empty()) {
+    fs::path link;
+    if (spec.link_dest[0] != '/' || !s.executor().resolve(spec.link_dest, &link, err)) {
+      if (err->empty()) *err = "the link-dest directory \"" + spec.link_dest + "\" must be an absolute path";
+      return SC_USAGE;
+    }
+    f.link_dest = link.string();
+  }
   f.progress = !spec.out_to_err && !s.options().json && ::isatty(STDOUT_FILENO);
   f.timeout_s = connect_timeout();
   f.known_hosts = dir + "/known_hosts";

@@ -48,6 +48,8 @@ struct PeerFetchSpec {
   std::vector<std::string> paths, excludes;
   unsigned bwlimit_kbps = 0;
   bool delete_extraneous = false;
+  bool exact = false;      ///< --numeric-ids --hard-links
+  std::string link_dest;   ///< target-system path of an earlier copy, or empty
   bool out_to_err = false;
 };
 

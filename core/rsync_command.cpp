@@ -93,6 +93,17 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
   std::vector<std::string>& a = *argv;
   a = {"rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-"};
   if (f.delete_extraneous) a.push_back("--delete");
+  if (f.exact) {
+    a.push_back("--numeric-ids");
+    a.push_back("--hard-links");
+  }
+  if (!f.link_dest.empty()) {
+    if (has_control(f.link_dest)) {
+      *err = "the link-dest directory contains a control character";
+      return false;
+    }
+    a.push_back("--link-dest=" + f.link_dest);
+  }
   if (f.bwlimit_kbps > 0) {
     a.push_back("--compress");
     a.push_back("--bwlimit=" + std::to_string(f.bwlimit_kbps));

@@ -18,6 +18,8 @@ struct RsyncFetch {
   std::vector<std::string> excludes;   ///< rsync exclude patterns
   unsigned bwlimit_kbps = 0;           ///< 0: none; else --bwlimit with -z, as the original
   bool delete_extraneous = false;      ///< --delete
+  bool exact = false;                  ///< --numeric-ids --hard-links (backups)
+  std::string link_dest;               ///< local directory (real path): --link-dest
   bool progress = false;               ///< --info=progress2 (stdout is a terminal)
   int timeout_s = 2;                   ///< ssh ConnectTimeout
   std::string known_hosts;             ///< ~/.ssh/known_hosts of the user running sc

@@ -158,6 +158,21 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
                     "'/home/with space/.ssh/id_ed25519'",
                     "[::1]:/srv/data/", "/var/backups/host/"});
 
+  // A backup: numeric owners, hard links, unchanged files linked from the
+  // previous snapshot.
+  f.bwlimit_kbps = 0;
+  f.delete_extraneous = false;
+  f.progress = false;
+  f.exact = true;
+  f.link_dest = "/srv/backup/h/host/daily/2026-01-01T00-00-00Z/fs";
+  REQUIRE(rsync_fetch_argv(f, &argv, &err));
+  CHECK(std::vector<std::string>(argv.begin() + 6, argv.begin() + 9) ==
+        std::vector<std::string>{"--numeric-ids", "--hard-links",
+                                 "--link-dest=/srv/backup/h/host/daily/2026-01-01T00-00-00Z/fs"});
+  f.link_dest = "/srv/x\ny";
+  CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
+  f.link_dest.clear();
+
   f.source_dir = "relative";
   CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
   f.source_dir = "/srv/../etc";

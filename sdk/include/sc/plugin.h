@@ -35,8 +35,9 @@ extern "C" {
 
 /** ABI version this header describes. History (sdk/docs/ABI.md): 1.0
  *  first release; 1.1 appended the peer services (peer_connect, peer_run,
- *  peer_sc, peer_fetch) to sc_host_api, added sc_fetch and
- *  SC_RUN_INTERACTIVE, and let call() reach the core's `settings` commands. */
+ *  peer_sc, peer_fetch, rename) to sc_host_api, added sc_fetch (with
+ *  link_dest and SC_FETCH_EXACT) and SC_RUN_INTERACTIVE, and let call()
+ *  reach the core's `settings` and `help` commands. */
 #define SC_ABI_MAJOR 1
 #define SC_ABI_MINOR 1
 
@@ -187,6 +188,10 @@ typedef struct sc_run {
 #define SC_FETCH_DELETE 0x01u /**< rsync --delete: inside the directories
                                    listed, remove what the peer no longer
                                    has */
+#define SC_FETCH_EXACT 0x02u  /**< a faithful copy, as a backup needs:
+                                   owners and groups kept as numbers
+                                   (--numeric-ids) and hard links kept
+                                   (--hard-links) */
 
 /** A copy of files from a peer with rsync over OpenSSH (ABI 1.1). The
  *  caller fills the inputs; the host fills the outputs. */
@@ -211,6 +216,12 @@ typedef struct sc_fetch {
   /* outputs */
   int32_t exit_code;            /**< rsync's exit status; -1 when not run */
   int32_t ran;                  /**< 1 when rsync ran, 0 when only planned */
+  /* inputs added after the outputs, within 1.1 */
+  const char *link_dest;        /**< NULL, or a directory of the target
+                                     system (resolved under root()) holding
+                                     an earlier copy: files unchanged since
+                                     are hard-linked from it instead of
+                                     copied (rsync --link-dest) */
 } sc_fetch;
 
 typedef struct sc_question {
@@ -287,8 +298,10 @@ typedef struct sc_host_api {
   /** Runs `module command argv...` in this process, loading the module and
    *  its requirements as needed. Returns the command's status. Since ABI
    *  1.1 `module` may be "settings": the core's own `sc settings` commands
-   *  (list, print, get, set NAME VALUE, del), which reach every module's
-   *  settings, as on the command line. When
+   *  (list, print, get, set NAME VALUE, del, import FILE), which reach
+   *  every module's settings, as on the command line; and "help", with
+   *  command MODULE: the result is that module's manifest as JSON (name,
+   *  version, commands, hooks, settings), its library not loaded. When
    *  `captured` is not NULL the callee's printed text and result are not
    *  shown; *captured receives the JSON object
    *  {"status":N,"output":"...","result":...,"error":"..."} (free it). */
@@ -405,6 +418,14 @@ typedef struct sc_host_api {
    *  exited 0; SC_FAIL otherwise, last_error() giving rsync's status and
    *  its meaning; SC_USAGE for a bad peer, path or pattern. */
   int (*peer_fetch)(sc_host *host, sc_fetch *fetch);
+
+  /** Renames `from` to `to` (paths of the target system, in the same file
+   *  system), atomically, never replacing an existing `to`: how a finished
+   *  piece of work (a snapshot written under a temporary name) is put in
+   *  place. A planned action; under --dry-run the plan of later calls does
+   *  not follow the rename. SC_FAIL when `from` is missing or `to` exists.
+   *  (ABI 1.1) */
+  int (*rename)(sc_host *host, const char *from, const char *to);
 } sc_host_api;
 
 /* ---------------------------------------------------------------------- */

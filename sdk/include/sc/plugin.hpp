@@ -103,6 +103,8 @@ struct FetchOptions {
   std::vector<std::string> excludes;   ///< rsync exclude patterns
   std::uint32_t bwlimit_kbps = 0;      ///< 0: no limit
   bool delete_extraneous = false;      ///< rsync --delete inside listed directories
+  bool exact = false;                  ///< numeric owners and hard links kept (SC_FETCH_EXACT)
+  std::string link_dest;               ///< on this host: earlier copy to hard-link unchanged files from
 };
 
 /// Outcome of Context::fetch.
@@ -275,6 +277,12 @@ class Context {
     auto attr = c_attr(a);
     check(api_->make_dir(host_, path.c_str(), &attr));
   }
+  /// Renames `from` to `to` atomically, never replacing `to` (ABI 1.1).
+  void rename(const std::string& from, const std::string& to) const {
+    if (!SC_HAS_MEMBER(api_, sc_host_api, rename))
+      throw Failure("this sc is too old for this module: rename needs ABI 1.1; upgrade sc");
+    check(api_->rename(host_, from.c_str(), to.c_str()));
+  }
   void symlink(const std::string& target, const std::string& path) const {
     check(api_->symlink(host_, target.c_str(), path.c_str()));
   }
@@ -373,13 +381,14 @@ class Context {
     auto excludes = detail::c_argv(o.excludes);
     sc_fetch f{};
     f.struct_size = sizeof f;
-    f.flags = o.delete_extraneous ? SC_FETCH_DELETE : 0u;
+    f.flags = (o.delete_extraneous ? SC_FETCH_DELETE : 0u) | (o.exact ? SC_FETCH_EXACT : 0u);
     f.peer = o.peer.c_str();
     f.source_dir = o.source_dir.empty() ? nullptr : o.source_dir.c_str();
     f.target_dir = o.target_dir.c_str();
     f.paths = paths.data();
     f.excludes = o.excludes.empty() ? nullptr : excludes.data();
     f.bwlimit_kbps = o.bwlimit_kbps;
+    f.link_dest = o.link_dest.empty() ? nullptr : o.link_dest.c_str();
     FetchResult res;
     res.status = api_->peer_fetch(host_, &f);
     if (res.status == SC_USAGE) throw Usage(api_->last_error(host_));
