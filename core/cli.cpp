@@ -176,6 +176,10 @@ int run_command_line(const CommandLine& cl) {
     frame.command = "help";
     status = core_help(session, frame, topic);
     if (words.empty() && !cl.help) status = kExitUsage;  // bare `sc` is a usage error
+  } else if (words[0] == "broadcast") {
+    frame.module = "broadcast";
+    frame.command = words.size() > 1 ? words[1] : "";
+    status = core_broadcast(session, frame, {words.begin() + 1, words.end()});
   } else if (words[0] == "plugins") {
     frame.module = "plugins";
     frame.command = "list";
@@ -213,6 +217,7 @@ int run_command_line(const CommandLine& cl) {
     doc["module"] = frame.module;
     doc["command"] = frame.command;
     doc["dry_run"] = cl.options.dry_run;
+    doc["root"] = cl.options.root.string();  // paths in the result are under it
     doc["actions"] = session.output().actions();
     doc["summary"] = sum.to_json();
     doc["log"] = session.output().log_entries();

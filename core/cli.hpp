@@ -32,6 +32,10 @@ int run_command_line(const CommandLine& cl);
 int core_help(Session& s, Frame& frame, const std::vector<std::string>& topic);
 int core_plugins(Session& s, Frame& frame, const std::vector<std::string>& args);
 int core_settings(Session& s, Frame& frame, const std::vector<std::string>& args);
+/// `sc broadcast [--ready-only] HOOK [ARGS...]`: every module's HOOK, the
+/// captured results as the result (how a peer answers "every module's
+/// files" in one call).
+int core_broadcast(Session& s, Frame& frame, const std::vector<std::string>& args);
 
 /// Appends text to a core command's frame (captured or shown).
 void frame_print(Session& s, Frame& frame, const std::string& text);

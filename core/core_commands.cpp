@@ -179,7 +179,8 @@ bool read_value(Session& s, const std::string& name, bool secret, std::string* v
 
 int settings_command(Session& s, Frame& frame, const std::vector<std::string>& args) {
   const std::string usage =
-      "usage: sc settings list | print [MODULE] [--show-secrets] | get NAME | set NAME [VALUE] | del NAME";
+      "usage: sc settings list | print [MODULE] [--show-secrets] | get NAME | set NAME [VALUE] | del NAME | "
+      "import FILE [NAME...]";
   if (args.empty() || args[0] == "help") {
     frame_print(s, frame, usage.substr(7) + "\n");
     return args.empty() ? kExitUsage : kExitOk;
@@ -326,6 +327,44 @@ int settings_command(Session& s, Frame& frame, const std::vector<std::string>& a
     }
     return kExitOk;
   }
+  if (cmd == "import") {
+    // Settings from a file in either format (ours, or the original's shell
+    // lines): how a backup's settings come back on a restored host.
+    if (args.size() < 2) return bad_args();
+    std::string text;
+    if (!s.executor().read_file(args[1], &text, &err)) {
+      frame.error = "sc settings import: " + err;
+      return kExitFailure;
+    }
+    std::map<std::string, std::string> values;
+    if (!parse_settings(text, args[1], &values, &err)) {
+      frame.error = err;
+      return kExitUsage;
+    }
+    std::set<std::string> only(args.begin() + 2, args.end());
+    for (const auto& n : only)
+      if (!check_name(n)) return kExitUsage;
+    int imported = 0;
+    for (const auto& [name, value] : values) {
+      if (!only.empty() && !only.count(name)) continue;
+      auto owner = s.setting_owner(name);
+      const SettingSpec* spec = owner ? owner->setting(name) : nullptr;
+      std::string stored = value;
+      if (spec && !validate_setting_value(*spec, value, &stored, &err)) {
+        s.output().log(SC_LOG_WARN, "settings", "not imported: " + err);
+        continue;
+      }
+      if (!s.store_setting(name, stored, spec, &err)) {
+        frame.error = err;
+        return kExitFailure;
+      }
+      ++imported;
+    }
+    frame_print(s, frame, "imported " + std::to_string(imported) + " setting" + (imported == 1 ? "" : "s") + " from " +
+                              args[1] + "\n");
+    frame.result = json{{"imported", imported}};
+    return kExitOk;
+  }
   if (cmd == "del") {
     if (args.size() != 2) return bad_args();
     if (!check_name(args[1])) return kExitUsage;
@@ -341,6 +380,31 @@ int settings_command(Session& s, Frame& frame, const std::vector<std::string>& a
 }
 
 }  // namespace
+
+int core_broadcast(Session& s, Frame& frame, const std::vector<std::string>& args) {
+  const std::string usage = "usage: sc broadcast [--ready-only] HOOK [ARGS...]";
+  std::vector<std::string> rest = args;
+  bool ready_only = false;
+  if (!rest.empty() && rest[0] == "--ready-only") {
+    ready_only = true;
+    rest.erase(rest.begin());
+  }
+  if (rest.empty()) {
+    frame.error = "missing hook; " + usage;
+    return kExitUsage;
+  }
+  if (!valid_command_name(rest[0])) {
+    frame.error = "\"" + rest[0] + "\" is not a hook name; " + usage;
+    return kExitUsage;
+  }
+  json results;
+  int rc = s.broadcast(rest[0], {rest.begin() + 1, rest.end()}, ready_only, &results);
+  std::string text;
+  for (const auto& r : results) text += r.value("output", "");
+  frame_print(s, frame, text);
+  frame.result = results;
+  return rc;
+}
 
 int core_plugins(Session& s, Frame& frame, const std::vector<std::string>& args) {
   return plugins_command(s, frame, args);

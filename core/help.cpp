@@ -17,12 +17,14 @@ std::string pad(const std::string& s, size_t width) {
 
 const char* const kCoreCommands[][2] = {
     {"help [MODULE [COMMAND]]", "show this help, a module's commands, or one command"},
+    {"broadcast [--ready-only] HOOK [ARGS...]", "run every module's HOOK (only ready modules with --ready-only); --json gives each module's result"},
     {"plugins [--no-load]", "list every plugin found, its version and state (ready, not-ready, loaded-ok, refused)"},
     {"settings list", "list every known setting, its module, type and whether it is set"},
     {"settings print [MODULE]", "print settings as NAME=\"value\" (secrets hidden unless --show-secrets)"},
     {"settings get NAME", "print one setting's value (its default when unset)"},
     {"settings set NAME [VALUE]", "store a setting (VALUE omitted: read from the terminal or stdin)"},
     {"settings del NAME", "remove a setting"},
+    {"settings import FILE [NAME...]", "store the settings (or only NAMEs) of a settings file, in sc's format or the original's"},
 };
 
 json manifest_json(const Manifest& m) {
@@ -115,7 +117,7 @@ int module_help(Session& s, Frame& frame, const Manifest& m) {
 
 int core_help(Session& s, Frame& frame, const std::vector<std::string>& topic) {
   if (topic.empty()) return general_help(s, frame);
-  if (topic[0] == "settings" || topic[0] == "plugins") {
+  if (topic[0] == "settings" || topic[0] == "plugins" || topic[0] == "broadcast") {
     std::string t = "Core commands:\n";
     for (const auto& c : kCoreCommands)
       if (std::string(c[0]).rfind(topic[0], 0) == 0) t += "  sc " + pad(c[0], 28) + c[1] + "\n";

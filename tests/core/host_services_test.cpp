@@ -275,3 +275,44 @@ TEST_CASE("results and output under --json", "[host][json]") {
   ScRun r = probe(root.path(), {"result", R"(["x", "y"])"});
   CHECK(r.out == "x\ny\n");  // text mode shows a result the command did not print
 }
+
+TEST_CASE("sc broadcast runs every module's hook and returns their results", "[host][modules]") {
+  TempDir root;
+  json doc = json::parse(sc_at(root.path(), {"--json", "broadcast", "fxhook", "x y"}).out);
+  CHECK(doc["status"] == 0);
+  REQUIRE(doc["result"].size() == 2);
+  CHECK(doc["result"][0]["module"] == "probe");
+  CHECK(doc["result"][0]["output"] == "fxhook in probe:x y\n");
+  CHECK(doc["root"] == root.path().string());
+  // Only ready modules: probe is not ready until set up.
+  doc = json::parse(sc_at(root.path(), {"--json", "broadcast", "--ready-only", "fxhook"}).out);
+  REQUIRE(doc["result"].size() == 1);
+  CHECK(doc["result"][0]["module"] == "probe-dep");
+  CHECK(sc_at(root.path(), {"broadcast"}).status == 2);
+  CHECK(sc_at(root.path(), {"broadcast", "x;y"}).status == 2);
+  // A hook nobody declares: nothing runs, nothing fails.
+  doc = json::parse(sc_at(root.path(), {"--json", "broadcast", "nobody-has-this"}).out);
+  CHECK(doc["status"] == 0);
+  CHECK(doc["result"].empty());
+}
+
+TEST_CASE("modules reach the core's help and settings through call()", "[host][modules]") {
+  TempDir root;
+  ScRun r = probe(root.path(), {"call", "help", "cplugin"});
+  REQUIRE(r.status == 0);
+  auto captured = json::parse(r.out.substr(0, r.out.find('\n')));
+  CHECK(captured["result"]["name"] == "cplugin");
+  CHECK(captured["result"]["commands"].size() == 4);
+  r = probe(root.path(), {"call", "help", "nosuch"});
+  captured = json::parse(r.out.substr(0, r.out.find('\n')));
+  CHECK(captured["status"] == 3);
+  CHECK_THAT(captured["error"].get<std::string>(), Contains("not installed"));
+  write_text(root / "srv/old-sc", "PROBE_TEXT='it'\\''s imported'\nPROBE_INT='42'\nFOREIGN='kept'\n");
+  r = probe(root.path(), {"call", "settings", "import", "/srv/old-sc"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Contains("PROBE_INT") && Contains("maximum 10"));  // invalid values are not imported
+  CHECK(probe(root.path(), {"get", "PROBE_TEXT"}).out == "it's imported\n");
+  CHECK(probe(root.path(), {"get", "PROBE_INT"}).out == "5\n");
+  CHECK_THAT(read_text(root / "etc/sc"), Contains("FOREIGN=\"kept\""));
+}
