@@ -90,9 +90,11 @@ SshdHarness::SshdHarness(Options options) : options_(std::move(options)) {
   fs::permissions(home() / ".ssh", fs::perms(0700));
   authorize(home() / ".ssh/id_ed25519.pub");
   // The peer's sc: the one just built, with its own root.
+  std::string extra;
+  for (const auto& d : options_.peer_plugin_dirs) extra += " --plugin-path '" + d + "'";
   write_text(dir() / "bin/sc",
-             "#!/bin/sh\nexec '" + fs::canonical(kScBinary).string() + "' --plugin-path '" + kPluginDir +
-                 "' --root '" + peer_root().string() + "' \"$@\"\n",
+             "#!/bin/sh\nexec '" + fs::canonical(kScBinary).string() + "' --plugin-path '" + kPluginDir + "'" +
+                 extra + " --root '" + peer_root().string() + "' \"$@\"\n",
              fs::perms(0755));
   start();
   write_text(known_hosts(), host_key_line() + "\n", fs::perms(0644));
@@ -180,7 +182,9 @@ ScRun SshdHarness::sc(const std::vector<std::string>& args, const std::string* i
 }
 
 ScRun SshdHarness::peer_sc(const std::vector<std::string>& args) const {
-  std::vector<std::string> all = {"--plugin-path", kPluginDir, "--root", peer_root().string()};
+  std::vector<std::string> all = {"--plugin-path", kPluginDir};
+  for (const auto& d : options_.peer_plugin_dirs) all.insert(all.end(), {"--plugin-path", d});
+  all.insert(all.end(), {"--root", peer_root().string()});
   all.insert(all.end(), args.begin(), args.end());
   return run_sc(all, nullptr, {"HOME=" + (dir() / "peer-home").string()});
 }

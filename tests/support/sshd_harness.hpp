@@ -36,6 +36,9 @@ class SshdHarness {
     /// account's own home (installing keys in ~/.ssh).
     bool peer_home = true;
     std::vector<std::string> extra_config;  ///< more sshd_config lines
+    /// Plugin directories the peer's sc searches after the built plugins
+    /// (e.g. kFixtureDir, for modules only tests have).
+    std::vector<std::string> peer_plugin_dirs;
   };
 
   /// Starts sshd (throws when it cannot). The client HOME gets an ed25519
