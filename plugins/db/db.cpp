@@ -326,9 +326,35 @@ void getpw(sc::Context& ctx) {
   ctx.result(json(rows[0]).dump());
 }
 
+/// Copies MODULE's databases (its `db` hook on HOST) from HOST into the
+/// local server: each one a `db backup` stream from the peer, restored here.
 void pull(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE HOST");
-  throw sc::Failure("sc db pull needs the peer services of ABI 1.1 (sshlink), which this build does not have yet");
+  const std::string module = ctx.args()[0], host = ctx.args()[1];
+  if (module.empty() || !(module[0] >= 'a' && module[0] <= 'z') ||
+      module.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+    throw sc::Usage("\"" + module + "\" is not a module name");
+  sc::CallResult listed = ctx.peer_sc(host, {module, "db"}, /*readonly=*/true);
+  json doc = json::parse(listed.json, nullptr, false);
+  if (listed.status != SC_OK || !doc.is_object())
+    throw sc::Failure("cannot get the databases of " + module + " from " + host + ": " +
+                      (doc.is_object() ? doc.value("error", json("no answer")).dump() : std::string("no answer")));
+  json entries = doc.value("result", json::array());
+  if (!entries.is_array()) throw sc::Failure("the db hook of " + module + " on " + host + " did not return a list");
+  const std::string remote_sc = ctx.setting("SSHLINK_REMOTE_SC").value_or("sc");
+  for (const auto& item : entries) {
+    auto entry = item.is_string() ? db::parse_db_entry(item.get<std::string>()) : std::nullopt;
+    if (!entry) throw sc::Failure("the db hook of " + module + " on " + host + " returned " + item.dump() + ", not USER:DATABASE");
+    sc::RunOptions o;
+    o.readonly = true;
+    o.capture_out = o.capture_err = true;
+    sc::RunResult dump = ctx.peer_run(host, {remote_sc, "db", "backup", entry->first, entry->second}, o);
+    if (!dump.ok())
+      throw sc::Failure("dump of database " + entry->second + " on " + host + " failed: " +
+                        (dump.err.empty() ? ctx.last_error() : dump.err));
+    restore_data(ctx, dump.out, "the dump of " + entry->second + " from " + host);
+    ctx.print("database " + entry->second + " copied from " + host + "\n");
+  }
 }
 
 }  // namespace

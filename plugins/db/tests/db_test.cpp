@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pg_harness.hpp"
+#include "sshd_harness.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -117,4 +118,38 @@ TEST_CASE("db ready fails clearly when no server answers", "[db]") {
   r = run_sc_rooted(root.path(), {"--set", "DB_PGHOST=/nonexistent", "--set", "DB_PGPORT=1", "db", "list"});
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("does not answer") && Contains("sc db ready"));
+}
+
+TEST_CASE("db pull copies a module's databases from a peer", "[db][peer][postgres]") {
+  PgCluster peer_pg, local_pg;  // the peer's server and ours
+  SshdHarness::Options o;
+  o.peer_plugin_dirs = {kFixtureDir};  // dbowner declares notes:notesdb
+  SshdHarness h(o);
+  auto point = [](const fs::path& root, const PgCluster& pg) {
+    for (const auto& a : {std::pair<std::string, std::string>{"DB_PGPORT", std::to_string(pg.port())},
+                          {"DB_PGHOST", pg.socket_dir().string()}})
+      REQUIRE(run_sc({"--plugin-path", kPluginDir, "--root", root.string(), "settings", "set", a.first, a.second})
+                  .status == 0);
+  };
+  point(h.peer_root(), peer_pg);
+  point(h.client_root(), local_pg);
+  std::string pw = "pw\n";
+  REQUIRE(run_sc({"--plugin-path", kPluginDir, "--root", h.peer_root().string(), "db", "add", "notes", "notesdb",
+                  "--password-stdin"},
+                 &pw)
+              .status == 0);
+  peer_pg.psql("CREATE TABLE t (v text); INSERT INTO t VALUES ('from the peer');", "notesdb");
+
+  ScRun r = h.sc({"--dry-run", "db", "pull", "dbowner", h.peer()});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(local_pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'notesdb';") == "0\n");
+  r = h.sc({"db", "pull", "dbowner", h.peer()});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("database notesdb copied from " + h.peer()));
+  CHECK(local_pg.psql("SELECT v FROM t;", "notesdb") == "from the peer\n");
+  CHECK(local_pg.psql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'notesdb';") == "notes\n");
+  CHECK(h.sc({"db", "pull", "nosuch", h.peer()}).status == 1);
+  CHECK(h.sc({"db", "pull", "a;b", h.peer()}).status == 2);
 }
