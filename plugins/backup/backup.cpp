@@ -293,7 +293,15 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
   std::string partial;
   for (const auto& n : list_dir(ctx.resolve_path(entry_dir + "/" + period)))
     if (n.size() > 8 && n.compare(n.size() - 8, 8, backup::kPartialSuffix) == 0) partial = n;
-  if (partial.empty()) partial = backup::snapshot_name(rec.started) + backup::kPartialSuffix;
+  if (partial.empty()) {
+    // Names are start times to the second: a second run within the same
+    // second takes the next free one, never an existing snapshot's name.
+    std::time_t t = rec.started;
+    const std::string pdir = ctx.resolve_path(entry_dir + "/" + period) + "/";
+    struct stat st {};
+    while (::lstat((pdir + backup::snapshot_name(t)).c_str(), &st) == 0) ++t;
+    partial = backup::snapshot_name(t) + backup::kPartialSuffix;
+  }
   const std::string name = partial.substr(0, partial.size() - 8);
   const std::string target = entry_dir + "/" + period + "/" + partial;
   auto previous = snapshots_of(ctx, entry_dir);
