@@ -19,60 +19,18 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "ssh_bench.sh: run as root (it starts sshd)" >&2
   exit 1
 fi
-if [ ! -x "$build/bench/sc_bench" ] || [ ! -x "$build/core/sc" ]; then
-  cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
-ninja -C "$build" -j2 sc sc_all_plugins sc_bench >/dev/null
-sc=$build/core/sc
-plugins=$build/lib/sc
-bench=$build/bench/sc_bench
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+bench_setup "$build"
 
 work=$(mktemp -d)
 chmod 755 "$work"
-sshd_pid=
 cleanup() {
-  if [ -n "$sshd_pid" ]; then kill "$sshd_pid" 2>/dev/null || true; wait "$sshd_pid" 2>/dev/null || true; fi
+  stop_loopback_sshd
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-mkdir -p "$work/home/.ssh" "$work/peer-home" "$work/bin" "$work/client-root/etc" "$work/peer-root/etc" \
-         "$work/authorized" /run/sshd
-chmod 700 "$work/home/.ssh"
-ssh-keygen -q -t ed25519 -N '' -C bench-host -f "$work/host_key"
-ssh-keygen -q -t ed25519 -N '' -C bench-client -f "$work/home/.ssh/id_ed25519"
-cp "$work/home/.ssh/id_ed25519.pub" "$work/authorized/root"
-cat >"$work/bin/sc" <<EOF
-#!/bin/sh
-exec '$sc' --plugin-path '$plugins' --root '$work/peer-root' "\$@"
-EOF
-chmod 755 "$work/bin/sc"
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $work/host_key
-PidFile $work/sshd.pid
-AuthorizedKeysFile $work/authorized/%u
-UsePAM no
-StrictModes no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-LogLevel VERBOSE
-MaxStartups 100
-SetEnv PATH=$work/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=$work/peer-home
-EOF
-/usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" &
-sshd_pid=$!
-for _ in $(seq 100); do
-  grep -q "Server listening" "$work/sshd.log" 2>/dev/null && break
-  sleep 0.05
-done
-echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$work/host_key.pub")" >"$work/home/.ssh/known_hosts"
-export HOME=$work/home
-peer=root@127.0.0.1:$port
+start_loopback_sshd "$work"
 
 # The peer's settings: every setting of the installed modules (its default,
 # or a sample value), plus 60 that no module declares, as a host that has
@@ -103,21 +61,7 @@ client=("$sc" --plugin-path "$plugins" --root "$work/client-root")
 "${client[@]}" sshlink getsettings "$peer" >/dev/null  # fails loudly if the setup is wrong
 "${client[@]}" sshlink importsettings "$peer" "${modules[@]}" >/dev/null
 
-printf '%-58s %9s %9s %9s %8s\n' "benchmark" "median" "p90" "min" "target"
-row() {  # LABEL TARGET_MS RUNS -- COMMAND...
-  local label=$1 target=$2 runs=$3
-  shift 4
-  local line
-  line=$("$bench" --runs "$runs" --warmup 3 "$label" -- "$@")
-  IFS=$'\t' read -r _ median p90 min _ <<<"$line"
-  local verdict=""
-  if [ "$target" != "-" ]; then
-    verdict="ok"
-    awk -v m="$median" -v t="$target" 'BEGIN { exit !(m > t) }' && verdict="OVER"
-  fi
-  printf '%-58s %8sms %8sms %8sms %6s%s %s\n' "$label" "$median" "$p90" "$min" "$target" \
-    "$([ "$target" = "-" ] || echo ms)" "$verdict"
-}
+bench_header
 row "sc sshlink getsettings PEER ($nsettings settings)" 150 40 -- "${client[@]}" sshlink getsettings "$peer"
 row "sc sshlink importsettings PEER ${modules[*]}" 100 40 -- \
   "${client[@]}" sshlink importsettings "$peer" "${modules[@]}"
