@@ -26,14 +26,6 @@ extern char** environ;
 
 namespace {
 
-void make_accounts(const fs::path& root) {
-  write_text(root / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
-  write_text(root / "etc/shadow", "root:*:19000:0:99999:7:::\n", fs::perms(0640));
-  write_text(root / "etc/group", "root:x:0:\nshadow:x:42:\nsudo:x:27:\n");
-  write_text(root / "etc/gshadow", "root:*::\nshadow:*::\nsudo:*::\n", fs::perms(0640));
-  write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
-}
-
 /// Complete snapshots of the peer's whole-host entry for a period.
 std::vector<fs::path> snapshots(const SshdHarness& h, const std::string& period) {
   fs::path dir = h.client_root() / "srv/backup" / ("root%40127.0.0.1%3A" + std::to_string(h.port())) / "host" / period;
@@ -83,7 +75,7 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   const fs::path peer = h.peer_root();
 
   // The peer: settings, an account with a home, a module's files, a database.
-  make_accounts(peer);
+  write_minimal_accounts(peer);
   REQUIRE(h.peer_sc({"settings", "set", "FQDN", "peer.example.com"}).status == 0);
   REQUIRE(h.peer_sc({"settings", "set", "DB_PGHOST", p.pg.socket_dir().string()}).status == 0);
   REQUIRE(h.peer_sc({"settings", "set", "DB_PGPORT", std::to_string(p.pg.port())}).status == 0);
@@ -178,7 +170,8 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    const std::string err_log = (h.dir() / "killed-run.err").string();
+    posix_spawn_file_actions_addopen(&fa, 2, err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     pid_t pid;
     REQUIRE(posix_spawn(&pid, kScBinary, &fa, nullptr, argv.data(), env.data()) == 0);
     posix_spawn_file_actions_destroy(&fa);
@@ -192,6 +185,7 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
     for (pid_t r2 : rsyncs) ::kill(r2, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    INFO("sc's stderr: " << read_text(err_log) << " killed: " << rsyncs.size() << " rsync processes");
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 1);
   }
@@ -226,7 +220,7 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   sc::ProcessSpec copy;
   copy.argv = {"cp", "-a", snaps[2].string(), (target / "mnt/snap").string()};
   REQUIRE(sc::run_process(copy).ok());
-  make_accounts(target.path());
+  write_minimal_accounts(target.path());
   p.pg.psql("DROP DATABASE notesdb; DROP ROLE notes;");
   std::vector<std::string> base = {"--plugin-path", kPluginDir, "--plugin-path", kFixtureDir, "--root",
                                    target.path().string()};
@@ -260,7 +254,7 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
 
 TEST_CASE("backup retention keeps N snapshots per period, oldest removed", "[backup][peer]") {
   SshdHarness h;
-  make_accounts(h.peer_root());
+  write_minimal_accounts(h.peer_root());
   REQUIRE(h.sc({"--set", "BACKUP_DIR=/srv/backup", "backup", "setup"}).status == 0);
   REQUIRE(h.sc({"settings", "set", "BACKUP_KEEP_HOURLY", "2"}).status == 0);
   const std::string entry = h.peer();
