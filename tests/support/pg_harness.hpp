@@ -33,7 +33,4 @@ class PgCluster {
   int port_ = 0;
 };
 
-/// A free TCP port on 127.0.0.1 (bound, read, released).
-int free_loopback_port();
-
 }  // namespace sc::test

@@ -1,9 +1,6 @@
 #include "sshd_harness.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,33 +23,6 @@ ProcessResult run_tool(const std::vector<std::string>& argv, const std::string* 
   if (!r.ok())
     throw std::runtime_error(argv[0] + ": " + r.describe() + ": " + r.err + (r.started ? "" : " " + r.error));
   return r;
-}
-
-// A port nobody listens on right now (sshd may still lose a race for it:
-// start() then tries another).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    throw std::runtime_error("cannot find a free port");
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool port_answers(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
 }
 
 }  // namespace
@@ -120,8 +90,9 @@ void SshdHarness::authorize(const fs::path& pub, const std::string& user) const 
 void SshdHarness::start() {
   fs::create_directories("/run/sshd");  // privilege separation directory
   std::string last_log;
+  // sshd may lose a race for the free port: then another is tried.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    port_ = free_port();
+    port_ = free_loopback_port();
     std::string config = "Port " + std::to_string(port_) +
                          "\n"
                          "ListenAddress 127.0.0.1\n"
@@ -158,7 +129,7 @@ void SshdHarness::start() {
         pid_ = -1;
         break;  // it failed (port taken?): try another port
       }
-      if (port_answers(port_)) return;
+      if (loopback_port_answers(port_)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     last_log = log();

@@ -1,19 +1,22 @@
 #include "test_support.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -170,6 +173,78 @@ const std::vector<std::string>& hostile_strings() {
       "a|b&c>d<e",    "*",             "$HOME",       "\\back\\slash",       "",
   };
   return v;
+}
+
+std::string built_sc_path() {
+  return fs::canonical(kScBinary).string();
+}
+
+std::vector<std::string> run_actions(const ScRun& r) {
+  nlohmann::json doc = nlohmann::json::parse(r.out);
+  std::vector<std::string> out;
+  for (const auto& a : doc["actions"])
+    if (a["kind"] == "run") out.push_back(a["target"].get<std::string>() + " " + a["state"].get<std::string>());
+  return out;
+}
+
+std::string systemd_verify(const fs::path& unit) {
+  ProcessSpec p;
+  p.argv = {"systemd-analyze", "verify", unit.string()};
+  p.capture_out = true;
+  p.capture_err = true;
+  ProcessResult r = run_process(p);
+  return r.out + r.err + (r.ok() ? "" : r.describe());
+}
+
+std::string systemd_is_enabled(const fs::path& root, const std::string& unit) {
+  ProcessSpec p;
+  p.argv = {"systemctl", "--root=" + root.string(), "is-enabled", unit};
+  p.capture_out = true;
+  p.capture_err = true;
+  return run_process(p).out;
+}
+
+void write_minimal_accounts(const fs::path& root) {
+  write_text(root / "etc/passwd", kMinimalPasswd);
+  write_text(root / "etc/shadow", kMinimalShadow, fs::perms(0640));
+  write_text(root / "etc/group", kMinimalGroup);
+  write_text(root / "etc/gshadow", kMinimalGshadow, fs::perms(0640));
+  write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot find a free loopback port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool loopback_port_answers(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string mode_of(const fs::path& p) {
+  struct stat st {};
+  if (::lstat(p.c_str(), &st) != 0) throw std::runtime_error("cannot lstat " + p.string());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04o %u:%u", st.st_mode & 07777, st.st_uid, st.st_gid);
+  return buf;
 }
 
 }  // namespace sc::test

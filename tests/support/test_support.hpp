@@ -67,4 +67,43 @@ std::string tree_hash(const fs::path& dir);
 /// Hostile strings every input check is tested with.
 const std::vector<std::string>& hostile_strings();
 
+/// Path of the built sc with every link resolved: what sc reads from
+/// /proc/self/exe, so what it writes about itself (ExecStart, cron lines).
+std::string built_sc_path();
+
+/// "ARGV STATE" of every program run that the `--json` output of `r`
+/// reports, in order (e.g. "systemctl daemon-reload recorded").
+std::vector<std::string> run_actions(const ScRun& r);
+
+/// What `systemd-analyze verify UNIT` prints, and how it failed: "" for a
+/// unit systemd takes without a word (its checker exits 0 even when it
+/// warns, so a test wants no output at all).
+std::string systemd_verify(const fs::path& unit);
+
+/// What `systemctl --root=ROOT is-enabled UNIT` prints ("enabled\n"...).
+std::string systemd_is_enabled(const fs::path& root, const std::string& unit);
+
+/// The account files of a minimal Debian root: root, and the shadow and
+/// sudo groups.
+inline const std::string kMinimalPasswd = "root:x:0:0:root:/root:/bin/bash\n";
+inline const std::string kMinimalShadow = "root:*:19000:0:99999:7:::\n";
+inline const std::string kMinimalGroup = "root:x:0:\nshadow:x:42:\nsudo:x:27:\n";
+inline const std::string kMinimalGshadow = "root:*::\nshadow:*::\nsudo:*::\n";
+
+/// Writes those four files under `root` (etc/shadow and etc/gshadow 0640),
+/// and an empty etc/.pwd.lock (0600) as any system that ever ran a shadow
+/// tool has.
+void write_minimal_accounts(const fs::path& root);
+
+/// A free TCP port on 127.0.0.1 (bound, read, released; a server started
+/// on it later may still lose a race for it).
+int free_loopback_port();
+
+/// True when something accepts TCP connections on 127.0.0.1:`port`.
+bool loopback_port_answers(int port);
+
+/// "MODE UID:GID" of `p` itself (not of a link's target), e.g. "0640 0:42".
+/// Throws when `p` does not exist.
+std::string mode_of(const fs::path& p);
+
 }  // namespace sc::test

@@ -30,15 +30,6 @@ const std::string kHeader =
     "# Written by `sc aptpackage setup`: Debian components and suites this host's\n"
     "# own sources lack. `sc aptpackage cleanup` removes this file; setup rewrites it.\n";
 
-// "ARGV STATE" of every program run the command reported, in order.
-std::vector<std::string> runs(const ScRun& r) {
-  json doc = json::parse(r.out);
-  std::vector<std::string> out;
-  for (const auto& a : doc["actions"])
-    if (a["kind"] == "run") out.push_back(a["target"].get<std::string>() + " " + a["state"].get<std::string>());
-  return out;
-}
-
 void dpkg_status(const TempDir& root, const std::vector<std::pair<std::string, std::string>>& packages) {
   std::string text;
   for (const auto& [name, status] : packages)
@@ -112,9 +103,10 @@ TEST_CASE("aptpackage ensure and install plan one apt-get run", "[aptpackage]") 
                                         "xz-utils:/usr/bin/xz", "wireguard/bookworm-backports:wg"});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"apt-get update recorded",
-                                            "apt-get install -y --no-install-recommends unison openssh-client xz-utils "
-                                            "wireguard/bookworm-backports recorded"});
+  CHECK(run_actions(r) ==
+        std::vector<std::string>{"apt-get update recorded",
+                                 "apt-get install -y --no-install-recommends unison openssh-client xz-utils "
+                                 "wireguard/bookworm-backports recorded"});
   json doc = json::parse(r.out);
   CHECK(doc["result"]["present"] == json({"rsync", "ssl-cert"}));
   CHECK(doc["result"]["installed"] == json({"unison", "openssh-client", "xz-utils", "wireguard/bookworm-backports"}));
@@ -125,18 +117,18 @@ TEST_CASE("aptpackage ensure and install plan one apt-get run", "[aptpackage]") 
   before = tree_hash(root.path());
   r = run_sc_rooted(root.path(), {"--json", "aptpackage", "install", "rsync", "unison", "cron"});
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"apt-get install -y --no-install-recommends unison cron recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"apt-get install -y --no-install-recommends unison cron recorded"});
 
   // Dry run: planned, not recorded; nothing changed.
   r = run_sc_rooted(root.path(), {"--json", "--dry-run", "aptpackage", "ensure", "cron:cron"});
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"apt-get install -y --no-install-recommends cron planned"});
+  CHECK(run_actions(r) == std::vector<std::string>{"apt-get install -y --no-install-recommends cron planned"});
   CHECK(tree_hash(root.path()) == before);
 
   // Everything present: no run at all.
   r = run_sc_rooted(root.path(), {"--json", "aptpackage", "ensure", "rsync", "openssh-client:ssh", "rsync:/usr/bin"});
   REQUIRE(r.status == 0);
-  CHECK(runs(r).empty());
+  CHECK(run_actions(r).empty());
   CHECK(json::parse(r.out)["result"]["installed"] == json::array());
   r = run_sc_rooted(root.path(), {"aptpackage", "ensure", "rsync"});
   CHECK(r.out.empty());
@@ -169,7 +161,7 @@ TEST_CASE("aptpackage refuses bad package requests and changes nothing", "[aptpa
     INFO(args.back());
     CHECK(r.status == 2);
     CHECK_THAT(r.out, Contains(message));
-    CHECK(runs(r).empty());
+    CHECK(run_actions(r).empty());
     CHECK(tree_hash(root.path()) == before);
   };
   for (const auto& bad : hostile_strings()) {
@@ -203,7 +195,7 @@ TEST_CASE("aptpackage setup and cleanup on a deb822 host", "[aptpackage]") {
 
   r = run_sc_rooted(root.path(), {"--json", "aptpackage", "setup"});
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"apt-get update recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"apt-get update recorded"});
   const std::string expected = kHeader +
                                "Types: deb\n"
                                "URIs: http://deb.debian.org/debian\n"
@@ -242,7 +234,7 @@ TEST_CASE("aptpackage setup and cleanup on a deb822 host", "[aptpackage]") {
   REQUIRE(r.status == 0);
   doc = json::parse(r.out);
   CHECK(doc["summary"]["changed"] == 0);
-  CHECK(runs(r).empty());
+  CHECK(run_actions(r).empty());
   CHECK(doc["result"]["added"].size() == 3);  // still what sc adds
 
   // More components, no backports: the file follows the settings.
@@ -260,11 +252,11 @@ TEST_CASE("aptpackage setup and cleanup on a deb822 host", "[aptpackage]") {
   // cleanup removes sc's files only, then updates.
   r = run_sc_rooted(root.path(), {"--json", "aptpackage", "cleanup"});
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"apt-get update recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"apt-get update recorded"});
   CHECK_FALSE(fs::exists(root / "etc/apt/sources.list.d/sc.sources"));
   CHECK(read_text(root / "etc/apt/sources.list.d/debian.sources") == kDebian12Sources);
   r = run_sc_rooted(root.path(), {"--json", "aptpackage", "cleanup"});
-  CHECK(runs(r).empty());
+  CHECK(run_actions(r).empty());
   CHECK(json::parse(r.out)["summary"]["changed"] == 0);
 }
 

@@ -2,46 +2,11 @@
 #include <nlohmann/json.hpp>
 
 #include "../boot_unit.hpp"
-#include "process.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
 using Catch::Contains;
 using nlohmann::json;
-
-namespace {
-
-std::string sc_path() {
-  return fs::canonical(kScBinary).string();
-}
-
-std::vector<std::string> runs(const ScRun& r) {
-  json doc = json::parse(r.out);
-  std::vector<std::string> out;
-  for (const auto& a : doc["actions"])
-    if (a["kind"] == "run") out.push_back(a["target"].get<std::string>() + " " + a["state"].get<std::string>());
-  return out;
-}
-
-// systemd's checker exits 0 even when it warns: no output at all is wanted.
-std::string verify(const fs::path& unit) {
-  sc::ProcessSpec p;
-  p.argv = {"systemd-analyze", "verify", unit.string()};
-  p.capture_out = true;
-  p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
-  return r.out + r.err + (r.ok() ? "" : r.describe());
-}
-
-std::string is_enabled(const fs::path& root, const std::string& unit) {
-  sc::ProcessSpec p;
-  p.argv = {"systemctl", "--root=" + root.string(), "is-enabled", unit};
-  p.capture_out = true;
-  p.capture_err = true;
-  return sc::run_process(p).out;
-}
-
-}  // namespace
 
 TEST_CASE("boot: unit names and text", "[boot]") {
   CHECK(boot_unit::unit_name("master") == "sc_boot_master.service");
@@ -80,19 +45,19 @@ TEST_CASE("boot add, has, list and del under --root", "[boot]") {
   r = run_sc_rooted(root.path(), {"--json", "boot", "add", "master"});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"systemctl daemon-reload recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl daemon-reload recorded"});
   const fs::path unit = root / "etc/systemd/system/sc_boot_master.service";
-  CHECK(read_text(unit) == boot_unit::unit_file(sc_path(), "master"));
+  CHECK(read_text(unit) == boot_unit::unit_file(built_sc_path(), "master"));
   CHECK((fs::status(unit).permissions() & fs::perms::all) == fs::perms(0644));
   CHECK(fs::read_symlink(root / "etc/systemd/system/multi-user.target.wants/sc_boot_master.service") ==
         "/etc/systemd/system/sc_boot_master.service");
-  CHECK(verify(unit).empty());
-  CHECK(is_enabled(root.path(), "sc_boot_master.service") == "enabled\n");
+  CHECK(systemd_verify(unit).empty());
+  CHECK(systemd_is_enabled(root.path(), "sc_boot_master.service") == "enabled\n");
 
   r = run_sc_rooted(root.path(), {"--json", "boot", "add", "master"});
   REQUIRE(r.status == 0);
   CHECK(json::parse(r.out)["summary"]["changed"] == 0);
-  CHECK(runs(r).empty());
+  CHECK(run_actions(r).empty());
 
   REQUIRE(run_sc_rooted(root.path(), {"boot", "add", "bluetooth"}).status == 0);
   CHECK(run_sc_rooted(root.path(), {"boot", "has", "master"}).status == 0);
@@ -109,12 +74,12 @@ TEST_CASE("boot add, has, list and del under --root", "[boot]") {
   CHECK(tree_hash(root.path()) == before_del);
   r = run_sc_rooted(root.path(), {"--json", "boot", "del", "master"});
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"systemctl daemon-reload recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl daemon-reload recorded"});
   CHECK_FALSE(fs::exists(unit));
   CHECK_FALSE(fs::is_symlink(root / "etc/systemd/system/multi-user.target.wants/sc_boot_master.service"));
-  CHECK(is_enabled(root.path(), "sc_boot_bluetooth.service") == "enabled\n");
+  CHECK(systemd_is_enabled(root.path(), "sc_boot_bluetooth.service") == "enabled\n");
   r = run_sc_rooted(root.path(), {"--json", "boot", "del", "master"});
-  CHECK(runs(r).empty());
+  CHECK(run_actions(r).empty());
   CHECK(run_sc_rooted(root.path(), {"boot", "list"}).out == "bluetooth\n");
 }
 

@@ -13,10 +13,6 @@ using Catch::Contains;
 
 namespace {
 
-std::string sc_path() {
-  return fs::canonical(kScBinary).string();
-}
-
 // A root with the files `crontask add` reads: a machine id, and cron
 // already installed so that no package is planned.
 void prepare_root(const TempDir& root) {
@@ -291,7 +287,7 @@ TEST_CASE("crontask add, has, list, del and cleanup under --root", "[crontask]")
   CHECK(read_text(file) ==
         "# Written by `sc crontask add`; remove it with `sc crontask del`.\n"
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" +
-            sched + " root /usr/bin/flock -w 30 -E 1 /run/lock/sc_backup_daily.lock " + sc_path() +
+            sched + " root /usr/bin/flock -w 30 -E 1 /run/lock/sc_backup_daily.lock " + built_sc_path() +
             " backup cron daily\n");
   CHECK((fs::status(file).permissions() & fs::perms::all) == fs::perms(0644));
 
@@ -309,7 +305,7 @@ TEST_CASE("crontask add, has, list, del and cleanup under --root", "[crontask]")
   auto task = crontask::parse_cron_file(read_text(root / "etc/cron.d/sc_unisonsync_fast"));
   REQUIRE(task);
   CHECK(task->args == std::vector<std::string>{"it's", "$(touch /tmp/pwned)", "100%"});
-  CHECK(task->sc_binary == sc_path());
+  CHECK(task->sc_binary == built_sc_path());
 
   // has: exit status and JSON.
   CHECK(run_sc_rooted(root.path(), {"crontask", "has", "backup", "daily"}).status == 0);
@@ -410,11 +406,7 @@ TEST_CASE("crontask add installs cron when it is missing", "[crontask]") {
   ScRun r = run_sc_rooted(root.path(), {"--json", "crontask", "add", "mail", "daily"});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  auto doc = nlohmann::json::parse(r.out);
-  std::vector<std::string> runs;
-  for (const auto& a : doc["actions"])
-    if (a["kind"] == "run") runs.push_back(a["target"].get<std::string>() + " " + a["state"].get<std::string>());
-  CHECK(runs == std::vector<std::string>{"apt-get install -y --no-install-recommends cron recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"apt-get install -y --no-install-recommends cron recorded"});
   CHECK(fs::exists(root / "etc/cron.d/sc_mail_daily"));
   // /etc/cron.d did not exist: it was made with the usual mode.
   CHECK((fs::status(root / "etc/cron.d").permissions() & fs::perms::all) == fs::perms(0755));

@@ -2,7 +2,6 @@
 #include <nlohmann/json.hpp>
 
 #include "../daemon_unit.hpp"
-#include "process.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -10,38 +9,6 @@ using Catch::Contains;
 using nlohmann::json;
 
 namespace {
-
-std::string sc_path() {
-  return fs::canonical(kScBinary).string();
-}
-
-std::vector<std::string> runs(const ScRun& r) {
-  json doc = json::parse(r.out);
-  std::vector<std::string> out;
-  for (const auto& a : doc["actions"])
-    if (a["kind"] == "run") out.push_back(a["target"].get<std::string>() + " " + a["state"].get<std::string>());
-  return out;
-}
-
-// systemd's own checker; it exits 0 even when it warns, so the test wants
-// no output at all.
-std::string verify(const fs::path& unit) {
-  sc::ProcessSpec p;
-  p.argv = {"systemd-analyze", "verify", unit.string()};
-  p.capture_out = true;
-  p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
-  return r.out + r.err + (r.ok() ? "" : r.describe());
-}
-
-std::string is_enabled(const fs::path& root, const std::string& unit) {
-  sc::ProcessSpec p;
-  p.argv = {"systemctl", "--root=" + root.string(), "is-enabled", unit};
-  p.capture_out = true;
-  p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
-  return r.out;
-}
 
 // The exact unit for MODULE daemon ARGS, written out in full for `lifeline`
 // and `portforward nas.example.com`.
@@ -57,7 +24,8 @@ std::string expected_unit(const std::string& args, const std::string& descriptio
          "\n"
          "[Service]\n"
          "ExecStart=" +
-         sc_path() + " " + (args == "lifeline" ? "lifeline daemon" : "portforward daemon nas.example.com") + "\n" +
+         built_sc_path() + " " + (args == "lifeline" ? "lifeline daemon" : "portforward daemon nas.example.com") +
+         "\n" +
          "Restart=always\n"
          "RestartSec=10\n"
          "\n"
@@ -122,21 +90,21 @@ TEST_CASE("daemon add, has, list and del under --root", "[daemon]") {
   r = run_sc_rooted(root.path(), {"--json", "daemon", "add", "lifeline"});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"systemctl daemon-reload recorded",
-                                            "systemctl restart sc_daemon_lifeline.service recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl daemon-reload recorded",
+                                                   "systemctl restart sc_daemon_lifeline.service recorded"});
   const fs::path unit = root / "etc/systemd/system/sc_daemon_lifeline.service";
   CHECK(read_text(unit) == expected_unit("lifeline", "sc module lifeline daemon"));
   CHECK((fs::status(unit).permissions() & fs::perms::all) == fs::perms(0644));
   CHECK(fs::read_symlink(root / "etc/systemd/system/multi-user.target.wants/sc_daemon_lifeline.service") ==
         "/etc/systemd/system/sc_daemon_lifeline.service");
-  CHECK(verify(unit).empty());
-  CHECK(is_enabled(root.path(), "sc_daemon_lifeline.service") == "enabled\n");
+  CHECK(systemd_verify(unit).empty());
+  CHECK(systemd_is_enabled(root.path(), "sc_daemon_lifeline.service") == "enabled\n");
 
   // Second run: nothing changes, nothing is restarted.
   r = run_sc_rooted(root.path(), {"--json", "daemon", "add", "lifeline"});
   REQUIRE(r.status == 0);
   CHECK(json::parse(r.out)["summary"]["changed"] == 0);
-  CHECK(runs(r).empty());
+  CHECK(run_actions(r).empty());
 
   // An instance.
   r = run_sc_rooted(root.path(), {"daemon", "add", "portforward", "nas.example.com"});
@@ -144,8 +112,8 @@ TEST_CASE("daemon add, has, list and del under --root", "[daemon]") {
   const fs::path unit2 = root / "etc/systemd/system/sc_daemon_portforward_nas.example.com.service";
   CHECK(read_text(unit2) ==
         expected_unit("portforward nas.example.com", "sc module portforward daemon (nas.example.com)"));
-  CHECK(verify(unit2).empty());
-  CHECK(is_enabled(root.path(), "sc_daemon_portforward_nas.example.com.service") == "enabled\n");
+  CHECK(systemd_verify(unit2).empty());
+  CHECK(systemd_is_enabled(root.path(), "sc_daemon_portforward_nas.example.com.service") == "enabled\n");
 
   CHECK(run_sc_rooted(root.path(), {"daemon", "has", "lifeline"}).status == 0);
   CHECK(run_sc_rooted(root.path(), {"daemon", "has", "portforward", "nas.example.com"}).status == 0);
@@ -168,7 +136,7 @@ TEST_CASE("daemon add, has, list and del under --root", "[daemon]") {
               {"enabled", false}}}));
   // add enables it again.
   r = run_sc_rooted(root.path(), {"--json", "daemon", "add", "portforward", "nas.example.com"});
-  CHECK(runs(r) ==
+  CHECK(run_actions(r) ==
         std::vector<std::string>{"systemctl daemon-reload recorded",
                                  "systemctl restart sc_daemon_portforward_nas.example.com.service recorded"});
 
@@ -179,12 +147,12 @@ TEST_CASE("daemon add, has, list and del under --root", "[daemon]") {
   CHECK(tree_hash(root.path()) == before_del);
   r = run_sc_rooted(root.path(), {"--json", "daemon", "del", "lifeline"});
   REQUIRE(r.status == 0);
-  CHECK(runs(r) == std::vector<std::string>{"systemctl stop sc_daemon_lifeline.service recorded",
-                                            "systemctl daemon-reload recorded"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl stop sc_daemon_lifeline.service recorded",
+                                                   "systemctl daemon-reload recorded"});
   CHECK_FALSE(fs::exists(unit));
   CHECK_FALSE(fs::is_symlink(root / "etc/systemd/system/multi-user.target.wants/sc_daemon_lifeline.service"));
   r = run_sc_rooted(root.path(), {"--json", "daemon", "del", "lifeline"});
-  CHECK(runs(r).empty());
+  CHECK(run_actions(r).empty());
   CHECK(json::parse(r.out)["summary"]["changed"] == 0);
   CHECK(run_sc_rooted(root.path(), {"daemon", "list"}).out == "portforward nas.example.com\n");
 }

@@ -8,22 +8,10 @@
 using namespace sc::test;
 using Catch::Contains;
 
-namespace {
-
-void make_accounts(const fs::path& root) {
-  write_text(root / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
-  write_text(root / "etc/shadow", "root:*:19000:0:99999:7:::\n", fs::perms(0640));
-  write_text(root / "etc/group", "root:x:0:\nshadow:x:42:\nsudo:x:27:\n");
-  write_text(root / "etc/gshadow", "root:*::\nshadow:*::\nsudo:*::\n", fs::perms(0640));
-  write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
-}
-
-}  // namespace
-
 TEST_CASE("files pull copies a module's files from a peer", "[files][peer]") {
   SshdHarness h;
-  make_accounts(h.peer_root());
-  make_accounts(h.client_root());
+  write_minimal_accounts(h.peer_root());
+  write_minimal_accounts(h.client_root());
   REQUIRE(h.peer_sc({"user", "add", "alice"}).status == 0);
   write_text(h.peer_root() / "home/alice/notes.txt", "from the peer\n");
   write_text(h.client_root() / "home/gone/old.txt", "not listed: stays\n");

@@ -10,17 +10,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kPasswd = "root:x:0:0:root:/root:/bin/bash\n";
-const std::string kShadow = "root:*:19000:0:99999:7:::\n";
-const std::string kGroup = "root:x:0:\nshadow:x:42:\nsudo:x:27:\n";
-const std::string kGshadow = "root:*::\nshadow:*::\nsudo:*::\n";
-
 void make_system(const fs::path& root) {
-  write_text(root / "etc/passwd", kPasswd);
-  write_text(root / "etc/shadow", kShadow, fs::perms(0640));
-  write_text(root / "etc/group", kGroup);
-  write_text(root / "etc/gshadow", kGshadow, fs::perms(0640));
-  write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
+  write_minimal_accounts(root);
   write_text(root / "usr/bin/rsync", "", fs::perms(0755));  // aptpackage's check looks under the root
 }
 
@@ -29,7 +20,8 @@ void make_system(const fs::path& root) {
 TEST_CASE("files: names, paths and file lists", "[files]") {
   CHECK(files_mod::valid_module_name("user"));
   CHECK(files_mod::valid_module_name("a-1"));
-  for (const char* bad : {"", "User", "1a", "a/b", "..", "a b", "-a", "a_b"}) CHECK_FALSE(files_mod::valid_module_name(bad));
+  for (const char* bad : {"", "User", "1a", "a/b", "..", "a b", "-a", "a_b"})
+    CHECK_FALSE(files_mod::valid_module_name(bad));
   for (const auto& bad : hostile_strings()) CHECK_FALSE(files_mod::valid_module_name(bad));
   CHECK(files_mod::valid_path("/etc/passwd"));
   CHECK(files_mod::valid_path("/home/a b/it's"));  // any name rsync can take NUL-separated
@@ -71,10 +63,10 @@ TEST_CASE("files restoremodule copies a module's files back with rsync", "[files
   write_text(root / "home/alice/keep.txt", "made after the backup\n");
   // The backup: the account files as they were, and alice's home.
   const fs::path b = root / "srv/backups/h1/fs";
-  const std::string passwd = kPasswd + "alice:x:10000:10000:Alice:/home/alice:/bin/bash\n";
+  const std::string passwd = kMinimalPasswd + "alice:x:10000:10000:Alice:/home/alice:/bin/bash\n";
   write_text(b / "etc/passwd", passwd);
-  write_text(b / "etc/shadow", kShadow + "alice:$y$x:1:0:99999:7:::\n", fs::perms(0640));
-  write_text(b / "etc/group", kGroup + "alice:x:10000:\n");
+  write_text(b / "etc/shadow", kMinimalShadow + "alice:$y$x:1:0:99999:7:::\n", fs::perms(0640));
+  write_text(b / "etc/group", kMinimalGroup + "alice:x:10000:\n");
   write_text(b / "home/alice/notes/today.txt", "notes\n", fs::perms(0600));
   write_text(b / "home/alice/it's a \"file\"", "odd name\n");
 
@@ -91,8 +83,8 @@ TEST_CASE("files restoremodule copies a module's files back with rsync", "[files
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Contains("restored 4 path(s) of user from /srv/backups/h1/"));
   CHECK(read_text(root / "etc/passwd") == passwd);
-  CHECK(read_text(root / "etc/group") == kGroup + "alice:x:10000:\n");
-  CHECK(read_text(root / "etc/gshadow") == kGshadow + "alice:!::\n");  // not in the backup: untouched
+  CHECK(read_text(root / "etc/group") == kMinimalGroup + "alice:x:10000:\n");
+  CHECK(read_text(root / "etc/gshadow") == kMinimalGshadow + "alice:!::\n");  // not in the backup: untouched
   CHECK(read_text(root / "home/alice/notes/today.txt") == "notes\n");
   CHECK((fs::status(root / "home/alice/notes/today.txt").permissions() & fs::perms::all) == fs::perms(0600));
   CHECK(read_text(root / "home/alice/it's a \"file\"") == "odd name\n");

@@ -1,10 +1,6 @@
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,27 +54,11 @@ fs::path make_release(const fs::path& dir, const std::string& name,
   return archive;
 }
 
-std::string mode_of(const fs::path& p) {
-  struct stat st {};
-  REQUIRE(::lstat(p.c_str(), &st) == 0);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04o %u:%u", st.st_mode & 07777, st.st_uid, st.st_gid);
-  return buf;
-}
-
 /// python3 -m http.server on a free loopback port, stopped on destruction.
 class HttpServer {
  public:
   explicit HttpServer(const fs::path& dir) {
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port_ = ntohs(a.sin_port);
-    ::close(s);
+    port_ = free_loopback_port();
     std::vector<std::string> args = {"python3", "-m", "http.server", "--bind", "127.0.0.1",
                                      "--directory", dir.string(), std::to_string(port_)};
     std::vector<char*> argv;
@@ -91,11 +71,7 @@ class HttpServer {
     REQUIRE(::posix_spawnp(&pid_, "python3", &fa, nullptr, argv.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&fa);
     for (int i = 0; i < 100; ++i) {  // up to 10 s for the server to listen
-      int c = ::socket(AF_INET, SOCK_STREAM, 0);
-      a.sin_port = htons(static_cast<uint16_t>(port_));
-      bool up = ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      ::close(c);
-      if (up) return;
+      if (loopback_port_answers(port_)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     FAIL("http.server did not start on port " << port_);

@@ -11,17 +11,8 @@ using Catch::Contains;
 
 namespace {
 
-const std::string kPasswd = "root:x:0:0:root:/root:/bin/bash\n";
-const std::string kShadow = "root:*:19000:0:99999:7:::\n";
-const std::string kGroup = "root:x:0:\nshadow:x:42:\nsudo:x:27:\n";
-const std::string kGshadow = "root:*::\nshadow:*::\nsudo:*::\n";
-
 void make_accounts(const fs::path& root) {
-  write_text(root / "etc/passwd", kPasswd);
-  write_text(root / "etc/shadow", kShadow, fs::perms(0640));
-  write_text(root / "etc/group", kGroup);
-  write_text(root / "etc/gshadow", kGshadow, fs::perms(0640));
-  write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
+  write_minimal_accounts(root);
   write_text(root / "etc/skel/.profile", "# skel\n");
 }
 
@@ -44,10 +35,10 @@ TEST_CASE("user roam imports an account from the master", "[user][peer]") {
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Contains("imported user bob (uid 10001) from " + h.peer()));
   const std::string today = std::to_string(useracct::days_since_epoch(std::time(nullptr)));
-  CHECK(read_text(h.client_root() / "etc/passwd") == kPasswd + "bob:x:10001:10000::/home/bob:/bin/bash\n");
-  CHECK(read_text(h.client_root() / "etc/shadow") == kShadow + "bob:!:" + today + ":0:99999:7:::\n");
-  CHECK(read_text(h.client_root() / "etc/group") == kGroup + "staff:x:10000:\n");
-  CHECK(read_text(h.client_root() / "etc/gshadow") == kGshadow + "staff:!::\n");
+  CHECK(read_text(h.client_root() / "etc/passwd") == kMinimalPasswd + "bob:x:10001:10000::/home/bob:/bin/bash\n");
+  CHECK(read_text(h.client_root() / "etc/shadow") == kMinimalShadow + "bob:!:" + today + ":0:99999:7:::\n");
+  CHECK(read_text(h.client_root() / "etc/group") == kMinimalGroup + "staff:x:10000:\n");
+  CHECK(read_text(h.client_root() / "etc/gshadow") == kMinimalGshadow + "staff:!::\n");
   CHECK(read_text(h.client_root() / "home/bob/.profile") == "# skel\n");
   auto doc = nlohmann::json::parse(h.sc({"--json", "user", "roam", "bob", h.peer()}).out);
   CHECK(doc["status"] == 0);
@@ -58,8 +49,8 @@ TEST_CASE("user roam imports an account from the master", "[user][peer]") {
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("cannot read the account of nobody on " + h.peer()));
   REQUIRE(h.peer_sc({"user", "add", "carol", "staff"}).status == 0);
-  write_text(h.client_root() / "etc/group", kGroup + "other:x:10000:\n");
-  write_text(h.client_root() / "etc/gshadow", kGshadow + "other:!::\n", fs::perms(0640));
+  write_text(h.client_root() / "etc/group", kMinimalGroup + "other:x:10000:\n");
+  write_text(h.client_root() / "etc/gshadow", kMinimalGshadow + "other:!::\n", fs::perms(0640));
   const std::string conflict = tree_hash(h.client_root());
   r = h.sc({"user", "roam", "carol", h.peer()});
   CHECK(r.status == 1);

@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -67,14 +66,6 @@ void check_account_files(const fs::path& root) {
 }
 
 std::string today() { return std::to_string(days_since_epoch(std::time(nullptr))); }
-
-std::string mode_of(const fs::path& p) {
-  struct stat st {};
-  REQUIRE(::lstat(p.c_str(), &st) == 0);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04o %u:%u", st.st_mode & 07777, st.st_uid, st.st_gid);
-  return buf;
-}
 
 json sc_json(const fs::path& root, std::vector<std::string> args) {
   args.insert(args.begin(), "--json");
