@@ -6,6 +6,8 @@
 #include <tuple>
 #include <utility>
 
+#include "../utils/text_split.hpp"
+
 namespace aptpackage {
 
 namespace {
@@ -13,20 +15,6 @@ namespace {
 constexpr std::string_view kHeader =
     "# Written by `sc aptpackage setup`: Debian components and suites this host's\n"
     "# own sources lack. `sc aptpackage cleanup` removes this file; setup rewrites it.\n";
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    pos = nl + 1;
-  }
-  return lines;
-}
 
 bool is_space(char c) {
   return c == ' ' || c == '\t';
@@ -97,7 +85,7 @@ struct Key {
 std::vector<SourceEntry> parse_one_line(std::string_view text, const std::string& file,
                                         std::vector<std::string>* problems) {
   std::vector<SourceEntry> out;
-  auto lines = split_lines(text);
+  auto lines = text_split::lines(text, text_split::Cr::strip);
   for (size_t n = 0; n < lines.size(); ++n) {
     const std::string where = file + ":" + std::to_string(n + 1);
     auto problem = [&](const std::string& why) {
@@ -193,7 +181,7 @@ std::vector<SourceEntry> parse_deb822(std::string_view text, const std::string& 
     }
     out.push_back(std::move(e));
   };
-  auto lines = split_lines(text);
+  auto lines = text_split::lines(text, text_split::Cr::strip);
   for (size_t n = 0; n < lines.size(); ++n) {
     std::string_view line = lines[n];
     if (trim(line).empty()) {
@@ -398,7 +386,7 @@ Plan plan_sources(const std::vector<SourceEntry>& entries, const Wanted& wanted)
 
 std::string os_release_codename(std::string_view os_release) {
   std::string version;
-  for (std::string_view line : split_lines(os_release)) {
+  for (std::string_view line : text_split::lines(os_release, text_split::Cr::strip)) {
     line = trim(line);
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;

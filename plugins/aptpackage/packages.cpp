@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "../utils/text_split.hpp"
+
 namespace aptpackage {
 
 namespace {
@@ -93,12 +95,7 @@ std::vector<std::string> status_argv(const std::string& package, const std::stri
 }
 
 bool status_installed(std::string_view output) {
-  size_t pos = 0;
-  while (pos < output.size()) {
-    size_t nl = output.find('\n', pos);
-    if (nl == std::string_view::npos) nl = output.size();
-    std::string_view line = output.substr(pos, nl - pos);
-    pos = nl + 1;
+  for (std::string_view line : text_split::lines(output)) {
     size_t sp = line.find(' ');
     if (sp != std::string_view::npos && line.substr(sp + 1) == "ok installed") return true;
   }

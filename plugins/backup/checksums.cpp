@@ -14,6 +14,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "../utils/text_split.hpp"
+
 namespace backup {
 
 namespace {
@@ -153,13 +155,10 @@ std::string format_sums(const std::vector<FileSum>& sums) {
 
 bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string* err) {
   out->clear();
-  size_t start = 0, line_no = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
+  const std::vector<std::string_view> lines = text_split::lines(text);
+  for (size_t n = 0; n < lines.size(); ++n) {
+    const std::string line(lines[n]);
+    const size_t line_no = n + 1;
     if (line.empty()) continue;
     size_t a = line.find(' '), b = a == std::string::npos ? a : line.find(' ', a + 1);
     FileSum s;

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "../utils/text_split.hpp"
+
 namespace backup {
 
 namespace {
@@ -92,14 +94,7 @@ std::string entry_dir(const std::string& backup_dir, const Entry& e) {
 
 std::vector<Scheduled> parse_list(std::string_view list, std::vector<std::string>* bad) {
   std::vector<Scheduled> out;
-  size_t start = 0;
-  while (start < list.size()) {
-    size_t s = list.find_first_not_of(" \t\n", start);
-    if (s == std::string_view::npos) break;
-    size_t e = list.find_first_of(" \t\n", s);
-    if (e == std::string_view::npos) e = list.size();
-    std::string_view item = list.substr(s, e - s);
-    start = e;
+  for (std::string_view item : text_split::words(list)) {
     size_t colon = item.find(':');
     std::string why;
     std::optional<Entry> entry;

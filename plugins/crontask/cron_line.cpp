@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "../utils/text_split.hpp"
+
 namespace crontask {
 
 namespace {
@@ -182,12 +184,7 @@ std::string cron_file(const Task& task) {
 
 std::optional<Task> parse_cron_file(std::string_view text) {
   std::optional<Task> found;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
+  for (std::string_view line : text_split::lines(text)) {
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;
     std::string rest;

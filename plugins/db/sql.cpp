@@ -1,5 +1,7 @@
 #include "sql.hpp"
 
+#include "../utils/text_split.hpp"
+
 namespace db {
 
 bool valid_identifier(std::string_view name, std::string* why) {
@@ -77,17 +79,7 @@ std::string dump_header(std::string_view role, std::string_view database, std::s
 }
 
 std::vector<std::string> lines(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view l = text.substr(start, end - start);
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-    if (!l.empty()) out.emplace_back(l);
-    start = end + 1;
-  }
-  return out;
+  return text_split::nonempty_lines(text, text_split::Cr::strip);
 }
 
 std::optional<std::pair<std::string, std::string>> parse_db_entry(std::string_view entry) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "../utils/text_split.hpp"
+
 namespace files_mod {
 
 bool valid_module_name(std::string_view name) {
@@ -51,14 +53,7 @@ std::optional<std::vector<std::string>> parse_file_list(std::string_view capture
     if (why) *why = "the files hook result is " + result.dump() + ", not an array of paths";
     return std::nullopt;
   } else if (doc.contains("output") && doc["output"].is_string()) {
-    std::string out = doc["output"].get<std::string>();
-    size_t start = 0;
-    while (start < out.size()) {
-      size_t end = out.find('\n', start);
-      if (end == std::string::npos) end = out.size();
-      if (end > start) raw.push_back(out.substr(start, end - start));
-      start = end + 1;
-    }
+    raw = text_split::nonempty_lines(doc["output"].get<std::string>());
   }
   std::vector<std::string> paths;
   for (const auto& p : raw) {

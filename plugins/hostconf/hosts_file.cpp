@@ -3,28 +3,18 @@
 #include <cctype>
 #include <vector>
 
+#include "../utils/text_split.hpp"
+
 namespace hostconf {
 
 namespace {
 
-std::vector<std::string> split_lines(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 /// The first field of a hosts line, or "" for blank and comment lines.
-std::string address_of(const std::string& line) {
+std::string_view address_of(std::string_view line) {
   size_t i = line.find_first_not_of(" \t");
-  if (i == std::string::npos || line[i] == '#') return {};
+  if (i == std::string_view::npos || line[i] == '#') return {};
   size_t end = line.find_first_of(" \t#", i);
-  return line.substr(i, end == std::string::npos ? std::string::npos : end - i);
+  return line.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
 }
 
 }  // namespace
@@ -70,15 +60,14 @@ std::string hostname_file(std::string_view fqdn) { return host_part(fqdn) + "\n"
 
 std::string set_hosts_entry(std::string_view hosts, std::string_view fqdn) {
   const std::string entry = "127.0.1.1\t" + std::string(fqdn) + " " + host_part(fqdn);
-  std::vector<std::string> lines = split_lines(hosts);
   bool placed = false;
   std::vector<std::string> out;
-  for (const auto& line : lines) {
+  for (std::string_view line : text_split::lines(hosts)) {
     if (address_of(line) == "127.0.1.1") {
       if (!placed) out.push_back(entry);  // later duplicates are dropped
       placed = true;
     } else {
-      out.push_back(line);
+      out.emplace_back(line);
     }
   }
   if (!placed) {

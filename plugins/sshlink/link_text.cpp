@@ -4,6 +4,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "../utils/text_split.hpp"
+
 namespace sshlink {
 namespace {
 
@@ -51,14 +53,7 @@ std::string host_part(std::string_view peer) {
 
 std::vector<SpeedLimit> parse_speed_limits(std::string_view text, std::vector<std::string>* bad) {
   std::vector<SpeedLimit> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t start = text.find_first_not_of(" \t\n", pos);
-    if (start == std::string_view::npos) break;
-    size_t end = text.find_first_of(" \t\n", start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view item = text.substr(start, end - start);
-    pos = end;
+  for (std::string_view item : text_split::words(text)) {
     // PEER=KBPS; the original wrote HOST:KBPS (a host without port).
     size_t sep = item.rfind('=');
     if (sep == std::string_view::npos) sep = item.rfind(':');
@@ -178,17 +173,7 @@ bool valid_setting_name(std::string_view name) {
 }
 
 std::vector<std::string> parse_file_list(std::string_view text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) out.emplace_back(line);
-  }
-  return out;
+  return text_split::nonempty_lines(text, text_split::Cr::strip);
 }
 
 std::string settings_file_text(const std::string& peer,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "../utils/text_split.hpp"
+
 namespace useracct {
 namespace {
 
@@ -66,13 +68,10 @@ size_t field_count(File file) {
 
 std::optional<Table> Table::parse(File file, std::string_view text, std::string* err) {
   Table t(file);
-  size_t start = 0, number = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++number;
+  const std::vector<std::string_view> lines = text_split::lines(text);
+  for (size_t n = 0; n < lines.size(); ++n) {
+    const std::string_view line = lines[n];
+    const size_t number = n + 1;
     Line l;
     if (line.empty() || line[0] == '#' || line[0] == '+' || line[0] == '-') {
       l.verbatim = true;

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
+
+#include "text_split.hpp"
 
 namespace apt_ensure {
 namespace {
@@ -71,17 +72,14 @@ std::set<std::string> installed_packages(std::string_view status) {
     package.clear();
     state.clear();
   };
-  std::istringstream in{std::string(status)};
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  for (std::string_view line : text_split::lines(status, text_split::Cr::strip)) {
     if (line.empty()) {
       flush();
       continue;
     }
     auto value = [&](std::string_view key) -> std::optional<std::string> {
       if (line.rfind(key, 0) != 0) return std::nullopt;
-      std::string v = line.substr(key.size());
+      std::string v(line.substr(key.size()));
       v.erase(0, v.find_first_not_of(" \t"));
       v.erase(v.find_last_not_of(" \t") + 1);
       return v;
