@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "../utils/sc_names.hpp"
 #include "../utils/text_split.hpp"
 
 namespace crontask {
@@ -77,12 +78,6 @@ std::optional<std::vector<std::string>> split_command(std::string_view cmd) {
 }
 
 }  // namespace
-
-bool valid_module_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
 
 bool valid_period(std::string_view period) {
   return std::find(kPeriods.begin(), kPeriods.end(), period) != kPeriods.end();
@@ -161,7 +156,7 @@ bool parse_file_name(std::string_view name, std::string* module, std::string* pe
   size_t sep = name.find('_');
   if (sep == std::string_view::npos) return false;
   std::string_view m = name.substr(0, sep), p = name.substr(sep + 1);
-  if (!valid_module_name(m) || !valid_period(p)) return false;
+  if (!sc_names::valid_module_name(m) || !valid_period(p)) return false;
   if (module) *module = std::string(m);
   if (period) *period = std::string(p);
   return true;

@@ -18,11 +18,6 @@ inline constexpr std::array<std::string_view, 5> kPeriods = {"fast", "hourly", "
 /// NUL included).
 inline constexpr size_t kMaxCommand = 999;
 
-/// Same rule as the core's module names: a lower-case letter, then lower-case
-/// letters, digits and '-', at most 64 characters. Never '/', '.', '_' or a
-/// space, so the name is safe in a file name and splits unambiguously.
-bool valid_module_name(std::string_view name);
-
 bool valid_period(std::string_view period);
 
 /// Why `arg` cannot be passed on a cron line, or "" when it can. Control
@@ -53,7 +48,8 @@ std::string file_path(std::string_view module, std::string_view period);
 /// "/run/lock/sc_MODULE_PERIOD.lock": flock's lock file for the task.
 std::string lock_path(std::string_view module, std::string_view period);
 
-/// Splits a cron.d file name "sc_MODULE_PERIOD"; false for any other name.
+/// Splits a cron.d file name "sc_MODULE_PERIOD"; false for any other name
+/// (MODULE must pass sc_names::valid_module_name(), so it holds no '_').
 bool parse_file_name(std::string_view name, std::string* module, std::string* period);
 
 /// One task as written in its file.

@@ -8,6 +8,7 @@
 #include <sc/plugin.hpp>
 #include <stdexcept>
 
+#include "../utils/sc_names.hpp"
 #include "cron_line.hpp"
 
 namespace {
@@ -24,13 +25,7 @@ std::string trimmed(std::string s) {
 
 /// The running sc: cron must start the same program that wrote the entry.
 std::string sc_binary() {
-  std::error_code ec;
-  fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw sc::Failure("cannot tell where sc is installed: /proc/self/exe: " + ec.message());
-  std::string s = p.string();
-  const std::string deleted = " (deleted)";
-  if (s.size() > deleted.size() && s.compare(s.size() - deleted.size(), deleted.size(), deleted) == 0)
-    s.resize(s.size() - deleted.size());
+  std::string s = sc_names::running_sc();
   if (auto why = crontask::arg_problem(s); !why.empty())
     throw sc::Failure("sc is installed at a path cron cannot run (" + s + "): " + why);
   return s;
@@ -45,12 +40,6 @@ std::string host_id(sc::Context& ctx) {
       if (!id.empty()) return id;
     }
   return {};
-}
-
-void check_module(const std::string& module) {
-  if (!crontask::valid_module_name(module))
-    throw sc::Usage("\"" + module +
-                    "\" is not a module name (lower-case letters, digits and '-', starting with a letter)");
 }
 
 void check_period(const std::string& period) {
@@ -97,10 +86,9 @@ void ensure_cron_daemon(sc::Context& ctx) {
 void add(sc::Context& ctx) {
   ctx.expect_args(2, 1000, "MODULE PERIOD [ARGS...]");
   const auto& a = ctx.args();
-  check_module(a[0]);
-  check_period(a[1]);
   crontask::Task task;
-  task.module = a[0];
+  task.module = sc_names::checked_module_name(a[0]);
+  check_period(a[1]);
   task.period = a[1];
   task.args.assign(a.begin() + 2, a.end());
   for (const auto& arg : task.args)
@@ -125,22 +113,22 @@ void add(sc::Context& ctx) {
 
 void del(sc::Context& ctx) {
   ctx.expect_args(1, 2, "MODULE [PERIOD]");
-  check_module(ctx.arg(0));
+  const std::string module = sc_names::checked_module_name(ctx.arg(0));
   if (ctx.args().size() == 2) {
     check_period(ctx.arg(1));
-    ctx.remove(crontask::file_path(ctx.arg(0), ctx.arg(1)));
+    ctx.remove(crontask::file_path(module, ctx.arg(1)));
     return;
   }
-  for (auto period : crontask::kPeriods) ctx.remove(crontask::file_path(ctx.arg(0), period));
+  for (auto period : crontask::kPeriods) ctx.remove(crontask::file_path(module, period));
 }
 
 int has(sc::Context& ctx) {
   ctx.expect_args(1, 2, "MODULE [PERIOD]");
-  check_module(ctx.arg(0));
+  const std::string wanted = sc_names::checked_module_name(ctx.arg(0));
   if (ctx.args().size() == 2) check_period(ctx.arg(1));
   bool found = false;
   for (const auto& [module, period] : task_files(ctx))
-    if (module == ctx.arg(0) && (ctx.args().size() == 1 || period == ctx.arg(1))) found = true;
+    if (module == wanted && (ctx.args().size() == 1 || period == ctx.arg(1))) found = true;
   ctx.result(found ? "true" : "false");
   return found ? SC_OK : SC_FAIL;
 }

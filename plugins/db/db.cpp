@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../utils/sc_names.hpp"
 #include "sql.hpp"
 
 namespace {
@@ -330,10 +331,7 @@ void getpw(sc::Context& ctx) {
 /// local server: each one a `db backup` stream from the peer, restored here.
 void pull(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE HOST");
-  const std::string module = ctx.args()[0], host = ctx.args()[1];
-  if (module.empty() || !(module[0] >= 'a' && module[0] <= 'z') ||
-      module.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
-    throw sc::Usage("\"" + module + "\" is not a module name");
+  const std::string module = sc_names::checked_module_name(ctx.args()[0]), host = ctx.args()[1];
   sc::CallResult listed = ctx.peer_sc(host, {module, "db"}, /*readonly=*/true);
   json doc = json::parse(listed.json, nullptr, false);
   if (listed.status != SC_OK || !doc.is_object())

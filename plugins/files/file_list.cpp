@@ -7,12 +7,6 @@
 
 namespace files_mod {
 
-bool valid_module_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || name[0] < 'a' || name[0] > 'z') return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
-
 bool valid_path(std::string_view path) {
   if (path.empty() || path[0] != '/' || path.size() > 4096) return false;
   if (path.find('\0') != std::string_view::npos || path.find('\n') != std::string_view::npos) return false;

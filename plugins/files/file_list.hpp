@@ -9,9 +9,6 @@
 
 namespace files_mod {
 
-/// A module name as sc accepts it: ^[a-z][a-z0-9-]{0,63}$.
-bool valid_module_name(std::string_view name);
-
 /// An absolute path without "." or ".." components, empty components,
 /// NUL or newline (a trailing '/' is allowed and removed by clean_path).
 bool valid_path(std::string_view path);

@@ -9,17 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "../utils/apt_ensure.hpp"
+#include "../utils/sc_names.hpp"
 #include "file_list.hpp"
 
 namespace {
 
 using nlohmann::json;
-
-std::string checked_module(const std::string& name) {
-  if (!files_mod::valid_module_name(name))
-    throw sc::Usage("\"" + name + "\" is not a module name (lower-case letters, digits and '-', starting with a letter)");
-  return name;
-}
 
 /// Runs MODULE's `files` hook; nullopt when the module has none.
 std::optional<std::vector<std::string>> module_files(sc::Context& ctx, const std::string& module) {
@@ -48,7 +43,7 @@ std::string error_of(const std::string& captured) {
 
 void pull(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE HOST[:/DIR]");
-  const std::string module = checked_module(ctx.args()[0]);
+  const std::string module = sc_names::checked_module_name(ctx.args()[0]);
   // HOST[:/DIR] as sshlink getfiles takes it: DIR is where the peer's tree
   // lives (default /). The peer name itself is checked by sshlink.
   const std::string& source = ctx.args()[1];
@@ -79,7 +74,7 @@ void pull(sc::Context& ctx) {
 
 void restoremodule(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE SOURCE");
-  const std::string module = checked_module(ctx.args()[0]);
+  const std::string module = sc_names::checked_module_name(ctx.args()[0]);
   const std::string& raw_source = ctx.args()[1];
   if (!files_mod::valid_path(raw_source) || files_mod::clean_path(raw_source) == "/")
     throw sc::Usage("\"" + raw_source + "\" is not a backup directory: give the absolute path of a backup (holding fs/)");

@@ -1,0 +1,29 @@
+// Module names and the running sc's path, as modules that write `sc MODULE
+// COMMAND` into host files (cron entries, systemd units) or take a module
+// name on their command line check them. Used by the boot, daemon,
+// crontask, files and db modules (their CMakeLists.txt list
+// ../utils/sc_names.cpp), so that all of them accept the same names.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sc_names {
+
+/// The core's rule for module names: a lower-case letter, then lower-case
+/// letters, digits and '-', at most 64 characters. Never '/', '.', '_' or
+/// a space, so a name is safe in a file or unit name and splits
+/// unambiguously at a '_'.
+bool valid_module_name(std::string_view name);
+
+/// `name` when it is a valid module name; throws sc::Usage saying what a
+/// module name is made of otherwise.
+std::string checked_module_name(const std::string& name);
+
+/// Absolute path of the running sc (read from /proc/self/exe, without the
+/// " (deleted)" the kernel adds once the file was replaced), so that what a
+/// module writes starts the same program that wrote it. Throws sc::Failure
+/// when the link cannot be read.
+std::string running_sc();
+
+}  // namespace sc_names
