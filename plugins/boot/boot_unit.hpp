@@ -1,22 +1,12 @@
 // boot: the oneshot systemd unit that runs `sc NAME boot` once per boot.
 // Pure functions, tested against exact text and systemd-analyze verify.
+// Writing and enabling it is shared with daemon (../daemon/systemd_unit.hpp).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 namespace boot_unit {
-
-inline constexpr const char* kUnitDir = "/etc/systemd/system";
-/// Where `systemctl enable` puts the link for WantedBy=multi-user.target.
-inline constexpr const char* kWantsDir = "/etc/systemd/system/multi-user.target.wants";
-
-/// Same rule as the core's module names (no '_', '/', '.' or space).
-bool valid_module_name(std::string_view name);
-
-/// True when `path` can stand on an ExecStart line as it is: absolute, and
-/// only letters, digits and "/._+-".
-bool plain_exec_path(std::string_view path);
 
 /// "sc_boot_NAME.service"
 std::string unit_name(std::string_view module);

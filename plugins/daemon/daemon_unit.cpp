@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "../utils/sc_names.hpp"
+#include "systemd_unit.hpp"
+
 namespace daemon_unit {
 
 namespace {
@@ -11,15 +14,8 @@ bool alnum(char c) {
 }
 
 constexpr std::string_view kPrefix = "sc_daemon_";
-constexpr std::string_view kSuffix = ".service";
 
 }  // namespace
-
-bool valid_module_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
 
 bool valid_instance(std::string_view instance) {
   if (instance.empty() || instance.size() > 128 || !alnum(instance[0])) return false;
@@ -27,28 +23,20 @@ bool valid_instance(std::string_view instance) {
                      [](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
-bool plain_exec_path(std::string_view path) {
-  if (path.size() < 2 || path[0] != '/') return false;
-  return std::all_of(path.begin(), path.end(),
-                     [](char c) { return alnum(c) || std::string_view("/._+-").find(c) != std::string_view::npos; });
-}
-
 std::string unit_name(std::string_view module, std::string_view instance) {
-  std::string name = std::string(kPrefix) + std::string(module);
-  if (!instance.empty()) name += "_" + std::string(instance);
-  return name + std::string(kSuffix);
+  std::string stem(module);
+  if (!instance.empty()) stem += "_" + std::string(instance);
+  return sc_systemd::unit_name(kPrefix, stem);
 }
 
 bool parse_unit_name(std::string_view file, std::string* module, std::string* instance) {
-  if (file.size() <= kPrefix.size() + kSuffix.size() || file.substr(0, kPrefix.size()) != kPrefix ||
-      file.substr(file.size() - kSuffix.size()) != kSuffix)
-    return false;
-  std::string_view rest = file.substr(kPrefix.size(), file.size() - kPrefix.size() - kSuffix.size());
+  std::optional<std::string_view> rest = sc_systemd::unit_stem(file, kPrefix);
+  if (!rest) return false;
   // Module names have no '_': the first one starts the instance.
-  size_t sep = rest.find('_');
-  std::string_view m = rest.substr(0, sep);
-  std::string_view i = sep == std::string_view::npos ? std::string_view() : rest.substr(sep + 1);
-  if (!valid_module_name(m) || (sep != std::string_view::npos && !valid_instance(i))) return false;
+  size_t sep = rest->find('_');
+  std::string_view m = rest->substr(0, sep);
+  std::string_view i = sep == std::string_view::npos ? std::string_view() : rest->substr(sep + 1);
+  if (!sc_names::valid_module_name(m) || (sep != std::string_view::npos && !valid_instance(i))) return false;
   if (module) *module = std::string(m);
   if (instance) *instance = std::string(i);
   return true;

@@ -1,5 +1,6 @@
 // daemon: the systemd unit that keeps `sc NAME daemon [INSTANCE]` running.
 // Pure functions, tested against exact text and systemd-analyze verify.
+// Writing and enabling it is shared with boot (systemd_unit.hpp).
 #pragma once
 
 #include <string>
@@ -7,21 +8,10 @@
 
 namespace daemon_unit {
 
-inline constexpr const char* kUnitDir = "/etc/systemd/system";
-/// Where `systemctl enable` puts the link for WantedBy=multi-user.target.
-inline constexpr const char* kWantsDir = "/etc/systemd/system/multi-user.target.wants";
-
-/// Same rule as the core's module names (no '_', '/', '.' or space).
-bool valid_module_name(std::string_view name);
-
 /// An instance (e.g. a peer host name): letters, digits, '.', '_' and '-',
 /// starting with a letter or digit, at most 128 characters. Safe in a unit
 /// name and on an ExecStart line without quoting.
 bool valid_instance(std::string_view instance);
-
-/// True when `path` can stand on an ExecStart line as it is: absolute, and
-/// only letters, digits and "/._+-" (no quoting, no '%' specifier, no '$').
-bool plain_exec_path(std::string_view path);
 
 /// "sc_daemon_NAME.service" or "sc_daemon_NAME_INSTANCE.service".
 std::string unit_name(std::string_view module, std::string_view instance);
