@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -175,6 +176,20 @@ const std::vector<std::string>& hostile_strings() {
   return v;
 }
 
+void check_refused(const fs::path& root, const std::string& module, const std::vector<std::string>& args,
+                   const std::string& message) {
+  const std::string before = tree_hash(root);
+  std::vector<std::string> all = {module};
+  all.insert(all.end(), args.begin(), args.end());
+  std::string shown = "sc";
+  for (const auto& a : all) shown += " [" + a + "]";
+  INFO(shown);
+  ScRun r = run_sc_rooted(root, all);
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains(message));
+  CHECK(tree_hash(root) == before);
+}
+
 std::string built_sc_path() {
   return fs::canonical(kScBinary).string();
 }
@@ -204,12 +219,17 @@ std::string systemd_is_enabled(const fs::path& root, const std::string& unit) {
   return run_process(p).out;
 }
 
-void write_minimal_accounts(const fs::path& root) {
-  write_text(root / "etc/passwd", kMinimalPasswd);
-  write_text(root / "etc/shadow", kMinimalShadow, fs::perms(0640));
-  write_text(root / "etc/group", kMinimalGroup);
-  write_text(root / "etc/gshadow", kMinimalGshadow, fs::perms(0640));
+void write_accounts(const fs::path& root, const std::string& passwd, const std::string& shadow,
+                    const std::string& group, const std::string& gshadow) {
+  write_text(root / "etc/passwd", passwd);
+  write_text(root / "etc/shadow", shadow, fs::perms(0640));
+  write_text(root / "etc/group", group);
+  write_text(root / "etc/gshadow", gshadow, fs::perms(0640));
   write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
+}
+
+void write_minimal_accounts(const fs::path& root) {
+  write_accounts(root, kMinimalPasswd, kMinimalShadow, kMinimalGroup, kMinimalGshadow);
 }
 
 int free_loopback_port() {

@@ -67,6 +67,12 @@ std::string tree_hash(const fs::path& dir);
 /// Hostile strings every input check is tested with.
 const std::vector<std::string>& hostile_strings();
 
+/// Runs `sc MODULE ARGS...` under `root` (run_sc_rooted) and checks, as
+/// Catch assertions, that it is refused as bad input: exit status 2,
+/// `message` in what it wrote to stderr, and nothing under `root` changed.
+void check_refused(const fs::path& root, const std::string& module, const std::vector<std::string>& args,
+                   const std::string& message);
+
 /// Path of the built sc with every link resolved: what sc reads from
 /// /proc/self/exe, so what it writes about itself (ExecStart, cron lines).
 std::string built_sc_path();
@@ -90,9 +96,13 @@ inline const std::string kMinimalShadow = "root:*:19000:0:99999:7:::\n";
 inline const std::string kMinimalGroup = "root:x:0:\nshadow:x:42:\nsudo:x:27:\n";
 inline const std::string kMinimalGshadow = "root:*::\nshadow:*::\nsudo:*::\n";
 
-/// Writes those four files under `root` (etc/shadow and etc/gshadow 0640),
-/// and an empty etc/.pwd.lock (0600) as any system that ever ran a shadow
-/// tool has.
+/// Writes the four account files under `root` with these texts
+/// (etc/shadow and etc/gshadow 0640), and an empty etc/.pwd.lock (0600) as
+/// any system that ever ran a shadow tool has.
+void write_accounts(const fs::path& root, const std::string& passwd, const std::string& shadow,
+                    const std::string& group, const std::string& gshadow);
+
+/// write_accounts() with the kMinimal* texts.
 void write_minimal_accounts(const fs::path& root);
 
 /// A free TCP port on 127.0.0.1 (bound, read, released; a server started

@@ -369,15 +369,8 @@ TEST_CASE("crontask add, has, list, del and cleanup under --root", "[crontask]")
 TEST_CASE("crontask refuses bad input and changes nothing", "[crontask]") {
   TempDir root;
   prepare_root(root);
-  const std::string before = tree_hash(root.path());
   auto refused = [&](const std::vector<std::string>& args, const std::string& message) {
-    INFO((args.size() > 1 ? args[1] : args[0]));
-    std::vector<std::string> all = {"crontask"};
-    all.insert(all.end(), args.begin(), args.end());
-    ScRun r = run_sc_rooted(root.path(), all);
-    CHECK(r.status == 2);
-    CHECK_THAT(r.err, Contains(message));
-    CHECK(tree_hash(root.path()) == before);
+    check_refused(root.path(), "crontask", args, message);
   };
   for (const auto& bad : hostile_strings()) {
     refused({"add", bad, "daily"}, "is not a module name");

@@ -40,11 +40,7 @@ Db parse_db(const std::string& passwd, const std::string& shadow, const std::str
 /// shell (pwck checks both), a skeleton, sudo, and /etc/.pwd.lock as any
 /// system that ever ran a shadow tool has.
 void make_system(const fs::path& root) {
-  write_text(root / "etc/passwd", kPasswd);
-  write_text(root / "etc/shadow", kShadow, fs::perms(0640));
-  write_text(root / "etc/group", kGroup);
-  write_text(root / "etc/gshadow", kGshadow, fs::perms(0640));
-  write_text(root / "etc/.pwd.lock", "", fs::perms(0600));
+  write_accounts(root, kPasswd, kShadow, kGroup, kGshadow);
   write_text(root / "etc/skel/.profile", kProfile);
   fs::create_symlink(".profile", root / "etc/skel/.bash_profile");
   write_text(root / "bin/bash", "", fs::perms(0755));
