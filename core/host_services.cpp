@@ -404,16 +404,19 @@ int api_peer_fetch(sc_host* h, sc_fetch* fetch) {
   spec.bwlimit_kbps = fetch->bwlimit_kbps;
   spec.delete_extraneous = fetch->flags & SC_FETCH_DELETE;
   spec.exact = fetch->flags & SC_FETCH_EXACT;
+  spec.compare = fetch->flags & SC_FETCH_COMPARE;
   if (SC_HAS_MEMBER(fetch, sc_fetch, link_dest) && fetch->link_dest) spec.link_dest = fetch->link_dest;
   spec.out_to_err = h->session->options().json || h->frame->capture;
   int exit_code = -1;
   bool ran = false;
   std::string err;
-  int rc = h->session->peers().fetch(spec, &exit_code, &ran, &err);
+  bool differs = true;
+  int rc = h->session->peers().fetch(spec, &exit_code, &ran, &differs, &err);
   if (has_outputs) {
     fetch->exit_code = exit_code;
     fetch->ran = ran ? 1 : 0;
   }
+  if (SC_HAS_MEMBER(fetch, sc_fetch, differs)) fetch->differs = differs ? 1 : 0;
   return rc == SC_OK ? SC_OK : fail(h, rc, err);
 }
 

@@ -524,9 +524,41 @@ int Peers::call_sc(const std::string& peer, const std::vector<std::string>& args
 
 // ---- copying files --------------------------------------------------------------
 
-int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, std::string* err) {
+namespace {
+
+/// Whether rsync's --itemize-changes output lists a change, leaving out the
+/// directories that only lead to a listed path (rsync sends them with
+/// --files-from, and their times move whenever a sibling changes).
+bool itemized_changes(const std::string& out, const std::vector<std::string>& paths) {
+  std::vector<std::string> listed;
+  for (const auto& p : paths) listed.push_back(p.substr(std::min(p.find_first_not_of('/'), p.size())));
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    std::string line = out.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    // ".d..t...... srv/" : 11 flag characters, a space, the path.
+    bool leading_dir = false;
+    if (line.size() > 12 && line[1] == 'd' && line[11] == ' ') {
+      std::string dir = line.substr(12);
+      if (dir == "./") dir.clear();
+      for (const auto& l : listed)
+        if (l.size() > dir.size() && l.compare(0, dir.size(), dir) == 0 && (dir.empty() || dir.back() == '/'))
+          leading_dir = true;
+    }
+    if (!leading_dir) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* differs, std::string* err) {
   *exit_code = -1;
   *ran = false;
+  *differs = true;
   RsyncFetch f;
   if (!parse_peer_address(spec.peer, &f.peer, err)) return SC_USAGE;
   for (const auto& p : spec.paths)
@@ -549,6 +581,7 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, std::stri
   f.bwlimit_kbps = spec.bwlimit_kbps;
   f.delete_extraneous = spec.delete_extraneous;
   f.exact = spec.exact;
+  f.compare = spec.compare;
   if (!spec.link_dest.empty()) {
     fs::path link;
     if (spec.link_dest[0] != '/' || !s.executor().resolve(spec.link_dest, &link, err)) {
@@ -580,12 +613,19 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, std::stri
   run.process.input = std::move(list);
   run.process.capture_err = true;
   run.process.out_to_err = spec.out_to_err || s.options().json;
+  if (spec.compare) {
+    // A comparison changes nothing: it runs under --dry-run too, and the
+    // itemized list of what would change is the answer.
+    run.readonly = true;
+    run.process.capture_out = true;
+  }
   ProcessResult r;
   bool did_run = false;
   std::string e;
   bool ok = s.executor().run(run, &r, &did_run, &e);
   *ran = did_run;
   *exit_code = did_run ? r.exit_code : -1;
+  if (ok && spec.compare) *differs = itemized_changes(r.out, spec.paths);
   if (ok) {
     if (did_run && !r.err.empty())
       s.output().log(SC_LOG_WARN, kLogSource, "rsync from " + spec.peer + ": " + excerpt(r.err));

@@ -50,6 +50,7 @@ struct PeerFetchSpec {
   bool delete_extraneous = false;
   bool exact = false;      ///< --numeric-ids --hard-links
   std::string link_dest;   ///< target-system path of an earlier copy, or empty
+  bool compare = false;    ///< only find out whether the copy would change target_dir
   bool out_to_err = false;
 };
 
@@ -71,7 +72,8 @@ class Peers {
   int call_sc(const std::string& peer, const std::vector<std::string>& args, bool readonly, bool secret_args,
               std::optional<nlohmann::json>* doc, std::string* err);
   /// Copies files with rsync. *exit_code is rsync's status (-1: not run).
-  int fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, std::string* err);
+  /// Copies (or with spec.compare, only compares: *differs) files from a peer.
+  int fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* differs, std::string* err);
 
   /// ~/.ssh of the user running sc: $HOME/.ssh, or the password
   /// database's home when HOME is unset.

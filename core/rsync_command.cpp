@@ -108,7 +108,12 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
     a.push_back("--compress");
     a.push_back("--bwlimit=" + std::to_string(f.bwlimit_kbps));
   }
-  if (f.progress) a.push_back("--info=progress2");
+  if (f.compare) {
+    a.push_back("--dry-run");
+    a.push_back("--itemize-changes");
+  } else if (f.progress) {
+    a.push_back("--info=progress2");
+  }
   for (const auto& x : f.excludes) a.push_back("--exclude=" + x);
   a.push_back("--rsh=" + rsh);
   a.push_back(std::move(source));

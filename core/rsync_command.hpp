@@ -20,6 +20,7 @@ struct RsyncFetch {
   bool delete_extraneous = false;      ///< --delete
   bool exact = false;                  ///< --numeric-ids --hard-links (backups)
   std::string link_dest;               ///< local directory (real path): --link-dest
+  bool compare = false;                ///< --dry-run --itemize-changes: list what would change
   bool progress = false;               ///< --info=progress2 (stdout is a terminal)
   int timeout_s = 2;                   ///< ssh ConnectTimeout
   std::string known_hosts;             ///< ~/.ssh/known_hosts of the user running sc

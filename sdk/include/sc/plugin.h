@@ -192,6 +192,13 @@ typedef struct sc_run {
                                    owners and groups kept as numbers
                                    (--numeric-ids) and hard links kept
                                    (--hard-links) */
+#define SC_FETCH_COMPARE 0x04u /**< compare only: would the copy change
+                                    anything in target_dir? (rsync
+                                    --dry-run --itemize-changes with the
+                                    same options; the directories that
+                                    only lead to a listed path are left
+                                    out). Writes nothing, runs even under
+                                    --dry-run; the answer is in `differs` */
 
 /** A copy of files from a peer with rsync over OpenSSH (ABI 1.1). The
  *  caller fills the inputs; the host fills the outputs. */
@@ -222,6 +229,10 @@ typedef struct sc_fetch {
                                      an earlier copy: files unchanged since
                                      are hard-linked from it instead of
                                      copied (rsync --link-dest) */
+  /* output added within 1.1 */
+  int32_t differs;              /**< with SC_FETCH_COMPARE: 1 when the copy
+                                     would change something, 0 when
+                                     target_dir already matches the peer */
 } sc_fetch;
 
 typedef struct sc_question {

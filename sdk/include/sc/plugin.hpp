@@ -105,6 +105,7 @@ struct FetchOptions {
   bool delete_extraneous = false;      ///< rsync --delete inside listed directories
   bool exact = false;                  ///< numeric owners and hard links kept (SC_FETCH_EXACT)
   std::string link_dest;               ///< on this host: earlier copy to hard-link unchanged files from
+  bool compare_only = false;           ///< only tell whether target_dir differs (SC_FETCH_COMPARE)
 };
 
 /// Outcome of Context::fetch.
@@ -113,6 +114,7 @@ struct FetchResult {
   bool ran = false;
   int exit_code = -1;    ///< rsync's exit status
   std::string error;     ///< what went wrong, when status != SC_OK
+  bool differs = true;   ///< with compare_only: the copy would change something
   bool ok() const { return status == SC_OK; }
 };
 
@@ -381,7 +383,8 @@ class Context {
     auto excludes = detail::c_argv(o.excludes);
     sc_fetch f{};
     f.struct_size = sizeof f;
-    f.flags = (o.delete_extraneous ? SC_FETCH_DELETE : 0u) | (o.exact ? SC_FETCH_EXACT : 0u);
+    f.flags = (o.delete_extraneous ? SC_FETCH_DELETE : 0u) | (o.exact ? SC_FETCH_EXACT : 0u) |
+              (o.compare_only ? SC_FETCH_COMPARE : 0u);
     f.peer = o.peer.c_str();
     f.source_dir = o.source_dir.empty() ? nullptr : o.source_dir.c_str();
     f.target_dir = o.target_dir.c_str();
@@ -394,6 +397,7 @@ class Context {
     if (res.status == SC_USAGE) throw Usage(api_->last_error(host_));
     res.ran = f.ran != 0;
     res.exit_code = f.exit_code;
+    res.differs = f.differs != 0;
     if (res.status != SC_OK) res.error = api_->last_error(host_);
     return res;
   }
