@@ -211,6 +211,24 @@ void fetch_into(sc::Context& ctx, const Entry& e, const std::string& source_dir,
   o.exact = true;
   o.delete_extraneous = true;  // a resumed .partial must end up exactly as the peer is
   o.link_dest = link_dest.empty() ? std::string() : link_dest + "/fs";
+  struct stat st {};
+  if (!link_dest.empty() && ::lstat(ctx.resolve_path(target + "/fs").c_str(), &st) != 0) {
+    // Nothing changed since the previous snapshot (rsync itemizes no
+    // difference with the same options): the new snapshot is a hard-link
+    // copy of it, exactly what --link-dest would build, for a fraction of
+    // the cost of rsync linking file by file.
+    sc::FetchOptions same = o;
+    same.compare_only = true;
+    same.target_dir = link_dest + "/fs";
+    same.link_dest.clear();
+    sc::FetchResult c = ctx.fetch(same);
+    if (c.ok() && c.ran && !c.differs) {
+      ctx.run_checked({"cp", "--archive", "--link", "--", ctx.resolve_path(link_dest + "/fs"),
+                       ctx.resolve_path(target + "/fs")});
+      ctx.debug("no change since the previous snapshot: linked it");
+      return;
+    }
+  }
   ctx.make_dir(target + "/fs", sc::FileAttr::with_mode(0700));
   sc::FetchResult r = ctx.fetch(o);
   if (r.ok()) return;
@@ -311,6 +329,11 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
   try {
     ctx.make_dir(target, sc::FileAttr::with_mode(0700));
     Transfer t;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto elapsed_ms = [&] {
+      return std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+    };
     if (e.whole_host()) {
       if (!ctx.peer_linked(e.host)) throw sc::Failure(ctx.last_error());
       transfer_whole_host(ctx, e, target, link_dest, &t);
@@ -319,6 +342,7 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
     }
     rec.warnings = t.warnings;
     rec.databases = t.databases;
+    ctx.debug("copied in " + elapsed_ms() + " ms");
     if (!ctx.dry_run()) {
       // Checksums: files hard-linked from the previous snapshot keep theirs.
       std::map<backup::InodeKey, backup::FileSum> known;
@@ -335,6 +359,7 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
       rec.bytes = sums.bytes;
       rec.new_bytes = sums.new_bytes;
       ctx.write_file(target + "/" + kChecksums, backup::format_sums(sums.files), sc::FileAttr::with_mode(0600));
+      ctx.debug("checksums done at " + elapsed_ms() + " ms (" + std::to_string(sums.new_bytes) + " bytes read)");
     }
     rec.snapshot = name;
     rec.ok = true;

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Benchmarks of backups (issue 5) with their targets, against a real OpenSSH
+# server on loopback, as root:
+#
+#   bench/backup_bench.sh [BUILD_DIR]    (default: build; configured and built if needed)
+#
+# 1. A full-host backup of a small sc peer (accounts, a home, settings): the
+#    original needs about 16 s for this (40 SSH connections). Target 1.5 s.
+# 2. A tree of 20,000 files / 1 GB: the first snapshot and a no-change
+#    re-run, each against plain `rsync -a` of the same tree in the same run
+#    (over the same sshd, and locally), and against a hand-made rsync
+#    snapshot (`rsync -a --link-dest=PREVIOUS`). Target: at most 1.2 x
+#    rsync. Runs alternate their order, so neither side always follows the
+#    other's write-back.
+#
+# Work files go to BENCH_DIR (default: a directory in /dev/shm when it has
+# room, so that disk write-back noise does not swamp the comparison, else
+# /srv; never under a directory named tmp, which the peer exclusion list
+# skips); about 4 GB.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+build=${1:-$src/build}
+if [ "$(id -u)" -ne 0 ]; then
+  echo "backup_bench.sh: run as root (it starts sshd)" >&2
+  exit 1
+fi
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+bench_setup "$build"
+
+if [ -z "${BENCH_DIR:-}" ]; then
+  if [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt $((5 << 20)) ] 2>/dev/null; then
+    BENCH_DIR=$(mktemp -d /dev/shm/sc-bench.XXXXXX)
+  else
+    mkdir -p /srv
+    BENCH_DIR=$(mktemp -d /srv/sc-bench.XXXXXX)
+  fi
+fi
+work=$BENCH_DIR
+chmod 755 "$work"
+cleanup() {
+  stop_loopback_sshd
+  rm -rf "$work"
+}
+trap cleanup EXIT
+start_loopback_sshd "$work"
+client=("$sc" --plugin-path "$plugins" --root "$work/client-root")
+peer_sc() { "$sc" --plugin-path "$plugins" --root "$work/peer-root" "$@"; }
+
+# --- 1. a small sc peer ------------------------------------------------------
+pr=$work/peer-root
+printf 'root:x:0:0:root:/root:/bin/bash\n' >"$pr/etc/passwd"
+printf 'root:*:19000:0:99999:7:::\n' >"$pr/etc/shadow"
+printf 'root:x:0:\nshadow:x:42:\nsudo:x:27:\n' >"$pr/etc/group"
+printf 'root:*::\nshadow:*::\nsudo:*::\n' >"$pr/etc/gshadow"
+chmod 640 "$pr/etc/shadow" "$pr/etc/gshadow"
+: >"$pr/etc/.pwd.lock"
+peer_sc user add alice >/dev/null
+mkdir -p "$pr/home/alice/docs"
+for i in $(seq 1 200); do printf 'note %s\n' "$i" >"$pr/home/alice/docs/note$i.txt"; done
+peer_sc settings set FQDN peer.example.com >/dev/null
+"${client[@]}" --set BACKUP_DIR=/srv/backup backup setup >/dev/null
+"${client[@]}" settings set BACKUP_KEEP_DAILY 10000 >/dev/null
+"${client[@]}" backup add "$peer" >/dev/null
+
+bench_header
+row "sc backup start PEER (whole small sc host, new snapshot)" 1500 10 -- "${client[@]}" backup start "$peer"
+
+# --- 2. 20,000 files / 1 GB ----------------------------------------------------
+big=$work/big
+python3 - "$big" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+random.seed(7)
+sizes = [random.randint(1, 100) for _ in range(20000)]
+scale = (1 << 30) / sum(sizes)
+chunk = os.urandom(1 << 20)
+for i, s in enumerate(sizes):
+    d = os.path.join(root, "d%03d" % (i // 100))
+    os.makedirs(d, exist_ok=True)
+    n = max(1, int(s * scale))
+    with open(os.path.join(d, "f%05d" % i), "wb") as f:
+        off = (i * 4099) % (len(chunk) - 1)
+        while n > 0:
+            part = chunk[off:off + n] or chunk[:n]
+            f.write(part)
+            n -= len(part)
+            off = 0
+PY
+entry="$peer:$big"
+"${client[@]}" backup add "$entry" weekly >/dev/null
+rsh="ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile=$HOME/.ssh/known_hosts -i $HOME/.ssh/id_ed25519 -p $port"
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+host_dir=$work/client-root/srv/backup/root%40127.0.0.1%3A$port
+
+first_sc=() first_rsync=() first_local=() again_sc=() again_rsync=() again_local=() again_link=()
+time_ms() {  # COMMAND... -> milliseconds on stdout
+  local t0 t1
+  t0=$(now)
+  "$@" >/dev/null
+  t1=$(now)
+  ms "$t0" "$t1"
+}
+sc_snapshot() { "${client[@]}" backup start "$entry" weekly; }
+rsync_ssh() { rsync -a -e "$rsh" "root@127.0.0.1:$big/" "$1/"; }
+rsync_local() { rsync -a "$big/" "$1/"; }
+for run in 1 2 3; do
+  rm -rf "$host_dir/fs-"* "$work/copy" "$work/local"
+  sync
+  if [ $((run % 2)) -eq 1 ]; then
+    first_sc+=("$(time_ms sc_snapshot)")
+    first_rsync+=("$(time_ms rsync_ssh "$work/copy")")
+  else
+    first_rsync+=("$(time_ms rsync_ssh "$work/copy")")
+    first_sc+=("$(time_ms sc_snapshot)")
+  fi
+  first_local+=("$(time_ms rsync_local "$work/local")")
+done
+for run in 1 2 3; do
+  rm -rf "$work/link$run"
+  if [ $((run % 2)) -eq 1 ]; then
+    again_sc+=("$(time_ms sc_snapshot)")
+    again_rsync+=("$(time_ms rsync_ssh "$work/copy")")
+  else
+    again_rsync+=("$(time_ms rsync_ssh "$work/copy")")
+    again_sc+=("$(time_ms sc_snapshot)")
+  fi
+  again_local+=("$(time_ms rsync_local "$work/local")")
+  again_link+=("$(time_ms rsync -a -e "$rsh" --link-dest="$work/copy" "root@127.0.0.1:$big/" "$work/link$run/")")
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v r="$1" 'BEGIN { print (r <= 1.2 ? "ok" : "OVER") }'; }
+echo
+printf '%-44s %10s %12s %12s %8s\n' "20,000 files / 1 GB (medians of 3)" "sc backup" "rsync -a ssh" "rsync local" "ratio"
+fs=$(median "${first_sc[@]}") fr=$(median "${first_rsync[@]}") fl=$(median "${first_local[@]}")
+r=$(ratio "$fs" "$fr")
+printf '%-44s %8sms %10sms %10sms %8s %s (target 1.2 x rsync over ssh)\n' "first snapshot" "$fs" "$fr" "$fl" "$r" "$(verdict "$r")"
+as=$(median "${again_sc[@]}") ar=$(median "${again_rsync[@]}") al=$(median "${again_local[@]}")
+r=$(ratio "$as" "$ar")
+printf '%-44s %8sms %10sms %10sms %8s %s (target 1.2 x rsync over ssh)\n' "no-change re-run (a new hard-linked snapshot)" "$as" "$ar" "$al" "$r" "$(verdict "$r")"
+printf '%-44s %8sms %10sms (rsync -a --link-dest over ssh: the same snapshot made by hand; ratio %s)\n' \
+  "no-change re-run, against a hand-made snapshot" "$as" "$(median "${again_link[@]}")" \
+  "$(ratio "$as" "$(median "${again_link[@]}")")"
