@@ -108,27 +108,6 @@ bool parse_peer_address(std::string_view text, PeerAddress* out, std::string* er
   return true;
 }
 
-std::string shell_quote(std::string_view word) {
-  if (all_plain(word)) return std::string(word);
-  std::string q = "'";
-  for (char c : word) {
-    if (c == '\'')
-      q += "'\\''";
-    else
-      q += c;
-  }
-  q += '\'';
-  return q;
-}
-
-std::string shell_command(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& w : argv) {
-    if (!s.empty()) s += ' ';
-    s += shell_quote(w);
-  }
-  return s;
-}
 
 bool rsync_rsh_quote(std::string_view word, std::string* out) {
   for (char c : word)

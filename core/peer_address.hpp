@@ -26,13 +26,6 @@ struct PeerAddress {
 /// the text and the accepted forms.
 bool parse_peer_address(std::string_view text, PeerAddress* out, std::string* err);
 
-/// `word` quoted for a POSIX shell: unchanged when made only of safe
-/// characters, else in single quotes with each ' written '\''. Any byte but
-/// NUL survives the round trip through `sh -c`.
-std::string shell_quote(std::string_view word);
-
-/// The words of argv joined by spaces, each quoted with shell_quote().
-std::string shell_command(const std::vector<std::string>& argv);
 
 /// `word` quoted for rsync's own splitting of its `-e COMMAND` option, which
 /// splits on spaces and honours '...' and "..." (a doubled quote inside

@@ -384,7 +384,7 @@ int Peers::run(const std::string& peer, const PeerRunSpec& spec, PeerRunResult* 
     }
     command += " ";
   }
-  command += shell_command(spec.argv);
+  command += format_argv(spec.argv);
   const std::string shown =
       a.text + ": " +
       (spec.secret_args ? format_argv({spec.argv[0]}) + (spec.argv.size() > 1 ? " (arguments hidden)" : "")
@@ -465,7 +465,7 @@ int Peers::call_sc(const std::string& peer, const std::vector<std::string>& args
   std::string out, errout;
   ssh::ExecResult r;
   bool ok = conn->exec(
-      shell_command(words), "", std::chrono::milliseconds(0), [&](std::string_view p) { out += p; },
+      format_argv(words), "", std::chrono::milliseconds(0), [&](std::string_view p) { out += p; },
       [&](std::string_view p) { errout += p; }, &r, err);
   json j;
   if (ok) {

@@ -191,25 +191,26 @@ ProcessResult run_process(const ProcessSpec& spec) {
   return res;
 }
 
+std::string shell_quote(std::string_view word) {
+  bool plain = !word.empty();
+  for (unsigned char c : word)
+    if (!(std::isalnum(c) || std::strchr("@%+=:,./_-", c) != nullptr) || c == '\0') plain = false;
+  if (plain) return std::string(word);
+  std::string q = "'";
+  for (char c : word) {
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
+  }
+  return q + '\'';
+}
+
 std::string format_argv(const std::vector<std::string>& argv) {
   std::string s;
   for (const auto& a : argv) {
     if (!s.empty()) s += ' ';
-    bool plain = !a.empty();
-    for (unsigned char c : a)
-      if (!(std::isalnum(c) || std::strchr("@%+=:,./_-", c))) plain = false;
-    if (plain) {
-      s += a;
-      continue;
-    }
-    s += '\'';
-    for (char c : a) {
-      if (c == '\'')
-        s += "'\\''";
-      else
-        s += c;
-    }
-    s += '\'';
+    s += shell_quote(a);
   }
   return s;
 }

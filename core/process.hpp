@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sc {
@@ -40,8 +41,14 @@ struct ProcessResult {
 /// Runs the program and waits for it. Never throws for the program's failure.
 ProcessResult run_process(const ProcessSpec& spec);
 
-/// The argv as a human would type it, each word quoted only when needed:
-/// for messages and plans, never for execution.
+/// `word` quoted for a POSIX shell: unchanged when made only of letters,
+/// digits and @%+=:,./_-, else in single quotes with each ' written '\''.
+/// Any byte but NUL survives the round trip through `sh -c`.
+std::string shell_quote(std::string_view word);
+
+/// The words of argv joined by spaces, each quoted with shell_quote(): how
+/// plans and messages show a command, and the command line a peer's shell
+/// runs (the only place a shell ever sees our words).
 std::string format_argv(const std::vector<std::string>& argv);
 
 }  // namespace sc

@@ -89,7 +89,7 @@ TEST_CASE("shell quoting survives sh and bash unchanged", "[peer]") {
   auto words = awkward_words();
   for (const char* shell : {"sh", "bash"}) {
     INFO(shell);
-    ProcessResult r = run({shell, "-c", "printf '%s\\0' " + shell_command(words)});
+    ProcessResult r = run({shell, "-c", "printf '%s\\0' " + format_argv(words)});
     REQUIRE(r.ok());
     CHECK(split_nul(r.out) == words);
   }
