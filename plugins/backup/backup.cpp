@@ -312,12 +312,13 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
   for (const auto& n : list_dir(ctx.resolve_path(entry_dir + "/" + period)))
     if (n.size() > 8 && n.compare(n.size() - 8, 8, backup::kPartialSuffix) == 0) partial = n;
   if (partial.empty()) {
-    // Names are start times to the second: a second run within the same
-    // second takes the next free one, never an existing snapshot's name.
+    // Names are start times to the second, and always newer than every
+    // snapshot of the period: a run within the same second as the last one
+    // takes the next second, and a name rotation freed is never reused (it
+    // would sort before newer snapshots).
     std::time_t t = rec.started;
-    const std::string pdir = ctx.resolve_path(entry_dir + "/" + period) + "/";
-    struct stat st {};
-    while (::lstat((pdir + backup::snapshot_name(t)).c_str(), &st) == 0) ++t;
+    for (const auto& n : list_dir(ctx.resolve_path(entry_dir + "/" + period)))
+      if (auto when = backup::parse_snapshot_name(n); when && *when >= t) t = *when + 1;
     partial = backup::snapshot_name(t) + backup::kPartialSuffix;
   }
   const std::string name = partial.substr(0, partial.size() - 8);

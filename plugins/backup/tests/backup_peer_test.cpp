@@ -274,6 +274,15 @@ TEST_CASE("backup retention keeps N snapshots per period, oldest removed", "[bac
     if (e.path().parent_path().filename() == "hourly") left.push_back(e.path().filename().string());
   std::sort(left.begin(), left.end());
   REQUIRE(left.size() == 2);
+  // Runs in quick succession get increasing names, and a name rotation
+  // freed is never given again: the newest run is always the last name.
+  ScRun again = h.sc({"backup", "cron", "hourly"});
+  REQUIRE(again.status == 0);
+  left.clear();
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().parent_path().filename() == "hourly") left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  REQUIRE(left.size() == 2);
   // The two newest are kept: the names sort by time.
   auto doc = json::parse(h.sc({"--json", "backup", "list"}).out);
   CHECK(doc["result"][0]["snapshot"] == left.back());
