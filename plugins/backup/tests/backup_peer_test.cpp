@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -44,14 +45,18 @@ ino_t inode(const fs::path& p) {
 }
 
 /// Processes whose command line starts with `prog` and contains `needle`.
-std::vector<pid_t> find_processes(const std::string& prog, const std::string& needle) {
+/// Processes running PROG whose command line holds every one of NEEDLES
+/// (tests run in parallel: a needle unique to this test keeps them apart).
+std::vector<pid_t> find_processes(const std::string& prog, const std::vector<std::string>& needles) {
   std::vector<pid_t> pids;
   for (const auto& e : fs::directory_iterator("/proc")) {
     std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream f(e.path() / "cmdline", std::ios::binary);
     std::string cmd((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (cmd.rfind(prog, 0) == 0 && cmd.find(needle) != std::string::npos) pids.push_back(std::stoi(name));
+    if (cmd.rfind(prog, 0) == 0 &&
+        std::all_of(needles.begin(), needles.end(), [&](const auto& n) { return cmd.find(n) != std::string::npos; }))
+      pids.push_back(std::stoi(name));
   }
   return pids;
 }
@@ -178,7 +183,7 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
     std::vector<pid_t> rsyncs;
     for (int i = 0; i < 300 && rsyncs.empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      rsyncs = find_processes("rsync", ".partial");
+      rsyncs = find_processes("rsync", {".partial", h.client_root().string()});
     }
     REQUIRE_FALSE(rsyncs.empty());
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -410,6 +410,7 @@ TEST_CASE("crontask add installs cron when it is missing", "[crontask]") {
   write_text(other / "usr/sbin/crond", "", fs::perms(0755));
   r = run_sc_rooted(other.path(), {"--json", "crontask", "add", "mail", "daily"});
   REQUIRE(r.status == 0);
-  for (const auto& a : nlohmann::json::parse(r.out)["actions"]) CHECK(a["kind"] != "run");
+  const auto doc = nlohmann::json::parse(r.out);
+  for (const auto& a : doc["actions"]) CHECK(a["kind"] != "run");
   CHECK(fs::exists(other / "etc/cron.d/sc_mail_daily"));
 }
