@@ -183,6 +183,7 @@ class HostLock {
 struct Transfer {
   std::vector<std::string> warnings;
   std::vector<std::string> databases;
+  bool fs_linked = false;  ///< fs/ is a hard-link copy of the previous snapshot's
 };
 
 unsigned speed_limit(sc::Context& ctx, const std::string& host) {
@@ -195,6 +196,11 @@ std::vector<std::string> exclusions(sc::Context& ctx) {
   json r = json::parse(ctx.call("sshlink", "exclude_list").json, nullptr, false);
   if (r.is_object() && r.value("result", json()).is_array()) return string_list(r["result"], "sshlink exclude_list");
   return {};
+}
+
+std::string ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
 }
 
 /// rsync from the peer into `target`/fs; rsync's 24 (files vanished while
@@ -221,11 +227,14 @@ void fetch_into(sc::Context& ctx, const Entry& e, const std::string& source_dir,
     same.compare_only = true;
     same.target_dir = link_dest + "/fs";
     same.link_dest.clear();
+    const auto t0 = std::chrono::steady_clock::now();
     sc::FetchResult c = ctx.fetch(same);
+    ctx.debug("compared with the previous snapshot in " + ms_since(t0) + " ms: " + (c.differs ? "changes" : "no change"));
     if (c.ok() && c.ran && !c.differs) {
       ctx.run_checked({"cp", "--archive", "--link", "--", ctx.resolve_path(link_dest + "/fs"),
                        ctx.resolve_path(target + "/fs")});
-      ctx.debug("no change since the previous snapshot: linked it");
+      ctx.debug("linked the previous snapshot at " + ms_since(t0) + " ms");
+      t->fs_linked = true;
       return;
     }
   }
@@ -331,10 +340,6 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
     ctx.make_dir(target, sc::FileAttr::with_mode(0700));
     Transfer t;
     const auto t0 = std::chrono::steady_clock::now();
-    auto elapsed_ms = [&] {
-      return std::to_string(
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
-    };
     if (e.whole_host()) {
       if (!ctx.peer_linked(e.host)) throw sc::Failure(ctx.last_error());
       transfer_whole_host(ctx, e, target, link_dest, &t);
@@ -343,24 +348,32 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
     }
     rec.warnings = t.warnings;
     rec.databases = t.databases;
-    ctx.debug("copied in " + elapsed_ms() + " ms");
+    ctx.debug("copied in " + ms_since(t0) + " ms");
     if (!ctx.dry_run()) {
-      // Checksums: files hard-linked from the previous snapshot keep theirs.
-      std::map<backup::InodeKey, backup::FileSum> known;
+      // Checksums: files hard-linked from the previous snapshot keep theirs;
+      // when all of fs/ was linked, its sums carry over without a walk.
+      std::vector<backup::FileSum> old;
+      std::string err;
+      bool have_old = false;
       if (!link_dest.empty()) {
-        std::vector<backup::FileSum> old;
-        std::string err;
         auto text = ctx.read_file(link_dest + "/" + kChecksums);
-        if (text && backup::parse_sums(*text, &old, &err)) known = backup::index_by_inode(ctx.resolve_path(link_dest), old);
+        have_old = text && backup::parse_sums(*text, &old, &err);
       }
       backup::TreeSums sums;
-      std::string err;
-      if (!backup::sum_tree(ctx.resolve_path(target), known, &sums, {}, &err)) throw sc::Failure(err);
+      bool summed = false;
+      if (t.fs_linked && have_old) {
+        summed = backup::sum_tree_carrying(ctx.resolve_path(target), "fs", old, &sums, &err);
+      } else {
+        std::map<backup::InodeKey, backup::FileSum> known;
+        if (have_old) known = backup::index_by_inode(ctx.resolve_path(link_dest), old);
+        summed = backup::sum_tree(ctx.resolve_path(target), known, &sums, {}, &err);
+      }
+      if (!summed) throw sc::Failure(err);
       rec.files = sums.files.size();
       rec.bytes = sums.bytes;
       rec.new_bytes = sums.new_bytes;
       ctx.write_file(target + "/" + kChecksums, backup::format_sums(sums.files), sc::FileAttr::with_mode(0600));
-      ctx.debug("checksums done at " + elapsed_ms() + " ms (" + std::to_string(sums.new_bytes) + " bytes read)");
+      ctx.debug("checksums done at " + ms_since(t0) + " ms (" + std::to_string(sums.new_bytes) + " bytes read)");
     }
     rec.snapshot = name;
     rec.ok = true;

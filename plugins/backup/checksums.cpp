@@ -41,9 +41,10 @@ std::string hex128(XXH128_hash_t h) {
   return buf;
 }
 
-/// Walks `dir` (no symlinks followed), calling fn(relative path, stat).
+/// Walks `dir` (no symlinks followed), calling fn(relative path, stat);
+/// `skip` names a top-level entry left out.
 bool walk(const std::string& dir, const std::string& rel, const std::function<bool(const std::string&, const struct stat&)>& fn,
-          std::string* err) {
+          std::string* err, const std::string& skip = {}) {
   std::string full = rel.empty() ? dir : dir + "/" + rel;
   DIR* d = ::opendir(full.c_str());
   if (!d) {
@@ -53,6 +54,7 @@ bool walk(const std::string& dir, const std::string& rel, const std::function<bo
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
     if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    if (rel.empty() && !skip.empty() && skip == e->d_name) continue;
     names.emplace_back(e->d_name);
   }
   ::closedir(d);
@@ -104,8 +106,10 @@ bool hash_file(const std::string& path, std::string* hex, std::uint64_t* size, s
   return true;
 }
 
-bool sum_tree(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
-              const std::function<void(std::uint64_t)>& progress, std::string* err) {
+namespace {
+
+bool sum_walk(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
+              const std::function<void(std::uint64_t)>& progress, std::string* err, const std::string& skip) {
   *out = TreeSums{};
   std::uint64_t done = 0;
   bool ok = walk(
@@ -132,8 +136,33 @@ bool sum_tree(const std::string& dir, const std::map<InodeKey, FileSum>& known, 
         out->files.push_back(std::move(s));
         return true;
       },
-      err);
+      err, skip);
   return ok;
+}
+
+}  // namespace
+
+bool sum_tree(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
+              const std::function<void(std::uint64_t)>& progress, std::string* err) {
+  return sum_walk(dir, known, out, progress, err, {});
+}
+
+bool sum_tree_carrying(const std::string& dir, const std::string& same, const std::vector<FileSum>& earlier,
+                       TreeSums* out, std::string* err) {
+  if (!sum_walk(dir, {}, out, {}, err, same)) return false;
+  // In walk order: the carried block goes where `same` sorts among the
+  // top-level names.
+  const std::string prefix = same + "/";
+  auto top = [](const std::string& p) { return p.substr(0, p.find('/')); };
+  auto at = std::find_if(out->files.begin(), out->files.end(), [&](const FileSum& f) { return top(f.path) > same; });
+  std::vector<FileSum> carried;
+  for (const auto& f : earlier)
+    if (f.path.compare(0, prefix.size(), prefix) == 0) {
+      out->bytes += f.size;
+      carried.push_back(f);
+    }
+  out->files.insert(at, carried.begin(), carried.end());
+  return true;
 }
 
 std::map<InodeKey, FileSum> index_by_inode(const std::string& dir, const std::vector<FileSum>& sums) {

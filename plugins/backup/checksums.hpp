@@ -44,6 +44,13 @@ bool hash_file(const std::string& path, std::string* hex, std::uint64_t* size, s
 bool sum_tree(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
               const std::function<void(std::uint64_t)>& progress, std::string* err);
 
+/// Sums `dir` when its top-level directory `same` (e.g. "fs") is a whole
+/// hard-link copy of an earlier snapshot's, whose sums are `earlier` (paths
+/// relative to that snapshot): those are carried over without walking or
+/// reading the copy; the rest of `dir` is summed as sum_tree does.
+bool sum_tree_carrying(const std::string& dir, const std::string& same, const std::vector<FileSum>& earlier,
+                       TreeSums* out, std::string* err);
+
 /// Index of a summed tree by inode, for the next snapshot's sum_tree.
 std::map<InodeKey, FileSum> index_by_inode(const std::string& dir, const std::vector<FileSum>& sums);
 

@@ -87,6 +87,35 @@ TEST_CASE("backup: status keeps the last run and the last success", "[backup]") 
   CHECK(backup::human_time(0) == "never");
 }
 
+TEST_CASE("backup: an unchanged fs/ carries its sums over, in walk order", "[backup]") {
+  TempDir dir;
+  // An earlier snapshot: files before and after "fs" among the top-level names.
+  write_text(dir / "old/db/a.sql.xz", "dump 1");
+  write_text(dir / "old/fs/etc/x", "x");
+  write_text(dir / "old/fs/etc-y", "why");
+  write_text(dir / "old/fs/home/u/f", std::string(5000, 'f'));
+  write_text(dir / "old/sc", "A='1'\n");
+  backup::TreeSums earlier;
+  std::string err;
+  REQUIRE(backup::sum_tree((dir / "old").string(), {}, &earlier, {}, &err));
+
+  // The new one: fs/ linked whole, the rest written again (one changed).
+  fs::create_directories(dir / "new");
+  fs::copy(dir / "old/fs", dir / "new/fs", fs::copy_options::recursive | fs::copy_options::create_hard_links);
+  write_text(dir / "new/db/a.sql.xz", "dump 2");
+  write_text(dir / "new/files.json", "{}");
+  write_text(dir / "new/sc", "A='1'\n");
+  backup::TreeSums carried, walked;
+  REQUIRE(backup::sum_tree_carrying((dir / "new").string(), "fs", earlier.files, &carried, &err));
+  REQUIRE(backup::sum_tree((dir / "new").string(), {}, &walked, {}, &err));
+  CHECK(backup::format_sums(carried.files) == backup::format_sums(walked.files));
+  CHECK(carried.bytes == walked.bytes);
+  CHECK(carried.new_bytes == 6 + 2 + 6);  // only what lies outside fs/ was read
+  // An earlier list without fs/ entries carries nothing.
+  REQUIRE(backup::sum_tree_carrying((dir / "new").string(), "fs", {}, &carried, &err));
+  CHECK(carried.files.size() == 3);
+}
+
 TEST_CASE("backup: checksums reuse hard-linked files and find damage", "[backup]") {
   TempDir dir;
   write_text(dir / "a/f1", "one");
