@@ -96,6 +96,9 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
   if (f.exact) {
     a.push_back("--numeric-ids");
     a.push_back("--hard-links");
+    // Timestamps compared to the nanosecond: a file rewritten within the
+    // same second at the same size is still seen as changed.
+    a.push_back("--modify-window=-1");
   }
   if (!f.link_dest.empty()) {
     if (has_control(f.link_dest)) {

@@ -203,20 +203,22 @@ std::string ms_since(std::chrono::steady_clock::time_point t0) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
 }
 
-/// rsync from the peer into `target`/fs; rsync's 24 (files vanished while
-/// copying) is a warning, every other failure fails the run.
+/// rsync from the peer's `source_dir` into `target`/fs`within` (`within`:
+/// where source_dir lies in the peer's tree, "" for its root); rsync's 24
+/// (files vanished while copying) is a warning, every other failure fails
+/// the run.
 void fetch_into(sc::Context& ctx, const Entry& e, const std::string& source_dir, const std::vector<std::string>& paths,
-                const std::string& target, const std::string& link_dest, Transfer* t) {
+                const std::string& target, const std::string& link_dest, Transfer* t, const std::string& within = "") {
   sc::FetchOptions o;
   o.peer = e.host;
   o.source_dir = source_dir;
-  o.target_dir = target + "/fs";
+  o.target_dir = target + "/fs" + within;
   o.paths = paths;
   o.excludes = exclusions(ctx);
   o.bwlimit_kbps = speed_limit(ctx, e.host);
   o.exact = true;
   o.delete_extraneous = true;  // a resumed .partial must end up exactly as the peer is
-  o.link_dest = link_dest.empty() ? std::string() : link_dest + "/fs";
+  o.link_dest = link_dest.empty() ? std::string() : link_dest + "/fs" + within;
   struct stat st {};
   if (!link_dest.empty() && ::lstat(ctx.resolve_path(target + "/fs").c_str(), &st) != 0) {
     // Nothing changed since the previous snapshot (rsync itemizes no
@@ -225,7 +227,7 @@ void fetch_into(sc::Context& ctx, const Entry& e, const std::string& source_dir,
     // the cost of rsync linking file by file.
     sc::FetchOptions same = o;
     same.compare_only = true;
-    same.target_dir = link_dest + "/fs";
+    same.target_dir = link_dest + "/fs" + within;
     same.link_dest.clear();
     const auto t0 = std::chrono::steady_clock::now();
     sc::FetchResult c = ctx.fetch(same);
@@ -238,7 +240,7 @@ void fetch_into(sc::Context& ctx, const Entry& e, const std::string& source_dir,
       return;
     }
   }
-  ctx.make_dir(target + "/fs", sc::FileAttr::with_mode(0700));
+  ctx.make_dir(target + "/fs" + within, sc::FileAttr::with_mode(0700));
   sc::FetchResult r = ctx.fetch(o);
   if (r.ok()) return;
   if (r.exit_code == 24) {
@@ -344,7 +346,14 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
       if (!ctx.peer_linked(e.host)) throw sc::Failure(ctx.last_error());
       transfer_whole_host(ctx, e, target, link_dest, &t);
     } else {
-      fetch_into(ctx, e, "/", {e.path}, target, link_dest, &t);
+      // From the path's parent: rsync opens every level of a file's path
+      // relative to the transfer for each file it checks, so a short one
+      // is measurably faster on deep trees. fs/ keeps the same layout;
+      // the levels above the path are made here (a restore leaves them).
+      const auto slash = e.path.find_last_of('/');
+      const std::string parent = slash == 0 ? "/" : e.path.substr(0, slash);
+      const std::string last = e.path == "/" ? "/" : e.path.substr(slash + 1);
+      fetch_into(ctx, e, parent, {last}, target, link_dest, &t, parent == "/" ? "" : parent);
     }
     rec.warnings = t.warnings;
     rec.databases = t.databases;
@@ -614,6 +623,16 @@ void restore_from(sc::Context& ctx) {
   const std::string real = ctx.resolve_path(snap);
   ctx.print("restoring from " + snap + "\n");
 
+  // A snapshot of one path (HOST:/PATH) holds the levels above that path
+  // only to place it: a restore leaves those directories as they are on
+  // this host (made with default attributes when missing). A whole-host
+  // snapshot restores them too: a module's files may need their parents'
+  // owners and modes.
+  std::string entry_path;
+  if (auto meta = read_real(real + "/" + kSnapshotMeta)) {
+    auto rec = backup::RunRecord::from_json(json::parse(*meta, nullptr, false));
+    if (auto e = backup::parse_entry(rec.entry, nullptr)) entry_path = e->path;
+  }
   auto rsync_back = [&](const std::vector<std::string>& paths, const std::string& what) {
     std::string list;
     for (const auto& p : paths) {
@@ -624,10 +643,11 @@ void restore_from(sc::Context& ctx) {
     sc::RunOptions o;
     o.input = list;
     o.capture_err = true;
-    sc::RunResult r = ctx.run({"rsync", "--archive", "--recursive", "--numeric-ids", "--hard-links", "--from0",
-                               "--files-from=-",
-                               real + "/fs/", ctx.resolve_path("/")},
-                              o);
+    std::vector<std::string> argv = {"rsync", "--archive", "--recursive", "--numeric-ids", "--hard-links", "--from0",
+                                     "--files-from=-"};
+    if (!entry_path.empty()) argv.push_back("--no-implied-dirs");
+    argv.insert(argv.end(), {real + "/fs/", ctx.resolve_path("/")});
+    sc::RunResult r = ctx.run(argv, o);
     if (!r.ok()) throw sc::Failure("restoring " + what + " failed: " + ctx.last_error());
   };
 
@@ -636,6 +656,11 @@ void restore_from(sc::Context& ctx) {
     if (::lstat((real + "/fs" + only_path).c_str(), &st) != 0)
       throw sc::Usage(only_path + " is not in the snapshot " + snap);
     rsync_back({only_path}, only_path);
+    return;
+  }
+  if (!entry_path.empty()) {
+    rsync_back({entry_path}, entry_path);
+    ctx.print(entry_path + " restored\n");
     return;
   }
 
@@ -670,7 +695,7 @@ void restore_from(sc::Context& ctx) {
     }
     rsync_back(plain, "the modules' files");
   } else if (is_dir(real + "/fs")) {
-    // A path entry, or a backup of the original tool: everything in fs/.
+    // A backup of the original tool: everything in fs/.
     rsync_back(list_dir(real + "/fs"), "the files");
   }
   // 3. Databases.

@@ -166,8 +166,8 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   f.exact = true;
   f.link_dest = "/srv/backup/h/host/daily/2026-01-01T00-00-00Z/fs";
   REQUIRE(rsync_fetch_argv(f, &argv, &err));
-  CHECK(std::vector<std::string>(argv.begin() + 6, argv.begin() + 9) ==
-        std::vector<std::string>{"--numeric-ids", "--hard-links",
+  CHECK(std::vector<std::string>(argv.begin() + 6, argv.begin() + 10) ==
+        std::vector<std::string>{"--numeric-ids", "--hard-links", "--modify-window=-1",
                                  "--link-dest=/srv/backup/h/host/daily/2026-01-01T00-00-00Z/fs"});
   f.link_dest = "/srv/x\ny";
   CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));

@@ -23,9 +23,13 @@
 
 namespace sc::test {
 
-TempDir::TempDir() {
+TempDir::TempDir() : TempDir([] {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/sc-test-XXXXXX";
+  return fs::path(base && *base ? base : "/tmp");
+}()) {}
+
+TempDir::TempDir(const fs::path& base) {
+  std::string tmpl = (base / "sc-test-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);
   path_ = tmpl;
 }

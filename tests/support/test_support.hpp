@@ -17,6 +17,8 @@ namespace fs = std::filesystem;
 class TempDir {
  public:
   TempDir();
+  /// A directory in `base` instead of $TMPDIR or /tmp.
+  explicit TempDir(const fs::path& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -257,6 +257,98 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   CHECK(at({"backup", "restore_from", "/mnt/snap", "--path", "/not/there"}).status == 2);
 }
 
+TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
+  SshdHarness h;
+  // Not under a directory named tmp: the peer exclusion list skips those.
+  fs::create_directories("/srv");
+  TempDir outside(fs::path("/srv"));
+  const fs::path data = outside / "data";
+  const std::string odd = "it's \"odd\" $(x); ü.txt";
+  write_text(data / "a.txt", "one\n");
+  write_text(data / "sub/deep/b.bin", std::string(100000, 'b'));
+  write_text(data / odd, "odd\n");
+  write_text(data / "build.o", "excluded by the exclusion list\n");
+  REQUIRE(h.sc({"--set", "BACKUP_DIR=/srv/backup", "backup", "setup"}).status == 0);
+  const std::string entry = h.peer() + ":" + data.string();
+  ScRun r = h.sc({"backup", "add", entry, "daily"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  fs::path entry_dir;
+  auto snaps = [&] {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(entry_dir / "daily", ec)) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+
+  r = h.sc({"backup", "start", entry, "daily"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  for (const auto& e : fs::directory_iterator(h.client_root() / "srv/backup" /
+                                              ("root%40127.0.0.1%3A" + std::to_string(h.port()))))
+    if (e.path().filename().string().rfind("fs-", 0) == 0) entry_dir = e.path();
+  REQUIRE_FALSE(entry_dir.empty());
+  REQUIRE(snaps().size() == 1);
+  const fs::path s1 = snaps()[0] / ("fs" + data.string());
+  CHECK(read_text(s1 / "a.txt") == "one\n");
+  CHECK(read_text(s1 / odd) == "odd\n");
+  CHECK(fs::file_size(s1 / "sub/deep/b.bin") == 100000);
+  CHECK_FALSE(fs::exists(s1 / "build.o"));
+  // Only the path itself: nothing beside it in its parent.
+  CHECK(std::distance(fs::directory_iterator(s1.parent_path()), fs::directory_iterator()) == 1);
+
+  // A change, then no change: hard links for what is the same.
+  write_text(data / "a.txt", "two\n");
+  REQUIRE(h.sc({"backup", "start", entry, "daily"}).status == 0);
+  r = h.sc({"-v", "backup", "start", entry, "daily"});
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("linked the previous snapshot"));
+  auto all = snaps();
+  REQUIRE(all.size() == 3);
+  const fs::path s2 = all[1] / ("fs" + data.string()), s3 = all[2] / ("fs" + data.string());
+  CHECK(read_text(s2 / "a.txt") == "two\n");
+  CHECK(inode(s1 / "sub/deep/b.bin") == inode(s2 / "sub/deep/b.bin"));
+  CHECK(inode(s1 / "a.txt") != inode(s2 / "a.txt"));
+  CHECK(inode(s2 / "a.txt") == inode(s3 / "a.txt"));
+  CHECK(inode(s2 / odd) == inode(s3 / odd));
+  CHECK(h.sc({"backup", "verify", entry}).status == 0);
+
+  // Restore into another root whose directories above the path have their
+  // own modes: the path comes back, the levels above it are left alone.
+  TempDir target;
+  const fs::path parent = target.path() / data.relative_path().parent_path();
+  fs::create_directories(parent);
+  fs::permissions(target / "srv", fs::perms(0711));
+  fs::permissions(parent, fs::perms(0750));
+  sc::ProcessSpec copy;
+  copy.argv = {"cp", "-a", all[2].string(), (target / "snap").string()};
+  REQUIRE(sc::run_process(copy).ok());
+  r = run_sc({"--plugin-path", kPluginDir, "--root", target.path().string(), "backup", "restore_from", "/snap"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  const fs::path back = target.path() / data.relative_path();
+  CHECK(read_text(back / "a.txt") == "two\n");
+  CHECK(read_text(back / odd) == "odd\n");
+  CHECK(fs::file_size(back / "sub/deep/b.bin") == 100000);
+  CHECK((fs::status(target / "srv").permissions() & fs::perms::all) == fs::perms(0711));
+  CHECK((fs::status(parent).permissions() & fs::perms::all) == fs::perms(0750));
+  // One file of it, into a root where even its parents are missing.
+  TempDir bare;
+  REQUIRE(sc::run_process([&] {
+            sc::ProcessSpec c;
+            c.argv = {"cp", "-a", all[2].string(), (bare / "snap").string()};
+            return c;
+          }())
+              .ok());
+  const std::string one = (data / "sub/deep/b.bin").string();
+  r = run_sc({"--plugin-path", kPluginDir, "--root", bare.path().string(), "backup", "restore_from", "/snap", "--path",
+              one});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(fs::file_size(bare.path() / fs::path(one).relative_path()) == 100000);
+}
+
 TEST_CASE("backup retention keeps N snapshots per period, oldest removed", "[backup][peer]") {
   SshdHarness h;
   write_minimal_accounts(h.peer_root());

@@ -190,8 +190,9 @@ typedef struct sc_run {
                                    has */
 #define SC_FETCH_EXACT 0x02u  /**< a faithful copy, as a backup needs:
                                    owners and groups kept as numbers
-                                   (--numeric-ids) and hard links kept
-                                   (--hard-links) */
+                                   (--numeric-ids), hard links kept
+                                   (--hard-links), times compared to
+                                   the nanosecond (--modify-window=-1) */
 #define SC_FETCH_COMPARE 0x04u /**< compare only: would the copy change
                                     anything in target_dir? (rsync
                                     --dry-run --itemize-changes with the
