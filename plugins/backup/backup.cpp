@@ -633,11 +633,12 @@ void restore_from(sc::Context& ctx) {
     auto rec = backup::RunRecord::from_json(json::parse(*meta, nullptr, false));
     if (auto e = backup::parse_entry(rec.entry, nullptr)) entry_path = e->path;
   }
+  const std::string restored = ctx.dry_run() ? " would be restored\n" : " restored\n";
   auto rsync_back = [&](const std::vector<std::string>& paths, const std::string& what) {
     std::string list;
     for (const auto& p : paths) {
-      std::string rel = p.substr(p.find_first_not_of('/'));
-      if (!rel.empty()) list += rel + '\0';
+      const size_t first = p.find_first_not_of('/');
+      list += (first == std::string::npos ? std::string(".") : p.substr(first)) + '\0';  // "/": all of fs/
     }
     if (list.empty()) return;
     sc::RunOptions o;
@@ -660,7 +661,7 @@ void restore_from(sc::Context& ctx) {
   }
   if (!entry_path.empty()) {
     rsync_back({entry_path}, entry_path);
-    ctx.print(entry_path + " restored\n");
+    ctx.print(entry_path + restored);
     return;
   }
 
@@ -668,7 +669,7 @@ void restore_from(sc::Context& ctx) {
   if (read_real(real + "/" + kSettingsFile)) {
     sc::CallResult r = ctx.call("settings", "import", {snap + "/" + kSettingsFile});
     if (r.status != SC_OK) throw sc::Failure("restoring the settings failed: " + r.json);
-    ctx.print("settings restored\n");
+    ctx.print("settings" + restored);
   }
   // 2. Files, module by module: a module with a `restore` hook restores its
   // own (user merges accounts instead of overwriting them); the others'
@@ -688,7 +689,7 @@ void restore_from(sc::Context& ctx) {
       if (has_restore) {
         if (ctx.call_shown(it.key(), "restore", {snap}) != SC_OK)
           throw sc::Failure("module " + it.key() + " could not restore its files");
-        ctx.print("module " + it.key() + " restored\n");
+        ctx.print("module " + it.key() + restored);
       } else {
         plain.insert(plain.end(), paths.begin(), paths.end());
       }
@@ -703,7 +704,7 @@ void restore_from(sc::Context& ctx) {
     if (f.size() < 7 || f.compare(f.size() - 7, 7, ".sql.xz") != 0) continue;
     if (ctx.call_shown("db", "restore", {snap + "/db/" + f}) != SC_OK)
       throw sc::Failure("restoring database " + f.substr(0, f.size() - 7) + " failed (see above)");
-    ctx.print("database " + f.substr(0, f.size() - 7) + " restored\n");
+    ctx.print("database " + f.substr(0, f.size() - 7) + restored);
   }
 }
 

@@ -324,9 +324,16 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
   sc::ProcessSpec copy;
   copy.argv = {"cp", "-a", all[2].string(), (target / "snap").string()};
   REQUIRE(sc::run_process(copy).ok());
+  const std::string before = tree_hash(target.path());
+  r = run_sc({"--plugin-path", kPluginDir, "--root", target.path().string(), "--dry-run", "backup", "restore_from",
+              "/snap"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains(data.string() + " would be restored"));
+  CHECK(tree_hash(target.path()) == before);
   r = run_sc({"--plugin-path", kPluginDir, "--root", target.path().string(), "backup", "restore_from", "/snap"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains(data.string() + " restored"));
   const fs::path back = target.path() / data.relative_path();
   CHECK(read_text(back / "a.txt") == "two\n");
   CHECK(read_text(back / odd) == "odd\n");
