@@ -364,13 +364,17 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
       std::vector<backup::FileSum> old;
       std::string err;
       bool have_old = false;
+      bool old_complete = false;  // as many sums as files the previous run recorded
       if (!link_dest.empty()) {
         auto text = ctx.read_file(link_dest + "/" + kChecksums);
         have_old = text && backup::parse_sums(*text, &old, &err);
+        auto meta = ctx.read_file(link_dest + "/" + kSnapshotMeta);
+        old_complete = have_old && meta &&
+                       backup::RunRecord::from_json(json::parse(*meta, nullptr, false)).files == old.size();
       }
       backup::TreeSums sums;
       bool summed = false;
-      if (t.fs_linked && have_old) {
+      if (t.fs_linked && old_complete) {
         summed = backup::sum_tree_carrying(ctx.resolve_path(target), "fs", old, &sums, &err);
       } else {
         std::map<backup::InodeKey, backup::FileSum> known;
