@@ -77,7 +77,7 @@ bool walk(const std::string& dir, const std::string& rel, const std::function<bo
 
 }  // namespace
 
-bool hash_file(const std::string& path, std::string* hex, std::uint64_t* size, std::string* err) {
+bool FileHasher::hash(const std::string& path, std::string* hex, std::uint64_t* size, std::string* err) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
     *err = std::strerror(errno);
@@ -86,10 +86,9 @@ bool hash_file(const std::string& path, std::string* hex, std::uint64_t* size, s
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   XXH3_state_t* state = XXH3_createState();
   XXH3_128bits_reset(state);
-  static thread_local std::vector<char> buf(1 << 20);
   std::uint64_t total = 0;
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    ssize_t n = ::read(fd.get(), buf_.data(), buf_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       *err = std::strerror(errno);
@@ -97,7 +96,7 @@ bool hash_file(const std::string& path, std::string* hex, std::uint64_t* size, s
       return false;
     }
     if (n == 0) break;
-    XXH3_128bits_update(state, buf.data(), static_cast<size_t>(n));
+    XXH3_128bits_update(state, buf_.data(), static_cast<size_t>(n));
     total += static_cast<std::uint64_t>(n);
   }
   *hex = hex128(XXH3_128bits_digest(state));
@@ -111,6 +110,7 @@ namespace {
 bool sum_walk(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
               const std::function<void(std::uint64_t)>& progress, std::string* err, const std::string& skip) {
   *out = TreeSums{};
+  FileHasher hasher;
   std::uint64_t done = 0;
   bool ok = walk(
       dir, "",
@@ -124,7 +124,7 @@ bool sum_walk(const std::string& dir, const std::map<InodeKey, FileSum>& known, 
           s.hash = it->second.hash;
         } else {
           std::string why;
-          if (!hash_file(dir + "/" + rel, &s.hash, &s.size, &why)) {
+          if (!hasher.hash(dir + "/" + rel, &s.hash, &s.size, &why)) {
             *err = "cannot read " + dir + "/" + rel + ": " + why;
             return false;
           }
@@ -212,6 +212,7 @@ bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string*
 std::vector<Damage> verify_tree(const std::string& dir, const std::vector<FileSum>& sums,
                                 const std::function<void(std::uint64_t)>& progress) {
   std::vector<Damage> damage;
+  FileHasher hasher;
   std::uint64_t done = 0;
   for (const auto& s : sums) {
     std::string hex, why;
@@ -222,7 +223,7 @@ std::vector<Damage> verify_tree(const std::string& dir, const std::vector<FileSu
       damage.push_back({s.path, "missing"});
       continue;
     }
-    if (!hash_file(full, &hex, &size, &why)) {
+    if (!hasher.hash(full, &hex, &size, &why)) {
       damage.push_back({s.path, "unreadable: " + why});
       continue;
     }

@@ -34,8 +34,16 @@ struct TreeSums {
   std::uint64_t new_bytes = 0; ///< bytes that had to be read (not reused)
 };
 
-/// Hash of one file's content; false with *err when it cannot be read.
-bool hash_file(const std::string& path, std::string* hex, std::uint64_t* size, std::string* err);
+/// Hashes files' contents through one read buffer: one per walk (not to be
+/// shared between threads).
+class FileHasher {
+ public:
+  /// Hash of one file's content; false with *err when it cannot be read.
+  bool hash(const std::string& path, std::string* hex, std::uint64_t* size, std::string* err);
+
+ private:
+  std::vector<char> buf_ = std::vector<char>(1 << 20);
+};
 
 /// Sums every regular file under `dir`. A file that is a hard link to one
 /// summed before (same inode, as rsync --link-dest makes for unchanged

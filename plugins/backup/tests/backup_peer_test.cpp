@@ -311,6 +311,7 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
     if (line.find("a.txt") == std::string::npos) kept += line + "\n";
   write_text(sums2, kept);
   r = h.sc({"-v", "backup", "start", entry, "daily"});
+  INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK_THAT(r.err, Contains("linked the previous snapshot"));
   auto all = snaps();
