@@ -93,6 +93,14 @@ std::optional<std::string> read_real(const std::string& real) {
   return data;
 }
 
+/// The record a snapshot keeps of the run that made it (backup.json), from
+/// the snapshot's real path.
+std::optional<backup::RunRecord> snapshot_record(const std::string& real_snapshot) {
+  auto text = read_real(real_snapshot + "/" + kSnapshotMeta);
+  if (!text) return std::nullopt;
+  return backup::RunRecord::from_json(json::parse(*text, nullptr, false));
+}
+
 /// Complete snapshots of an entry: (period, name), oldest first.
 std::vector<std::pair<std::string, std::string>> snapshots_of(sc::Context& ctx, const std::string& entry_dir) {
   std::vector<std::pair<std::string, std::string>> all;
@@ -368,9 +376,8 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
       if (!link_dest.empty()) {
         auto text = ctx.read_file(link_dest + "/" + kChecksums);
         have_old = text && backup::parse_sums(*text, &old, &err);
-        auto meta = ctx.read_file(link_dest + "/" + kSnapshotMeta);
-        old_complete = have_old && meta &&
-                       backup::RunRecord::from_json(json::parse(*meta, nullptr, false)).files == old.size();
+        auto previous_run = snapshot_record(ctx.resolve_path(link_dest));
+        old_complete = have_old && previous_run && previous_run->files == old.size();
       }
       backup::TreeSums sums;
       bool summed = false;
@@ -633,10 +640,8 @@ void restore_from(sc::Context& ctx) {
   // snapshot restores them too: a module's files may need their parents'
   // owners and modes.
   std::string entry_path;
-  if (auto meta = read_real(real + "/" + kSnapshotMeta)) {
-    auto rec = backup::RunRecord::from_json(json::parse(*meta, nullptr, false));
-    if (auto e = backup::parse_entry(rec.entry, nullptr)) entry_path = e->path;
-  }
+  if (auto rec = snapshot_record(real))
+    if (auto e = backup::parse_entry(rec->entry, nullptr)) entry_path = e->path;
   const std::string restored = ctx.dry_run() ? " would be restored\n" : " restored\n";
   auto rsync_back = [&](const std::vector<std::string>& paths, const std::string& what) {
     std::string list;
