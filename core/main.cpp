@@ -1,15 +1,20 @@
 // sc: parse the command line, run it, exit with its status.
 #include <signal.h>
 
+#include <cstring>
 #include <exception>
 
 #include "cli.hpp"
 #include "crash_guard.hpp"
 #include "output.hpp"
+#include "rsync_transport.hpp"
 
 int main(int argc, char** argv) {
   // A closed pipe to a child program must be an error we report, not our death.
   ::signal(SIGPIPE, SIG_IGN);
+  // rsync started by this sc runs it again as its transport (rsync_transport.hpp).
+  if (argc > 1 && std::strncmp(argv[1], sc::kRsyncTransportOption, std::strlen(sc::kRsyncTransportOption)) == 0)
+    return sc::rsync_transport_main(argc, argv);
   sc::install_crash_handlers();
   try {
     sc::CommandLine cl;

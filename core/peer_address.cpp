@@ -7,24 +7,6 @@ namespace {
 
 bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
-// Characters that mean nothing to a POSIX shell (nor to rsync's -e
-// splitting) anywhere in a word.
-bool is_plain(char c) {
-  switch (c) {
-    case '_': case '@': case '%': case '+': case '=': case ':': case ',': case '.': case '/': case '-':
-      return true;
-    default:
-      return is_alnum(c);
-  }
-}
-
-bool all_plain(std::string_view w) {
-  if (w.empty()) return false;
-  for (char c : w)
-    if (!is_plain(c)) return false;
-  return true;
-}
-
 bool valid_user(std::string_view u) {
   if (u.empty() || u.size() > 64 || u[0] == '-') return false;
   for (size_t i = 0; i < u.size(); ++i) {
@@ -108,23 +90,6 @@ bool parse_peer_address(std::string_view text, PeerAddress* out, std::string* er
   return true;
 }
 
-
-bool rsync_rsh_quote(std::string_view word, std::string* out) {
-  for (char c : word)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
-  if (all_plain(word)) {
-    *out = std::string(word);
-    return true;
-  }
-  std::string q = "'";
-  for (char c : word) {
-    q += c;
-    if (c == '\'') q += '\'';
-  }
-  q += '\'';
-  *out = std::move(q);
-  return true;
-}
 
 std::string authorized_keys_script() {
   // Prints "present" or "added" so the caller can report ok or changed.

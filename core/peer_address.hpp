@@ -27,12 +27,6 @@ struct PeerAddress {
 bool parse_peer_address(std::string_view text, PeerAddress* out, std::string* err);
 
 
-/// `word` quoted for rsync's own splitting of its `-e COMMAND` option, which
-/// splits on spaces and honours '...' and "..." (a doubled quote inside
-/// stands for one quote), with no backslash escapes. Returns false for words
-/// rsync cannot carry (control characters).
-bool rsync_rsh_quote(std::string_view word, std::string* out);
-
 /// The shell script run on a peer (user's login shell, POSIX) to append the
 /// public key read from its stdin to ~/.ssh/authorized_keys unless the very
 /// line is already there; creates ~/.ssh (0700) and the file (0600) when

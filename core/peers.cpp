@@ -13,6 +13,7 @@
 #include "output.hpp"
 #include "peer_library.hpp"
 #include "rsync_command.hpp"
+#include "rsync_transport.hpp"
 #include "sc/plugin.h"
 #include "session.hpp"
 
@@ -574,7 +575,6 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
     s.output().log(SC_LOG_DEBUG, kLogSource, "nothing to copy from " + spec.peer + ": the file list is empty");
     return SC_OK;
   }
-  const std::string dir = ssh_dir();
   f.source_dir = spec.source_dir.empty() ? "/" : spec.source_dir;
   f.target = target.string();
   f.excludes = spec.excludes;
@@ -591,16 +591,10 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
     f.link_dest = link.string();
   }
   f.progress = !spec.out_to_err && !s.options().json && ::isatty(STDOUT_FILENO);
-  f.timeout_s = connect_timeout();
-  f.known_hosts = dir + "/known_hosts";
-  // ssh takes its files from the password database's home, libssh from
-  // ours ($HOME): when they differ, name ours explicitly.
-  if (fs::path(dir).parent_path() != fs::path(passwd_home())) {
-    std::error_code ec;
-    f.config_file = fs::exists(dir + "/config", ec) ? dir + "/config" : "/dev/null";
-    for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"})
-      if (fs::exists(dir + "/" + name, ec)) f.identity_files.push_back(dir + "/" + name);
-  }
+  // rsync's transport is this run's session to the peer (rsync_transport.hpp).
+  RsyncTransport transport;
+  if (!transport.open(err)) return SC_FAIL;
+  f.rsh = transport.rsh();
   std::vector<std::string> argv;
   if (!rsync_fetch_argv(f, &argv, err)) return SC_USAGE;
   std::string list;
@@ -619,10 +613,18 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
     run.readonly = true;
     run.process.capture_out = true;
   }
+  // Under --dry-run a copy does not run (a comparison does): no session then.
+  if (run.readonly || !s.options().dry_run) {
+    int status = SC_FAIL;
+    ssh::Connection* conn = connection(f.peer, {}, &status, err);
+    if (!conn) return status;
+    transport.start(*conn);
+  }
   ProcessResult r;
   bool did_run = false;
   std::string e;
   bool ok = s.executor().run(run, &r, &did_run, &e);
+  transport.finish();
   *ran = did_run;
   *exit_code = did_run ? r.exit_code : -1;
   if (ok && spec.compare) *differs = itemized_changes(r.out, spec.paths);
@@ -638,6 +640,7 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
   std::string what = r.exit_code >= 0 ? "exited with status " + std::to_string(r.exit_code) + " (" +
                                             rsync_exit_meaning(r.exit_code) + ")"
                                       : r.describe();
+  if (!transport.error().empty()) what += "; the SSH channel failed: " + transport.error();
   *err = s.executor().redact(with_excerpt("rsync from " + spec.peer + " " + what, r.err));
   return SC_FAIL;
 }

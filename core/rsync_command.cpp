@@ -9,18 +9,6 @@ bool has_control(std::string_view s) {
   return false;
 }
 
-// A value inside one ssh -o option: ssh splits option values on white space
-// and honours double quotes.
-bool ssh_option_value(std::string_view v, std::string* out) {
-  if (v.find('"') != std::string_view::npos || has_control(v)) return false;
-  if (v.find_first_of(" \t") == std::string_view::npos) {
-    *out = std::string(v);
-  } else {
-    *out = "\"" + std::string(v) + "\"";
-  }
-  return true;
-}
-
 }  // namespace
 
 bool check_fetch_path(std::string_view path, std::string* err) {
@@ -48,27 +36,10 @@ bool check_fetch_path(std::string_view path, std::string* err) {
 }
 
 bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::string* err) {
-  // The -e value is split by rsync itself (rsync_rsh_quote), and each -o
-  // value again by ssh (ssh_option_value).
-  std::vector<std::string> ssh = {"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-                                  "-o", "ConnectTimeout=" + std::to_string(f.timeout_s)};
-  std::string v;
-  if (!ssh_option_value(f.known_hosts, &v)) {
-    *err = "the known_hosts path \"" + f.known_hosts + "\" cannot be given to ssh";
+  // rsync splits the -e value on white space itself.
+  if (f.rsh.empty() || has_control(f.rsh)) {
+    *err = "the transport command for rsync is empty or contains a control character";
     return false;
-  }
-  ssh.insert(ssh.end(), {"-o", "UserKnownHostsFile=" + v});
-  if (!f.config_file.empty()) ssh.insert(ssh.end(), {"-F", f.config_file});
-  for (const auto& id : f.identity_files) ssh.insert(ssh.end(), {"-i", id});
-  if (f.peer.port > 0) ssh.insert(ssh.end(), {"-p", std::to_string(f.peer.port)});
-  std::string rsh;
-  for (const auto& w : ssh) {
-    std::string q;
-    if (!rsync_rsh_quote(w, &q)) {
-      *err = "\"" + w + "\" cannot be passed to ssh through rsync (control characters)";
-      return false;
-    }
-    rsh += (rsh.empty() ? "" : " ") + q;
   }
 
   if (f.source_dir.empty() || f.source_dir[0] != '/' || has_control(f.source_dir) ||
@@ -118,7 +89,7 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
     a.push_back("--info=progress2");
   }
   for (const auto& x : f.excludes) a.push_back("--exclude=" + x);
-  a.push_back("--rsh=" + rsh);
+  a.push_back("--rsh=" + f.rsh);
   a.push_back(std::move(source));
   a.push_back(std::move(target));
   return true;

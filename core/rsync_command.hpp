@@ -1,5 +1,6 @@
-// The rsync command that copies files from a peer over OpenSSH: a pure
-// function of its inputs, so every argument can be checked by tests.
+// The rsync command that copies files from a peer (over the run's SSH
+// session, see rsync_transport.hpp): a pure function of its inputs, so every
+// argument can be checked by tests.
 #pragma once
 
 #include <string>
@@ -22,13 +23,7 @@ struct RsyncFetch {
   std::string link_dest;               ///< local directory (real path): --link-dest
   bool compare = false;                ///< --dry-run --itemize-changes: list what would change
   bool progress = false;               ///< --info=progress2 (stdout is a terminal)
-  int timeout_s = 2;                   ///< ssh ConnectTimeout
-  std::string known_hosts;             ///< ~/.ssh/known_hosts of the user running sc
-  /// Set when $HOME is not the passwd home directory (ssh reads the latter):
-  /// the config file to use (-F; "/dev/null" when there is none) and the
-  /// identity files, so that ssh uses the same files as libssh.
-  std::string config_file;
-  std::vector<std::string> identity_files;
+  std::string rsh;                     ///< the transport command (-e), see RsyncTransport::rsh
 };
 
 /// The argv (argv[0] "rsync"). The file list is given on stdin, NUL

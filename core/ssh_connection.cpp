@@ -3,13 +3,16 @@
 // agent, or once with a password when linking), and runs commands in
 // channels of that one session. Loaded by the core on first use (see
 // ssh_layer.hpp); nothing else in sc links libssh.
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -116,6 +119,16 @@ class LibsshConnection final : public Connection {
     }
   }
 
+  bool relay(const std::string& command, int in_fd, int out_fd, int err_fd, ExecResult* result,
+             std::string* err) override {
+    try {
+      return relay_impl(command, in_fd, out_fd, err_fd, result, err);
+    } catch (const std::exception& e) {
+      *err = peer_ + ": " + e.what();
+      return false;
+    }
+  }
+
  private:
   bool channel_fail(const char* what, std::string* err) {
     *err = peer_ + ": cannot " + what + " over SSH: " + ssh_get_error(s_.get()) +
@@ -166,6 +179,93 @@ class LibsshConnection final : public Connection {
       if (timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
         result->timed_out = true;
         return true;  // the channel is closed by ChannelPtr
+      }
+    }
+    result->exit_code = ssh_channel_get_exit_status(ch.get());
+    return true;
+  }
+
+  static bool write_all(int fd, const char* p, size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // The descriptor is the local program's, which may have made it
+        // non-blocking: wait until it drains.
+        pollfd writable{fd, POLLOUT, 0};
+        if (::poll(&writable, 1, -1) < 0 && errno != EINTR) return false;
+        continue;
+      }
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return true;
+  }
+
+  struct RelayOutput {
+    int out_fd, err_fd;
+    bool open = true;  // false once the local program stopped reading
+  };
+
+  // libssh hands each data packet over as it is decoded, whichever stream
+  // it belongs to, so nothing waits in its buffers while we wait for the
+  // socket. A local side that stopped reading gets no more; the rest is
+  // consumed and dropped so that the peer can finish.
+  static int relay_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* user) {
+    auto* o = static_cast<RelayOutput*>(user);
+    if (o->open && !write_all(is_stderr ? o->err_fd : o->out_fd, static_cast<const char*>(data), len) && !is_stderr)
+      o->open = false;
+    return static_cast<int>(len);
+  }
+
+  // One loop moves both directions: the data callback writes what arrives,
+  // and what in_fd holds goes to the channel, never more than the peer's
+  // window (so a write never waits while the peer waits for us to read).
+  bool relay_impl(const std::string& command, int in_fd, int out_fd, int err_fd, ExecResult* result,
+                  std::string* err) {
+    *result = ExecResult{};
+    ssh_session s = s_.get();
+    ChannelPtr ch(ssh_channel_new(s));
+    if (!ch) return channel_fail("open a channel", err);
+    RelayOutput output{out_fd, err_fd};
+    ssh_channel_callbacks_struct callbacks{};
+    ssh_callbacks_init(&callbacks);
+    callbacks.userdata = &output;
+    callbacks.channel_data_function = relay_data;
+    if (ssh_set_channel_callbacks(ch.get(), &callbacks) != SSH_OK) return channel_fail("open a channel", err);
+    if (send_and_quick_ack(s, [&] { return ssh_channel_open_session(ch.get()); }) != SSH_OK)
+      return channel_fail("open a channel", err);
+    if (send_and_quick_ack(s, [&] { return ssh_channel_request_exec(ch.get(), command.c_str()); }) != SSH_OK)
+      return channel_fail("start a command", err);
+    std::vector<char> buf(1 << 17);
+    bool input_open = true;
+    for (;;) {
+      // Decodes what the socket holds (the callback writes it out), then
+      // sends what that queued (window adjustments), which libssh would
+      // otherwise send only when it next polls the socket for writing.
+      if (ssh_channel_poll(ch.get(), 0) == SSH_ERROR) return channel_fail("read the output", err);
+      if (ssh_blocking_flush(s, 10000) == SSH_ERROR) return channel_fail("send data", err);
+      if (ssh_channel_is_eof(ch.get()) || ssh_channel_is_closed(ch.get())) break;
+      if (!output.open && input_open) {
+        // The local program is gone: end the remote one's input too.
+        ssh_channel_send_eof(ch.get());
+        input_open = false;
+      }
+      const uint32_t window = input_open ? ssh_channel_window_size(ch.get()) : 0;
+      pollfd fds[2] = {{ssh_get_fd(s), POLLIN, 0}, {in_fd, POLLIN, 0}};
+      int ready = ::poll(fds, window > 0 ? 2 : 1, 1000);
+      if (ready < 0 && errno != EINTR) return channel_fail("wait for data", err);
+      if (window == 0 || ready <= 0 || !fds[1].revents) continue;
+      ssize_t n = ::read(in_fd, buf.data(), std::min<size_t>(buf.size(), window));
+      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+      if (n > 0) {
+        if (ssh_channel_write(ch.get(), buf.data(), static_cast<uint32_t>(n)) == SSH_ERROR)
+          return channel_fail("send data", err);
+      } else {
+        ssh_channel_send_eof(ch.get());
+        quick_ack(s);
+        input_open = false;
       }
     }
     result->exit_code = ssh_channel_get_exit_status(ch.get());

@@ -17,7 +17,7 @@
 namespace sc::ssh {
 
 /// Bumped whenever anything in this header changes.
-inline constexpr int kSshLayerVersion = 1;
+inline constexpr int kSshLayerVersion = 2;
 
 /// Name of the one symbol ssh.so exports: `Layer* sc_ssh_layer(int version)`,
 /// returning a static object, or null when `version` is not its own.
@@ -79,6 +79,13 @@ class Connection {
   /// failed; a command that ran and failed is true with its exit code.
   virtual bool exec(const std::string& command, std::string_view input, std::chrono::milliseconds timeout,
                     const Sink& out, const Sink& err_out, ExecResult* result, std::string* err) = 0;
+  /// Runs `command` in a new channel of this session with its stdin read
+  /// from `in_fd` (EOF sent when that ends) and its stdout and stderr
+  /// written to `out_fd` and `err_fd`, until the command ends: a transport
+  /// for a local program that speaks to the remote one (rsync's -e). The
+  /// descriptors are left open. False (and *err) when the channel failed.
+  virtual bool relay(const std::string& command, int in_fd, int out_fd, int err_fd, ExecResult* result,
+                     std::string* err) = 0;
   /// True when this session was authenticated with a password (SC_PEER_ADD).
   virtual bool used_password() const = 0;
   /// "user@host:port" as actually connected (after ~/.ssh/config).

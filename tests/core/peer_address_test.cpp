@@ -98,31 +98,6 @@ TEST_CASE("shell quoting survives sh and bash unchanged", "[peer]") {
   CHECK(shell_quote("") == "''");
 }
 
-TEST_CASE("rsync's own splitting of -e gives ssh the words unchanged", "[peer][rsync]") {
-  TempDir tmp;
-  // A stand-in for ssh that records its arguments and fails.
-  write_text(tmp / "fake ssh", "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > \"$0.args\"\nexit 1\n",
-             fs::perms(0755));
-  std::vector<std::string> words = {(tmp / "fake ssh").string(), "it's", "two words", "a\"b", "$(x)", "`y`",
-                                    "''",                         "x'",   "back\\slash", "ünï"};
-  std::string rsh;
-  for (const auto& w : words) {
-    std::string q;
-    REQUIRE(rsync_rsh_quote(w, &q));
-    rsh += (rsh.empty() ? "" : " ") + q;
-  }
-  ProcessResult r = run({"rsync", "--rsh=" + rsh, "peer:/x", (tmp / "dest").string()});
-  CHECK_FALSE(r.ok());
-  auto got = split_nul(read_text(tmp / "fake ssh.args"));
-  REQUIRE(got.size() > words.size() - 1);
-  // rsync runs words[0] itself; it receives the other words, then the host.
-  CHECK(std::vector<std::string>(got.begin(), got.begin() + static_cast<long>(words.size() - 1)) ==
-        std::vector<std::string>(words.begin() + 1, words.end()));
-  CHECK(got[words.size() - 1] == "peer");
-  std::string q;
-  CHECK_FALSE(rsync_rsh_quote("new\nline", &q));
-}
-
 TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   RsyncFetch f;
   std::string err;
@@ -130,32 +105,23 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   f.source_dir = "/srv/data";
   f.target = "/var/backups/host";
   f.excludes = {"*.o", "Crash Reports"};
-  f.timeout_s = 5;
-  f.known_hosts = "/root/.ssh/known_hosts";
+  f.rsh = "/proc/42/exe --rsync-transport=7";
   std::vector<std::string> argv;
   REQUIRE(rsync_fetch_argv(f, &argv, &err));
   CHECK(argv == std::vector<std::string>{
                     "rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-",
-                    "--exclude=*.o", "--exclude=Crash Reports",
-                    "--rsh=ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -o "
-                    "UserKnownHostsFile=/root/.ssh/known_hosts -p 2222",
+                    "--exclude=*.o", "--exclude=Crash Reports", "--rsh=/proc/42/exe --rsync-transport=7",
                     "backup@host.example:/srv/data/", "/var/backups/host/"});
 
   f.bwlimit_kbps = 300;
   f.delete_extraneous = true;
   f.progress = true;
   f.excludes.clear();
-  f.known_hosts = "/home/with space/.ssh/known_hosts";
-  f.config_file = "/dev/null";
-  f.identity_files = {"/home/with space/.ssh/id_ed25519"};
   REQUIRE(parse_peer_address("[::1]", &f.peer, &err));
   REQUIRE(rsync_fetch_argv(f, &argv, &err));
   CHECK(argv == std::vector<std::string>{
                     "rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-", "--delete",
-                    "--compress", "--bwlimit=300", "--info=progress2",
-                    "--rsh=ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -o "
-                    "'UserKnownHostsFile=\"/home/with space/.ssh/known_hosts\"' -F /dev/null -i "
-                    "'/home/with space/.ssh/id_ed25519'",
+                    "--compress", "--bwlimit=300", "--info=progress2", "--rsh=/proc/42/exe --rsync-transport=7",
                     "[::1]:/srv/data/", "/var/backups/host/"});
 
   // A backup: numeric owners, hard links, unchanged files linked from the
@@ -172,6 +138,12 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   f.link_dest = "/srv/x\ny";
   CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
   f.link_dest.clear();
+
+  f.rsh = "two\nlines";
+  CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
+  f.rsh.clear();
+  CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
+  f.rsh = "/proc/42/exe --rsync-transport=7";
 
   f.source_dir = "relative";
   CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
