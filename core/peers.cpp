@@ -529,8 +529,10 @@ namespace {
 
 /// Whether rsync's --itemize-changes output lists a change, leaving out the
 /// directories that only lead to a listed path (rsync sends them with
-/// --files-from, and their times move whenever a sibling changes).
-bool itemized_changes(const std::string& out, const std::vector<std::string>& paths) {
+/// --files-from, and their times move whenever a sibling changes); a copy
+/// of a whole directory has none of those.
+bool itemized_changes(const std::string& out, const std::vector<std::string>& paths, bool whole_dir) {
+  if (whole_dir) return out.find_first_not_of('\n') != std::string::npos;
   std::vector<std::string> listed;
   for (const auto& p : paths) listed.push_back(p.substr(std::min(p.find_first_not_of('/'), p.size())));
   size_t start = 0;
@@ -582,6 +584,9 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
   f.delete_extraneous = spec.delete_extraneous;
   f.exact = spec.exact;
   f.compare = spec.compare;
+  // A list of just "." is the source directory itself, which rsync walks
+  // measurably faster as its source than through a file list.
+  f.whole_dir = spec.paths.size() == 1 && spec.paths[0] == ".";
   if (!spec.link_dest.empty()) {
     fs::path link;
     if (spec.link_dest[0] != '/' || !s.executor().resolve(spec.link_dest, &link, err)) {
@@ -604,7 +609,7 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
   }
   RunSpec run;
   run.process.argv = std::move(argv);
-  run.process.input = std::move(list);
+  if (!f.whole_dir) run.process.input = std::move(list);
   run.process.capture_err = true;
   run.process.out_to_err = spec.out_to_err || s.options().json;
   if (spec.compare) {
@@ -627,7 +632,7 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
   transport.finish();
   *ran = did_run;
   *exit_code = did_run ? r.exit_code : -1;
-  if (ok && spec.compare) *differs = itemized_changes(r.out, spec.paths);
+  if (ok && spec.compare) *differs = itemized_changes(r.out, spec.paths, f.whole_dir);
   if (ok) {
     if (did_run && !r.err.empty())
       s.output().log(SC_LOG_WARN, kLogSource, "rsync from " + spec.peer + ": " + excerpt(r.err));

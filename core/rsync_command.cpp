@@ -62,7 +62,11 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
   if (target.back() != '/') target += '/';
 
   std::vector<std::string>& a = *argv;
-  a = {"rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-"};
+  a = {"rsync", "--archive", "--recursive", "--protect-args"};
+  if (!f.whole_dir) {
+    a.push_back("--from0");
+    a.push_back("--files-from=-");
+  }
   if (f.delete_extraneous) a.push_back("--delete");
   if (f.exact) {
     a.push_back("--numeric-ids");

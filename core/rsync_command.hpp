@@ -23,12 +23,14 @@ struct RsyncFetch {
   std::string link_dest;               ///< local directory (real path): --link-dest
   bool compare = false;                ///< --dry-run --itemize-changes: list what would change
   bool progress = false;               ///< --info=progress2 (stdout is a terminal)
+  bool whole_dir = false;              ///< the list is just ".": no --files-from, source_dir itself is copied
   std::string rsh;                     ///< the transport command (-e), see RsyncTransport::rsh
 };
 
 /// The argv (argv[0] "rsync"). The file list is given on stdin, NUL
-/// separated (--from0 --files-from=-), never on the command line; rsync's
-/// remote side gets its arguments unsplit (--protect-args). False with
+/// separated (--from0 --files-from=-), never on the command line, unless
+/// whole_dir; rsync's remote side gets its arguments unsplit
+/// (--protect-args). False with
 /// *err when a value cannot be passed safely (control characters).
 bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::string* err);
 

@@ -16,6 +16,22 @@ namespace {
 
 constexpr size_t kMaxCommand = 1 << 16;
 
+/// A message of `size` bytes at `data` with room for three descriptors
+/// (stdin, stdout, stderr) as SCM_RIGHTS, for sendmsg/recvmsg.
+struct FdMessage {
+  alignas(cmsghdr) char control[CMSG_SPACE(3 * sizeof(int))] = {};
+  iovec iov;
+  msghdr msg{};
+  FdMessage(void* data, size_t size) : iov{data, size} {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
 int fail(const std::string& why) {
   std::string line = "sc: rsync transport: " + why + "\n";
   ssize_t ignored = ::write(2, line.data(), line.size());
@@ -47,22 +63,16 @@ int rsync_transport_main(int argc, char** argv) {
   for (int k = i + 1; k < argc; ++k) command += (k > i + 1 ? " " : "") + std::string(argv[k]);
   if (command.size() > kMaxCommand) return fail("the remote command is too long");
 
-  int fds[3] = {0, 1, 2};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
-  iovec iov{command.data(), command.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  const int fds[3] = {0, 1, 2};
+  FdMessage m(command.data(), command.size());
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof fds);
   std::memcpy(CMSG_DATA(c), fds, sizeof fds);
   const int sock = static_cast<int>(fd);
   ssize_t sent;
-  do sent = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+  do sent = ::sendmsg(sock, &m.msg, MSG_NOSIGNAL);
   while (sent < 0 && errno == EINTR);
   if (sent < 0) return fail(std::string("cannot reach sc: ") + std::strerror(errno));
   int32_t status = 255;
@@ -106,13 +116,8 @@ void RsyncTransport::serve(ssh::Connection& conn) {
   while (ready < 0 && errno == EINTR);
   std::string command(kMaxCommand, '\0');
   int fds[3] = {-1, -1, -1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
-  iovec iov{command.data(), command.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage m(command.data(), command.size());
+  msghdr& msg = m.msg;
   ssize_t n;
   do n = ::recvmsg(ours_, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);

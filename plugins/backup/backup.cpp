@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
@@ -23,6 +24,7 @@
 #include "checksums.hpp"
 #include "entry.hpp"
 #include "snapshots.hpp"
+#include "tree.hpp"
 
 namespace {
 
@@ -211,6 +213,69 @@ std::string ms_since(std::chrono::steady_clock::time_point t0) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
 }
 
+/// When nothing changed since the previous snapshot (rsync, with the same
+/// options, itemizes no difference against it), makes the new fs/ a
+/// hard-link copy of the previous one's: what --link-dest would build, for
+/// a fraction of its cost. The copy is made in-process while rsync
+/// compares (the comparison mostly waits on the peer, leaving a core
+/// free) and removed again when something changed. True when fs/ was made
+/// (under --dry-run: would be).
+bool link_if_unchanged(sc::Context& ctx, const sc::FetchOptions& o, const std::string& link_dest,
+                       const std::string& within, const std::string& target) {
+  sc::FetchOptions same = o;
+  same.compare_only = true;
+  same.link_dest.clear();
+  same.target_dir = link_dest + "/fs" + within;
+  if (o.paths.size() == 1) {
+    // One directory (a path entry): compared as itself, which rsync walks
+    // faster than through a file list. Its previous copy says whether it
+    // was a directory; if it no longer is, rsync fails and the run copies.
+    const std::string& p = o.paths[0];
+    const std::string dir = p == "/" ? o.source_dir : (o.source_dir == "/" ? "" : o.source_dir) + "/" + p;
+    const std::string copy = same.target_dir + (p == "/" ? "" : "/" + p);
+    struct stat st {};
+    if (::lstat(ctx.resolve_path(copy).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      same.source_dir = dir;
+      same.paths = {"."};
+      same.target_dir = copy;
+    }
+  }
+  const std::string from = ctx.resolve_path(link_dest + "/fs"), to = ctx.resolve_path(target + "/fs");
+  std::atomic<bool> cancel{false};
+  bool linked = false;
+  std::string link_err;
+  std::thread linker;
+  struct Join {
+    std::thread& th;
+    std::atomic<bool>& cancel;
+    ~Join() {
+      if (th.joinable()) {
+        cancel = true;
+        th.join();
+      }
+    }
+  } join{linker, cancel};
+  if (!ctx.dry_run()) linker = std::thread([&] { linked = backup::link_tree(from, to, cancel, &link_err); });
+  const auto t0 = std::chrono::steady_clock::now();
+  sc::FetchResult c = ctx.fetch(same);
+  const bool unchanged = c.ok() && c.ran && !c.differs;
+  ctx.debug("compared with the previous snapshot in " + ms_since(t0) + " ms: " + (unchanged ? "no change" : "changes"));
+  if (!unchanged) cancel = true;
+  if (linker.joinable()) linker.join();
+  if (unchanged && ctx.dry_run()) {
+    ctx.info("nothing changed since " + link_dest + ": its fs/ would be hard-linked into the new snapshot");
+    return true;
+  }
+  if (unchanged && linked) {
+    ctx.debug("linked the previous snapshot at " + ms_since(t0) + " ms");
+    return true;
+  }
+  if (unchanged) ctx.warn("could not hard-link the previous snapshot (" + link_err + "); copying instead");
+  std::string err;
+  if (!ctx.dry_run() && !backup::remove_tree(to, &err)) throw sc::Failure(err);
+  return false;
+}
+
 /// rsync from the peer's `source_dir` into `target`/fs`within` (`within`:
 /// where source_dir lies in the peer's tree, "" for its root); rsync's 24
 /// (files vanished while copying) is a warning, every other failure fails
@@ -228,25 +293,11 @@ void fetch_into(sc::Context& ctx, const Entry& e, const std::string& source_dir,
   o.delete_extraneous = true;  // a resumed .partial must end up exactly as the peer is
   o.link_dest = link_dest.empty() ? std::string() : link_dest + "/fs" + within;
   struct stat st {};
-  if (!link_dest.empty() && ::lstat(ctx.resolve_path(target + "/fs").c_str(), &st) != 0) {
-    // Nothing changed since the previous snapshot (rsync itemizes no
-    // difference with the same options): the new snapshot is a hard-link
-    // copy of it, exactly what --link-dest would build, for a fraction of
-    // the cost of rsync linking file by file.
-    sc::FetchOptions same = o;
-    same.compare_only = true;
-    same.target_dir = link_dest + "/fs" + within;
-    same.link_dest.clear();
-    const auto t0 = std::chrono::steady_clock::now();
-    sc::FetchResult c = ctx.fetch(same);
-    ctx.debug("compared with the previous snapshot in " + ms_since(t0) + " ms: " + (c.differs ? "changes" : "no change"));
-    if (c.ok() && c.ran && !c.differs) {
-      ctx.run_checked({"cp", "--archive", "--link", "--", ctx.resolve_path(link_dest + "/fs"),
-                       ctx.resolve_path(target + "/fs")});
-      ctx.debug("linked the previous snapshot at " + ms_since(t0) + " ms");
-      t->fs_linked = true;
-      return;
-    }
+  // Not for a resumed .partial: its fs/ holds what the failed run copied.
+  if (!link_dest.empty() && ::lstat(ctx.resolve_path(target + "/fs").c_str(), &st) != 0 &&
+      link_if_unchanged(ctx, o, link_dest, within, target)) {
+    t->fs_linked = true;
+    return;
   }
   ctx.make_dir(target + "/fs" + within, sc::FileAttr::with_mode(0700));
   sc::FetchResult r = ctx.fetch(o);

@@ -15,24 +15,11 @@
 #include <xxhash.h>
 
 #include "../utils/text_split.hpp"
+#include "tree.hpp"
 
 namespace backup {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string hex128(XXH128_hash_t h) {
   char buf[33];

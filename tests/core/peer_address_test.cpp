@@ -1,6 +1,7 @@
 // The pure part of the SSH layer: peer names, quoting for the remote shell
 // and for rsync's -e splitting (both checked against the real programs),
 // the authorized_keys script and the rsync command.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -138,6 +139,15 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   f.link_dest = "/srv/x\ny";
   CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
   f.link_dest.clear();
+
+  // A whole directory: the source itself, no file list.
+  f.whole_dir = true;
+  REQUIRE(rsync_fetch_argv(f, &argv, &err));
+  CHECK(std::vector<std::string>(argv.begin(), argv.begin() + 5) ==
+        std::vector<std::string>{"rsync", "--archive", "--recursive", "--protect-args", "--numeric-ids"});
+  CHECK(std::find(argv.begin(), argv.end(), "--files-from=-") == argv.end());
+  CHECK(argv.back() == "/var/backups/host/");
+  f.whole_dir = false;
 
   f.rsh = "two\nlines";
   CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));

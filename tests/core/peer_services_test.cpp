@@ -109,6 +109,50 @@ TEST_CASE("fetch copies through the C++ layer and reports rsync's status", "[pee
   CHECK_FALSE(fs::exists(h.client_root() / "copy2"));
 }
 
+TEST_CASE("rsync runs over the run's own SSH session, both ways and with its errors", "[peer][sshd]") {
+  SshdHarness h;
+  // Several megabytes each way exceed every SSH window and pipe buffer; a
+  // name with quotes, spaces and non-ASCII rides in rsync's protocol.
+  std::string big;
+  for (unsigned i = 0; big.size() < (6u << 20); ++i) big += std::to_string(i * 2654435761u) + (i % 7 ? " " : "\n");
+  const std::string odd = "it's a \"file\" $(x) ünï";
+  write_text(h.dir() / "data/big", big);
+  write_text(h.dir() / "data/dir" / odd, "odd\n");
+  int before = h.accepted_publickey();
+  ScRun r = probe(h, {"fetch", h.peer(), (h.dir() / "data").string(), "/copy", "big", "dir"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(read_text(h.client_root() / "copy/big") == big);
+  CHECK(read_text(h.client_root() / "copy/dir" / odd) == "odd\n");
+  // One login: the peer's log shows no second one for rsync.
+  CHECK(h.accepted_publickey() - before == 1);
+
+  // A list of just "." copies the directory itself (no file list).
+  r = probe(h, {"fetch", h.peer(), (h.dir() / "data/dir").string(), "/whole", "."});
+  REQUIRE(r.status == 0);
+  CHECK(read_text(h.client_root() / "whole" / odd) == "odd\n");
+
+  // The remote rsync's complaints reach us through the channel's stderr.
+  r = probe(h, {"fetch", h.peer(), (h.dir() / "data").string(), "/copy", "missing"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("exited with status 23") && Contains("missing"));
+
+  // A peer that cannot be reached fails before rsync starts, saying why.
+  r = probe(h, {"fetch", "root@127.0.0.1:1", (h.dir() / "data").string(), "/copy", "big"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("cannot reach peer root@127.0.0.1:1"));
+}
+
+TEST_CASE("transport mode is only for rsync started by sc", "[peer]") {
+  // No inherited socket: a clear message and ssh's status for a failed
+  // connection, never a hang.
+  for (const auto& fd : {"99", "x", "1"}) {
+    ScRun r = run_sc({std::string("--rsync-transport=") + fd, "host", "rsync", "--server", "."});
+    CHECK(r.status == 255);
+    CHECK_THAT(r.err, Contains("rsync transport: this mode is for rsync started by sc"));
+  }
+}
+
 TEST_CASE("the SSH layer is found next to sc and checked like a plugin", "[peer]") {
   TempDir tmp, root;
   fs::create_directories(tmp / "bin");

@@ -1,10 +1,13 @@
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 
 #include "../checksums.hpp"
 #include "../entry.hpp"
 #include "../snapshots.hpp"
+#include "../tree.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -157,4 +160,72 @@ TEST_CASE("backup: checksums reuse hard-linked files and find damage", "[backup]
   CHECK_THAT(damage[1].problem, Contains("size 10 instead of 300000"));
   CHECK(damage[2].problem == "missing");
   CHECK_FALSE(backup::parse_sums("zz 1 \"x\"\n", &parsed, &err));
+}
+
+TEST_CASE("backup: a hard-link copy of a tree, and its removal", "[backup]") {
+  TempDir tmp;
+  const fs::path from = tmp.path() / "from", to = tmp.path() / "to";
+  write_text(from / "plain", "plain\n");
+  std::vector<std::string> names;
+  for (const auto& h : hostile_strings())
+    if (!h.empty() && h.find('/') == std::string::npos) {
+      names.push_back(h);
+      write_text(from / "sub" / h, h);
+    }
+  fs::create_hard_link(from / "plain", from / "sub/same inode");
+  fs::create_symlink("nowhere/at all", from / "sub/dangling");
+  REQUIRE(::mkfifo((from / "sub/fifo").c_str(), 0640) == 0);
+  fs::create_directories(from / "empty");
+  write_text(from / "locked/inside", "x");
+  ::chmod((from / "empty").c_str(), 02750);
+  ::chmod((from / "locked").c_str(), 0500);
+  const struct timespec old_times[2] = {{1000000000, 5}, {1000000000, 123456789}};
+  REQUIRE(::utimensat(AT_FDCWD, (from / "sub").c_str(), old_times, 0) == 0);
+  const std::string before = tree_hash(from);
+
+  auto same_inode = [](const fs::path& a, const fs::path& b) {
+    struct stat sa {}, sb {};
+    return ::lstat(a.c_str(), &sa) == 0 && ::lstat(b.c_str(), &sb) == 0 && sa.st_ino == sb.st_ino &&
+           sa.st_dev == sb.st_dev;
+  };
+  std::atomic<bool> cancel{false};
+  std::string err;
+  REQUIRE(backup::link_tree(from.string(), to.string(), cancel, &err));
+  INFO(err);
+  for (const char* f : {"plain", "sub/same inode", "sub/dangling", "sub/fifo", "locked/inside"})
+    CHECK(same_inode(from / f, to / f));
+  for (const auto& n : names) CHECK(same_inode(from / "sub" / n, to / "sub" / n));
+  // Directories are new, with their original's mode, owner and times.
+  for (const char* d : {"", "sub", "empty", "locked"}) {
+    struct stat a {}, b {};
+    REQUIRE(::lstat((from / d).c_str(), &a) == 0);
+    REQUIRE(::lstat((to / d).c_str(), &b) == 0);
+    CHECK(a.st_ino != b.st_ino);
+    CHECK(a.st_mode == b.st_mode);
+    CHECK(a.st_uid == b.st_uid);
+    CHECK(a.st_gid == b.st_gid);
+    CHECK(a.st_mtim.tv_sec == b.st_mtim.tv_sec);
+    CHECK(a.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
+  }
+  CHECK(tree_hash(to) == before);
+  // The target must be new: an existing one is never merged into.
+  CHECK_FALSE(backup::link_tree(from.string(), to.string(), cancel, &err));
+  CHECK_THAT(err, Contains("cannot make directory " + to.string()));
+
+  // Removal takes the copy and leaves the original whole, read-only
+  // directories included.
+  REQUIRE(backup::remove_tree(to.string(), &err));
+  CHECK_FALSE(fs::exists(to));
+  CHECK(tree_hash(from) == before);
+  CHECK(fs::hard_link_count(from / "plain") == 2);
+  CHECK(backup::remove_tree(to.string(), &err));  // already gone: fine
+
+  // Cancelled: stops without an error message, and what was made goes.
+  cancel = true;
+  err.clear();
+  CHECK_FALSE(backup::link_tree(from.string(), to.string(), cancel, &err));
+  CHECK(err.empty());
+  REQUIRE(backup::remove_tree(to.string(), &err));
+  CHECK_FALSE(fs::exists(to));
+  ::chmod((from / "locked").c_str(), 0700);
 }

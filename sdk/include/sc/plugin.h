@@ -201,7 +201,7 @@ typedef struct sc_run {
                                     out). Writes nothing, runs even under
                                     --dry-run; the answer is in `differs` */
 
-/** A copy of files from a peer with rsync over OpenSSH (ABI 1.1). The
+/** A copy of files from a peer with rsync over SSH (ABI 1.1). The
  *  caller fills the inputs; the host fills the outputs. */
 typedef struct sc_fetch {
   uint32_t struct_size;         /**< sizeof(sc_fetch) */
@@ -423,9 +423,10 @@ typedef struct sc_host_api {
   int (*peer_sc)(sc_host *host, const char *peer, int argc,
                  const char *const *argv, uint32_t flags, char **document);
 
-  /** Copies files from a peer with rsync over OpenSSH (BatchMode, the same
-   *  keys, known_hosts and connect timeout), `--files-from` the list, never
-   *  through a shell. A planned action under --dry-run; progress is shown
+  /** Copies files from a peer with rsync, whose transport is a channel of
+   *  the run's SSH connection to the peer (the one the other peer services
+   *  use: no second login), `--files-from` the list (a list of just "."
+   *  copies source_dir itself), never through a shell. A planned action under --dry-run; progress is shown
    *  when stdout is a terminal (and not --json). Returns SC_OK when rsync
    *  exited 0; SC_FAIL otherwise, last_error() giving rsync's status and
    *  its meaning; SC_USAGE for a bad peer, path or pattern. */
