@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 namespace sc {
 namespace {
@@ -115,29 +116,29 @@ void RsyncTransport::serve(ssh::Connection& conn) {
   do ready = ::poll(&p, 1, -1);
   while (ready < 0 && errno == EINTR);
   std::string command(kMaxCommand, '\0');
-  int fds[3] = {-1, -1, -1};
   FdMessage m(command.data(), command.size());
   msghdr& msg = m.msg;
   ssize_t n;
   do n = ::recvmsg(ours_, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
   if (n <= 0) return;  // stop(): rsync ended without starting its transport
-  size_t received = 0;
+  std::vector<int> fds;  // every descriptor received is ours to close
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      received = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      std::memcpy(fds, CMSG_DATA(c), std::min(received, size_t{3}) * sizeof(int));
+      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      const size_t before = fds.size();
+      fds.resize(before + count);
+      std::memcpy(fds.data() + before, CMSG_DATA(c), count * sizeof(int));
     }
   int32_t status = 255;
-  if (received != 3 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+  if (fds.size() != 3 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
     error_ = "the transport process sent a malformed request";
   } else {
     command.resize(static_cast<size_t>(n));
     ssh::ExecResult r;
     if (conn.relay(command, fds[0], fds[1], fds[2], &r, &error_)) status = r.exit_code >= 0 ? r.exit_code : 255;
   }
-  for (int fd : fds)
-    if (fd >= 0) ::close(fd);
+  for (int fd : fds) ::close(fd);
   ::send(ours_, &status, sizeof status, MSG_NOSIGNAL);
 }
 

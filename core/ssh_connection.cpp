@@ -226,14 +226,21 @@ class LibsshConnection final : public Connection {
                   std::string* err) {
     *result = ExecResult{};
     ssh_session s = s_.get();
-    ChannelPtr ch(ssh_channel_new(s));
-    if (!ch) return channel_fail("open a channel", err);
     RelayOutput output{out_fd, err_fd};
     ssh_channel_callbacks_struct callbacks{};
     ssh_callbacks_init(&callbacks);
     callbacks.userdata = &output;
     callbacks.channel_data_function = relay_data;
+    ChannelPtr ch(ssh_channel_new(s));
+    if (!ch) return channel_fail("open a channel", err);
     if (ssh_set_channel_callbacks(ch.get(), &callbacks) != SSH_OK) return channel_fail("open a channel", err);
+    // libssh keeps a freed channel until the peer closes it too: it must not
+    // keep these callbacks, which live on this stack frame.
+    struct Unregister {
+      ssh_channel ch;
+      ssh_channel_callbacks cb;
+      ~Unregister() { ssh_remove_channel_callbacks(ch, cb); }
+    } unregister{ch.get(), &callbacks};
     if (send_and_quick_ack(s, [&] { return ssh_channel_open_session(ch.get()); }) != SSH_OK)
       return channel_fail("open a channel", err);
     if (send_and_quick_ack(s, [&] { return ssh_channel_request_exec(ch.get(), command.c_str()); }) != SSH_OK)

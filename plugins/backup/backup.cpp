@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 #include <set>
@@ -240,7 +242,13 @@ bool link_if_unchanged(sc::Context& ctx, const sc::FetchOptions& o, const std::s
       same.target_dir = copy;
     }
   }
+  // Made under another name and renamed when complete: a run that dies
+  // while linking leaves no fs/ that the next run would take for a
+  // resumable copy (it removes the leftover first).
   const std::string from = ctx.resolve_path(link_dest + "/fs"), to = ctx.resolve_path(target + "/fs");
+  const std::string linking = to + ".linking";
+  std::string err;
+  if (!ctx.dry_run() && !backup::remove_tree(linking, &err)) throw sc::Failure(err);
   std::atomic<bool> cancel{false};
   bool linked = false;
   std::string link_err;
@@ -255,7 +263,7 @@ bool link_if_unchanged(sc::Context& ctx, const sc::FetchOptions& o, const std::s
       }
     }
   } join{linker, cancel};
-  if (!ctx.dry_run()) linker = std::thread([&] { linked = backup::link_tree(from, to, cancel, &link_err); });
+  if (!ctx.dry_run()) linker = std::thread([&] { linked = backup::link_tree(from, linking, cancel, &link_err); });
   const auto t0 = std::chrono::steady_clock::now();
   sc::FetchResult c = ctx.fetch(same);
   const bool unchanged = c.ok() && c.ran && !c.differs;
@@ -267,12 +275,13 @@ bool link_if_unchanged(sc::Context& ctx, const sc::FetchOptions& o, const std::s
     return true;
   }
   if (unchanged && linked) {
+    if (::rename(linking.c_str(), to.c_str()) != 0)
+      throw sc::Failure("cannot rename " + linking + " to " + to + ": " + std::strerror(errno));
     ctx.debug("linked the previous snapshot at " + ms_since(t0) + " ms");
     return true;
   }
   if (unchanged) ctx.warn("could not hard-link the previous snapshot (" + link_err + "); copying instead");
-  std::string err;
-  if (!ctx.dry_run() && !backup::remove_tree(to, &err)) throw sc::Failure(err);
+  if (!ctx.dry_run() && !backup::remove_tree(linking, &err)) throw sc::Failure(err);
   return false;
 }
 

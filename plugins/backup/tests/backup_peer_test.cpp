@@ -365,6 +365,34 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(fs::file_size(bare.path() / fs::path(one).relative_path()) == 100000);
+
+  // A run that died while linking left fs.linking in its .partial: the run
+  // that resumes that .partial removes it and links afresh.
+  write_text(entry_dir / "daily/2099-01-01T00-00-00Z.partial/fs.linking/half", "x\n");
+  r = h.sc({"-v", "backup", "start", entry, "daily"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("linked the previous snapshot"));
+  all = snaps();
+  REQUIRE(all.size() == 4);
+  CHECK(all[3].filename() == "2099-01-01T00-00-00Z");
+  CHECK_FALSE(fs::exists(all[3] / "fs.linking"));
+  CHECK(inode(s3 / "a.txt") == inode(all[3] / ("fs" + data.string()) / "a.txt"));
+
+  // A change of mode alone is a change, and the earlier snapshots keep the
+  // old mode (the new one has a file of its own, not a link to theirs).
+  fs::permissions(data / "a.txt", fs::perms(0600));
+  r = h.sc({"-v", "backup", "start", entry, "daily"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("compared with the previous snapshot") && Contains("changes"));
+  all = snaps();
+  REQUIRE(all.size() == 5);
+  const fs::path s5 = all[4] / ("fs" + data.string());
+  CHECK((fs::symlink_status(s5 / "a.txt").permissions() & fs::perms::all) == fs::perms(0600));
+  CHECK((fs::symlink_status(s3 / "a.txt").permissions() & fs::perms::all) == fs::perms(0644));
+  CHECK(inode(s5 / odd) == inode(s3 / odd));
+  CHECK(h.sc({"backup", "verify", entry}).status == 0);
 }
 
 TEST_CASE("backup retention keeps N snapshots per period, oldest removed", "[backup][peer]") {
