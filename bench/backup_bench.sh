@@ -107,27 +107,27 @@ time_ms() {  # COMMAND... -> milliseconds on stdout
 sc_snapshot() { "${client[@]}" backup start "$entry" weekly; }
 rsync_ssh() { rsync -a -e "$rsh" "root@127.0.0.1:$big/" "$1/"; }
 rsync_local() { rsync -a "$big/" "$1/"; }
+# Run RUN of sc and of rsync over ssh, in alternating order (sc first on
+# odd runs), their times appended to the arrays named SC_TIMES and RSYNC_TIMES.
+timed_pair() {  # RUN SC_TIMES RSYNC_TIMES
+  local -n sc_times=$2 rsync_times=$3
+  if [ $(($1 % 2)) -eq 1 ]; then
+    sc_times+=("$(time_ms sc_snapshot)")
+    rsync_times+=("$(time_ms rsync_ssh "$work/copy")")
+  else
+    rsync_times+=("$(time_ms rsync_ssh "$work/copy")")
+    sc_times+=("$(time_ms sc_snapshot)")
+  fi
+}
 for run in 1 2 3; do
   rm -rf "$host_dir/fs-"* "$work/copy" "$work/local"
   sync
-  if [ $((run % 2)) -eq 1 ]; then
-    first_sc+=("$(time_ms sc_snapshot)")
-    first_rsync+=("$(time_ms rsync_ssh "$work/copy")")
-  else
-    first_rsync+=("$(time_ms rsync_ssh "$work/copy")")
-    first_sc+=("$(time_ms sc_snapshot)")
-  fi
+  timed_pair "$run" first_sc first_rsync
   first_local+=("$(time_ms rsync_local "$work/local")")
 done
 for run in 1 2 3; do
   rm -rf "$work/link$run"
-  if [ $((run % 2)) -eq 1 ]; then
-    again_sc+=("$(time_ms sc_snapshot)")
-    again_rsync+=("$(time_ms rsync_ssh "$work/copy")")
-  else
-    again_rsync+=("$(time_ms rsync_ssh "$work/copy")")
-    again_sc+=("$(time_ms sc_snapshot)")
-  fi
+  timed_pair "$run" again_sc again_rsync
   again_local+=("$(time_ms rsync_local "$work/local")")
   again_link+=("$(time_ms rsync -a -e "$rsh" --link-dest="$work/copy" "root@127.0.0.1:$big/" "$work/link$run/")")
 done

@@ -602,14 +602,16 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
   f.rsh = transport.rsh();
   std::vector<std::string> argv;
   if (!rsync_fetch_argv(f, &argv, err)) return SC_USAGE;
-  std::string list;
-  for (const auto& p : spec.paths) {
-    list += p;
-    list.push_back('\0');
-  }
   RunSpec run;
   run.process.argv = std::move(argv);
-  if (!f.whole_dir) run.process.input = std::move(list);
+  if (!f.whole_dir) {
+    std::string list;
+    for (const auto& p : spec.paths) {
+      list += p;
+      list.push_back('\0');
+    }
+    run.process.input = std::move(list);
+  }
   run.process.capture_err = true;
   run.process.out_to_err = spec.out_to_err || s.options().json;
   if (spec.compare) {
