@@ -1,4 +1,4 @@
-#include "accounts.hpp"
+#include "engine/accounts.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "dependency_graph.hpp"
+#include "modules/dependency_graph.hpp"
 
 #include <catch2/catch.hpp>
 #include <map>

@@ -1,4 +1,4 @@
-#include "executor.hpp"
+#include "engine/executor.hpp"
 
 #include <fcntl.h>
 #include <grp.h>

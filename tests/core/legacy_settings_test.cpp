@@ -1,11 +1,11 @@
-#include "legacy_settings.hpp"
+#include "settings/legacy_settings.hpp"
 
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "process.hpp"
+#include "engine/process.hpp"
 #include "test_support.hpp"
 
 namespace {

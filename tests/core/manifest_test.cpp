@@ -1,4 +1,4 @@
-#include "manifest.hpp"
+#include "modules/manifest.hpp"
 
 #include <catch2/catch.hpp>
 

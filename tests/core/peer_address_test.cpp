@@ -6,8 +6,8 @@
 
 #include <cstdlib>
 
-#include "peer_address.hpp"
-#include "rsync_command.hpp"
+#include "peers/peer_address.hpp"
+#include "peers/rsync_command.hpp"
 #include "test_support.hpp"
 
 using namespace sc;

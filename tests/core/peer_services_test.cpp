@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "host_services.hpp"
+#include "session/host_services.hpp"
 #include "sc/plugin.hpp"
 #include "sshd_harness.hpp"
 

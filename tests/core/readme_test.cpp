@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
-#include "manifest.hpp"
+#include "modules/manifest.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

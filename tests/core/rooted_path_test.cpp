@@ -1,4 +1,4 @@
-#include "rooted_path.hpp"
+#include "engine/rooted_path.hpp"
 
 #include <catch2/catch.hpp>
 

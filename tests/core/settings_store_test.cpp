@@ -1,4 +1,4 @@
-#include "settings_store.hpp"
+#include "settings/settings_store.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,4 +1,4 @@
-#include "unified_diff.hpp"
+#include "engine/unified_diff.hpp"
 
 #include <unistd.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "process.hpp"
+#include "engine/process.hpp"
 #include "test_paths.hpp"
 
 namespace sc::test {

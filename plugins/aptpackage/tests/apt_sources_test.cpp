@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "process.hpp"
+#include "engine/process.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

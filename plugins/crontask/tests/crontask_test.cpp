@@ -6,7 +6,7 @@
 
 #include "../../utils/sc_names.hpp"
 #include "../cron_line.hpp"
-#include "process.hpp"
+#include "engine/process.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

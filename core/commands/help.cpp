@@ -1,0 +1,150 @@
+// `sc help`, `sc MODULE help`, `sc MODULE COMMAND --help`: all from
+// manifests, never opening a library.
+#include <algorithm>
+
+#include "build_config.hpp"
+#include "cli/cli.hpp"
+
+namespace sc {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s + "  " : s + std::string(width - s.size(), ' ');
+}
+
+const char* const kCoreCommands[][2] = {
+    {"help [MODULE [COMMAND]]", "show this help, a module's commands, or one command"},
+    {"broadcast [--ready-only] HOOK [ARGS...]", "run every module's HOOK (only ready modules with --ready-only); --json gives each module's result"},
+    {"plugins [--no-load]", "list every plugin found, its version and state (ready, not-ready, loaded-ok, refused)"},
+    {"settings list", "list every known setting, its module, type and whether it is set"},
+    {"settings print [MODULE]", "print settings as NAME=\"value\" (secrets hidden unless --show-secrets)"},
+    {"settings get NAME", "print one setting's value (its default when unset)"},
+    {"settings set NAME [VALUE]", "store a setting (VALUE omitted: read from the terminal or stdin)"},
+    {"settings del NAME", "remove a setting"},
+    {"settings import FILE [NAME...]", "store the settings (or only NAMEs) of a settings file, in sc's format or the original's"},
+};
+
+json manifest_json(const Manifest& m) {
+  json j = {{"name", m.name}, {"version", m.version}, {"summary", m.summary}, {"requires", m.requires_},
+            {"hooks", m.hooks}, {"manifest", m.file.string()}};
+  j["commands"] = json::array();
+  for (const auto& c : m.commands)
+    j["commands"].push_back(
+        {{"name", c.name}, {"usage", c.usage}, {"summary", c.summary}, {"changes_host", c.changes_host}});
+  j["settings"] = json::array();
+  for (const auto& s : m.settings) {
+    json e = {{"name", s.name}, {"type", std::string(to_string(s.type))}, {"prompt", s.prompt},
+              {"summary", s.summary}, {"secret", s.secret}};
+    if (s.default_value) e["default"] = *s.default_value;
+    if (!s.choices.empty()) e["choices"] = s.choices;
+    j["settings"].push_back(std::move(e));
+  }
+  return j;
+}
+
+int general_help(Session& s, Frame& frame) {
+  std::string t;
+  t += "Usage: sc [OPTIONS] MODULE COMMAND [ARGS...]\n\n"
+       "synccluster shares accounts, data and programs between loosely coupled Debian hosts.\n\n";
+  t += global_options_help() + "\nCore commands:\n";
+  for (const auto& c : kCoreCommands) t += "  sc " + pad(c[0], 28) + c[1] + "\n";
+  t += "\nModules:\n";
+  json modules = json::array();
+  for (const auto& e : s.catalog().all()) {
+    if (e.manifest) {
+      t += "  " + pad(e.name, 14) + e.manifest->summary + "\n";
+      modules.push_back({{"name", e.name}, {"summary", e.manifest->summary}, {"version", e.manifest->version}});
+    } else {
+      t += "  " + pad(e.name, 14) + "(unusable: see `sc plugins`)\n";
+      modules.push_back({{"name", e.name}, {"error", e.error}});
+    }
+  }
+  if (modules.empty()) {
+    std::string dirs;
+    for (const auto& d : s.catalog().dirs()) dirs += (dirs.empty() ? "" : ", ") + d.string();
+    t += "  (none installed in " + dirs + ")\n";
+  }
+  t += "\nRun `sc MODULE help` for a module's commands and settings.\n"
+       "Exit status: 0 success (for `ready`/`has`: yes), 1 failure (or no), 2 usage error,\n"
+       "3 module not installed or unusable; a crashing module ends sc with its signal.\n";
+  frame_print(s, frame, t);
+  frame.result = json{{"sc", build::kVersion}, {"modules", modules}};
+  return kExitOk;
+}
+
+int module_help(Session& s, Frame& frame, const Manifest& m) {
+  std::string t = "sc " + m.name + " " + m.version + " - " + m.summary + "\n\nUsage: sc " + m.name +
+                  " COMMAND [ARGS...]\n\nCommands:\n";
+  for (const auto& c : m.commands) {
+    std::string lhs = c.name + (c.usage.empty() ? "" : " " + c.usage);
+    t += "  " + pad(lhs, 30) + c.summary + (c.changes_host ? " [changes the host]" : "") + "\n";
+  }
+  if (m.commands.empty()) t += "  (none)\n";
+  if (!m.hooks.empty()) {
+    t += "\nHooks (run for other modules): ";
+    for (size_t i = 0; i < m.hooks.size(); ++i) t += (i ? ", " : "") + m.hooks[i];
+    t += "\n";
+  }
+  if (!m.settings.empty()) {
+    t += "\nSettings (sc settings set NAME VALUE, or --set NAME=VALUE):\n";
+    for (const auto& st : m.settings) {
+      std::string lhs = st.name + " (" + std::string(to_string(st.type));
+      if (!st.choices.empty()) {
+        lhs += ": ";
+        for (size_t i = 0; i < st.choices.size(); ++i) lhs += (i ? "|" : "") + st.choices[i];
+      }
+      lhs += ")";
+      std::string rhs = !st.summary.empty() ? st.summary : st.prompt;
+      if (st.default_value) rhs += " [default: " + (st.secret ? std::string(Session::kRedacted) : *st.default_value) + "]";
+      if (st.secret) rhs += " [secret]";
+      t += "  " + pad(lhs, 30) + rhs + "\n";
+    }
+  }
+  if (!m.requires_.empty()) {
+    t += "\nRequires: ";
+    for (size_t i = 0; i < m.requires_.size(); ++i) t += (i ? ", " : "") + m.requires_[i];
+    t += "\n";
+  }
+  frame_print(s, frame, t);
+  frame.result = manifest_json(m);
+  return kExitOk;
+}
+
+}  // namespace
+
+int core_help(Session& s, Frame& frame, const std::vector<std::string>& topic) {
+  if (topic.empty()) return general_help(s, frame);
+  if (topic[0] == "settings" || topic[0] == "plugins" || topic[0] == "broadcast") {
+    std::string t = "Core commands:\n";
+    for (const auto& c : kCoreCommands)
+      if (std::string(c[0]).rfind(topic[0], 0) == 0) t += "  sc " + pad(c[0], 28) + c[1] + "\n";
+    frame_print(s, frame, t);
+    return kExitOk;
+  }
+  std::string err;
+  auto m = s.manifest(topic[0], &err);
+  if (!m) {
+    frame.error = err;
+    return kExitUnavailable;
+  }
+  if (topic.size() == 1) return module_help(s, frame, *m);
+  const CommandSpec* c = m->command(topic[1]);
+  if (!c) {
+    if (m->has_hook(topic[1])) {
+      frame_print(s, frame, "Usage: sc " + m->name + " " + topic[1] + " [ARGS...]\n\n" + topic[1] +
+                                " is a hook: other modules run it (e.g. for every module at once).\n");
+      return kExitOk;
+    }
+    frame.error = "module " + m->name + " has no command \"" + topic[1] + "\"; see `sc " + m->name + " help`";
+    return kExitUsage;
+  }
+  frame_print(s, frame, "Usage: sc " + m->name + " " + c->name + (c->usage.empty() ? "" : " " + c->usage) + "\n\n" +
+                            c->summary + "\n" + (c->changes_host ? "This command changes the host (try --dry-run first).\n" : ""));
+  frame.result = json{{"name", c->name}, {"usage", c->usage}, {"summary", c->summary}, {"changes_host", c->changes_host}};
+  return kExitOk;
+}
+
+}  // namespace sc

@@ -1,0 +1,167 @@
+// The execution engine: every change to the target system goes through
+// here as a planned action, so that --dry-run, --diff, --root and the
+// ok/changed report work the same for every module (DESIGN.md section 3).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/planned_tree.hpp"
+#include "engine/process.hpp"
+#include "engine/rooted_fs.hpp"
+
+namespace sc {
+
+/// Outcome of one action.
+enum class ActionState {
+  ok,        ///< already as wanted: nothing done
+  changed,   ///< done
+  planned,   ///< would change (--dry-run): nothing done
+  recorded,  ///< acts on the live system and --root is given: not run
+  failed,    ///< could not be done; the detail says why
+};
+
+/// One reported action.
+struct Action {
+  std::string kind;    ///< "write", "remove", "mkdir", "symlink", "attr" or "run"
+  std::string target;  ///< the path as the caller wrote it, or the formatted argv
+  ActionState state = ActionState::ok;
+  std::string detail;  ///< what changed ("created", "content, mode 0644 -> 0600") or why it failed
+  std::string diff;    ///< unified diff under --diff for file contents, else empty
+};
+
+/// How the executor runs.
+struct ExecOptions {
+  std::filesystem::path root = "/";  ///< --root DIR: every path is resolved under it
+  bool dry_run = false;              ///< --dry-run: touch nothing, report the plan
+  bool diff = false;                 ///< --diff: attach diffs to file actions
+};
+
+/// Attributes of a written file or directory; mirrors sc_file_attr.
+struct FileSpec {
+  std::uint32_t mode = 0644;  ///< permission bits (07777 at most), applied regardless of umask
+  std::string owner;          ///< user name on the target; empty: root
+  std::string group;          ///< group name on the target; empty: the owner's primary group
+  bool secret = false;        ///< never show the content in a diff
+  bool keep_attrs = false;    ///< an existing path keeps its mode and owner
+};
+
+/// A program to run; mirrors sc_run's flags.
+struct RunSpec {
+  ProcessSpec process;
+  bool readonly = false;     ///< only reads: runs under --dry-run too, not reported
+  bool live = false;         ///< acts on the running system: recorded, not run, under --root
+  bool secret_args = false;  ///< report argv[0] only
+};
+
+/// Applies (or, under --dry-run, plans) changes to the target tree and
+/// records one Action per call. Paths are absolute paths of the target
+/// system, resolved under options().root like a chroot would (".." is
+/// refused, symlinks never lead out of the root). Error messages name the
+/// path as the caller wrote it and say what to do. Not thread-safe.
+class Executor {
+ public:
+  explicit Executor(ExecOptions opts);
+
+  /// Makes `path` a regular file with `data` and the attributes of `spec`:
+  /// `ok` when it already is, else written atomically (temporary file in the
+  /// same directory, fsync, rename, fsync of the directory); when only mode
+  /// or owner differ they are changed in place. A symlink at `path` is
+  /// replaced, never followed. The parent directory must exist. On failure
+  /// the old file is left intact.
+  bool write_file(const std::string& path, std::string_view data, const FileSpec& spec, std::string* err);
+
+  /// Removes a file, symlink or empty directory (`recursive`: any
+  /// directory, without following symlinks or crossing mount points). A
+  /// missing path is `ok`. Under --diff a removed file's content is shown
+  /// against /dev/null unless others may not read it or this run wrote it
+  /// as secret.
+  bool remove(const std::string& path, bool recursive, std::string* err);
+
+  /// Creates a directory and its missing parents (0755, owned by root) and
+  /// gives the last one the attributes of `spec`. An existing directory
+  /// with those attributes is `ok`; an existing non-directory is an error.
+  bool make_dir(const std::string& path, const FileSpec& spec, std::string* err);
+
+  /// Makes `path` a symlink to `target` (stored as given). A link with that
+  /// target is `ok`; another link or a file is replaced atomically; a
+  /// directory is an error.
+  bool symlink(const std::string& target, const std::string& path, std::string* err);
+  /// Renames `from` to `to` (same file system), never replacing an
+  /// existing `to`; the parent of `to` must exist. Under --dry-run only
+  /// recorded: the plan of later calls does not follow the rename.
+  bool rename(const std::string& from, const std::string& to, std::string* err);
+
+  /// Sets the mode and owner of an existing path (symlinks followed inside
+  /// the root). spec.keep_attrs makes it a no-op; spec.secret is ignored.
+  bool set_attr(const std::string& path, const FileSpec& spec, std::string* err);
+
+  /// Reads a file of the target (symlinks followed inside the root). Under
+  /// --dry-run, planned writes and removals of this run are visible.
+  bool read_file(const std::string& path, std::string* data, std::string* err) const;
+
+  /// The path on this machine for a target path (under the root, symlinks
+  /// followed inside it), for handing to a program.
+  bool resolve(const std::string& path, std::filesystem::path* out, std::string* err) const;
+
+  /// Runs (or plans) a program. readonly: always runs, not recorded.
+  /// Otherwise: under dry_run it is recorded as `planned` and not run; when
+  /// live and the root is not "/", recorded as `recorded` and not run; else
+  /// run and recorded as `changed`, or `failed` with
+  /// ProcessResult::describe(). *ran tells whether it ran (either pointer
+  /// may be null). Returns false when it ran and failed or could not start:
+  /// *err is "<argv0>: exited with status N" followed by the first lines of
+  /// captured stderr, or the spawn error.
+  bool run(const RunSpec& spec, ProcessResult* result, bool* ran, std::string* err);
+
+  /// Registers a secret: every occurrence is replaced by "********" in
+  /// diffs, action targets and details, and error messages. Empty values
+  /// are ignored.
+  void add_secret(std::string value);
+
+  /// `text` with every registered secret replaced by "********".
+  std::string redact(std::string_view text) const;
+
+  /// Records an action carried out elsewhere (a setting change, a unit
+  /// restart...): target, detail and diff are redacted, then it is stored
+  /// and passed to the listener like the executor's own actions.
+  void record(Action action);
+
+  /// Every action recorded so far, in order.
+  const std::vector<Action>& actions() const { return actions_; }
+
+  /// Called with each action as it is recorded.
+  void set_listener(std::function<void(const Action&)> fn) { listener_ = std::move(fn); }
+
+  const ExecOptions& options() const { return opts_; }
+
+ private:
+  using Comps = std::vector<std::string>;
+
+  bool resolve_comps(const std::string& path, bool follow_last, Comps* comps, std::string* err) const;
+  rooted_fs::Status stat_view(const Comps& comps, rooted_fs::Node* out) const;
+  rooted_fs::Status read_view(const Comps& comps, std::string* data) const;
+  bool dir_is_empty(const Comps& comps) const;
+  bool check_parent(const std::string& path, const Comps& comps, std::string* reason) const;
+  bool owner_ids(const FileSpec& spec, unsigned* uid, unsigned* gid, std::string* reason) const;
+  std::string file_diff(const std::string& path, std::string_view old_text, bool old_exists, std::string_view new_text,
+                        bool new_exists, bool secret) const;
+  void plan(const Comps& comps, PlannedTree::Entry entry) { plan_.put(comps, std::move(entry)); }
+
+  bool fail(const char* kind, const std::string& path, const std::string& reason, std::string* err);
+  bool fail_message(const char* kind, const std::string& target, const std::string& message, std::string* err);
+
+  ExecOptions opts_;
+  std::vector<Action> actions_;
+  std::function<void(const Action&)> listener_;
+  std::vector<std::string> secrets_;    // longest first
+  std::set<std::string> secret_paths_;  // resolved target paths written as secret
+  PlannedTree plan_;                    // used under dry_run only
+};
+
+}  // namespace sc

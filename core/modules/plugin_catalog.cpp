@@ -1,0 +1,146 @@
+#include "modules/plugin_catalog.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "build_config.hpp"
+
+namespace sc {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> default_plugin_dirs() {
+  std::vector<fs::path> dirs;
+  std::string all = build::kPluginSearchPath;
+  size_t start = 0;
+  while (start <= all.size()) {
+    size_t end = all.find(':', start);
+    if (end == std::string::npos) end = all.size();
+    if (end > start) dirs.emplace_back(all.substr(start, end - start));
+    start = end + 1;
+  }
+  return dirs;
+}
+
+PluginCatalog::PluginCatalog(std::vector<fs::path> dirs) : dirs_(std::move(dirs)) {}
+
+bool PluginCatalog::check_trusted_file(const fs::path& file, const char* what, std::string* err) {
+  const bool as_root = ::geteuid() == 0;
+  auto check = [&](const fs::path& p, bool dir) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+      *err = std::string(what) + " " + p.string() + ": " + std::strerror(errno);
+      return false;
+    }
+    if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+      *err = std::string(what) + " " + p.string() + " is not a " + (dir ? "directory" : "regular file") +
+             "; reinstall the module";
+      return false;
+    }
+    if (as_root && st.st_uid != 0) {
+      *err = std::string(what) + " " + p.string() + " is owned by uid " + std::to_string(st.st_uid) +
+             ", not root; sc runs as root and only loads root's files: chown root " + p.string();
+      return false;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+      *err = std::string(what) + " " + p.string() + " is writable by " +
+             ((st.st_mode & S_IWOTH) ? "everyone" : "its group") +
+             "; anyone could make sc run their code: chmod go-w " + p.string();
+      return false;
+    }
+    return true;
+  };
+  fs::path dir = file.parent_path();
+  if (dir.empty()) dir = ".";
+  return check(file, false) && check(dir, true);
+}
+
+CatalogEntry& PluginCatalog::load_entry(const std::string& name, const fs::path& file) {
+  auto [it, inserted] = cache_.try_emplace(name);
+  CatalogEntry& e = it->second;
+  if (!inserted) return e;
+  e.name = name;
+  e.file = file;
+  std::string err;
+  auto m = std::make_shared<Manifest>();
+  if (!check_trusted_file(file, "manifest", &err) || !load_manifest(file, m.get(), &err))
+    e.error = err;
+  else
+    e.manifest = std::move(m);
+  return e;
+}
+
+std::shared_ptr<const Manifest> PluginCatalog::find(const std::string& name, std::string* err) {
+  if (!valid_module_name(name)) {
+    if (err)
+      *err = "\"" + name + "\" is not a module name (lower-case letters, digits and '-', starting with a letter)";
+    return nullptr;
+  }
+  if (auto it = cache_.find(name); it != cache_.end()) {
+    if (!it->second.manifest && err) *err = it->second.error;
+    return it->second.manifest;
+  }
+  const fs::path* found = nullptr;
+  std::vector<fs::path> candidates;
+  for (const auto& d : dirs_) candidates.push_back(d / (name + ".json"));
+  for (const auto& c : candidates) {
+    struct stat st {};
+    if (::lstat(c.c_str(), &st) != 0) continue;
+    if (!found)
+      found = &c;
+    else
+      warnings_.push_back("module " + name + ": " + c.string() + " is shadowed by " + found->string() +
+                          " (the first directory of the search path wins); remove one of them");
+  }
+  if (!found) {
+    if (err) {
+      std::string where;
+      for (const auto& d : dirs_) where += (where.empty() ? "" : ", ") + d.string();
+      *err = "module \"" + name + "\" is not installed (no " + name + ".json in " + where +
+             "); install it (Debian package sc-plugin-" + name + ") or check the spelling with `sc help`";
+    }
+    return nullptr;
+  }
+  CatalogEntry& e = load_entry(name, *found);
+  if (!e.manifest && err) *err = e.error;
+  return e.manifest;
+}
+
+const std::vector<CatalogEntry>& PluginCatalog::all() {
+  if (all_loaded_) return all_;
+  all_loaded_ = true;
+  std::map<std::string, fs::path> first;
+  for (const auto& d : dirs_) {
+    std::error_code ec;
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+      const fs::path& p = it->path();
+      if (p.extension() != ".json") continue;
+      std::string name = p.stem().string();
+      auto [pos, inserted] = first.try_emplace(name, p);
+      if (!inserted)
+        warnings_.push_back("module " + name + ": " + p.string() + " is shadowed by " + pos->second.string() +
+                            " (the first directory of the search path wins); remove one of them");
+    }
+  }
+  for (const auto& [name, file] : first) {
+    if (!valid_module_name(name)) {
+      CatalogEntry bad;
+      bad.name = name;
+      bad.file = file;
+      bad.error = file.string() + ": \"" + name +
+                  "\" is not a module name (lower-case letters, digits and '-', starting with a letter); rename "
+                  "or remove the file";
+      all_.push_back(std::move(bad));
+      continue;
+    }
+    all_.push_back(load_entry(name, file));
+  }
+  return all_;
+}
+
+}  // namespace sc

@@ -1,0 +1,61 @@
+// Where plugins are found: the search path, and the manifests in it.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "modules/manifest.hpp"
+
+namespace sc {
+
+/// The directories searched by default, in order (build-time configured).
+std::vector<std::filesystem::path> default_plugin_dirs();
+
+/// A manifest that could be found, parsed or not.
+struct CatalogEntry {
+  std::string name;                  ///< from the file name
+  std::filesystem::path file;        ///< NAME.json
+  std::shared_ptr<const Manifest> manifest;  ///< null when it failed to parse
+  std::string error;                 ///< why it failed (names file, field, fix)
+};
+
+/// Finds manifests in an ordered list of directories: the first directory
+/// that has NAME.json wins; a later one is shadowed, with a warning. Loads
+/// each manifest at most once. Never opens a library.
+class PluginCatalog {
+ public:
+  explicit PluginCatalog(std::vector<std::filesystem::path> dirs);
+
+  const std::vector<std::filesystem::path>& dirs() const { return dirs_; }
+
+  /// The manifest of module `name`, or null with *err naming the module,
+  /// the directories searched or the manifest's own error, and the fix.
+  /// Only stats NAME.json in each directory: cost does not grow with the
+  /// number of installed plugins.
+  std::shared_ptr<const Manifest> find(const std::string& name, std::string* err);
+
+  /// Every module in the search path, sorted by name; each parsed.
+  const std::vector<CatalogEntry>& all();
+
+  /// Warnings collected so far (shadowed modules).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  /// Manifest file security check for running as root: regular file, owned
+  /// by root when we are root, not writable by group or others; the same
+  /// for its directory. Shared with the plugin loader.
+  static bool check_trusted_file(const std::filesystem::path& file, const char* what, std::string* err);
+
+ private:
+  CatalogEntry& load_entry(const std::string& name, const std::filesystem::path& file);
+
+  std::vector<std::filesystem::path> dirs_;
+  std::map<std::string, CatalogEntry> cache_;
+  std::vector<CatalogEntry> all_;
+  bool all_loaded_ = false;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace sc

@@ -1,0 +1,107 @@
+// Other hosts, for one `sc` run: one SSH connection per peer, opened at
+// first use through the SSH layer (ssh.so) and reused by every call; remote
+// commands and remote `sc` calls; linking a new peer; copying files from a
+// peer with rsync. The peer services of the ABI (peer_connect, peer_run,
+// peer_sc, peer_fetch) are thin wrappers of this class.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/executor.hpp"
+#include "peers/peer_address.hpp"
+#include "ssh/ssh_layer.hpp"
+
+namespace sc {
+
+class Session;
+
+/// A command to run on a peer (see sc_run).
+struct PeerRunSpec {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  ///< "NAME=VALUE", set with env(1)
+  std::string cwd;               ///< entered first when not empty
+  std::string input;             ///< stdin (then EOF)
+  std::chrono::milliseconds timeout{0};
+  bool readonly = false;         ///< runs under --dry-run, not an action
+  bool capture_out = false, capture_err = false;
+  bool secret_args = false;      ///< reports show argv[0] only
+  bool out_to_err = false;       ///< relayed stdout goes to our stderr (--json, nested calls)
+};
+
+struct PeerRunResult {
+  bool ran = false;
+  int exit_code = -1;
+  std::string out, err;  ///< when captured
+};
+
+/// A copy from a peer (see sc_fetch).
+struct PeerFetchSpec {
+  std::string peer;
+  std::string source_dir = "/";
+  std::string target_dir;  ///< target-system path
+  std::vector<std::string> paths, excludes;
+  unsigned bwlimit_kbps = 0;
+  bool delete_extraneous = false;
+  bool exact = false;      ///< --numeric-ids --hard-links
+  std::string link_dest;   ///< target-system path of an earlier copy, or empty
+  bool compare = false;    ///< only find out whether the copy would change target_dir
+  bool out_to_err = false;
+};
+
+/// Every method returns SC_OK, SC_FAIL or SC_USAGE (bad peer name or
+/// input) with *err naming the peer, the reason and the fix.
+class Peers {
+ public:
+  explicit Peers(Session& session);
+  ~Peers();
+  Peers(const Peers&) = delete;
+  Peers& operator=(const Peers&) = delete;
+
+  /// Connects (or reuses the connection). `add`: link the peer (SC_PEER_ADD).
+  int link(const std::string& peer, bool add, std::string* err);
+  /// Runs a command on the peer.
+  int run(const std::string& peer, const PeerRunSpec& spec, PeerRunResult* result, std::string* err);
+  /// Runs `sc --json ... -- args` on the peer; *doc receives its document
+  /// (nullopt when there is none: then SC_FAIL). Returns the peer's status.
+  int call_sc(const std::string& peer, const std::vector<std::string>& args, bool readonly, bool secret_args,
+              std::optional<nlohmann::json>* doc, std::string* err);
+  /// Copies files with rsync. *exit_code is rsync's status (-1: not run).
+  /// Copies (or with spec.compare, only compares: *differs) files from a peer.
+  int fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* differs, std::string* err);
+
+  /// ~/.ssh of the user running sc: $HOME/.ssh, or the password
+  /// database's home when HOME is unset.
+  static std::string ssh_dir();
+
+ private:
+  struct State {
+    std::unique_ptr<ssh::Connection> conn;
+    std::string error;  // a failed connection is not retried in this run
+    int status = 0;
+    ssh::FailKind kind = ssh::FailKind::none;
+  };
+  class Hooks;
+
+  /// The connection for `peer`, connecting if needed; null with *err.
+  ssh::Connection* connection(const PeerAddress& addr, const ssh::ConnectMode& mode, int* status, std::string* err,
+                              ssh::FailKind* kind = nullptr);
+  int add(const PeerAddress& addr, std::string* err);
+  bool ensure_key(std::string* pub_key_file, std::string* err);
+  int install_key(const PeerAddress& addr, ssh::Connection* conn, const std::string& pub_file, std::string* err);
+  ssh::Target make_target(const PeerAddress& addr) const;
+  int connect_timeout() const;
+  std::string remote_sc() const;
+  std::string setting(const std::string& name, const std::string& fallback) const;
+  void record(const std::string& kind, const std::string& target, ActionState state, const std::string& detail);
+
+  Session& session_;
+  std::map<std::string, State> peers_;
+};
+
+}  // namespace sc

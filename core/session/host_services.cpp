@@ -1,0 +1,468 @@
+// The C side of the host services: converts between the ABI's C types and
+// the session, and turns every failure into a status plus last_error().
+#include "session/host_services.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "build_config.hpp"
+#include "cli/cli.hpp"
+#include "peers/peers.hpp"
+#include "session/session.hpp"
+
+namespace sc {
+namespace {
+
+using json = nlohmann::json;
+
+char* dup_string(const std::string& s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (!p) return nullptr;
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  return p;
+}
+
+int fail(sc_host* h, int status, std::string message) {
+  h->last_error = std::move(message);
+  return status;
+}
+
+std::vector<std::string> arg_vector(int argc, const char* const* argv) {
+  std::vector<std::string> v;
+  for (int i = 0; i < argc && argv && argv[i]; ++i) v.emplace_back(argv[i]);
+  return v;
+}
+
+const std::string& module_name(sc_host* h) { return h->frame->module; }
+
+// Every entry point checks its pointers: a NULL from a plugin is a usage
+// error, not a crash of the host.
+#define SC_REQUIRE(cond, what) \
+  if (!(cond)) return fail(h, SC_USAGE, std::string(__func__) + ": " + (what))
+
+void api_free(void* p) { std::free(p); }
+
+const char* api_last_error(sc_host* h) { return h ? h->last_error.c_str() : "no host"; }
+
+uint32_t api_mode(sc_host* h) {
+  const GlobalOptions& o = h->session->options();
+  uint32_t m = 0;
+  if (o.dry_run) m |= SC_MODE_DRY_RUN;
+  if (o.diff) m |= SC_MODE_DIFF;
+  if (o.json) m |= SC_MODE_JSON;
+  if (o.yes) m |= SC_MODE_YES;
+  if (o.verbose) m |= SC_MODE_VERBOSE;
+  if (o.root != "/") m |= SC_MODE_ROOTED;
+  if (h->session->prompter().interactive()) m |= SC_MODE_TTY;
+  return m;
+}
+
+const char* api_root(sc_host* h) { return h->session->executor().options().root.c_str(); }
+
+const char* api_version(sc_host*) { return build::kVersion; }
+
+void api_print(sc_host* h, const char* text) {
+  if (!text) return;
+  h->frame->printed = true;
+  if (h->frame->capture)
+    h->frame->output += text;
+  else
+    h->session->output().text(text);
+}
+
+int api_result(sc_host* h, const char* text) {
+  SC_REQUIRE(text, "json is NULL");
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return fail(h, SC_USAGE, "result: not valid JSON");
+  h->frame->result = std::move(j);
+  return SC_OK;
+}
+
+void api_log(sc_host* h, int level, const char* message) {
+  if (message) h->session->output().log(level, module_name(h), h->session->executor().redact(message));
+}
+
+int api_setting_get(sc_host* h, const char* name, uint32_t flags, char** value) {
+  SC_REQUIRE(name && value, "name or value is NULL");
+  *value = nullptr;
+  Session& s = *h->session;
+  std::string err;
+  const SettingSpec* spec = s.setting_spec(module_name(h), name, &err);
+  if (!spec) return fail(h, SC_USAGE, err);
+  auto current = s.setting_value(name, &err);
+  if (!err.empty()) return fail(h, SC_FAIL, err);
+  const bool from_override = s.options().overrides.count(name) > 0;
+  if (current) {
+    std::string normalized;
+    if (!validate_setting_value(*spec, *current, &normalized, &err))
+      return fail(h, SC_USAGE, err + (from_override ? " (given with --set)" : " (fix it with `sc settings set`)"));
+    // An answer given with --set to a question the module asks is kept,
+    // exactly as an answer typed at the prompt would be.
+    if ((flags & SC_SETTING_PROMPT) && from_override) {
+      std::optional<std::string> stored;
+      if (auto* store = s.settings(&err)) stored = store->get(name);
+      if (stored != normalized && !s.store_setting(name, normalized, spec, &err)) return fail(h, SC_FAIL, err);
+    }
+    current = normalized;
+  } else if (flags & SC_SETTING_PROMPT) {
+    Question q;
+    q.prompt = spec->prompt.empty() ? "Value of " + spec->name : spec->prompt;
+    if (spec->default_value && !(flags & SC_SETTING_NO_DEFAULT)) q.default_value = spec->default_value;
+    q.kind = spec->secret ? Question::Kind::secret
+             : spec->type == SettingType::choice ? Question::Kind::choice
+             : spec->type == SettingType::boolean ? Question::Kind::yes_no
+                                                  : Question::Kind::text;
+    q.choices = spec->choices;
+    std::string answer;
+    if (!s.prompter().interactive() && !(s.options().yes && q.default_value))
+      return fail(h, SC_USAGE,
+                  "setting " + spec->name + " (" + q.prompt + ") is not set and there is no terminal to ask on; give it with --set " +
+                      spec->name + "=VALUE" + (q.default_value ? ", or accept the default with --yes" : ""));
+    for (;;) {
+      if (!s.prompter().ask(q, &answer, &err)) return fail(h, SC_FAIL, "setting " + spec->name + ": " + err);
+      std::string normalized;
+      if (validate_setting_value(*spec, answer, &normalized, &err)) {
+        answer = normalized;
+        break;
+      }
+      if (!s.prompter().interactive()) return fail(h, SC_USAGE, err);
+      s.output().log(SC_LOG_WARN, module_name(h), err);
+    }
+    if (!s.store_setting(name, answer, spec, &err)) return fail(h, SC_FAIL, err);
+    current = answer;
+  } else if (spec->default_value && !(flags & SC_SETTING_NO_DEFAULT)) {
+    current = spec->default_value;
+  } else {
+    return fail(h, SC_FAIL, "setting " + spec->name + " is not set");
+  }
+  if (spec->secret && !current->empty()) s.executor().add_secret(*current);
+  *value = dup_string(*current);
+  return *value ? SC_OK : fail(h, SC_FAIL, "out of memory");
+}
+
+int api_setting_set(sc_host* h, const char* name, const char* value) {
+  SC_REQUIRE(name && value, "name or value is NULL");
+  std::string err;
+  const SettingSpec* spec = h->session->setting_spec(module_name(h), name, &err);
+  if (!spec) return fail(h, SC_USAGE, err);
+  std::string normalized;
+  if (!validate_setting_value(*spec, value, &normalized, &err)) return fail(h, SC_USAGE, err);
+  if (!h->session->store_setting(name, normalized, spec, &err)) return fail(h, SC_FAIL, err);
+  return SC_OK;
+}
+
+int api_setting_unset(sc_host* h, const char* name) {
+  SC_REQUIRE(name, "name is NULL");
+  std::string err;
+  const SettingSpec* spec = h->session->setting_spec(module_name(h), name, &err);
+  if (!spec) return fail(h, SC_USAGE, err);
+  if (!h->session->store_setting(name, std::nullopt, spec, &err)) return fail(h, SC_FAIL, err);
+  return SC_OK;
+}
+
+int api_call(sc_host* h, const char* module, const char* command, int argc, const char* const* argv,
+             char** captured) {
+  SC_REQUIRE(module && command && argc >= 0, "module or command is NULL");
+  if (captured) *captured = nullptr;
+  Frame f;
+  f.module = module;
+  f.command = command;
+  f.capture = captured != nullptr || h->frame->capture;
+  int rc;
+  if (f.module == "settings") {
+    // The core's own `sc settings` commands (ABI 1.1): the way a module
+    // reaches settings of modules it does not require (sshlink importsettings).
+    std::vector<std::string> args = arg_vector(argc, argv);
+    args.insert(args.begin(), command);
+    rc = f.status = core_settings(*h->session, f, args);
+  } else if (f.module == "help") {
+    // `call("help", MODULE [COMMAND])`: a module's manifest as JSON (its
+    // commands, hooks, settings), read without loading it (ABI 1.1).
+    std::vector<std::string> topic = arg_vector(argc, argv);
+    topic.insert(topic.begin(), command);
+    rc = f.status = core_help(*h->session, f, topic);
+  } else {
+    rc = h->session->run(&f, arg_vector(argc, argv));
+  }
+  if (captured) {
+    *captured = dup_string(f.to_json().dump());
+  } else if (!f.output.empty()) {
+    api_print(h, f.output.c_str());  // the caller's own output is captured
+  }
+  if (rc != 0) h->last_error = module + std::string(" ") + command + ": " + (f.error.empty() ? "failed" : f.error);
+  return rc;
+}
+
+int api_broadcast(sc_host* h, const char* hook, int argc, const char* const* argv, int ready_only,
+                  char** captured) {
+  SC_REQUIRE(hook && argc >= 0, "hook is NULL");
+  if (captured) *captured = nullptr;
+  json results;
+  int rc = h->session->broadcast(hook, arg_vector(argc, argv), ready_only != 0,
+                                 captured || h->frame->capture ? &results : nullptr);
+  if (captured) {
+    *captured = dup_string(results.dump());
+  } else if (h->frame->capture) {
+    for (const auto& r : results) h->frame->output += r.value("output", "");
+  }
+  if (rc != 0) h->last_error = std::string("hook ") + hook + " failed in at least one module";
+  return rc;
+}
+
+int api_run(sc_host* h, sc_run* run) {
+  SC_REQUIRE(run && run->struct_size >= offsetof(sc_run, exit_code) && run->argv && run->argv[0],
+             "run, its size or its argv is invalid");
+  const bool has_outputs = run->struct_size >= sizeof(sc_run);
+  RunSpec spec;
+  for (const char* const* a = run->argv; *a; ++a) spec.process.argv.emplace_back(*a);
+  for (const char* const* e = run->env; e && *e; ++e) spec.process.env_add.emplace_back(*e);
+  if (run->cwd) spec.process.cwd = run->cwd;
+  if (run->input) spec.process.input = std::string(run->input, run->input_size);
+  spec.process.timeout = std::chrono::milliseconds(run->timeout_ms);
+  spec.process.capture_out = (run->flags & SC_RUN_CAPTURE_OUT) && has_outputs;
+  spec.process.capture_err = (run->flags & SC_RUN_CAPTURE_ERR) && has_outputs;
+  spec.process.out_to_err = h->session->options().json || h->frame->capture;
+  if (run->flags & SC_RUN_INTERACTIVE) {
+    if (run->input) return fail(h, SC_USAGE, "run: SC_RUN_INTERACTIVE and input exclude each other");
+    spec.process.inherit_stdin = true;
+  }
+  spec.readonly = run->flags & SC_RUN_READONLY;
+  spec.live = run->flags & SC_RUN_LIVE;
+  spec.secret_args = run->flags & SC_RUN_SECRET_ARGS;
+  ProcessResult result;
+  bool ran = false;
+  std::string err;
+  bool ok = h->session->executor().run(spec, &result, &ran, &err);
+  if (has_outputs) {
+    run->exit_code = ran ? result.exit_code : -1;
+    run->term_signal = result.term_signal;
+    run->ran = ran ? 1 : 0;
+    run->out = spec.process.capture_out ? dup_string(result.out) : nullptr;
+    run->out_size = spec.process.capture_out ? result.out.size() : 0;
+    run->err = spec.process.capture_err ? dup_string(result.err) : nullptr;
+    run->err_size = spec.process.capture_err ? result.err.size() : 0;
+  }
+  return ok ? SC_OK : fail(h, SC_FAIL, err);
+}
+
+FileSpec file_spec(const sc_file_attr* a, uint32_t default_mode) {
+  FileSpec s;
+  s.mode = default_mode;
+  if (!a || a->struct_size < offsetof(sc_file_attr, flags) + sizeof(a->flags)) return s;
+  s.mode = a->mode;
+  if (a->owner) s.owner = a->owner;
+  if (a->group) s.group = a->group;
+  s.secret = a->flags & SC_FILE_SECRET;
+  s.keep_attrs = a->flags & SC_FILE_KEEP_ATTRS;
+  return s;
+}
+
+int status_of(sc_host* h, bool ok, const std::string& err) { return ok ? SC_OK : fail(h, SC_FAIL, err); }
+
+int api_write_file(sc_host* h, const char* path, const char* data, size_t size, const sc_file_attr* attr) {
+  SC_REQUIRE(path && (data || size == 0), "path or data is NULL");
+  std::string err;
+  bool ok = h->session->executor().write_file(path, std::string_view(data ? data : "", size), file_spec(attr, 0644), &err);
+  return status_of(h, ok, err);
+}
+
+int api_remove(sc_host* h, const char* path, uint32_t flags) {
+  SC_REQUIRE(path, "path is NULL");
+  std::string err;
+  return status_of(h, h->session->executor().remove(path, flags & SC_REMOVE_RECURSIVE, &err), err);
+}
+
+int api_make_dir(sc_host* h, const char* path, const sc_file_attr* attr) {
+  SC_REQUIRE(path, "path is NULL");
+  std::string err;
+  return status_of(h, h->session->executor().make_dir(path, file_spec(attr, 0755), &err), err);
+}
+
+int api_symlink(sc_host* h, const char* target, const char* path) {
+  SC_REQUIRE(target && path, "target or path is NULL");
+  std::string err;
+  return status_of(h, h->session->executor().symlink(target, path, &err), err);
+}
+
+int api_set_attr(sc_host* h, const char* path, const sc_file_attr* attr) {
+  SC_REQUIRE(path && attr, "path or attr is NULL");
+  std::string err;
+  return status_of(h, h->session->executor().set_attr(path, file_spec(attr, 0644), &err), err);
+}
+
+int api_read_file(sc_host* h, const char* path, char** data, size_t* size) {
+  SC_REQUIRE(path && data, "path or data is NULL");
+  *data = nullptr;
+  if (size) *size = 0;
+  std::string content, err;
+  if (!h->session->executor().read_file(path, &content, &err)) return fail(h, SC_FAIL, err);
+  *data = dup_string(content);
+  if (size) *size = content.size();
+  return SC_OK;
+}
+
+int api_resolve_path(sc_host* h, const char* path, char** real) {
+  SC_REQUIRE(path && real, "path or real is NULL");
+  *real = nullptr;
+  std::filesystem::path out;
+  std::string err;
+  if (!h->session->executor().resolve(path, &out, &err)) return fail(h, SC_USAGE, err);
+  *real = dup_string(out.string());
+  return SC_OK;
+}
+
+int api_ask(sc_host* h, const sc_question* q, char** answer) {
+  SC_REQUIRE(q && answer && q->prompt && q->struct_size >= offsetof(sc_question, choices) + sizeof(q->choices),
+             "question or answer is invalid");
+  *answer = nullptr;
+  Question question;
+  question.prompt = q->prompt;
+  if (q->default_value) question.default_value = q->default_value;
+  switch (q->kind) {
+    case SC_ASK_TEXT: question.kind = Question::Kind::text; break;
+    case SC_ASK_YESNO: question.kind = Question::Kind::yes_no; break;
+    case SC_ASK_CHOICE: question.kind = Question::Kind::choice; break;
+    case SC_ASK_SECRET: question.kind = Question::Kind::secret; break;
+    default: return fail(h, SC_USAGE, "ask: unknown question kind " + std::to_string(q->kind));
+  }
+  for (const char* const* c = q->choices; c && *c; ++c) question.choices.emplace_back(*c);
+  if (question.kind == Question::Kind::choice && question.choices.empty())
+    return fail(h, SC_USAGE, "ask: a choice question needs choices");
+  std::string value, err;
+  if (!h->session->prompter().ask(question, &value, &err)) return fail(h, SC_FAIL, err);
+  if (question.kind == Question::Kind::secret) h->session->executor().add_secret(value);
+  *answer = dup_string(value);
+  return SC_OK;
+}
+
+// ---- peers (ABI 1.1) ---------------------------------------------------------
+
+int api_peer_connect(sc_host* h, const char* peer, uint32_t flags) {
+  SC_REQUIRE(peer, "peer is NULL");
+  std::string err;
+  int rc = h->session->peers().link(peer, flags & SC_PEER_ADD, &err);
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
+}
+
+int api_peer_run(sc_host* h, const char* peer, sc_run* run) {
+  SC_REQUIRE(peer && run && run->struct_size >= offsetof(sc_run, exit_code) && run->argv && run->argv[0],
+             "peer, run, its size or its argv is invalid");
+  if (run->flags & SC_RUN_INTERACTIVE)
+    return fail(h, SC_USAGE, "peer_run: SC_RUN_INTERACTIVE is not supported on a peer (give `input` instead)");
+  const bool has_outputs = run->struct_size >= sizeof(sc_run);
+  PeerRunSpec spec;
+  for (const char* const* a = run->argv; *a; ++a) spec.argv.emplace_back(*a);
+  for (const char* const* e = run->env; e && *e; ++e) spec.env.emplace_back(*e);
+  if (run->cwd) spec.cwd = run->cwd;
+  if (run->input) spec.input.assign(run->input, run->input_size);
+  spec.timeout = std::chrono::milliseconds(run->timeout_ms);
+  spec.readonly = run->flags & SC_RUN_READONLY;
+  spec.capture_out = (run->flags & SC_RUN_CAPTURE_OUT) && has_outputs;
+  spec.capture_err = (run->flags & SC_RUN_CAPTURE_ERR) && has_outputs;
+  spec.secret_args = run->flags & SC_RUN_SECRET_ARGS;
+  spec.out_to_err = h->session->options().json || h->frame->capture;
+  PeerRunResult result;
+  std::string err;
+  int rc = h->session->peers().run(peer, spec, &result, &err);
+  if (has_outputs) {
+    run->exit_code = result.ran ? result.exit_code : -1;
+    run->term_signal = 0;
+    run->ran = result.ran ? 1 : 0;
+    run->out = spec.capture_out ? dup_string(result.out) : nullptr;
+    run->out_size = spec.capture_out ? result.out.size() : 0;
+    run->err = spec.capture_err ? dup_string(result.err) : nullptr;
+    run->err_size = spec.capture_err ? result.err.size() : 0;
+  }
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
+}
+
+int api_peer_sc(sc_host* h, const char* peer, int argc, const char* const* argv, uint32_t flags, char** document) {
+  SC_REQUIRE(peer && argc > 0 && argv && document, "peer, argv or document is invalid");
+  *document = nullptr;
+  std::optional<json> doc;
+  std::string err;
+  int rc = h->session->peers().call_sc(peer, arg_vector(argc, argv), flags & SC_RUN_READONLY,
+                                       flags & SC_RUN_SECRET_ARGS, &doc, &err);
+  if (doc) *document = dup_string(doc->dump(-1, ' ', false, json::error_handler_t::replace));
+  if (rc != SC_OK) h->last_error = err;
+  return rc;
+}
+
+int api_peer_fetch(sc_host* h, sc_fetch* fetch) {
+  SC_REQUIRE(fetch && fetch->struct_size >= offsetof(sc_fetch, exit_code) && fetch->peer && fetch->target_dir &&
+                 fetch->paths,
+             "fetch, its size, peer, target_dir or paths is invalid");
+  const bool has_outputs = fetch->struct_size >= offsetof(sc_fetch, ran) + sizeof(fetch->ran);
+  PeerFetchSpec spec;
+  spec.peer = fetch->peer;
+  if (fetch->source_dir) spec.source_dir = fetch->source_dir;
+  spec.target_dir = fetch->target_dir;
+  for (const char* const* p = fetch->paths; *p; ++p) spec.paths.emplace_back(*p);
+  for (const char* const* x = fetch->excludes; x && *x; ++x) spec.excludes.emplace_back(*x);
+  spec.bwlimit_kbps = fetch->bwlimit_kbps;
+  spec.delete_extraneous = fetch->flags & SC_FETCH_DELETE;
+  spec.exact = fetch->flags & SC_FETCH_EXACT;
+  spec.compare = fetch->flags & SC_FETCH_COMPARE;
+  if (SC_HAS_MEMBER(fetch, sc_fetch, link_dest) && fetch->link_dest) spec.link_dest = fetch->link_dest;
+  spec.out_to_err = h->session->options().json || h->frame->capture;
+  int exit_code = -1;
+  bool ran = false;
+  std::string err;
+  bool differs = true;
+  int rc = h->session->peers().fetch(spec, &exit_code, &ran, &differs, &err);
+  if (has_outputs) {
+    fetch->exit_code = exit_code;
+    fetch->ran = ran ? 1 : 0;
+  }
+  if (SC_HAS_MEMBER(fetch, sc_fetch, differs)) fetch->differs = differs ? 1 : 0;
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
+}
+
+int api_rename(sc_host* h, const char* from, const char* to) {
+  SC_REQUIRE(from && to, "from or to is NULL");
+  std::string err;
+  return status_of(h, h->session->executor().rename(from, to, &err), err);
+}
+
+#undef SC_REQUIRE
+
+const sc_host_api kApi = {
+    sizeof(sc_host_api),
+    SC_ABI_MAJOR,
+    SC_ABI_MINOR,
+    api_free,
+    api_last_error,
+    api_mode,
+    api_root,
+    api_version,
+    api_print,
+    api_result,
+    api_log,
+    api_setting_get,
+    api_setting_set,
+    api_setting_unset,
+    api_call,
+    api_broadcast,
+    api_run,
+    api_write_file,
+    api_remove,
+    api_make_dir,
+    api_symlink,
+    api_set_attr,
+    api_read_file,
+    api_resolve_path,
+    api_ask,
+    api_peer_connect,
+    api_peer_run,
+    api_peer_sc,
+    api_peer_fetch,
+    api_rename,
+};
+
+}  // namespace
+
+const sc_host_api* host_api() { return &kApi; }
+
+}  // namespace sc

@@ -1,0 +1,356 @@
+#include "session/session.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "session/crash_guard.hpp"
+#include "modules/dependency_graph.hpp"
+#include "session/host_services.hpp"
+#include "peers/peers.hpp"
+
+namespace sc {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+constexpr int kMaxDepth = 32;
+}
+
+json Frame::to_json() const {
+  json j = {{"status", status}, {"output", output}, {"result", result ? *result : json(nullptr)}};
+  j["error"] = error.empty() ? json(nullptr) : json(error);
+  return j;
+}
+
+Session::Session(GlobalOptions opts)
+    : opts_(std::move(opts)),
+      output_(opts_.json, opts_.verbose),
+      executor_(ExecOptions{opts_.root, opts_.dry_run, opts_.diff}),
+      catalog_(opts_.plugin_dirs.empty() ? default_plugin_dirs() : opts_.plugin_dirs),
+      prompter_(opts_.yes) {
+  executor_.set_listener([this](const Action& a) { output_.action(a); });
+}
+
+Peers& Session::peers() {
+  if (!peers_) peers_ = std::make_unique<Peers>(*this);
+  return *peers_;
+}
+
+Session::~Session() {
+  // Unload in reverse load order: a module goes before what it requires.
+  for (auto it = load_order_.rbegin(); it != load_order_.rend(); ++it) loaded_.erase((*it)->name());
+}
+
+SettingsStore* Session::settings(std::string* err) {
+  if (!settings_) {
+    auto store = std::make_unique<SettingsStore>(opts_.root / "etc/sc");
+    if (!store->load(err)) return nullptr;
+    if (store->legacy()) {
+      // The original's file is a shell script, often world-readable with
+      // passwords in it: rewrite it at once in our format, mode 0600.
+      if (opts_.dry_run) {
+        output_.log(SC_LOG_WARN, "settings",
+                    store->file().string() + " is in the original sc format; it will be converted (0600, a copy "
+                                             "kept as " + store->file().string() + ".legacy) by the next run without --dry-run");
+      } else if (!store->update({}, err)) {
+        return nullptr;
+      } else {
+        output_.log(SC_LOG_INFO, "settings",
+                    "converted " + store->file().string() + " from the original sc format (copy kept as " +
+                        store->file().string() + ".legacy)");
+      }
+    }
+    settings_ = std::move(store);
+  }
+  return settings_.get();
+}
+
+std::shared_ptr<const Manifest> Session::manifest(const std::string& name, std::string* err) {
+  return catalog_.find(name, err);
+}
+
+bool Session::dependencies(const std::string& name, std::vector<std::shared_ptr<const Manifest>>* order,
+                           std::string* err) {
+  return resolve_dependencies(
+      name, [this](const std::string& n, std::string* e) { return catalog_.find(n, e); }, order, err);
+}
+
+bool Session::init_plugin(LoadedPlugin* plugin, std::string* err) {
+  auto init = plugin->init_fn();
+  if (!init) return true;
+  Frame frame;
+  frame.module = plugin->name();
+  frame.command = "init";
+  frame.capture = true;
+  sc_host host{this, &frame, plugin->manifest().file.empty() ? nullptr : catalog_.find(plugin->name(), nullptr), {}};
+  char buf[1024] = {};
+  CrashScope scope(plugin->name().c_str(), "initialising");
+  if (init(host_api(), &host, buf, sizeof buf) != 0) {
+    *err = "module " + plugin->name() + ": " + plugin->manifest().library.string() + ": initialisation failed: " +
+           (buf[0] ? buf : "no reason given") + "; see the module's documentation";
+    return false;
+  }
+  return true;
+}
+
+LoadedPlugin* Session::load(const std::string& name, std::string* err) {
+  if (auto it = loaded_.find(name); it != loaded_.end()) return it->second.get();
+  std::vector<std::shared_ptr<const Manifest>> order;
+  if (!dependencies(name, &order, err)) return nullptr;
+  LoadedPlugin* target = nullptr;
+  for (const auto& m : order) {
+    if (auto it = loaded_.find(m->name); it != loaded_.end()) {
+      target = it->second.get();
+      continue;
+    }
+    std::unique_ptr<LoadedPlugin> p;
+    {
+      CrashScope scope(m->name.c_str(), "loading");
+      if (!load_plugin(m, &p, err)) {
+        if (m->name != name) *err = "module " + name + " requires " + m->name + ", which cannot be used: " + *err;
+        return nullptr;
+      }
+    }
+    LoadedPlugin* raw = p.get();
+    loaded_.emplace(m->name, std::move(p));
+    load_order_.push_back(raw);
+    if (!init_plugin(raw, err)) {
+      load_order_.pop_back();
+      loaded_.erase(m->name);
+      return nullptr;
+    }
+    target = raw;
+  }
+  return target;
+}
+
+int Session::invoke(LoadedPlugin* plugin, Frame* frame, const std::vector<std::string>& args) {
+  sc_command_fn fn = plugin->command(frame->command);
+  if (!fn) {
+    frame->error = "module " + frame->module + " has no command \"" + frame->command + "\"; see `sc " +
+                   frame->module + " help`";
+    return frame->status = kExitUsage;
+  }
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  char error[2048] = {};
+  sc_host host{this, frame, catalog_.find(frame->module, nullptr), {}};
+  sc_call call{};
+  call.struct_size = sizeof call;
+  call.api = host_api();
+  call.host = &host;
+  call.module = frame->module.c_str();
+  call.command = frame->command.c_str();
+  call.argc = static_cast<int32_t>(args.size());
+  call.argv = argv.data();
+  call.error = error;
+  call.error_size = sizeof error;
+  int rc;
+  {
+    ++depth_;
+    CrashScope scope(frame->module.c_str(), frame->command.c_str());
+    rc = fn(&call);
+    --depth_;
+  }
+  if (rc != SC_OK && rc != SC_FAIL && rc != SC_USAGE) {
+    output_.log(SC_LOG_WARN, frame->module,
+                frame->command + " returned " + std::to_string(rc) + ", which is not a valid status; treated as failure");
+    rc = SC_FAIL;
+  }
+  error[sizeof error - 1] = '\0';
+  if (rc != SC_OK) frame->error = executor_.redact(error);
+  return frame->status = rc;
+}
+
+int Session::run(Frame* frame, const std::vector<std::string>& args) {
+  if (depth_ >= kMaxDepth) {
+    frame->error = "module calls nested more than " + std::to_string(kMaxDepth) + " deep (" + frame->module + " " +
+                   frame->command + "): a module calls itself in a loop";
+    return frame->status = kExitFailure;
+  }
+  std::string err;
+  LoadedPlugin* plugin = load(frame->module, &err);
+  if (!plugin) {
+    frame->error = err;
+    return frame->status = kExitUnavailable;
+  }
+  return invoke(plugin, frame, args);
+}
+
+int Session::run_top(Frame* frame, const std::vector<std::string>& args) {
+  std::string err;
+  auto m = manifest(frame->module, &err);
+  if (!m) {
+    frame->error = err;
+    return frame->status = kExitUnavailable;
+  }
+  if (!m->runs(frame->command)) {
+    if (frame->command == "ready") {
+      output_.log(SC_LOG_DEBUG, frame->module, "no readiness check: considered ready");
+      return frame->status = kExitOk;
+    }
+    std::string names;
+    for (const auto& c : m->commands) names += (names.empty() ? "" : ", ") + c.name;
+    frame->error = "module " + m->name + " has no command \"" + frame->command + "\"" +
+                   (names.empty() ? "" : " (its commands: " + names + ")") + "; see `sc " + m->name + " help`";
+    return frame->status = kExitUsage;
+  }
+  const CommandSpec* spec = m->command(frame->command);
+  if (spec && spec->changes_host && ::geteuid() != 0 && opts_.root == "/" && !opts_.dry_run) {
+    frame->error = "`sc " + m->name + " " + spec->name +
+                   "` changes the host and needs root: run it as root (or try it with --dry-run, or on a tree with --root DIR)";
+    return frame->status = kExitFailure;
+  }
+  if (frame->command == "setup") {
+    // As the original does: set up every required module that is not ready.
+    std::vector<std::shared_ptr<const Manifest>> order;
+    if (!dependencies(m->name, &order, &err)) {
+      frame->error = err;
+      return frame->status = kExitUnavailable;
+    }
+    for (const auto& dep : order) {
+      if (dep->name == m->name || !dep->command("setup") || !dep->command("ready")) continue;
+      Frame ready;
+      ready.module = dep->name;
+      ready.command = "ready";
+      ready.capture = true;
+      int rc = run(&ready, {});
+      if (rc == kExitOk) continue;
+      if (rc == kExitUnavailable) {
+        frame->error = ready.error;
+        return frame->status = rc;
+      }
+      output_.log(SC_LOG_INFO, m->name, "setting up required module " + dep->name);
+      Frame setup;
+      setup.module = dep->name;
+      setup.command = "setup";
+      setup.capture = frame->capture;
+      rc = run(&setup, {});
+      frame->output += setup.output;
+      if (rc != kExitOk) {
+        frame->error = "required module " + dep->name + " could not be set up: " + setup.error;
+        return frame->status = rc;
+      }
+    }
+  }
+  return run(frame, args);
+}
+
+int Session::broadcast(const std::string& hook, const std::vector<std::string>& args, bool ready_only,
+                       json* captured) {
+  if (captured) *captured = json::array();
+  std::vector<std::shared_ptr<const Manifest>> declarers;
+  for (const auto& e : catalog_.all())
+    if (e.manifest && e.manifest->has_hook(hook)) declarers.push_back(e.manifest);
+  std::vector<std::string> errors;
+  auto ordered = order_modules(
+      declarers, [this](const std::string& n, std::string* e) { return catalog_.find(n, e); }, &errors);
+  int status = kExitOk;
+  for (const auto& e : errors) {
+    output_.log(SC_LOG_ERROR, "", "hook " + hook + ": " + e);
+    status = kExitFailure;
+  }
+  for (const auto& m : ordered) {
+    if (ready_only && m->command("ready")) {
+      Frame ready;
+      ready.module = m->name;
+      ready.command = "ready";
+      ready.capture = true;
+      if (run(&ready, {}) != kExitOk) continue;
+    }
+    Frame f;
+    f.module = m->name;
+    f.command = hook;
+    f.capture = captured != nullptr;
+    int rc = run(&f, args);
+    if (rc != kExitOk) {
+      status = kExitFailure;
+      output_.log(SC_LOG_ERROR, m->name, "hook " + hook + " failed: " + (f.error.empty() ? "no reason given" : f.error));
+    }
+    if (captured) {
+      json j = f.to_json();
+      j["module"] = m->name;
+      captured->push_back(std::move(j));
+    }
+  }
+  return status;
+}
+
+const SettingSpec* Session::setting_spec(const std::string& module, const std::string& name, std::string* err) {
+  if (!valid_setting_name(name)) {
+    *err = "\"" + name + "\" is not a setting name (upper-case letters, digits and '_', starting with a letter)";
+    return nullptr;
+  }
+  std::vector<std::shared_ptr<const Manifest>> order;
+  if (!dependencies(module, &order, err)) return nullptr;
+  for (auto it = order.rbegin(); it != order.rend(); ++it)
+    if (const SettingSpec* s = (*it)->setting(name)) return s;
+  *err = "setting " + name + " is not declared by module " + module +
+         " or the modules it requires; declare it in the \"settings\" of " + module + ".json";
+  return nullptr;
+}
+
+std::shared_ptr<const Manifest> Session::setting_owner(const std::string& name) {
+  for (const auto& e : catalog_.all())
+    if (e.manifest && e.manifest->setting(name)) return e.manifest;
+  return nullptr;
+}
+
+std::optional<std::string> Session::setting_value(const std::string& name, std::string* err) {
+  if (auto it = opts_.overrides.find(name); it != opts_.overrides.end()) return it->second;
+  if (auto it = dry_settings_.find(name); it != dry_settings_.end()) return it->second;
+  SettingsStore* store = settings(err);
+  if (!store) return std::nullopt;
+  return store->get(name);
+}
+
+bool Session::store_setting(const std::string& name, const std::optional<std::string>& value, const SettingSpec* spec,
+                            std::string* err) {
+  if (value && !valid_setting_value(*value)) {
+    *err = "invalid value for " + name + ": settings must be valid UTF-8 text without NUL bytes";
+    return false;
+  }
+  SettingsStore* store = settings(err);
+  if (!store) return false;
+  std::optional<std::string> before;
+  if (auto it = dry_settings_.find(name); it != dry_settings_.end())
+    before = it->second;
+  else
+    before = store->get(name);
+  const bool secret = spec && spec->secret;
+  if (secret && value && !value->empty()) executor_.add_secret(*value);
+  Action a;
+  a.kind = "setting";
+  a.target = name;
+  if (before == value) {
+    a.state = ActionState::ok;
+    executor_.record(std::move(a));
+    return true;
+  }
+  auto shown = [&](const std::optional<std::string>& v) {
+    if (!v) return std::string("(unset)");
+    return secret ? std::string(kRedacted) : "\"" + *v + "\"";
+  };
+  a.detail = shown(before) + " -> " + shown(value);
+  if (opts_.dry_run) {
+    dry_settings_[name] = value;
+    a.state = ActionState::planned;
+    executor_.record(std::move(a));
+    return true;
+  }
+  if (!store->update({{name, value}}, err)) {
+    a.state = ActionState::failed;
+    executor_.record(std::move(a));
+    return false;
+  }
+  a.state = ActionState::changed;
+  executor_.record(std::move(a));
+  return true;
+}
+
+}  // namespace sc

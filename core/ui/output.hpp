@@ -1,0 +1,63 @@
+// Everything `sc` shows: command text, logs, planned actions, summaries,
+// and the --json document.
+#pragma once
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "engine/executor.hpp"
+
+namespace sc {
+
+/// Counts of actions by state.
+struct ActionSummary {
+  int ok = 0, changed = 0, planned = 0, recorded = 0, failed = 0;
+  int total() const { return ok + changed + planned + recorded + failed; }
+  void add(ActionState s);
+  nlohmann::json to_json() const;
+  /// "2 changed, 1 ok" (or "2 would change, 1 ok" for a dry run).
+  std::string text() const;
+};
+
+/// Text mode writes as it goes; JSON mode collects and prints one document
+/// at the end. Logs always go to stderr (and, under --json, also into the
+/// document's "log" array).
+class Output {
+ public:
+  Output(bool json, bool verbose);
+
+  bool json() const { return json_; }
+  bool verbose() const { return verbose_; }
+
+  /// Command text, shown at once in text mode.
+  void text(std::string_view s);
+  /// A diagnostic: "sc: MODULE: warning: MESSAGE" on stderr. Debug lines
+  /// only with --verbose.
+  void log(int level, std::string_view module, std::string_view message);
+  /// An action as the engine recorded it.
+  void action(const Action& a);
+
+  const ActionSummary& summary() const { return summary_; }
+  const nlohmann::json& actions() const { return actions_; }
+  const nlohmann::json& log_entries() const { return log_; }
+
+  /// Prints the --json document (one line) to stdout.
+  void emit_document(const nlohmann::json& doc);
+
+ private:
+  bool json_;
+  bool verbose_;
+  ActionSummary summary_;
+  nlohmann::json actions_ = nlohmann::json::array();
+  nlohmann::json log_ = nlohmann::json::array();
+};
+
+/// "ok", "changed", "planned", "recorded", "failed".
+const char* to_string(ActionState s);
+
+/// Writes all of `s` to the file descriptor (retrying on EINTR).
+void write_all(int fd, std::string_view s);
+
+}  // namespace sc
