@@ -2,43 +2,16 @@
 
 #include <boost/program_options.hpp>
 #include <set>
+#include <unistd.h>
 
+#include "base/fd.hpp"
 #include "build_config.hpp"
+#include "commands/commands.hpp"
 
 namespace sc {
 
 namespace po = boost::program_options;
 using json = nlohmann::json;
-
-namespace {
-
-po::options_description global_options() {
-  po::options_description d("Global options (allowed anywhere before `--`)");
-  d.add_options()
-      ("root", po::value<std::string>()->value_name("DIR"),
-       "act on the tree under DIR instead of / (settings in DIR/etc/sc); live actions such as service "
-       "restarts are recorded, not run")
-      ("dry-run,n", "change nothing and run nothing that changes anything: print the plan")
-      ("diff", "show file changes as unified diffs (secrets hidden)")
-      ("json", "print one JSON document with output, result, actions and log")
-      ("yes,y", "answer yes to yes/no questions and accept defaults without a terminal")
-      ("set", po::value<std::vector<std::string>>()->value_name("NAME=VALUE")->composing(),
-       "give setting NAME for this run (repeatable); kept when the command asks for that setting")
-      ("plugin-path", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
-       "look for plugins in DIR instead of the default search path (repeatable, in order)")
-      ("verbose,v", "show unchanged items and debug messages")
-      ("help,h", "show help (for the module or command given, if any)")
-      ("version", "show sc's version and ABI");
-  return d;
-}
-
-}  // namespace
-
-std::string global_options_help() {
-  std::ostringstream ss;
-  ss << global_options();
-  return ss.str();
-}
 
 bool parse_command_line(int argc, const char* const* argv, CommandLine* out, std::string* err) {
   const po::options_description desc = global_options();
@@ -142,110 +115,69 @@ bool parse_command_line(int argc, const char* const* argv, CommandLine* out, std
   return true;
 }
 
-void frame_print(Session& s, Frame& frame, const std::string& text) {
-  frame.printed = true;
-  if (frame.capture)
-    frame.output += text;
-  else
-    s.output().text(text);
-}
+namespace {
 
-int run_command_line(const CommandLine& cl) {
-  if (cl.version) {
-    std::string v = std::string("sc ") + build::kVersion + " (plugin ABI " + std::to_string(SC_ABI_MAJOR) + "." +
-                    std::to_string(SC_ABI_MINOR) + ")\n";
-    if (cl.options.json)
-      Output(true, false).emit_document({{"version", build::kVersion},
-                                         {"abi", std::to_string(SC_ABI_MAJOR) + "." + std::to_string(SC_ABI_MINOR)}});
-    else
-      write_all(1, v);
-    return kExitOk;
-  }
-  Session session(cl.options);
-  Frame frame;
-  std::vector<std::string> words = cl.words;
-  frame.capture = cl.options.json;
-  int status;
-  if (words.empty() || words[0] == "help" || cl.help ||
-      (words.size() >= 2 && words[1] == "help" && words[0] != "settings" && words[0] != "plugins")) {
+// Where the words of the command line lead: help, a core command, or a
+// module's command. Fills `frame` and returns the exit status.
+int dispatch(Session& session, const CommandLine& cl, Frame& frame) {
+  const std::vector<std::string>& words = cl.words;
+  const bool help_asked = cl.help || (!words.empty() && words[0] == "help") ||
+                          (words.size() >= 2 && words[1] == "help" && !session.core_command(words[0]));
+  if (words.empty() || help_asked) {
     // sc help [MODULE [COMMAND]], sc MODULE help, sc MODULE [COMMAND] --help
     std::vector<std::string> topic;
     for (const auto& w : words)
       if (w != "help" && topic.size() < 2) topic.push_back(w);
     frame.module = "help";
     frame.command = "help";
-    status = core_help(session, frame, topic);
-    if (words.empty() && !cl.help) status = kExitUsage;  // bare `sc` is a usage error
-  } else if (words[0] == "broadcast") {
-    frame.module = "broadcast";
-    frame.command = words.size() > 1 ? words[1] : "";
-    status = core_broadcast(session, frame, {words.begin() + 1, words.end()});
-  } else if (words[0] == "plugins") {
-    frame.module = "plugins";
-    frame.command = "list";
-    status = core_plugins(session, frame, {words.begin() + 1, words.end()});
-  } else if (words[0] == "settings") {
-    frame.module = "settings";
-    frame.command = words.size() > 1 ? words[1] : "";
-    status = core_settings(session, frame, {words.begin() + 1, words.end()});
-  } else if (!valid_module_name(words[0])) {
-    frame.module = words[0];
+    int status = core_help(session, frame, topic);
+    return words.empty() && !cl.help ? kExitUsage : status;  // bare `sc` is a usage error
+  }
+  if (const CoreCommand* core = session.core_command(words[0])) {
+    frame.module = core->name;
+    frame.command = words.size() > 1 && words[1].rfind('-', 0) != 0 ? words[1] : "";
+    return core->run(session, frame, {words.begin() + 1, words.end()});
+  }
+  frame.module = words[0];
+  if (!valid_module_name(words[0])) {
     frame.error = "\"" + words[0] + "\" is not a module name (lower-case letters, digits and '-', starting with a "
                   "letter); see `sc help` for the installed modules";
-    status = kExitUsage;
-  } else if (words.size() < 2) {
-    frame.module = words[0];
+    return kExitUsage;
+  }
+  if (words.size() < 2) {
     std::string err;
     if (!session.manifest(words[0], &err)) {
       frame.error = err;
-      status = kExitUnavailable;
-    } else {
-      frame.error = "missing command: usage: sc " + words[0] + " COMMAND [ARGS...]; see `sc " + words[0] + " help`";
-      status = kExitUsage;
+      return kExitUnavailable;
     }
-  } else {
-    frame.module = words[0];
-    frame.command = words[1];
-    status = session.run_top(&frame, {words.begin() + 2, words.end()});
+    frame.error = "missing command: usage: sc " + words[0] + " COMMAND [ARGS...]; see `sc " + words[0] + " help`";
+    return kExitUsage;
   }
-  frame.status = status;
+  frame.command = words[1];
+  return session.run_top(&frame, {words.begin() + 2, words.end()});
+}
 
-  const ActionSummary& sum = session.output().summary();
-  if (cl.options.json) {
-    json doc = frame.to_json();
-    doc["sc"] = build::kVersion;
-    doc["module"] = frame.module;
-    doc["command"] = frame.command;
-    doc["dry_run"] = cl.options.dry_run;
-    doc["root"] = cl.options.root.string();  // paths in the result are under it
-    doc["actions"] = session.output().actions();
-    doc["summary"] = sum.to_json();
-    doc["log"] = session.output().log_entries();
-    session.output().emit_document(doc);
-    return status;
+}  // namespace
+
+int run_command_line(const CommandLine& cl) {
+  const std::string abi = std::to_string(SC_ABI_MAJOR) + "." + std::to_string(SC_ABI_MINOR);
+  if (cl.version) {
+    if (cl.options.json)
+      Output(true, false).emit_document({{"version", build::kVersion}, {"abi", abi}});
+    else
+      write_all(STDOUT_FILENO, std::string("sc ") + build::kVersion + " (plugin ABI " + abi + ")\n");
+    return kExitOk;
   }
-  if (!frame.output.empty()) write_all(1, frame.output);
-  if (frame.result && !frame.printed && frame.output.empty()) {
-    // The command printed nothing: show its result.
-    const json& r = *frame.result;
-    std::string text;
-    if (r.is_string())
-      text = r.get<std::string>() + "\n";
-    else if (r.is_array() && std::all_of(r.begin(), r.end(), [](const json& e) { return e.is_string(); }))
-      for (const auto& e : r) text += e.get<std::string>() + "\n";
-    else if (!r.is_null())
-      text = r.dump(2) + "\n";
-    write_all(1, text);
-  }
-  if (sum.total() > 0 && status != kExitUsage) {
-    std::string label = "sc " + frame.module + (frame.command.empty() ? "" : " " + frame.command);
-    write_all(1, label + (cl.options.dry_run ? " (dry run)" : "") + ": " + sum.text() + "\n");
-  }
-  if (status != kExitOk && !frame.error.empty()) {
-    session.output().log(SC_LOG_ERROR, "", frame.error);
-  }
-  for (const auto& w : session.catalog().warnings()) session.output().log(SC_LOG_WARN, "", w);
-  return status;
+  Session session(cl.options, core_commands());
+  Frame frame;
+  frame.capture = cl.options.json;
+  frame.status = dispatch(session, cl, frame);
+  RunFacts facts;
+  facts.version = build::kVersion;
+  facts.dry_run = cl.options.dry_run;
+  facts.root = cl.options.root.string();
+  facts.warnings = session.catalog().warnings();
+  return session.output().finish(frame, facts);
 }
 
 }  // namespace sc

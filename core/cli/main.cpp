@@ -4,10 +4,11 @@
 #include <cstring>
 #include <exception>
 
+#include "base/fd.hpp"
 #include "cli/cli.hpp"
+#include "peers/rsync_transport.hpp"
 #include "session/crash_guard.hpp"
 #include "ui/output.hpp"
-#include "peers/rsync_transport.hpp"
 
 int main(int argc, char** argv) {
   // A closed pipe to a child program must be an error we report, not our death.

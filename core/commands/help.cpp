@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "build_config.hpp"
-#include "cli/cli.hpp"
+#include "commands/commands.hpp"
 
 namespace sc {
 
@@ -15,17 +15,11 @@ std::string pad(const std::string& s, size_t width) {
   return s.size() >= width ? s + "  " : s + std::string(width - s.size(), ' ');
 }
 
-const char* const kCoreCommands[][2] = {
-    {"help [MODULE [COMMAND]]", "show this help, a module's commands, or one command"},
-    {"broadcast [--ready-only] HOOK [ARGS...]", "run every module's HOOK (only ready modules with --ready-only); --json gives each module's result"},
-    {"plugins [--no-load]", "list every plugin found, its version and state (ready, not-ready, loaded-ok, refused)"},
-    {"settings list", "list every known setting, its module, type and whether it is set"},
-    {"settings print [MODULE]", "print settings as NAME=\"value\" (secrets hidden unless --show-secrets)"},
-    {"settings get NAME", "print one setting's value (its default when unset)"},
-    {"settings set NAME [VALUE]", "store a setting (VALUE omitted: read from the terminal or stdin)"},
-    {"settings del NAME", "remove a setting"},
-    {"settings import FILE [NAME...]", "store the settings (or only NAMEs) of a settings file, in sc's format or the original's"},
-};
+std::string usage_lines(const CoreCommand& c) {
+  std::string t;
+  for (const auto& u : c.usages) t += "  sc " + pad(u.usage, 28) + u.summary + "\n";
+  return t;
+}
 
 json manifest_json(const Manifest& m) {
   json j = {{"name", m.name}, {"version", m.version}, {"summary", m.summary}, {"requires", m.requires_},
@@ -50,7 +44,7 @@ int general_help(Session& s, Frame& frame) {
   t += "Usage: sc [OPTIONS] MODULE COMMAND [ARGS...]\n\n"
        "synccluster shares accounts, data and programs between loosely coupled Debian hosts.\n\n";
   t += global_options_help() + "\nCore commands:\n";
-  for (const auto& c : kCoreCommands) t += "  sc " + pad(c[0], 28) + c[1] + "\n";
+  for (const auto& c : core_commands()) t += usage_lines(c);
   t += "\nModules:\n";
   json modules = json::array();
   for (const auto& e : s.catalog().all()) {
@@ -98,7 +92,7 @@ int module_help(Session& s, Frame& frame, const Manifest& m) {
       }
       lhs += ")";
       std::string rhs = !st.summary.empty() ? st.summary : st.prompt;
-      if (st.default_value) rhs += " [default: " + (st.secret ? std::string(Session::kRedacted) : *st.default_value) + "]";
+      if (st.default_value) rhs += " [default: " + (st.secret ? std::string(Settings::kRedacted) : *st.default_value) + "]";
       if (st.secret) rhs += " [secret]";
       t += "  " + pad(lhs, 30) + rhs + "\n";
     }
@@ -117,11 +111,8 @@ int module_help(Session& s, Frame& frame, const Manifest& m) {
 
 int core_help(Session& s, Frame& frame, const std::vector<std::string>& topic) {
   if (topic.empty()) return general_help(s, frame);
-  if (topic[0] == "settings" || topic[0] == "plugins" || topic[0] == "broadcast") {
-    std::string t = "Core commands:\n";
-    for (const auto& c : kCoreCommands)
-      if (std::string(c[0]).rfind(topic[0], 0) == 0) t += "  sc " + pad(c[0], 28) + c[1] + "\n";
-    frame_print(s, frame, t);
+  if (const CoreCommand* c = s.core_command(topic[0])) {
+    frame_print(s, frame, "Core commands:\n" + usage_lines(*c));
     return kExitOk;
   }
   std::string err;

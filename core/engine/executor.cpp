@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 
 #include "engine/accounts.hpp"
 #include "engine/rooted_path.hpp"
@@ -127,23 +128,33 @@ Status Executor::read_view(const Comps& comps, std::string* data) const {
   return rooted_fs::read_file({opts_.root, comps}, data);
 }
 
-bool Executor::dir_is_empty(const Comps& comps) const {
-  std::set<std::string> names;
+rooted_fs::Status Executor::list_view(const Comps& comps, std::vector<std::string>* names) const {
+  std::set<std::string> all;
   bool hidden = false;
   const PlannedTree::Entry* e = opts_.dry_run ? plan_.find(comps, &hidden) : nullptr;
-  if (!hidden && !(e && e->fresh)) {
+  if (hidden || (e && e->node.type == NodeType::missing)) return Status{ENOENT, "open directory"};
+  if (e && e->node.type != NodeType::dir) return Status{ENOTDIR, "open directory"};
+  if (!(e && e->fresh)) {
     std::vector<std::string> disk;
-    if (rooted_fs::list_dir({opts_.root, comps}, &disk).ok()) names.insert(disk.begin(), disk.end());
+    Status st = rooted_fs::list_dir({opts_.root, comps}, &disk);
+    if (!st.ok() && !(e && (st.err == ENOENT || st.err == ENOTDIR))) return st;
+    all.insert(disk.begin(), disk.end());
   }
   if (opts_.dry_run) {
     for (const auto& [name, child] : plan_.children(comps)) {
       if (child->node.type == NodeType::missing)
-        names.erase(name);
+        all.erase(name);
       else
-        names.insert(name);
+        all.insert(name);
     }
   }
-  return names.empty();
+  names->assign(all.begin(), all.end());
+  return {};
+}
+
+bool Executor::dir_is_empty(const Comps& comps) const {
+  std::vector<std::string> names;
+  return !list_view(comps, &names).ok() || names.empty();
 }
 
 bool Executor::check_parent(const std::string& path, const Comps& comps, std::string* reason) const {
@@ -256,7 +267,7 @@ bool Executor::write_file(const std::string& path, std::string_view data, const 
   if (spec.secret) secret_paths_.insert(join_target_path(comps));
   if (opts_.dry_run) {
     PlannedTree::Entry e;
-    e.node = Node{NodeType::file, mode, uid, gid, ""};
+    e.node = Node{NodeType::file, mode, uid, gid, "", data.size(), static_cast<std::int64_t>(std::time(nullptr))};
     e.content = std::string(data);
     plan(comps, std::move(e));
     record({"write", path, ActionState::planned, join(changes, ", "), std::move(diff)});
@@ -376,7 +387,7 @@ bool Executor::make_dir(const std::string& path, const FileSpec& spec, std::stri
       bool hidden = false;
       const PlannedTree::Entry* planned = plan_.find(comps, &hidden);
       PlannedTree::Entry e = planned ? *planned : PlannedTree::Entry{};
-      e.node = Node{NodeType::dir, spec.mode, uid, gid, ""};
+      e.node = Node{NodeType::dir, spec.mode, uid, gid, "", 0, 0};
       plan(comps, std::move(e));
       record({"mkdir", path, ActionState::planned, join(changes, ", "), ""});
       return true;
@@ -400,7 +411,7 @@ bool Executor::make_dir(const std::string& path, const FileSpec& spec, std::stri
     if (!is_last) parents.push_back(join_target_path(sub));
     if (opts_.dry_run) {
       PlannedTree::Entry e;
-      e.node = Node{NodeType::dir, m, u, g, ""};
+      e.node = Node{NodeType::dir, m, u, g, "", 0, 0};
       e.fresh = true;
       plan(sub, std::move(e));
       continue;
@@ -445,7 +456,7 @@ bool Executor::symlink(const std::string& target, const std::string& path, std::
   }
   if (opts_.dry_run) {
     PlannedTree::Entry e;
-    e.node = Node{NodeType::symlink, 0777, ::geteuid(), ::getegid(), target};
+    e.node = Node{NodeType::symlink, 0777, ::geteuid(), ::getegid(), target, target.size(), 0};
     plan(comps, std::move(e));
     record({"symlink", path, ActionState::planned, detail, ""});
     return true;
@@ -538,6 +549,36 @@ bool Executor::read_file(const std::string& path, std::string* data, std::string
   if (err) {
     std::string why = st.err == ENOENT ? "it does not exist" : rooted_fs::describe(st);
     *err = redact("cannot read " + path + ": " + why);
+  }
+  return false;
+}
+
+bool Executor::stat(const std::string& path, bool follow, rooted_fs::Node* out, std::string* err) const {
+  Comps comps;
+  std::string reason;
+  if (!resolve_comps(path, follow, &comps, &reason)) {
+    if (err) *err = redact(reason);
+    return false;
+  }
+  Status st = stat_view(comps, out);
+  if (st.ok()) return true;
+  if (err) *err = redact("cannot look at " + path + ": " + rooted_fs::describe(st));
+  return false;
+}
+
+bool Executor::list_dir(const std::string& path, std::vector<std::string>* names, std::string* err) const {
+  Comps comps;
+  std::string reason;
+  if (!resolve_comps(path, true, &comps, &reason)) {
+    if (err) *err = redact(reason);
+    return false;
+  }
+  Status st = list_view(comps, names);
+  if (st.ok()) return true;
+  if (err) {
+    std::string why = st.err == ENOENT ? "it does not exist" : st.err == ENOTDIR ? "it is not a directory"
+                                                                               : rooted_fs::describe(st);
+    *err = redact("cannot list " + path + ": " + why);
   }
   return false;
 }

@@ -105,6 +105,18 @@ class Executor {
   /// --dry-run, planned writes and removals of this run are visible.
   bool read_file(const std::string& path, std::string* data, std::string* err) const;
 
+  /// What is at a path of the target: type, mode, owner, size and time
+  /// (under --dry-run, as this run planned it). `follow`: a symlink as the
+  /// last component is followed (inside the root). A missing path is
+  /// NodeType::missing, not an error; false with *err for an invalid path
+  /// or a failed lstat().
+  bool stat(const std::string& path, bool follow, rooted_fs::Node* out, std::string* err) const;
+
+  /// The names in a directory of the target, sorted (under --dry-run, with
+  /// what this run planned to create or remove there). False with *err
+  /// when it is missing, not a directory or cannot be read.
+  bool list_dir(const std::string& path, std::vector<std::string>* names, std::string* err) const;
+
   /// The path on this machine for a target path (under the root, symlinks
   /// followed inside it), for handing to a program.
   bool resolve(const std::string& path, std::filesystem::path* out, std::string* err) const;
@@ -146,6 +158,7 @@ class Executor {
   bool resolve_comps(const std::string& path, bool follow_last, Comps* comps, std::string* err) const;
   rooted_fs::Status stat_view(const Comps& comps, rooted_fs::Node* out) const;
   rooted_fs::Status read_view(const Comps& comps, std::string* data) const;
+  rooted_fs::Status list_view(const Comps& comps, std::vector<std::string>* names) const;
   bool dir_is_empty(const Comps& comps) const;
   bool check_parent(const std::string& path, const Comps& comps, std::string* reason) const;
   bool owner_ids(const FileSpec& spec, unsigned* uid, unsigned* gid, std::string* reason) const;

@@ -2,6 +2,7 @@
 // actions are in executor.cpp).
 #include <algorithm>
 
+#include "base/text.hpp"
 #include "engine/executor.hpp"
 #include "engine/rooted_path.hpp"
 
@@ -9,25 +10,6 @@ namespace sc {
 namespace {
 
 constexpr const char* kMask = "********";
-
-// The first few non-empty lines of a program's stderr, for an error message.
-std::string stderr_excerpt(const std::string& text) {
-  constexpr size_t kMaxLines = 3, kMaxChars = 400;
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  while (pos < text.size() && lines.size() < kMaxLines) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    if (!line.empty()) lines.push_back(std::move(line));
-  }
-  std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : "; ") + l;
-  if (out.size() > kMaxChars) out = out.substr(0, kMaxChars) + "...";
-  return out;
-}
 
 }  // namespace
 
@@ -66,8 +48,7 @@ bool Executor::run(const RunSpec& spec, ProcessResult* result, bool* ran, std::s
   }
   std::string message = res.started ? argv[0] + ": " + res.describe() : res.error;
   if (res.started) {
-    std::string excerpt = stderr_excerpt(res.err);
-    if (!excerpt.empty()) message += ": " + excerpt;
+    message = with_excerpt(message, res.err);
   }
   if (!spec.readonly) record({"run", shown, ActionState::failed, res.describe(), ""});
   if (err) *err = redact(message);

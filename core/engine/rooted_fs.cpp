@@ -66,6 +66,8 @@ Node node_from_stat(const struct stat& st) {
   n.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
   n.uid = static_cast<unsigned>(st.st_uid);
   n.gid = static_cast<unsigned>(st.st_gid);
+  n.size = static_cast<std::uint64_t>(st.st_size);
+  n.mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec);
   return n;
 }
 
@@ -94,19 +96,6 @@ Status apply_attrs(int fd, std::uint32_t mode, unsigned uid, unsigned gid) {
   return {};
 }
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 Status remove_tree(int parent, const std::string& name, dev_t dev) {
   Fd dir(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir) return failure("open " + name);
@@ -115,20 +104,8 @@ Status remove_tree(int parent, const std::string& name, dev_t dev) {
   // Like rm --one-file-system: never empty a file system mounted below.
   if (st.st_dev != dev) return Status{EXDEV, "remove mount point " + name};
   std::vector<std::string> names;
-  {
-    int dup_fd = ::fcntl(dir.get(), F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) return failure("open " + name);
-    DIR* d = ::fdopendir(dup_fd);
-    if (!d) {
-      Status s = failure("open " + name);
-      ::close(dup_fd);
-      return s;
-    }
-    while (dirent* e = ::readdir(d)) {
-      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
-    }
-    ::closedir(d);
-  }
+  Status listed = list_at(dir.get(), &names);
+  if (!listed.ok()) return Status{listed.err, "open " + name};
   for (const auto& child : names) {
     struct stat cst {};
     if (::fstatat(dir.get(), child.c_str(), &cst, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -148,11 +125,6 @@ Status remove_tree(int parent, const std::string& name, dev_t dev) {
 }
 
 }  // namespace
-
-void Fd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
 
 Status open_dir(const Location& at, size_t n, Fd* out) {
   Fd cur;
@@ -179,19 +151,24 @@ Status stat_node(const Location& at, Node* out) {
     if (s.err == ENOENT || s.err == ENOTDIR) return {};
     return s;
   }
-  struct stat st {};
   if (n == 0) {
+    struct stat st {};
     if (::fstat(dir.get(), &st) != 0) return failure("stat");
     *out = node_from_stat(st);
     return {};
   }
-  const char* name = at.comps.back().c_str();
-  if (::fstatat(dir.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  return stat_at(dir.get(), at.comps.back(), out);
+}
+
+Status stat_at(int dir, const std::string& name, Node* out) {
+  *out = Node{};
+  struct stat st {};
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return {};
     return failure("stat");
   }
   *out = node_from_stat(st);
-  if (out->type == NodeType::symlink) return read_link_at(dir.get(), name, &out->link);
+  if (out->type == NodeType::symlink) return read_link_at(dir, name.c_str(), &out->link);
   return {};
 }
 
@@ -200,14 +177,31 @@ Status list_dir(const Location& at, std::vector<std::string>* names) {
   Fd dir;
   Status s = open_dir(at, at.comps.size(), &dir);
   if (!s.ok()) return s;
-  DIR* d = ::fdopendir(dir.get());
-  if (!d) return failure("open directory");
-  dir.release();  // now owned by `d`
-  while (dirent* e = ::readdir(d)) {
+  return list_at(dir.get(), names);
+}
+
+Status list_at(int dir, std::vector<std::string>* names) {
+  names->clear();
+  // readdir() on a duplicate: closedir() closes the descriptor it was given.
+  int dup_fd = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) return failure("open directory");
+  DIR* d = ::fdopendir(dup_fd);
+  if (!d) {
+    Status s = failure("open directory");
+    ::close(dup_fd);
+    return s;
+  }
+  // The duplicate shares the file offset: start from the first entry.
+  ::rewinddir(d);
+  for (;;) {
+    errno = 0;
+    dirent* e = ::readdir(d);
+    if (!e) break;
     if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names->emplace_back(e->d_name);
   }
+  Status s = errno != 0 ? failure("read directory") : Status{};
   ::closedir(d);
-  return {};
+  return s;
 }
 
 Status read_file(const Location& at, std::string* data) {
@@ -215,7 +209,11 @@ Status read_file(const Location& at, std::string* data) {
   Fd dir;
   Status s = open_dir(at, at.comps.size() - 1, &dir);
   if (!s.ok()) return s;
-  Fd fd(::openat(dir.get(), at.comps.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  return read_at(dir.get(), at.comps.back(), data);
+}
+
+Status read_at(int dir, const std::string& name, std::string* data) {
+  Fd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) return failure("open");
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return failure("stat");
@@ -223,14 +221,7 @@ Status read_file(const Location& at, std::string* data) {
   if (!S_ISREG(st.st_mode)) return Status{EINVAL, "read (not a regular file)"};
   std::string out;
   out.reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failure("read");
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
+  if (!read_all(fd.get(), &out)) return failure("read");
   *data = std::move(out);
   return {};
 }
@@ -240,33 +231,38 @@ Status replace_file(const Location& at, std::string_view data, std::uint32_t mod
   Fd dir;
   Status s = open_dir(at, at.comps.size() - 1, &dir);
   if (!s.ok()) return s;
-  const std::string& name = at.comps.back();
+  return replace_at(dir.get(), at.comps.back(), data, mode, uid, gid);
+}
+
+Status replace_at(int dir, const std::string& name, std::string_view data, std::uint32_t mode, unsigned uid,
+                  unsigned gid) {
   const std::string prefix = temp_prefix(name);
   std::string tmp;
   Fd fd;
   for (int attempt = 0; attempt < 100 && !fd; ++attempt) {
     tmp = prefix + random_suffix();
-    fd.reset(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    fd.reset(::openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd && errno != EEXIST) return failure("create temporary file");
   }
   if (!fd) return failure("create temporary file");
   auto fail = [&](const char* step) {
     Status st = failure(step);
     fd.reset();
-    ::unlinkat(dir.get(), tmp.c_str(), 0);
+    ::unlinkat(dir, tmp.c_str(), 0);
     return st;
   };
-  s = apply_attrs(fd.get(), mode, uid, gid);
-  if (!s.ok()) {
+  Status attrs = apply_attrs(fd.get(), mode, uid, gid);
+  if (!attrs.ok()) {
     fd.reset();
-    ::unlinkat(dir.get(), tmp.c_str(), 0);
-    return s;
+    ::unlinkat(dir, tmp.c_str(), 0);
+    return attrs;
   }
   if (!write_all(fd.get(), data)) return fail("write");
   if (::fsync(fd.get()) != 0) return fail("fsync");
-  if (::close(fd.release()) != 0) return fail("close");
-  if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0) return fail("rename");
-  if (::fsync(dir.get()) != 0) return failure("fsync directory");
+  if (!fd.close_checked()) return fail("close");
+  if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) return fail("rename");
+  // EINVAL: a file system that cannot sync directories; nothing more to do.
+  if (::fsync(dir) != 0 && errno != EINVAL) return failure("fsync directory");
   return {};
 }
 

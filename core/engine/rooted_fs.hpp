@@ -10,33 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fd.hpp"
+
 namespace sc::rooted_fs {
-
-/// Owns one file descriptor (closed on destruction). Move-only.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) reset(o.release());
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
 
 /// What is at a path.
 enum class NodeType { missing, file, dir, symlink, other };
@@ -47,7 +23,9 @@ struct Node {
   std::uint32_t mode = 0;  ///< permission bits (07777)
   unsigned uid = 0;
   unsigned gid = 0;
-  std::string link;  ///< symlink content
+  std::string link;         ///< symlink content
+  std::uint64_t size = 0;   ///< bytes (regular files)
+  std::int64_t mtime = 0;   ///< modification time, seconds since the epoch
 };
 
 /// Why a call failed: an errno value and the step that failed ("rename",
@@ -106,6 +84,21 @@ Status remove(const Location& at, bool recursive);
 /// Renames `from` to `to` (same root), never replacing an existing `to`
 /// (renameat2 RENAME_NOREPLACE), then syncs both directories.
 Status rename_noreplace(const Location& from, const Location& to);
+
+// The same operations relative to a directory already opened with
+// open_dir(), for a caller that works in one directory several times (the
+// settings store: its lock, its file and the copy of an original one). The
+// name is one component: it is never followed when it is a symlink.
+
+/// lstat() of `name` in `dir` (a missing name gives NodeType::missing).
+Status stat_at(int dir, const std::string& name, Node* out);
+/// The names in the directory open as `dir` (not "." and "..").
+Status list_at(int dir, std::vector<std::string>* names);
+/// read_file() of `name` in `dir`.
+Status read_at(int dir, const std::string& name, std::string* data);
+/// replace_file() of `name` in `dir`.
+Status replace_at(int dir, const std::string& name, std::string_view data, std::uint32_t mode, unsigned uid,
+                  unsigned gid);
 
 /// strerror(err) plus, for common causes, what to do about it.
 std::string describe(const Status& st);

@@ -1,5 +1,7 @@
 #include "modules/plugin_catalog.hpp"
 
+#include "base/trusted_library.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,37 +30,6 @@ std::vector<fs::path> default_plugin_dirs() {
 }
 
 PluginCatalog::PluginCatalog(std::vector<fs::path> dirs) : dirs_(std::move(dirs)) {}
-
-bool PluginCatalog::check_trusted_file(const fs::path& file, const char* what, std::string* err) {
-  const bool as_root = ::geteuid() == 0;
-  auto check = [&](const fs::path& p, bool dir) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) {
-      *err = std::string(what) + " " + p.string() + ": " + std::strerror(errno);
-      return false;
-    }
-    if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-      *err = std::string(what) + " " + p.string() + " is not a " + (dir ? "directory" : "regular file") +
-             "; reinstall the module";
-      return false;
-    }
-    if (as_root && st.st_uid != 0) {
-      *err = std::string(what) + " " + p.string() + " is owned by uid " + std::to_string(st.st_uid) +
-             ", not root; sc runs as root and only loads root's files: chown root " + p.string();
-      return false;
-    }
-    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-      *err = std::string(what) + " " + p.string() + " is writable by " +
-             ((st.st_mode & S_IWOTH) ? "everyone" : "its group") +
-             "; anyone could make sc run their code: chmod go-w " + p.string();
-      return false;
-    }
-    return true;
-  };
-  fs::path dir = file.parent_path();
-  if (dir.empty()) dir = ".";
-  return check(file, false) && check(dir, true);
-}
 
 CatalogEntry& PluginCatalog::load_entry(const std::string& name, const fs::path& file) {
   auto [it, inserted] = cache_.try_emplace(name);

@@ -43,11 +43,6 @@ class PluginCatalog {
   /// Warnings collected so far (shadowed modules).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
-  /// Manifest file security check for running as root: regular file, owned
-  /// by root when we are root, not writable by group or others; the same
-  /// for its directory. Shared with the plugin loader.
-  static bool check_trusted_file(const std::filesystem::path& file, const char* what, std::string* err);
-
  private:
   CatalogEntry& load_entry(const std::string& name, const std::filesystem::path& file);
 

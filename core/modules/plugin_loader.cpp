@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "modules/plugin_catalog.hpp"
 
 namespace sc {
 
@@ -20,20 +19,13 @@ std::string hex(std::uint32_t v) {
   return buf;
 }
 
-bool is_elf(int fd) {
-  unsigned char magic[4] = {};
-  return ::pread(fd, magic, sizeof magic, 0) == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' &&
-         magic[3] == 'F';
-}
-
 }  // namespace
 
 LoadedPlugin::~LoadedPlugin() {
   if (desc_ && desc_size_ >= offsetof(sc_plugin, fini) + sizeof(desc_->fini) && desc_->fini) desc_->fini();
   commands_.clear();
   desc_ = nullptr;
-  lib_.unload();
-  if (fd_ >= 0) ::close(fd_);
+  lib_.close();
 }
 
 sc_command_fn LoadedPlugin::command(const std::string& name) const {
@@ -62,47 +54,20 @@ bool load_plugin(std::shared_ptr<const Manifest> manifest, std::unique_ptr<Loade
                 m.abi_major > SC_ABI_MAJOR ? "upgrade sc" : "install a version of the module built for ABI " +
                                                                 std::to_string(SC_ABI_MAJOR));
 
-  // Open once, check what was opened, and load that very file through
-  // /proc/self/fd: nothing can swap the file between check and load.
   std::unique_ptr<LoadedPlugin> p(new LoadedPlugin());
   p->manifest_ = manifest;
-  p->fd_ = ::open(lib.c_str(), O_RDONLY | O_CLOEXEC);
-  if (p->fd_ < 0) return fail(std::string("cannot open the library: ") + std::strerror(errno), reinstall);
-  struct stat st {};
-  if (::fstat(p->fd_, &st) != 0 || !S_ISREG(st.st_mode)) return fail("not a regular file", reinstall);
-  if (::geteuid() == 0 && st.st_uid != 0)
-    return fail("owned by uid " + std::to_string(st.st_uid) + ", not root; sc runs as root and only loads root's files",
-                "chown root " + lib);
-  if (st.st_mode & (S_IWGRP | S_IWOTH))
-    return fail(std::string("writable by ") + ((st.st_mode & S_IWOTH) ? "everyone" : "its group") +
-                    ", so anyone could make sc run their code",
-                "chmod go-w " + lib);
-  std::string dir_err;
-  if (!PluginCatalog::check_trusted_file(lib, "library", &dir_err)) return fail(dir_err, reinstall);
-  if (!is_elf(p->fd_)) return fail("not an ELF shared library", reinstall);
+  LibraryError lib_err;
+  if (!p->lib_.open(m.library, &lib_err))
+    return fail(lib_err.reason,
+                lib_err.fix.empty() ? reinstall + (lib_err.reason.rfind("cannot be loaded", 0) == 0
+                                                       ? ", or install the libraries it needs"
+                                                       : "")
+                                    : lib_err.fix);
 
-  const std::string fd_path = "/proc/self/fd/" + std::to_string(p->fd_);
-  // Boost.DLL clears dlerror() when loading fails, losing the loader's own
-  // reason (e.g. "undefined symbol: foo"); a first dlopen keeps it. The
-  // second open below then only takes a reference on the same object.
-  void* probe = ::dlopen(fd_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!probe) {
-    const char* why = ::dlerror();
-    std::string reason = why ? why : "unknown loader error";
-    // The loader names our /proc path: name the real file instead.
-    if (auto pos = reason.find(fd_path + ": "); pos != std::string::npos) reason.erase(pos, fd_path.size() + 2);
-    return fail("cannot be loaded: " + reason, reinstall + ", or install the libraries it needs");
-  }
-  boost::system::error_code ec;
-  p->lib_.load(boost::dll::fs::path(fd_path), ec,
-               boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-  ::dlclose(probe);
-  if (ec) return fail("cannot be loaded: " + ec.message(), reinstall);
-
-  if (!p->lib_.has(SC_PLUGIN_ENTRY_NAME))
+  auto entry = reinterpret_cast<sc_plugin_entry_fn>(p->lib_.symbol(SC_PLUGIN_ENTRY_NAME));
+  if (!entry)
     return fail("does not export " SC_PLUGIN_ENTRY_NAME ", so it is not an sc plugin",
                 "rebuild it with the sc SDK (SC_PLUGIN in sc/plugin.hpp, or export " SC_PLUGIN_ENTRY_NAME ")");
-  auto entry = p->lib_.get<const sc_plugin*()>(SC_PLUGIN_ENTRY_NAME);
   const sc_plugin* d = entry();
   if (!d) return fail(SC_PLUGIN_ENTRY_NAME " returned NULL: the plugin refused to run", "see the module's documentation");
   if (d->magic != SC_PLUGIN_MAGIC)

@@ -2,11 +2,11 @@
 // descriptor, ABI and identity checks.
 #pragma once
 
-#include <boost/dll/shared_library.hpp>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "base/trusted_library.hpp"
 #include "modules/manifest.hpp"
 #include "sc/plugin.h"
 
@@ -34,8 +34,7 @@ class LoadedPlugin {
   LoadedPlugin() = default;
 
   std::shared_ptr<const Manifest> manifest_;
-  int fd_ = -1;  // kept open: its /proc/self/fd path names the library
-  boost::dll::shared_library lib_;
+  TrustedLibrary lib_;
   const sc_plugin* desc_ = nullptr;
   std::size_t desc_size_ = 0;
   std::map<std::string, sc_command_fn, std::less<>> commands_;

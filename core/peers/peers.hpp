@@ -15,11 +15,18 @@
 
 #include "engine/executor.hpp"
 #include "peers/peer_address.hpp"
+#include "settings/settings.hpp"
 #include "ssh/ssh_layer.hpp"
+#include "ui/output.hpp"
+#include "ui/prompt.hpp"
 
 namespace sc {
 
-class Session;
+/// What the peers need to know of the run.
+struct PeersOptions {
+  bool dry_run = false;  ///< changes on peers and in ~/.ssh are only planned
+  bool yes = false;      ///< trust a new host key without asking; passed on to the peer's sc
+};
 
 /// A command to run on a peer (see sc_run).
 struct PeerRunSpec {
@@ -58,7 +65,11 @@ struct PeerFetchSpec {
 /// input) with *err naming the peer, the reason and the fix.
 class Peers {
  public:
-  explicit Peers(Session& session);
+  /// `target`: the engine of the target tree (where copies land); `home`:
+  /// the engine of this machine's own file system, for the SSH identity of
+  /// the user running sc (the same object unless --root is given). Every
+  /// collaborator outlives the object.
+  Peers(PeersOptions opts, Executor& target, Executor& home, Output& output, Prompter& prompter, Settings& settings);
   ~Peers();
   Peers(const Peers&) = delete;
   Peers& operator=(const Peers&) = delete;
@@ -78,6 +89,8 @@ class Peers {
   /// ~/.ssh of the user running sc: $HOME/.ssh, or the password
   /// database's home when HOME is unset.
   static std::string ssh_dir();
+  /// The name of the user running sc (root when unknown).
+  static std::string user_name();
 
  private:
   struct State {
@@ -88,19 +101,29 @@ class Peers {
   };
   class Hooks;
 
+  /// A new connection to `addr` (not kept); null with *err and *kind.
+  std::unique_ptr<ssh::Connection> connect_fresh(const PeerAddress& addr, const ssh::ConnectMode& mode,
+                                                 ssh::FailKind* kind, std::string* err);
   /// The connection for `peer`, connecting if needed; null with *err.
   ssh::Connection* connection(const PeerAddress& addr, const ssh::ConnectMode& mode, int* status, std::string* err,
                               ssh::FailKind* kind = nullptr);
+  // Linking a new peer (sshlink add), in linking.cpp.
   int add(const PeerAddress& addr, std::string* err);
   bool ensure_key(std::string* pub_key_file, std::string* err);
   int install_key(const PeerAddress& addr, ssh::Connection* conn, const std::string& pub_file, std::string* err);
+
   ssh::Target make_target(const PeerAddress& addr) const;
   int connect_timeout() const;
   std::string remote_sc() const;
   std::string setting(const std::string& name, const std::string& fallback) const;
   void record(const std::string& kind, const std::string& target, ActionState state, const std::string& detail);
 
-  Session& session_;
+  PeersOptions opts_;
+  Executor& target_;
+  Executor& home_;
+  Output& output_;
+  Prompter& prompter_;
+  Settings& settings_;
   std::map<std::string, State> peers_;
 };
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "build_config.hpp"
-#include "modules/plugin_catalog.hpp"
+#include "base/trusted_library.hpp"
 
 namespace sc {
 namespace {
@@ -29,44 +29,22 @@ std::vector<fs::path> candidates() {
   return out;
 }
 
-// Opens `file` once, checks the opened file, and loads that descriptor, so
-// that nothing can swap the library between the check and the load.
+// Opens the checked library and asks it for the layer. The library is
+// never unloaded: libssh and OpenSSL register process-exit handlers that
+// must stay mapped, so its owner is deliberately never destroyed.
 ssh::Layer* open_layer(const fs::path& file, std::string* err) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *err = file.string() + ": " + std::strerror(errno);
+  auto* lib = new TrustedLibrary();
+  LibraryError lib_err;
+  if (!lib->open(file, &lib_err)) {
+    delete lib;
+    *err = file.string() + ": " + lib_err.reason + "; " +
+           (lib_err.fix.empty() ? "reinstall sc (is libssh installed? Debian package libssh-4)" : lib_err.fix);
     return nullptr;
   }
-  struct stat st {};
-  std::string why;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    why = file.string() + " is not a regular file";
-  } else if (::geteuid() == 0 && st.st_uid != 0) {
-    why = file.string() + " is owned by uid " + std::to_string(st.st_uid) +
-          ", not root; sc runs as root and only loads root's files: chown root " + file.string();
-  } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-    why = file.string() + " is writable by others; anyone could make sc run their code: chmod go-w " + file.string();
-  } else {
-    PluginCatalog::check_trusted_file(file, "SSH layer", &why);  // the directory; sets why on failure
-  }
-  if (!why.empty()) {
-    ::close(fd);
-    *err = why;
-    return nullptr;
-  }
-  const std::string fd_path = "/proc/self/fd/" + std::to_string(fd);
-  // RTLD_NODELETE: see ssh_layer() in the header.
-  void* handle = ::dlopen(fd_path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-  ::close(fd);
-  if (!handle) {
-    const char* e = ::dlerror();
-    *err = file.string() + " cannot be loaded: " + (e ? e : "unknown loader error") +
-           " (is libssh installed? Debian package libssh-4)";
-    return nullptr;
-  }
-  auto entry = reinterpret_cast<ssh::EntryFn>(::dlsym(handle, ssh::kEntryName));
+  auto entry = reinterpret_cast<ssh::EntryFn>(lib->symbol(ssh::kEntryName));
   ssh::Layer* layer = entry ? entry(ssh::kSshLayerVersion) : nullptr;
   if (!layer) {
+    delete lib;
     *err = file.string() + " is not the SSH layer of this sc (" + (entry ? "another version" : "no entry point") +
            "): a half-upgraded installation; reinstall sc";
     return nullptr;

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "build_config.hpp"
-#include "cli/cli.hpp"
 #include "peers/peers.hpp"
 #include "session/session.hpp"
 
@@ -87,79 +86,28 @@ void api_log(sc_host* h, int level, const char* message) {
 int api_setting_get(sc_host* h, const char* name, uint32_t flags, char** value) {
   SC_REQUIRE(name && value, "name or value is NULL");
   *value = nullptr;
-  Session& s = *h->session;
-  std::string err;
-  const SettingSpec* spec = s.setting_spec(module_name(h), name, &err);
-  if (!spec) return fail(h, SC_USAGE, err);
-  auto current = s.setting_value(name, &err);
-  if (!err.empty()) return fail(h, SC_FAIL, err);
-  const bool from_override = s.options().overrides.count(name) > 0;
-  if (current) {
-    std::string normalized;
-    if (!validate_setting_value(*spec, *current, &normalized, &err))
-      return fail(h, SC_USAGE, err + (from_override ? " (given with --set)" : " (fix it with `sc settings set`)"));
-    // An answer given with --set to a question the module asks is kept,
-    // exactly as an answer typed at the prompt would be.
-    if ((flags & SC_SETTING_PROMPT) && from_override) {
-      std::optional<std::string> stored;
-      if (auto* store = s.settings(&err)) stored = store->get(name);
-      if (stored != normalized && !s.store_setting(name, normalized, spec, &err)) return fail(h, SC_FAIL, err);
-    }
-    current = normalized;
-  } else if (flags & SC_SETTING_PROMPT) {
-    Question q;
-    q.prompt = spec->prompt.empty() ? "Value of " + spec->name : spec->prompt;
-    if (spec->default_value && !(flags & SC_SETTING_NO_DEFAULT)) q.default_value = spec->default_value;
-    q.kind = spec->secret ? Question::Kind::secret
-             : spec->type == SettingType::choice ? Question::Kind::choice
-             : spec->type == SettingType::boolean ? Question::Kind::yes_no
-                                                  : Question::Kind::text;
-    q.choices = spec->choices;
-    std::string answer;
-    if (!s.prompter().interactive() && !(s.options().yes && q.default_value))
-      return fail(h, SC_USAGE,
-                  "setting " + spec->name + " (" + q.prompt + ") is not set and there is no terminal to ask on; give it with --set " +
-                      spec->name + "=VALUE" + (q.default_value ? ", or accept the default with --yes" : ""));
-    for (;;) {
-      if (!s.prompter().ask(q, &answer, &err)) return fail(h, SC_FAIL, "setting " + spec->name + ": " + err);
-      std::string normalized;
-      if (validate_setting_value(*spec, answer, &normalized, &err)) {
-        answer = normalized;
-        break;
-      }
-      if (!s.prompter().interactive()) return fail(h, SC_USAGE, err);
-      s.output().log(SC_LOG_WARN, module_name(h), err);
-    }
-    if (!s.store_setting(name, answer, spec, &err)) return fail(h, SC_FAIL, err);
-    current = answer;
-  } else if (spec->default_value && !(flags & SC_SETTING_NO_DEFAULT)) {
-    current = spec->default_value;
-  } else {
-    return fail(h, SC_FAIL, "setting " + spec->name + " is not set");
-  }
-  if (spec->secret && !current->empty()) s.executor().add_secret(*current);
-  *value = dup_string(*current);
+  SettingQuery q;
+  q.prompt = flags & SC_SETTING_PROMPT;
+  q.no_default = flags & SC_SETTING_NO_DEFAULT;
+  std::string v, err;
+  int rc = h->session->settings().get(module_name(h), name, q, &v, &err);
+  if (rc != SC_OK) return fail(h, rc, err);
+  *value = dup_string(v);
   return *value ? SC_OK : fail(h, SC_FAIL, "out of memory");
 }
 
 int api_setting_set(sc_host* h, const char* name, const char* value) {
   SC_REQUIRE(name && value, "name or value is NULL");
   std::string err;
-  const SettingSpec* spec = h->session->setting_spec(module_name(h), name, &err);
-  if (!spec) return fail(h, SC_USAGE, err);
-  std::string normalized;
-  if (!validate_setting_value(*spec, value, &normalized, &err)) return fail(h, SC_USAGE, err);
-  if (!h->session->store_setting(name, normalized, spec, &err)) return fail(h, SC_FAIL, err);
-  return SC_OK;
+  int rc = h->session->settings().set(module_name(h), name, value, &err);
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
 }
 
 int api_setting_unset(sc_host* h, const char* name) {
   SC_REQUIRE(name, "name is NULL");
   std::string err;
-  const SettingSpec* spec = h->session->setting_spec(module_name(h), name, &err);
-  if (!spec) return fail(h, SC_USAGE, err);
-  if (!h->session->store_setting(name, std::nullopt, spec, &err)) return fail(h, SC_FAIL, err);
-  return SC_OK;
+  int rc = h->session->settings().unset(module_name(h), name, &err);
+  return rc == SC_OK ? SC_OK : fail(h, rc, err);
 }
 
 int api_call(sc_host* h, const char* module, const char* command, int argc, const char* const* argv,
@@ -171,18 +119,13 @@ int api_call(sc_host* h, const char* module, const char* command, int argc, cons
   f.command = command;
   f.capture = captured != nullptr || h->frame->capture;
   int rc;
-  if (f.module == "settings") {
-    // The core's own `sc settings` commands (ABI 1.1): the way a module
-    // reaches settings of modules it does not require (sshlink importsettings).
+  if (const CoreCommand* core = h->session->core_command(f.module); core && core->callable) {
+    // A command of the core (ABI 1.1): `settings` reaches every module's
+    // settings, as on the command line (sshlink importsettings); `help
+    // MODULE` gives a module's manifest as JSON without loading it.
     std::vector<std::string> args = arg_vector(argc, argv);
     args.insert(args.begin(), command);
-    rc = f.status = core_settings(*h->session, f, args);
-  } else if (f.module == "help") {
-    // `call("help", MODULE [COMMAND])`: a module's manifest as JSON (its
-    // commands, hooks, settings), read without loading it (ABI 1.1).
-    std::vector<std::string> topic = arg_vector(argc, argv);
-    topic.insert(topic.begin(), command);
-    rc = f.status = core_help(*h->session, f, topic);
+    rc = f.status = core->run(*h->session, f, args);
   } else {
     rc = h->session->run(&f, arg_vector(argc, argv));
   }

@@ -9,6 +9,7 @@
 #include "session/crash_guard.hpp"
 #include "modules/dependency_graph.hpp"
 #include "session/host_services.hpp"
+#include "engine/rooted_path.hpp"
 #include "peers/peers.hpp"
 
 namespace sc {
@@ -20,23 +21,32 @@ namespace {
 constexpr int kMaxDepth = 32;
 }
 
-json Frame::to_json() const {
-  json j = {{"status", status}, {"output", output}, {"result", result ? *result : json(nullptr)}};
-  j["error"] = error.empty() ? json(nullptr) : json(error);
-  return j;
-}
-
-Session::Session(GlobalOptions opts)
+Session::Session(GlobalOptions opts, std::span<const CoreCommand> core_commands)
     : opts_(std::move(opts)),
+      core_commands_(core_commands),
       output_(opts_.json, opts_.verbose),
       executor_(ExecOptions{opts_.root, opts_.dry_run, opts_.diff}),
       catalog_(opts_.plugin_dirs.empty() ? default_plugin_dirs() : opts_.plugin_dirs),
-      prompter_(opts_.yes) {
+      prompter_(opts_.yes),
+      settings_(SettingsOptions{opts_.root, opts_.dry_run, opts_.yes, opts_.overrides}, catalog_, executor_, prompter_,
+                output_) {
   executor_.set_listener([this](const Action& a) { output_.action(a); });
 }
 
 Peers& Session::peers() {
-  if (!peers_) peers_ = std::make_unique<Peers>(*this);
+  if (!peers_) {
+    // The SSH identity is that of the user running sc ($HOME/.ssh), on
+    // this machine: --root confines the target tree, not who connects.
+    if (is_host_root(opts_.root)) {
+      peers_ = std::make_unique<Peers>(PeersOptions{opts_.dry_run, opts_.yes}, executor_, executor_, output_,
+                                       prompter_, settings_);
+    } else {
+      home_executor_ = std::make_unique<Executor>(ExecOptions{"/", opts_.dry_run, opts_.diff});
+      home_executor_->set_listener([this](const Action& a) { output_.action(a); });
+      peers_ = std::make_unique<Peers>(PeersOptions{opts_.dry_run, opts_.yes}, executor_, *home_executor_, output_,
+                                       prompter_, settings_);
+    }
+  }
   return *peers_;
 }
 
@@ -45,28 +55,10 @@ Session::~Session() {
   for (auto it = load_order_.rbegin(); it != load_order_.rend(); ++it) loaded_.erase((*it)->name());
 }
 
-SettingsStore* Session::settings(std::string* err) {
-  if (!settings_) {
-    auto store = std::make_unique<SettingsStore>(opts_.root / "etc/sc");
-    if (!store->load(err)) return nullptr;
-    if (store->legacy()) {
-      // The original's file is a shell script, often world-readable with
-      // passwords in it: rewrite it at once in our format, mode 0600.
-      if (opts_.dry_run) {
-        output_.log(SC_LOG_WARN, "settings",
-                    store->file().string() + " is in the original sc format; it will be converted (0600, a copy "
-                                             "kept as " + store->file().string() + ".legacy) by the next run without --dry-run");
-      } else if (!store->update({}, err)) {
-        return nullptr;
-      } else {
-        output_.log(SC_LOG_INFO, "settings",
-                    "converted " + store->file().string() + " from the original sc format (copy kept as " +
-                        store->file().string() + ".legacy)");
-      }
-    }
-    settings_ = std::move(store);
-  }
-  return settings_.get();
+const CoreCommand* Session::core_command(const std::string& name) const {
+  for (const auto& c : core_commands_)
+    if (name == c.name) return &c;
+  return nullptr;
 }
 
 std::shared_ptr<const Manifest> Session::manifest(const std::string& name, std::string* err) {
@@ -279,78 +271,6 @@ int Session::broadcast(const std::string& hook, const std::vector<std::string>& 
     }
   }
   return status;
-}
-
-const SettingSpec* Session::setting_spec(const std::string& module, const std::string& name, std::string* err) {
-  if (!valid_setting_name(name)) {
-    *err = "\"" + name + "\" is not a setting name (upper-case letters, digits and '_', starting with a letter)";
-    return nullptr;
-  }
-  std::vector<std::shared_ptr<const Manifest>> order;
-  if (!dependencies(module, &order, err)) return nullptr;
-  for (auto it = order.rbegin(); it != order.rend(); ++it)
-    if (const SettingSpec* s = (*it)->setting(name)) return s;
-  *err = "setting " + name + " is not declared by module " + module +
-         " or the modules it requires; declare it in the \"settings\" of " + module + ".json";
-  return nullptr;
-}
-
-std::shared_ptr<const Manifest> Session::setting_owner(const std::string& name) {
-  for (const auto& e : catalog_.all())
-    if (e.manifest && e.manifest->setting(name)) return e.manifest;
-  return nullptr;
-}
-
-std::optional<std::string> Session::setting_value(const std::string& name, std::string* err) {
-  if (auto it = opts_.overrides.find(name); it != opts_.overrides.end()) return it->second;
-  if (auto it = dry_settings_.find(name); it != dry_settings_.end()) return it->second;
-  SettingsStore* store = settings(err);
-  if (!store) return std::nullopt;
-  return store->get(name);
-}
-
-bool Session::store_setting(const std::string& name, const std::optional<std::string>& value, const SettingSpec* spec,
-                            std::string* err) {
-  if (value && !valid_setting_value(*value)) {
-    *err = "invalid value for " + name + ": settings must be valid UTF-8 text without NUL bytes";
-    return false;
-  }
-  SettingsStore* store = settings(err);
-  if (!store) return false;
-  std::optional<std::string> before;
-  if (auto it = dry_settings_.find(name); it != dry_settings_.end())
-    before = it->second;
-  else
-    before = store->get(name);
-  const bool secret = spec && spec->secret;
-  if (secret && value && !value->empty()) executor_.add_secret(*value);
-  Action a;
-  a.kind = "setting";
-  a.target = name;
-  if (before == value) {
-    a.state = ActionState::ok;
-    executor_.record(std::move(a));
-    return true;
-  }
-  auto shown = [&](const std::optional<std::string>& v) {
-    if (!v) return std::string("(unset)");
-    return secret ? std::string(kRedacted) : "\"" + *v + "\"";
-  };
-  a.detail = shown(before) + " -> " + shown(value);
-  if (opts_.dry_run) {
-    dry_settings_[name] = value;
-    a.state = ActionState::planned;
-    executor_.record(std::move(a));
-    return true;
-  }
-  if (!store->update({{name, value}}, err)) {
-    a.state = ActionState::failed;
-    executor_.record(std::move(a));
-    return false;
-  }
-  a.state = ActionState::changed;
-  executor_.record(std::move(a));
-  return true;
 }
 
 }  // namespace sc

@@ -7,58 +7,47 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "engine/executor.hpp"
 #include "modules/manifest.hpp"
-#include "ui/output.hpp"
 #include "modules/plugin_catalog.hpp"
 #include "modules/plugin_loader.hpp"
+#include "session/global_options.hpp"
+#include "settings/settings.hpp"
+#include "ui/output.hpp"
 #include "ui/prompt.hpp"
-#include "settings/settings_store.hpp"
 
 namespace sc {
 
 class Peers;
 
-/// Global command-line options.
-struct GlobalOptions {
-  std::filesystem::path root = "/";
-  bool dry_run = false;
-  bool diff = false;
-  bool json = false;
-  bool yes = false;
-  bool verbose = false;
-  std::vector<std::filesystem::path> plugin_dirs;  ///< empty: the default search path
-  std::map<std::string, std::string> overrides;    ///< --set NAME=VALUE
+/// One usage line of a core command, for `sc help`.
+struct CoreUsage {
+  const char* usage;    ///< e.g. "settings get NAME"
+  const char* summary;  ///< one line
 };
 
-/// One command invocation: where its text goes and what it returned.
-struct Frame {
-  std::string module;
-  std::string command;
-  bool capture = false;  ///< text collected (nested call, or --json at top)
-  std::string output;
-  bool printed = false;  ///< the command printed text (captured or not)
-  std::optional<nlohmann::json> result;
-  std::string error;
-  int status = 0;
-  /// {"status":N,"output":"...","result":...,"error":"..."}
-  nlohmann::json to_json() const;
-};
-
-/// Exit codes of `sc` (documented in README.md).
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitFailure = 1,
-  kExitUsage = 2,
-  kExitUnavailable = 3,  ///< module not installed, refused, or a dependency problem
+/// A command of the core itself (`sc help`, `sc settings`...): how the
+/// command line and the host service call() reach it. The table is the
+/// commands room's (commands/commands.hpp), handed to the session by the
+/// command line, so that the host services never include what is above
+/// them.
+struct CoreCommand {
+  const char* name;                   ///< the first word: "settings"
+  std::span<const CoreUsage> usages;  ///< what `sc help` shows of it
+  /// Runs it; `args` are the words after the name.
+  int (*run)(class Session& s, Frame& frame, const std::vector<std::string>& args);
+  bool callable;  ///< a module may reach it with the host service call()
 };
 
 class Session {
  public:
-  explicit Session(GlobalOptions opts);
+  /// `core_commands`: the commands of the core reachable through call()
+  /// and the command line (the table outlives the session).
+  explicit Session(GlobalOptions opts, std::span<const CoreCommand> core_commands = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -68,9 +57,9 @@ class Session {
   Executor& executor() { return executor_; }
   PluginCatalog& catalog() { return catalog_; }
   Prompter& prompter() { return prompter_; }
-
-  /// The settings store, loaded on first use.
-  SettingsStore* settings(std::string* err);
+  Settings& settings() { return settings_; }
+  /// The core command `name`, or null.
+  const CoreCommand* core_command(const std::string& name) const;
 
   /// A module's manifest (no library opened).
   std::shared_ptr<const Manifest> manifest(const std::string& name, std::string* err);
@@ -93,21 +82,6 @@ class Session {
   int broadcast(const std::string& hook, const std::vector<std::string>& args, bool ready_only,
                 nlohmann::json* captured);
 
-  /// Where a setting is declared, searched in `module` and its
-  /// requirements; null (and *err) when none of them declares it.
-  const SettingSpec* setting_spec(const std::string& module, const std::string& name, std::string* err);
-  /// Every module declaring `name` (scans all manifests).
-  std::shared_ptr<const Manifest> setting_owner(const std::string& name);
-  /// Current value: --set override, then this run's dry-run changes, then
-  /// the store. nullopt when unset.
-  std::optional<std::string> setting_value(const std::string& name, std::string* err);
-  /// Stores a setting (validated by `spec` when given) and records it as
-  /// an action; under --dry-run only for this run.
-  bool store_setting(const std::string& name, const std::optional<std::string>& value, const SettingSpec* spec,
-                     std::string* err);
-  /// The text a secret setting's value is replaced with.
-  static constexpr const char* kRedacted = "********";
-
   /// Depth of nested module calls (guards against runaway recursion).
   int depth() const { return depth_; }
 
@@ -120,19 +94,18 @@ class Session {
   bool init_plugin(LoadedPlugin* plugin, std::string* err);
 
   GlobalOptions opts_;
-  std::string root_text_;
+  std::span<const CoreCommand> core_commands_;
   Output output_;
   Executor executor_;
   PluginCatalog catalog_;
   Prompter prompter_;
-  std::unique_ptr<SettingsStore> settings_;
+  Settings settings_;
+  std::unique_ptr<Executor> home_executor_;  // ~/.ssh of the user running sc, outside --root
   std::unique_ptr<Peers> peers_;
-  std::map<std::string, std::optional<std::string>> dry_settings_;
   std::map<std::string, std::unique_ptr<LoadedPlugin>> loaded_;
   std::vector<LoadedPlugin*> load_order_;  // unloaded in reverse
   int depth_ = 0;
 
-  friend struct HostAccess;
 };
 
 }  // namespace sc

@@ -13,6 +13,9 @@
 #include <thread>
 #include <utility>
 
+#include "base/fd.hpp"
+#include "engine/rooted_fs.hpp"
+#include "engine/rooted_path.hpp"
 #include "settings/legacy_settings.hpp"
 
 namespace sc {
@@ -27,60 +30,12 @@ constexpr std::string_view kMarkerPrefix = "# sc-settings ";
 constexpr std::string_view kExplanation =
     "# One setting per line, sorted: NAME=\"value\", the value a JSON string (escapes "
     "\\\" \\\\ \\n \\t \\uXXXX). Written by sc; keep this format when editing by hand.";
-constexpr mode_t kFileMode = 0600;
-constexpr mode_t kDirMode = 0755;
+constexpr std::uint32_t kFileMode = 0600;
+constexpr std::uint32_t kDirMode = 0755;
 
 std::string errno_text(int e) {
   return std::generic_category().message(e);
 }
-
-/// Owns one file descriptor; closing it also releases a flock held on it.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-  }
-  /// Closes and reports close()'s result: for a written file, a late write
-  /// error may only show here.
-  bool close_checked() {
-    int fd = std::exchange(fd_, -1);
-    return fd < 0 || ::close(fd) == 0;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-/// Removes a temporary file on scope exit unless it was renamed into place.
-class TempFileGuard {
- public:
-  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-  ~TempFileGuard() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  TempFileGuard(const TempFileGuard&) = delete;
-  TempFileGuard& operator=(const TempFileGuard&) = delete;
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
 
 /// A name as it may appear in a message, whatever bytes it holds.
 std::string quoted(const std::string& s) {
@@ -158,76 +113,65 @@ bool parse_format1(std::string_view text, const std::string& label, std::map<std
 struct FileState {
   bool exists = false;
   bool symlink = false;
-  mode_t mode = 0;
+  std::uint32_t mode = 0;
   std::string text;
   std::map<std::string, std::string> values;
   bool legacy = false;
 };
 
-bool read_state(const fs::path& file, FileState* st, std::string* err) {
+/// The settings file's directory, opened through the root, and the
+/// file's name in it.
+struct Place {
+  Fd dir;
+  std::string name;
+};
+
+std::string shown_path(const fs::path& root, const std::vector<std::string>& comps) {
+  return host_path(root, comps).string();
+}
+
+/// Reads `name` in `dir` into *st. A missing file is an empty state.
+bool read_state(int dir, const std::string& name, const std::string& shown, FileState* st, std::string* err) {
   auto fail = [&](const std::string& what) {
-    if (err) *err = file.string() + ": " + what;
+    if (err) *err = shown + ": " + what;
     return false;
   };
-  struct stat lst {};
-  st->symlink = ::lstat(file.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode);
-  // O_NONBLOCK: a FIFO put there by mistake must not hang us (refused below).
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return true;  // no settings yet
-    return fail("cannot open the settings file: " + errno_text(errno) + "; check the path and its permissions");
+  rooted_fs::Node node;
+  rooted_fs::Status s = rooted_fs::stat_at(dir, name, &node);
+  if (!s.ok()) return fail("cannot look at the settings file: " + rooted_fs::describe(s));
+  if (node.type == rooted_fs::NodeType::missing) return true;  // no settings yet
+  if (node.type == rooted_fs::NodeType::symlink) {
+    st->symlink = true;
+    return true;
   }
-  struct stat fst {};
-  if (::fstat(fd.get(), &fst) != 0) return fail("cannot stat: " + errno_text(errno));
-  if (!S_ISREG(fst.st_mode)) {
+  if (node.type != rooted_fs::NodeType::file)
     return fail("is not a regular file; move it away so that sc can create its settings file");
-  }
+  s = rooted_fs::read_at(dir, name, &st->text);
+  if (!s.ok()) return fail("cannot read: " + rooted_fs::describe(s) + "; check the path and its permissions");
   st->exists = true;
-  st->mode = fst.st_mode & 07777;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot read: " + errno_text(errno));
-    if (n == 0) break;
-    st->text.append(buf, static_cast<size_t>(n));
-  }
+  st->mode = node.mode;
   st->legacy = is_legacy_text(st->text);
-  return parse_settings(st->text, file.string(), &st->values, err);
+  return parse_settings(st->text, shown, &st->values, err);
 }
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
+/// Makes the missing directories of comps[0..n) (0755, ours), each through
+/// the root.
+bool make_dirs(const fs::path& root, const std::vector<std::string>& comps, size_t n, std::string* err) {
+  for (size_t i = 1; i <= n; ++i) {
+    std::vector<std::string> sub(comps.begin(), comps.begin() + static_cast<long>(i));
+    rooted_fs::Node node;
+    rooted_fs::Status s = rooted_fs::stat_node({root, sub}, &node);
+    if (s.ok() && node.type == rooted_fs::NodeType::dir) continue;
+    if (s.ok() && node.type != rooted_fs::NodeType::missing) {
+      if (err) *err = shown_path(root, sub) + ": is not a directory; the settings file cannot be created there";
+      return false;
+    }
+    if (s.ok()) s = rooted_fs::make_dir({root, sub}, kDirMode, ::geteuid(), ::getegid());
+    if (!s.ok() && s.err != EEXIST) {
+      if (err) *err = shown_path(root, sub) + ": cannot create the settings directory: " + rooted_fs::describe(s);
+      return false;
+    }
   }
-  return true;
-}
-
-fs::path dir_of(const fs::path& file) {
-  return file.has_parent_path() ? file.parent_path() : fs::path(".");
-}
-
-bool make_dirs(const fs::path& dir, std::string* err) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return true;
-    if (err) *err = dir.string() + ": is not a directory; the settings file cannot be created there";
-    return false;
-  }
-  // ENOTDIR: the recursion names the ancestor that is not a directory.
-  if (errno != ENOENT && errno != ENOTDIR) {
-    if (err) *err = dir.string() + ": cannot use this directory for the settings file: " + errno_text(errno);
-    return false;
-  }
-  if (dir.has_parent_path() && dir.parent_path() != dir && !make_dirs(dir.parent_path(), err)) return false;
-  if (::mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST) {
-    if (err) *err = dir.string() + ": cannot create the settings directory: " + errno_text(errno);
-    return false;
-  }
-  ::chmod(dir.c_str(), kDirMode);  // whatever the umask; best effort
   return true;
 }
 
@@ -236,12 +180,14 @@ std::string describe_duration(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
-bool lock_exclusive(const fs::path& lock_path, std::chrono::milliseconds timeout, UniqueFd* out, std::string* err) {
-  UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode));
-  if (!fd.valid()) {
+bool lock_exclusive(int dir, const std::string& name, const std::string& shown, std::chrono::milliseconds timeout,
+                    Fd* out, std::string* err) {
+  Fd fd(::openat(dir, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode));
+  if (!fd) {
     if (err)
-      *err = lock_path.string() + ": cannot open the lock file: " + errno_text(errno) +
-             "; it must be a regular file the settings' writer can open";
+      *err = shown + ": cannot open the lock file: " + errno_text(errno) +
+             (errno == ELOOP ? "; it is a symbolic link: remove it (sc creates its lock file itself)"
+                             : "; it must be a regular file the settings' writer can open");
     return false;
   }
   struct stat st {};
@@ -252,14 +198,14 @@ bool lock_exclusive(const fs::path& lock_path, std::chrono::milliseconds timeout
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) break;
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK) {
-      if (err) *err = lock_path.string() + ": cannot lock: " + errno_text(errno);
+      if (err) *err = shown + ": cannot lock: " + errno_text(errno);
       return false;
     }
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
       if (err)
-        *err = lock_path.string() + ": still locked by another process after " + describe_duration(timeout) +
-               "; wait for the other sc to finish (fuser -v " + lock_path.string() + " shows it) and try again";
+        *err = shown + ": still locked by another process after " + describe_duration(timeout) +
+               "; wait for the other sc to finish (fuser -v " + shown + " shows it) and try again";
       return false;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
@@ -270,33 +216,46 @@ bool lock_exclusive(const fs::path& lock_path, std::chrono::milliseconds timeout
   return true;
 }
 
-// Temp file in the same directory, fsync, rename, fsync the directory: a
-// crash leaves either the old or the new file, never a mix.
-bool replace_file(const fs::path& target, std::string_view data, std::string* err) {
-  auto fail = [&](const std::string& what) {
-    if (err) *err = target.string() + ": " + what + "; the file is unchanged";
-    return false;
-  };
-  std::string tmp = target.string() + ".tmp.XXXXXX";
-  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (!fd.valid()) return fail("cannot create a temporary file next to it: " + errno_text(errno));
-  TempFileGuard guard(tmp);
-  if (::fchmod(fd.get(), kFileMode) != 0) return fail("cannot chmod " + tmp + ": " + errno_text(errno));
-  if (!write_all(fd.get(), data)) return fail("cannot write " + tmp + ": " + errno_text(errno));
-  if (::fsync(fd.get()) != 0) return fail("cannot sync " + tmp + ": " + errno_text(errno));
-  if (!fd.close_checked()) return fail("cannot close " + tmp + ": " + errno_text(errno));
-  if (::rename(tmp.c_str(), target.c_str()) != 0)
-    return fail("cannot rename " + tmp + " over it: " + errno_text(errno));
-  guard.release();
-  fs::path dir = dir_of(target);
-  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  // EINVAL: the file system cannot sync directories; nothing more to do.
-  if (!dfd.valid() || (::fsync(dfd.get()) != 0 && errno != EINVAL)) {
-    if (err)
-      *err = dir.string() + ": cannot sync the directory after replacing " + target.string() + ": " +
-             errno_text(errno) + "; the new file is in place but may not survive a crash";
+// Temporary file in the same directory, fsync, rename, fsync the
+// directory: a crash leaves either the old or the new file, never a mix.
+bool replace(int dir, const std::string& name, const std::string& shown, std::string_view data, std::string* err) {
+  rooted_fs::Status s = rooted_fs::replace_at(dir, name, data, kFileMode, ::geteuid(), ::getegid());
+  if (s.ok()) return true;
+  if (err) {
+    *err = shown + ": cannot " + s.step + ": " + rooted_fs::describe(rooted_fs::Status{s.err, ""});
+    // A failed sync of the directory comes after the rename.
+    *err += s.step == "fsync directory" ? "; the new file is in place but may not survive a crash"
+                                        : "; the file is unchanged";
+  }
+  return false;
+}
+
+/// Resolves the store's target path under the root and opens its directory.
+/// `follow_last`: a symlink as the file itself is followed (inside the
+/// root). *missing (when given) is set when the directory does not exist.
+bool open_place(const fs::path& root, const std::string& target, bool follow_last, Place* place, bool* missing,
+                std::vector<std::string>* comps_out, std::string* err) {
+  std::vector<std::string> comps;
+  std::string why;
+  if (!resolve_components(root, target, follow_last, &comps, &why)) {
+    if (err) *err = shown_path(root, {}) + target + ": " + why;
     return false;
   }
+  if (comps.empty()) {
+    if (err) *err = shown_path(root, {}) + ": the settings file cannot be the root directory";
+    return false;
+  }
+  if (comps_out) *comps_out = comps;
+  rooted_fs::Status s = rooted_fs::open_dir({root, comps}, comps.size() - 1, &place->dir);
+  if (!s.ok()) {
+    if (missing && (s.err == ENOENT || s.err == ENOTDIR)) {
+      *missing = true;
+      return true;
+    }
+    if (err) *err = shown_path(root, {comps.begin(), comps.end() - 1}) + ": " + rooted_fs::describe(s);
+    return false;
+  }
+  place->name = comps.back();
   return true;
 }
 
@@ -372,11 +331,23 @@ std::string serialize_settings(const std::map<std::string, std::string>& values)
   return out;
 }
 
-SettingsStore::SettingsStore(fs::path file) : file_(std::move(file)) {}
+SettingsStore::SettingsStore(fs::path root, std::string target) : root_(std::move(root)), target_(std::move(target)) {
+  std::vector<std::string> comps;
+  if (!split_target_path(target_, &comps, nullptr)) comps = {target_};
+  shown_ = host_path(root_, comps);
+}
 
 bool SettingsStore::load(std::string* err) {
+  Place place;
+  bool missing = false;
+  if (!open_place(root_, target_, /*follow_last=*/true, &place, &missing, nullptr, err)) return false;
   FileState st;
-  if (!read_state(file_, &st, err)) return false;
+  if (!missing) {
+    if (!read_state(place.dir.get(), place.name, shown_.string(), &st, err)) return false;
+    // Resolved with follow_last: a symlink here points out of the tree's
+    // reach (a loop, or a dangling link); there is nothing to read.
+    if (st.symlink) st = FileState{};
+  }
   values_ = std::move(st.values);
   legacy_ = st.legacy;
   return true;
@@ -389,45 +360,61 @@ std::optional<std::string> SettingsStore::get(const std::string& name) const {
 }
 
 bool SettingsStore::update(const std::map<std::string, std::optional<std::string>>& changes, std::string* err) {
+  const std::string shown = shown_.string();
   for (const auto& [name, value] : changes) {
     if (!valid_shell_name(name)) {
       if (err)
-        *err = file_.string() + ": cannot store setting " + quoted(name) +
+        *err = shown + ": cannot store setting " + quoted(name) +
                ": a name is letters, digits and _, not starting with a digit";
       return false;
     }
     if (value && !valid_setting_value(*value)) {
       if (err)
-        *err = file_.string() + ": cannot store setting " + name +
+        *err = shown + ": cannot store setting " + name +
                ": the value is not valid UTF-8 or holds a NUL byte; give it as UTF-8 text";
       return false;
     }
   }
-  if (!make_dirs(dir_of(file_), err)) return false;
-  UniqueFd lock;
-  if (!lock_exclusive(fs::path(file_.string() + ".lock"), lock_timeout_, &lock, err)) return false;
+  std::vector<std::string> comps;
+  {
+    std::string why;
+    if (!resolve_components(root_, target_, /*follow_last=*/false, &comps, &why) || comps.empty()) {
+      if (err) *err = shown + ": " + (why.empty() ? "the settings file cannot be the root directory" : why);
+      return false;
+    }
+  }
+  if (!make_dirs(root_, comps, comps.size() - 1, err)) return false;
+  Place place;
+  if (!open_place(root_, target_, /*follow_last=*/false, &place, nullptr, nullptr, err)) return false;
+  const int dir = place.dir.get();
+  const std::string& name = place.name;
+  Fd lock;
+  if (!lock_exclusive(dir, name + ".lock", shown + ".lock", lock_timeout_, &lock, err)) return false;
 
   FileState st;
-  if (!read_state(file_, &st, err)) return false;
+  if (!read_state(dir, name, shown, &st, err)) return false;
   if (st.symlink) {
     if (err)
-      *err = file_.string() +
+      *err = shown +
              ": is a symbolic link, which replacing the file would "
              "break; replace the link with the file it points to";
     return false;
   }
   std::map<std::string, std::string> next = st.values;
-  for (const auto& [name, value] : changes) {
+  for (const auto& [key, value] : changes) {
     if (value)
-      next[name] = *value;
+      next[key] = *value;
     else
-      next.erase(name);
+      next.erase(key);
   }
 
   if (next == st.values && !st.legacy) {
-    if (st.exists && st.mode != kFileMode && ::chmod(file_.c_str(), kFileMode) != 0) {
-      if (err) *err = file_.string() + ": cannot set mode 0600: " + errno_text(errno);
-      return false;
+    if (st.exists && st.mode != kFileMode) {
+      Fd f(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      if (!f || ::fchmod(f.get(), kFileMode) != 0) {
+        if (err) *err = shown + ": cannot set mode 0600: " + errno_text(errno);
+        return false;
+      }
     }
     values_ = std::move(next);
     legacy_ = false;
@@ -435,19 +422,18 @@ bool SettingsStore::update(const std::map<std::string, std::optional<std::string
   }
 
   if (st.legacy) {
-    fs::path copy = file_.string() + ".legacy";
-    struct stat cst {};
-    if (::lstat(copy.c_str(), &cst) != 0) {
-      if (errno != ENOENT) {
-        if (err)
-          *err = copy.string() + ": cannot check for a copy of the original settings: " + errno_text(errno) + "; " +
-                 file_.string() + " is unchanged";
-        return false;
-      }
-      if (!replace_file(copy, st.text, err)) return false;
+    rooted_fs::Node copy;
+    rooted_fs::Status s = rooted_fs::stat_at(dir, name + ".legacy", &copy);
+    if (!s.ok()) {
+      if (err)
+        *err = shown + ".legacy: cannot check for a copy of the original settings: " + rooted_fs::describe(s) + "; " +
+               shown + " is unchanged";
+      return false;
     }
+    if (copy.type == rooted_fs::NodeType::missing && !replace(dir, name + ".legacy", shown + ".legacy", st.text, err))
+      return false;
   }
-  if (!replace_file(file_, serialize_settings(next), err)) return false;
+  if (!replace(dir, name, shown, serialize_settings(next), err)) return false;
   values_ = std::move(next);
   legacy_ = false;
   return true;

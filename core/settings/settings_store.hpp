@@ -46,21 +46,28 @@ bool parse_settings(std::string_view text, const std::string& file_label, std::m
 /// valid_shell_name() and every value valid_setting_value().
 std::string serialize_settings(const std::map<std::string, std::string>& values);
 
-/// One settings file. Not thread-safe; separate processes (and separate
-/// objects) coordinate through the lock file of update().
+/// The settings file of one target tree: `/etc/sc` under the root (or
+/// another target path), reached like every path of the engine, through
+/// engine/rooted_fs: symlinks on the way (`etc`, `etc/sc`) are followed
+/// inside the root only, every directory is opened with O_NOFOLLOW, and
+/// the lock, the read and the replacement all happen in one directory
+/// opened once. Not thread-safe; separate processes (and separate objects)
+/// coordinate through the lock file of update().
 class SettingsStore {
  public:
   /// How long update() waits for the lock by default.
   static constexpr std::chrono::milliseconds kDefaultLockTimeout{30000};
 
-  /// `file` is the full path, e.g. ROOT/etc/sc. Nothing is read yet.
-  explicit SettingsStore(std::filesystem::path file);
+  /// The store at `target` (an absolute path of the target system) of the
+  /// tree under `root` ("/" for the running system). Nothing is read yet.
+  explicit SettingsStore(std::filesystem::path root, std::string target = "/etc/sc");
 
-  /// Reads the file (without locking: writers replace it atomically). A
-  /// missing file is an empty store; a file in the original format is
-  /// parsed, and rewritten in format 1 on the next update(). On failure
-  /// returns false with `*err` naming the file, line and fix; the values
-  /// held before are kept.
+  /// Reads the file (without locking: writers replace it atomically); a
+  /// symlink as the file itself is followed inside the root. A missing
+  /// file is an empty store; a file in the original format is parsed, and
+  /// rewritten in format 1 on the next update(). On failure returns false
+  /// with `*err` naming the file, line and fix; the values held before are
+  /// kept.
   bool load(std::string* err);
 
   /// The values as last loaded or written. The reference stays valid for
@@ -74,16 +81,17 @@ class SettingsStore {
   bool legacy() const { return legacy_; }
 
   /// Locked read-modify-write. Takes an exclusive flock on `<file>.lock`
-  /// (created 0600, never removed), re-reads the file (another process may
-  /// have changed it), applies `changes` (nullopt value = delete), and, only
-  /// if something differs (values, or the file is in the original format),
-  /// writes `<file>.tmp.XXXXXX` 0600, fsyncs it, renames it over the file
-  /// and fsyncs the directory. When the file replaced is in the original
-  /// format a copy of it is kept first as `<file>.legacy` (0600, only if
-  /// that does not exist yet). Settings not mentioned in `changes` are
-  /// preserved untouched, unknown ones included. Creates missing parent
-  /// directories (0755). An existing file with another mode is set to 0600.
-  /// So `update({})` converts an original-format file.
+  /// (created 0600, never removed, refused when it is a symlink), re-reads
+  /// the file (another process may have changed it), applies `changes`
+  /// (nullopt value = delete), and, only if something differs (values, or
+  /// the file is in the original format), writes a temporary file 0600
+  /// next to it, fsyncs it, renames it over the file and fsyncs the
+  /// directory. When the file replaced is in the original format a copy of
+  /// it is kept first as `<file>.legacy` (0600, only if that does not exist
+  /// yet). Settings not mentioned in `changes` are preserved untouched,
+  /// unknown ones included. Creates missing parent directories (0755). An
+  /// existing file with another mode is set to 0600. So `update({})`
+  /// converts an original-format file.
   ///
   /// Names in `changes` must pass valid_shell_name() (the caller enforces
   /// valid_setting_name() for new settings), values valid_setting_value().
@@ -93,14 +101,17 @@ class SettingsStore {
   /// and values() is unchanged.
   bool update(const std::map<std::string, std::optional<std::string>>& changes, std::string* err);
 
-  /// The settings file this store reads and writes.
-  const std::filesystem::path& file() const { return file_; }
+  /// The settings file as a path on this machine (ROOT/etc/sc), for
+  /// messages; what is read and written is resolved under the root.
+  const std::filesystem::path& file() const { return shown_; }
 
   /// How long update() waits for the lock before failing (tests shorten it).
   void set_lock_timeout(std::chrono::milliseconds timeout) { lock_timeout_ = timeout; }
 
  private:
-  std::filesystem::path file_;
+  std::filesystem::path root_;
+  std::string target_;
+  std::filesystem::path shown_;
   std::map<std::string, std::string> values_;
   bool legacy_ = false;
   std::chrono::milliseconds lock_timeout_ = kDefaultLockTimeout;

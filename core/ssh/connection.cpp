@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.hpp"
 #include "ssh/known_hosts.hpp"
 #include "ssh/ssh_layer.hpp"
 
@@ -185,24 +186,6 @@ class LibsshConnection final : public Connection {
     return true;
   }
 
-  static bool write_all(int fd, const char* p, size_t n) {
-    while (n > 0) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        // The descriptor is the local program's, which may have made it
-        // non-blocking: wait until it drains.
-        pollfd writable{fd, POLLOUT, 0};
-        if (::poll(&writable, 1, -1) < 0 && errno != EINTR) return false;
-        continue;
-      }
-      if (w <= 0) return false;
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-    return true;
-  }
-
   struct RelayOutput {
     int out_fd, err_fd;
     bool open = true;  // false once the local program stopped reading
@@ -214,7 +197,8 @@ class LibsshConnection final : public Connection {
   // consumed and dropped so that the peer can finish.
   static int relay_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* user) {
     auto* o = static_cast<RelayOutput*>(user);
-    if (o->open && !write_all(is_stderr ? o->err_fd : o->out_fd, static_cast<const char*>(data), len) && !is_stderr)
+    if (o->open && !write_all(is_stderr ? o->err_fd : o->out_fd, std::string_view(static_cast<const char*>(data), len)) &&
+        !is_stderr)
       o->open = false;
     return static_cast<int>(len);
   }
@@ -387,10 +371,14 @@ class LibsshLayer final : public Layer {
           return fail(FailKind::unknown_key, "peer " + t.peer + " (" + name + "): its " + what + " was not accepted" +
                                                  (why.empty() ? "" : ": " + why));
         if (mode.record_new_key) {
-          if (ssh_session_update_known_hosts(ss) != SSH_OK)
+          char* entry = nullptr;
+          if (ssh_session_export_known_hosts_entry(ss, &entry) != SSH_OK || !entry)
             return fail(FailKind::other, t.peer + ": cannot add its host key to " + known_hosts + ": " +
                                              ssh_get_error(ss));
-          hooks.host_key_recorded(t.peer, what, known_hosts);
+          const std::string line = entry;
+          ssh_string_free_char(entry);
+          if (!hooks.record_host_key(t.peer, what, known_hosts, line, &why))
+            return fail(FailKind::other, t.peer + ": cannot add its host key to " + known_hosts + ": " + why);
         }
         break;
       }

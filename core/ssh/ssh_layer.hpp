@@ -1,5 +1,5 @@
 // The interface between the core and its SSH layer, a shared object of its
-// own (PREFIX/lib/sc/core/ssh.so, built from core/ssh_*.cpp) that links
+// own (PREFIX/lib/sc/core/ssh.so, built from core/ssh/) that links
 // libssh. The core opens it on the first call to a peer, so that a local
 // command never pays for libssh and OpenSSL (DESIGN.md section 7).
 //
@@ -17,7 +17,7 @@
 namespace sc::ssh {
 
 /// Bumped whenever anything in this header changes.
-inline constexpr int kSshLayerVersion = 2;
+inline constexpr int kSshLayerVersion = 3;
 
 /// Name of the one symbol ssh.so exports: `Layer* sc_ssh_layer(int version)`,
 /// returning a static object, or null when `version` is not its own.
@@ -36,7 +36,7 @@ struct Target {
 /// What a connection may do beyond a plain, key-authenticated link.
 struct ConnectMode {
   bool accept_new_key = false;  ///< unknown host key: ask Hooks::accept_host_key
-  bool record_new_key = true;   ///< write an accepted key to known_hosts (false under --dry-run)
+  bool record_new_key = true;   ///< have Hooks::record_host_key add an accepted key (false under --dry-run)
   bool allow_password = false;  ///< key refused: ask the password once (password, then keyboard-interactive)
 };
 
@@ -51,8 +51,11 @@ class Hooks {
   /// "ED25519 key SHA256:..." and `file` is the known_hosts file.
   virtual bool accept_host_key(const std::string& peer, const std::string& what, const std::string& file,
                                std::string* err) = 0;
-  /// Called after an accepted key was appended to `file`.
-  virtual void host_key_recorded(const std::string& peer, const std::string& what, const std::string& file) = 0;
+  /// Adds an accepted key to `file` (the known_hosts file): `line` is its
+  /// known_hosts entry. The core writes it, through its engine. False with
+  /// *err when it could not.
+  virtual bool record_host_key(const std::string& peer, const std::string& what, const std::string& file,
+                               const std::string& line, std::string* err) = 0;
   /// The password of `account` ("user@host"), read without echo.
   virtual bool ask_password(const std::string& account, std::string* password, std::string* err) = 0;
   /// A diagnostic (SC_LOG_* level).

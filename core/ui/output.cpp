@@ -2,19 +2,19 @@
 
 #include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
 
+#include "base/fd.hpp"
 #include "sc/plugin.h"
 
 namespace sc {
 
-void write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t w = ::write(fd, s.data(), s.size());
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    s.remove_prefix(static_cast<size_t>(w));
-  }
+using Json = nlohmann::json;
+
+Json Frame::to_json() const {
+  Json j = {{"status", status}, {"output", output}, {"result", result ? *result : Json(nullptr)}};
+  j["error"] = error.empty() ? Json(nullptr) : Json(error);
+  return j;
 }
 
 const char* to_string(ActionState s) {
@@ -82,7 +82,7 @@ void Output::log(int level, std::string_view module, std::string_view message) {
 
 void Output::action(const Action& a) {
   summary_.add(a.state);
-  nlohmann::json j = {{"kind", a.kind}, {"target", a.target}, {"state", to_string(a.state)}};
+  Json j = {{"kind", a.kind}, {"target", a.target}, {"state", to_string(a.state)}};
   if (!a.detail.empty()) j["detail"] = a.detail;
   if (!a.diff.empty()) j["diff"] = a.diff;
   actions_.push_back(std::move(j));
@@ -109,6 +109,53 @@ void Output::action(const Action& a) {
 
 void Output::emit_document(const nlohmann::json& doc) {
   write_all(STDOUT_FILENO, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+}  // namespace sc
+
+namespace sc {
+
+namespace {
+
+// A result shown as text: a string as is, a list of strings one per line,
+// anything else as indented JSON.
+std::string result_text(const Json& r) {
+  std::string text;
+  if (r.is_string())
+    text = r.get<std::string>() + "\n";
+  else if (r.is_array() && std::all_of(r.begin(), r.end(), [](const Json& e) { return e.is_string(); }))
+    for (const auto& e : r) text += e.get<std::string>() + "\n";
+  else if (!r.is_null())
+    text = r.dump(2) + "\n";
+  return text;
+}
+
+}  // namespace
+
+int Output::finish(const Frame& frame, const RunFacts& facts) {
+  if (json_) {
+    Json doc = frame.to_json();
+    doc["sc"] = facts.version;
+    doc["module"] = frame.module;
+    doc["command"] = frame.command;
+    doc["dry_run"] = facts.dry_run;
+    doc["root"] = facts.root;
+    doc["actions"] = actions_;
+    doc["summary"] = summary_.to_json();
+    doc["log"] = log_;
+    emit_document(doc);
+    return frame.status;
+  }
+  if (!frame.output.empty()) write_all(STDOUT_FILENO, frame.output);
+  // A command that printed nothing shows its result.
+  if (frame.result && !frame.printed && frame.output.empty()) write_all(STDOUT_FILENO, result_text(*frame.result));
+  if (summary_.total() > 0 && frame.status != kExitUsage) {
+    std::string label = "sc " + frame.module + (frame.command.empty() ? "" : " " + frame.command);
+    write_all(STDOUT_FILENO, label + (facts.dry_run ? " (dry run)" : "") + ": " + summary_.text() + "\n");
+  }
+  if (frame.status != kExitOk && !frame.error.empty()) log(SC_LOG_ERROR, "", frame.error);
+  for (const auto& w : facts.warnings) log(SC_LOG_WARN, "", w);
+  return frame.status;
 }
 
 }  // namespace sc

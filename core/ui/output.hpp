@@ -4,12 +4,43 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "engine/executor.hpp"
 
 namespace sc {
+
+/// Exit codes of `sc` (documented in README.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,
+  kExitUsage = 2,
+  kExitUnavailable = 3,  ///< module not installed, refused, or a dependency problem
+};
+
+/// One command invocation: where its text goes and what it returned.
+struct Frame {
+  std::string module;
+  std::string command;
+  bool capture = false;  ///< text collected (nested call, or --json at top)
+  std::string output;
+  bool printed = false;  ///< the command printed text (captured or not)
+  std::optional<nlohmann::json> result;
+  std::string error;
+  int status = 0;
+  /// {"status":N,"output":"...","result":...,"error":"..."}
+  nlohmann::json to_json() const;
+};
+
+/// What the run's final report says besides the command's own frame.
+struct RunFacts {
+  std::string version;  ///< sc's version
+  bool dry_run = false;
+  std::string root;     ///< --root (paths in a result are under it)
+  std::vector<std::string> warnings;  ///< shown last (e.g. shadowed plugins)
+};
 
 /// Counts of actions by state.
 struct ActionSummary {
@@ -46,6 +77,13 @@ class Output {
   /// Prints the --json document (one line) to stdout.
   void emit_document(const nlohmann::json& doc);
 
+  /// Ends the run of the top-level command `frame`: under --json the one
+  /// document (frame, actions, summary, log) on stdout; in text mode the
+  /// captured text and, when the command printed nothing, its result on
+  /// stdout, then the summary line, the error and the warnings on stderr.
+  /// Returns frame.status.
+  int finish(const Frame& frame, const RunFacts& facts);
+
  private:
   bool json_;
   bool verbose_;
@@ -56,8 +94,5 @@ class Output {
 
 /// "ok", "changed", "planned", "recorded", "failed".
 const char* to_string(ActionState s);
-
-/// Writes all of `s` to the file descriptor (retrying on EINTR).
-void write_all(int fd, std::string_view s);
 
 }  // namespace sc

@@ -8,19 +8,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/fd.hpp"
+
 namespace sc {
 namespace {
 
 void say(const std::string& text) {
-  const char* p = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t w = ::write(STDERR_FILENO, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    left -= static_cast<size_t>(w);
-  }
+  write_all(STDERR_FILENO, text);
 }
 
 std::string lower(std::string s) {

@@ -59,6 +59,11 @@ ino_t inode_of(const fs::path& p) {
   return st.st_ino;
 }
 
+// The store of `file`, a path below `root`, as sc opens it: through the root.
+sc::SettingsStore store_of(const fs::path& root, const fs::path& file) {
+  return sc::SettingsStore(root, "/" + fs::relative(file, root).string());
+}
+
 void update_ok(sc::SettingsStore& store, const Changes& changes) {
   std::string err;
   bool ok = store.update(changes, &err);
@@ -189,7 +194,7 @@ TEST_CASE("settings store: missing file, first write, parent created", "[setting
   TempDir tmp;
   UmaskGuard umask_guard(077);
   fs::path file = tmp / "root/etc/sc";
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   CHECK(store.file() == file);
   std::string err;
   REQUIRE(store.load(&err));
@@ -209,7 +214,7 @@ TEST_CASE("settings store: missing file, first write, parent created", "[setting
   CHECK(mode_of(tmp / "root/etc/sc.lock") == 0600);
   CHECK(store.get("A") == std::optional<std::string>("it's"));
 
-  sc::SettingsStore again(file);
+  sc::SettingsStore again = store_of(tmp.path(), file);
   REQUIRE(again.load(&err));
   CHECK(again.values() == Map{{"A", "it's"}, {"B", "2"}});
 
@@ -227,7 +232,7 @@ TEST_CASE("settings store: update keeps what it does not change", "[settings_sto
              "# sc-settings 1\n# hand-written note\nFOREIGN=\"from \\\"elsewhere\\\"\"\n"
              "lower_case=\"x\"\nOLD=\"1\"\n",
              fs::perms(0600));
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   update_ok(store, {{"NEW", "n"}, {"OLD", std::nullopt}});
   CHECK(store.values() == Map{{"FOREIGN", "from \"elsewhere\""}, {"lower_case", "x"}, {"NEW", "n"}});
   CHECK(read_text(file) == kHeader + "FOREIGN=\"from \\\"elsewhere\\\"\"\nNEW=\"n\"\n" + "lower_case=\"x\"\n");
@@ -238,8 +243,8 @@ TEST_CASE("settings store: update keeps what it does not change", "[settings_sto
 
 TEST_CASE("settings store: update re-reads what another writer changed", "[settings_store]") {
   TempDir tmp;
-  sc::SettingsStore first(tmp / "sc");
-  sc::SettingsStore second(tmp / "sc");
+  sc::SettingsStore first = store_of(tmp.path(), tmp / "sc");
+  sc::SettingsStore second = store_of(tmp.path(), tmp / "sc");
   std::string err;
   REQUIRE(first.load(&err));
   update_ok(second, {{"X", "from second"}});
@@ -250,7 +255,7 @@ TEST_CASE("settings store: update re-reads what another writer changed", "[setti
 TEST_CASE("settings store: an update changing nothing writes nothing", "[settings_store]") {
   TempDir tmp;
   fs::path file = tmp / "sc";
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   update_ok(store, {{"A", "1"}});
   ino_t before = inode_of(file);
   update_ok(store, {{"A", "1"}, {"B", std::nullopt}});
@@ -267,7 +272,7 @@ TEST_CASE("settings store: mode 0600 even with umask 0", "[settings_store]") {
   TempDir tmp;
   UmaskGuard umask_guard(0);
   fs::path file = tmp / "new/sc";
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   update_ok(store, {{"PASSWORD", "hunter2"}});
   CHECK(mode_of(file) == 0600);
   CHECK(mode_of(tmp / "new/sc.lock") == 0600);
@@ -290,7 +295,7 @@ TEST_CASE("settings store: the original format is converted, a copy kept", "[set
                         {"lower", "plain"},
                         {"EMPTY", ""}};
 
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   std::string err;
   REQUIRE(store.load(&err));
   CHECK(store.legacy());
@@ -305,7 +310,7 @@ TEST_CASE("settings store: the original format is converted, a copy kept", "[set
   CHECK(read_text(tmp / "etc/sc.legacy") == original);
   CHECK(mode_of(tmp / "etc/sc.legacy") == 0600);
 
-  sc::SettingsStore reread(file);
+  sc::SettingsStore reread = store_of(tmp.path(), file);
   REQUIRE(reread.load(&err));
   CHECK_FALSE(reread.legacy());
   CHECK(reread.values() == expected);
@@ -324,7 +329,7 @@ TEST_CASE("settings store: a file that does not parse is refused, not replaced",
   write_text(file, "A='ok'\nB=$(hostname)\n", fs::perms(0644));
   write_text(tmp / "sc.lock", "", fs::perms(0600));
   const std::string before = sc::test::tree_hash(tmp.path());
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   std::string err;
   CHECK_FALSE(store.load(&err));
   CHECK_THAT(err, Catch::StartsWith(file.string() + ":2: setting B:"));
@@ -337,7 +342,7 @@ TEST_CASE("settings store: a file that does not parse is refused, not replaced",
 
 TEST_CASE("settings store: bad names and values are refused", "[settings_store]") {
   TempDir tmp;
-  sc::SettingsStore store(tmp / "sc");
+  sc::SettingsStore store = store_of(tmp.path(), tmp / "sc");
   update_ok(store, {{"A", "1"}});
   std::string before = read_text(tmp / "sc");
   std::string err;
@@ -353,7 +358,7 @@ TEST_CASE("settings store: bad names and values are refused", "[settings_store]"
 TEST_CASE("settings store: failed updates leave the old file intact", "[settings_store]") {
   TempDir tmp;
   fs::path file = tmp / "sc";
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   update_ok(store, {{"KEEP", "me"}});
   const std::string before = sc::test::tree_hash(tmp.path());
   const std::string text = read_text(file);
@@ -362,7 +367,7 @@ TEST_CASE("settings store: failed updates leave the old file intact", "[settings
   SECTION("the parent directory is a regular file") {
     write_text(tmp / "plain", "not a directory\n");
     const std::string with_plain = sc::test::tree_hash(tmp.path());
-    sc::SettingsStore bad(tmp / "plain/etc/sc");
+    sc::SettingsStore bad = store_of(tmp.path(), tmp / "plain/etc/sc");
     CHECK_FALSE(bad.update({{"A", "1"}}, &err));
     CHECK_THAT(err, Catch::Contains((tmp / "plain").string()) && Catch::Contains("not a directory"));
     CHECK(sc::test::tree_hash(tmp.path()) == with_plain);
@@ -418,11 +423,12 @@ TEST_CASE("settings store: failed updates leave the old file intact", "[settings
 TEST_CASE("settings store: concurrent updates lose nothing", "[settings_store]") {
   TempDir tmp;
   fs::path file = tmp / "etc/sc";
+  const fs::path root = tmp.path();
   auto writer = [&](const std::string& prefix) {
-    return [file, prefix] {
+    return [root, file, prefix] {
       for (int i = 0; i < 50; ++i) {
         // A fresh store each time, like separate sc runs.
-        sc::SettingsStore store(file);
+        sc::SettingsStore store = store_of(root, file);
         std::string err;
         if (!store.update({{prefix + std::to_string(i), prefix + " value " + std::to_string(i)}}, &err)) return false;
       }
@@ -441,7 +447,7 @@ TEST_CASE("settings store: concurrent updates lose nothing", "[settings_store]")
     REQUIRE(::waitpid(pid, &status, 0) == pid);
     CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
   }
-  sc::SettingsStore store(file);
+  sc::SettingsStore store = store_of(tmp.path(), file);
   std::string err;
   REQUIRE(store.load(&err));
   REQUIRE(store.values().size() == 100);
@@ -457,8 +463,67 @@ TEST_CASE("settings store: concurrent updates lose nothing", "[settings_store]")
 TEST_CASE("settings store: load refuses what is not a settings file", "[settings_store]") {
   TempDir tmp;
   fs::create_directory(tmp / "sc");
-  sc::SettingsStore store(tmp / "sc");
+  sc::SettingsStore store = store_of(tmp.path(), tmp / "sc");
   std::string err;
   CHECK_FALSE(store.load(&err));
   CHECK_THAT(err, Catch::StartsWith((tmp / "sc").string() + ": is not a regular file"));
+}
+
+// Symlinks on the way to the store are followed inside the root only: an
+// `etc`, `etc/sc` or `etc/sc.lock` pointing out of it, by an absolute or
+// a relative target, never makes sc read or write outside the root.
+TEST_CASE("settings store: symlinks never lead out of the root", "[settings_store]") {
+  TempDir tmp;
+  const fs::path root = tmp / "root";
+  const fs::path outside = tmp / "outside";
+  fs::create_directories(root);
+  fs::create_directories(outside / "etc");
+  write_text(outside / "etc/sc", "# sc-settings 1\nOUTSIDE=\"secret from outside\"\n", fs::perms(0600));
+  write_text(outside / "sc", "# sc-settings 1\nOUTSIDE=\"secret from outside\"\n", fs::perms(0600));
+  const std::string outside_before = sc::test::tree_hash(outside);
+  std::string err;
+  auto store = [&] { return sc::SettingsStore(root, "/etc/sc"); };
+  auto check_outside_untouched = [&] { CHECK(sc::test::tree_hash(outside) == outside_before); };
+
+  for (bool absolute : {true, false}) {
+    DYNAMIC_SECTION("etc is a symlink out of the root (" << (absolute ? "absolute" : "relative") << ")") {
+      fs::create_symlink(absolute ? outside / "etc" : fs::path("../outside/etc"), root / "etc");
+      sc::SettingsStore s = store();
+      REQUIRE(s.load(&err));
+      // Followed as a chroot would: ROOT/.../outside/etc does not exist
+      // inside the root, so there are no settings, not the outside ones.
+      CHECK_FALSE(s.get("OUTSIDE"));
+      REQUIRE(s.update({{"A", "1"}}, &err));
+      check_outside_untouched();
+      // The write went to where the link leads inside the root (".." of a
+      // relative target stops at the root).
+      fs::path inside = absolute ? root / fs::relative(outside / "etc", "/") : root / "outside/etc";
+      CHECK(read_text(inside / "sc").find("A=\"1\"") != std::string::npos);
+      sc::SettingsStore again = store();
+      REQUIRE(again.load(&err));
+      CHECK(again.get("A") == std::optional<std::string>("1"));
+    }
+    DYNAMIC_SECTION("etc/sc is a symlink out of the root (" << (absolute ? "absolute" : "relative") << ")") {
+      fs::create_directories(root / "etc");
+      fs::create_symlink(absolute ? outside / "sc" : fs::path("../../outside/sc"), root / "etc/sc");
+      sc::SettingsStore s = store();
+      REQUIRE(s.load(&err));
+      CHECK_FALSE(s.get("OUTSIDE"));
+      // Replacing a symlink would replace the link: refused, nothing written.
+      CHECK_FALSE(s.update({{"A", "1"}}, &err));
+      CHECK_THAT(err, Catch::Contains("symbolic link"));
+      check_outside_untouched();
+    }
+    DYNAMIC_SECTION("etc/sc.lock is a symlink out of the root (" << (absolute ? "absolute" : "relative") << ")") {
+      fs::create_directories(root / "etc");
+      fs::create_symlink(absolute ? outside / "lock" : fs::path("../../outside/lock"), root / "etc/sc.lock");
+      sc::SettingsStore s = store();
+      REQUIRE(s.load(&err));
+      CHECK_FALSE(s.update({{"A", "1"}}, &err));
+      CHECK_THAT(err, Catch::Contains("sc.lock") && Catch::Contains("symbolic link"));
+      CHECK_FALSE(fs::exists(outside / "lock"));
+      CHECK_FALSE(fs::exists(root / "etc/sc"));
+      check_outside_untouched();
+    }
+  }
 }

@@ -1,0 +1,251 @@
+// `sc settings`: the settings of every module, through the settings
+// service (settings/settings.hpp), one function per subcommand.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "commands/commands.hpp"
+
+namespace sc {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sc settings list | print [MODULE] [--show-secrets] | get NAME | set NAME [VALUE] | del NAME | "
+    "import FILE [NAME...]";
+
+std::string encode_value(const std::string& v) {
+  return json(v).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// The arguments of one subcommand, and how it reports.
+struct SettingsCall {
+  Session& s;
+  Frame& frame;
+  const std::vector<std::string>& args;  ///< args[0] is the subcommand
+  SettingsStore& store;
+
+  int bad_args() const {
+    frame.error = "sc settings " + args[0] + ": wrong arguments; " + kUsage;
+    return kExitUsage;
+  }
+  bool check_name(const std::string& name) const {
+    if (valid_setting_name(name)) return true;
+    frame.error = "\"" + name + "\" is not a setting name (upper-case letters, digits and '_', starting with a letter)";
+    return false;
+  }
+  int fail(const std::string& err, int status = kExitFailure) const {
+    frame.error = err;
+    return status;
+  }
+};
+
+bool read_value(Session& s, const std::string& name, bool secret, std::string* value, std::string* err) {
+  if (s.prompter().interactive()) {
+    Question q;
+    q.kind = secret ? Question::Kind::secret : Question::Kind::text;
+    q.prompt = "Value of " + name;
+    return s.prompter().ask(q, value, err);
+  }
+  // Not a terminal: the first line of stdin, so secrets never need to be
+  // on a command line (`printf '%s\n' "$pw" | sc settings set DB_PASSWORD`).
+  value->clear();
+  char c;
+  ssize_t r;
+  while ((r = ::read(STDIN_FILENO, &c, 1)) == 1 && c != '\n') value->push_back(c);
+  if (r < 0) {
+    *err = std::string("cannot read the value from stdin: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+std::string padded(const std::string& s, size_t width) {
+  return s + std::string(s.size() < width ? width - s.size() : 1, ' ');
+}
+
+int settings_list(const SettingsCall& c) {
+  if (c.args.size() != 1) return c.bad_args();
+  std::map<std::string, json> rows;
+  for (const auto& e : c.s.catalog().all()) {
+    if (!e.manifest) continue;
+    for (const auto& st : e.manifest->settings)
+      rows.try_emplace(st.name, json{{"name", st.name}, {"module", e.name}, {"type", std::string(to_string(st.type))},
+                                     {"secret", st.secret}, {"set", c.store.get(st.name).has_value()}});
+  }
+  for (const auto& [name, value] : c.store.values())
+    rows.try_emplace(name, json{{"name", name}, {"module", nullptr}, {"type", "string"}, {"secret", false}, {"set", true}});
+  json list = json::array();
+  std::string t;
+  for (auto& [name, row] : rows) {
+    std::string module = row["module"].is_null() ? "(no module)" : row["module"].get<std::string>();
+    t += padded(name, 24) + padded(module, 14) + row["type"].get<std::string>() +
+         (row["secret"].get<bool>() ? " secret" : "") + (row["set"].get<bool>() ? "" : " (unset)") + "\n";
+    list.push_back(row);
+  }
+  frame_print(c.s, c.frame, t);
+  c.frame.result = list;
+  return kExitOk;
+}
+
+int settings_print(const SettingsCall& c) {
+  bool show_secrets = false;
+  std::string module;
+  for (size_t i = 1; i < c.args.size(); ++i) {
+    if (c.args[i] == "--show-secrets")
+      show_secrets = true;
+    else if (module.empty())
+      module = c.args[i];
+    else
+      return c.bad_args();
+  }
+  std::map<std::string, std::string> values;
+  std::set<std::string> secret;
+  std::string err;
+  if (!module.empty()) {
+    auto m = c.s.manifest(module, &err);
+    if (!m) return c.fail(err, kExitUnavailable);
+    for (const auto& st : m->settings) {
+      if (st.secret) secret.insert(st.name);
+      if (auto v = c.s.settings().value(st.name, &err)) values[st.name] = *v;
+    }
+  } else {
+    values = c.store.values();
+    for (const auto& e : c.s.catalog().all())
+      if (e.manifest)
+        for (const auto& st : e.manifest->settings)
+          if (st.secret) secret.insert(st.name);
+  }
+  std::string t;
+  json obj = json::object();
+  for (const auto& [name, value] : values) {
+    const bool hide = secret.count(name) && !show_secrets;
+    const std::string shown = hide ? Settings::kRedacted : value;
+    t += name + "=" + encode_value(shown) + "\n";
+    obj[name] = shown;
+  }
+  frame_print(c.s, c.frame, t);
+  c.frame.result = obj;
+  return kExitOk;
+}
+
+int settings_get(const SettingsCall& c) {
+  if (c.args.size() != 2) return c.bad_args();
+  if (!c.check_name(c.args[1])) return kExitUsage;
+  std::string err;
+  auto v = c.s.settings().value_or_default(c.args[1], &err);
+  if (!err.empty()) return c.fail(err);
+  if (!v) {
+    c.frame.result = nullptr;
+    return c.fail("setting " + c.args[1] + " is not set");
+  }
+  frame_print(c.s, c.frame, *v + "\n");
+  c.frame.result = *v;
+  return kExitOk;
+}
+
+int settings_set(const SettingsCall& c) {
+  if (c.args.size() != 2 && c.args.size() != 3) return c.bad_args();
+  const std::string& name = c.args[1];
+  if (!c.check_name(name)) return kExitUsage;
+  const SettingSpec* spec = c.s.settings().spec_of(name);
+  std::string value, err;
+  if (c.args.size() == 3) {
+    value = c.args[2];
+    // A module calling `settings set` (host service call(), depth > 0)
+    // passes the value in memory, not on a command line.
+    if (spec && spec->secret && c.s.depth() == 0)
+      c.s.output().log(SC_LOG_WARN, "settings",
+                       name + " is secret: a value on the command line can be seen by other users and stays in shell "
+                              "history; next time omit VALUE to type it or pipe it on stdin");
+  } else if (c.s.depth() > 0) {
+    return c.fail("sc settings set " + name + ": a module must give the value", kExitUsage);
+  } else if (!read_value(c.s, name, spec && spec->secret, &value, &err)) {
+    return c.fail("sc settings set " + name + ": " + err);
+  }
+  if (spec) {
+    std::string normalized;
+    if (!validate_setting_value(*spec, value, &normalized, &err)) return c.fail(err, kExitUsage);
+    value = normalized;
+  } else {
+    c.s.output().log(SC_LOG_WARN, "settings", "no installed module declares " + name + "; stored anyway");
+  }
+  if (!c.s.settings().put(name, value, spec, &err)) return c.fail(err);
+  return kExitOk;
+}
+
+// Settings from a file in either format (ours, or the original's shell
+// lines): how a backup's settings come back on a restored host.
+int settings_import(const SettingsCall& c) {
+  if (c.args.size() < 2) return c.bad_args();
+  std::string text, err;
+  if (!c.s.executor().read_file(c.args[1], &text, &err)) return c.fail("sc settings import: " + err);
+  std::map<std::string, std::string> values;
+  if (!parse_settings(text, c.args[1], &values, &err)) return c.fail(err, kExitUsage);
+  std::set<std::string> only(c.args.begin() + 2, c.args.end());
+  for (const auto& n : only)
+    if (!c.check_name(n)) return kExitUsage;
+  int imported = 0;
+  for (const auto& [name, value] : values) {
+    if (!only.empty() && !only.count(name)) continue;
+    const SettingSpec* spec = c.s.settings().spec_of(name);
+    std::string stored = value;
+    if (spec && !validate_setting_value(*spec, value, &stored, &err)) {
+      c.s.output().log(SC_LOG_WARN, "settings", "not imported: " + err);
+      continue;
+    }
+    if (!c.s.settings().put(name, stored, spec, &err)) return c.fail(err);
+    ++imported;
+  }
+  frame_print(c.s, c.frame,
+              "imported " + std::to_string(imported) + " setting" + (imported == 1 ? "" : "s") + " from " + c.args[1] +
+                  "\n");
+  c.frame.result = json{{"imported", imported}};
+  return kExitOk;
+}
+
+int settings_del(const SettingsCall& c) {
+  if (c.args.size() != 2) return c.bad_args();
+  if (!c.check_name(c.args[1])) return kExitUsage;
+  std::string err;
+  if (!c.s.settings().put(c.args[1], std::nullopt, c.s.settings().spec_of(c.args[1]), &err)) return c.fail(err);
+  return kExitOk;
+}
+
+struct Subcommand {
+  const char* name;
+  int (*run)(const SettingsCall&);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"list", settings_list}, {"print", settings_print},   {"get", settings_get},
+    {"set", settings_set},   {"import", settings_import}, {"del", settings_del},
+};
+
+}  // namespace
+
+int core_settings(Session& s, Frame& frame, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "help") {
+    frame_print(s, frame, std::string(kUsage).substr(7) + "\n");
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  for (const auto& sub : kSubcommands) {
+    if (args[0] != sub.name) continue;
+    std::string err;
+    SettingsStore* store = s.settings().store(&err);
+    if (!store) {
+      frame.error = err;
+      return kExitFailure;
+    }
+    return sub.run(SettingsCall{s, frame, args, *store});
+  }
+  frame.error = "sc settings: unknown command \"" + args[0] + "\"; " + kUsage;
+  return kExitUsage;
+}
+
+}  // namespace sc
