@@ -13,16 +13,19 @@ namespace sc {
 namespace po = boost::program_options;
 using json = nlohmann::json;
 
-bool parse_command_line(int argc, const char* const* argv, CommandLine* out, std::string* err) {
-  const po::options_description desc = global_options();
-  // Split global options from the words: scan with the option table, so
-  // that options taking a value consume it, and stop at `--`.
-  std::vector<std::string> globals;
+namespace {
+
+// Splits global options from the words: scans with the option table, so
+// that options taking a value consume it, and stops at `--`. Options the
+// table does not know belong to the module's command.
+bool split_globals(int argc, const char* const* argv, const po::options_description& desc,
+                   std::vector<std::string>* globals_out, std::vector<std::string>* words, std::string* err) {
+  std::vector<std::string>& globals = *globals_out;
   bool rest = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (rest || a.size() < 2 || a[0] != '-') {
-      out->words.push_back(std::move(a));
+      words->push_back(std::move(a));
       continue;
     }
     if (a == "--") {
@@ -53,7 +56,7 @@ bool parse_command_line(int argc, const char* const* argv, CommandLine* out, std
     }
     if (!o) {
       // Not ours: an option of the module's command.
-      out->words.push_back(std::move(a));
+      words->push_back(std::move(a));
       continue;
     }
     globals.push_back(a);
@@ -65,15 +68,11 @@ bool parse_command_line(int argc, const char* const* argv, CommandLine* out, std
       globals.push_back(argv[++i]);
     }
   }
+  return true;
+}
 
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(globals).options(desc).style(po::command_line_style::unix_style).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    *err = std::string(e.what()) + "; see `sc --help`";
-    return false;
-  }
+// The parsed global options into *out, checked.
+bool apply_globals(const po::variables_map& vm, CommandLine* out, std::string* err) {
   GlobalOptions& o = out->options;
   if (vm.count("root")) {
     std::string root = vm["root"].as<std::string>();
@@ -113,6 +112,23 @@ bool parse_command_line(int argc, const char* const* argv, CommandLine* out, std
       o.overrides[name] = item.substr(eq + 1);
     }
   return true;
+}
+
+}  // namespace
+
+bool parse_command_line(int argc, const char* const* argv, CommandLine* out, std::string* err) {
+  const po::options_description desc = global_options();
+  std::vector<std::string> globals;
+  if (!split_globals(argc, argv, desc, &globals, &out->words, err)) return false;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(globals).options(desc).style(po::command_line_style::unix_style).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    *err = std::string(e.what()) + "; see `sc --help`";
+    return false;
+  }
+  return apply_globals(vm, out, err);
 }
 
 namespace {

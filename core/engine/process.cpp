@@ -12,23 +12,28 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/fd.hpp"
+
 extern char** environ;
 
 namespace sc {
 namespace {
 
+/// A pipe: [0] the read end, [1] the write end.
 struct Pipe {
-  int fd[2] = {-1, -1};
-  ~Pipe() { close_all(); }
-  bool open() { return ::pipe2(fd, O_CLOEXEC) == 0; }
-  void close_end(int i) {
-    if (fd[i] >= 0) ::close(fd[i]);
-    fd[i] = -1;
+  Fd end[2];
+  bool open() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    end[0].reset(fds[0]);
+    end[1].reset(fds[1]);
+    return true;
   }
-  void close_all() {
-    close_end(0);
-    close_end(1);
-  }
+};
+
+/// The child's stdin, stdout and stderr, as seen from the parent.
+struct Pipes {
+  Pipe in, out, err;
 };
 
 std::vector<std::string> merged_environment(const std::vector<std::string>& add) {
@@ -67,28 +72,23 @@ std::string ProcessResult::describe() const {
   return "exited with status " + std::to_string(exit_code);
 }
 
-ProcessResult run_process(const ProcessSpec& spec) {
-  ProcessResult res;
-  if (spec.argv.empty() || spec.argv[0].empty()) {
-    res.error = "empty command";
-    return res;
-  }
-  Pipe in, out, err;
-  if (!in.open() || !out.open() || !err.open()) {
-    res.error = std::string("pipe: ") + std::strerror(errno);
-    return res;
-  }
+namespace {
+
+/// Starts the program, its stdin, stdout and stderr as `spec` says, in
+/// `p` (the parent's ends stay open, the child's are closed here). False
+/// with *error when it cannot be started.
+bool spawn(const ProcessSpec& spec, Pipes& p, pid_t* pid, std::string* error) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   if (spec.input)
-    posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, p.in.end[0].get(), 0);
   else if (!spec.inherit_stdin)
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   if (spec.capture_out)
-    posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, p.out.end[1].get(), 1);
   else if (spec.out_to_err)
     posix_spawn_file_actions_adddup2(&fa, 2, 1);
-  if (spec.capture_err) posix_spawn_file_actions_adddup2(&fa, err.fd[1], 2);
+  if (spec.capture_err) posix_spawn_file_actions_adddup2(&fa, p.err.end[1].get(), 2);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
 
   posix_spawnattr_t attr;
@@ -108,47 +108,47 @@ ProcessResult run_process(const ProcessSpec& spec) {
   std::vector<std::string> env = merged_environment(spec.env_add);
   auto cargv = c_vector(argv);
   auto cenv = c_vector(env);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), cenv.data());
+  int rc = posix_spawnp(pid, cargv[0], &fa, &attr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    res.error = spec.argv[0] + ": " + (rc == ENOENT ? std::string("not found") : std::strerror(rc));
-    return res;
+    *error = spec.argv[0] + ": " + (rc == ENOENT ? std::string("not found") : std::strerror(rc));
+    return false;
   }
-  res.started = true;
-  in.close_end(0);
-  out.close_end(1);
-  err.close_end(1);
-  if (!spec.input) in.close_end(1);
-  if (!spec.capture_out) out.close_end(0);
-  if (!spec.capture_err) err.close_end(0);
-  if (in.fd[1] >= 0) ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
+  p.in.end[0].reset();
+  p.out.end[1].reset();
+  p.err.end[1].reset();
+  if (!spec.input) p.in.end[1].reset();
+  if (!spec.capture_out) p.out.end[0].reset();
+  if (!spec.capture_err) p.err.end[0].reset();
+  if (p.in.end[1]) ::fcntl(p.in.end[1].get(), F_SETFL, O_NONBLOCK);
+  return true;
+}
 
+/// Feeds the child's stdin and collects its stdout and stderr until every
+/// pipe is closed and, with a timeout, until the child ends or was killed
+/// (SIGTERM to its group at the limit, SIGKILL 2 s later). True when the
+/// child was reaped here (*status set).
+bool exchange(const ProcessSpec& spec, pid_t pid, Pipes& p, ProcessResult* res, int* status) {
   size_t written = 0;
-  auto start = std::chrono::steady_clock::now();
+  const auto start = std::chrono::steady_clock::now();
   bool term_sent = false;
-  bool exited = false;
-  int status = 0;
   char buf[65536];
   const bool limited = spec.timeout.count() > 0;
+  Fd& in = p.in.end[1];
+  Fd& out = p.out.end[0];
+  Fd& err = p.err.end[0];
   for (;;) {
-    bool pipes_open = in.fd[1] >= 0 || out.fd[0] >= 0 || err.fd[0] >= 0;
-    if (!pipes_open && !limited) break;  // nothing left but a plain wait
-    if (!pipes_open) {
-      pid_t w = ::waitpid(pid, &status, WNOHANG);
-      if (w == pid) {
-        exited = true;
-        break;
-      }
-    }
+    const bool pipes_open = in || out || err;
+    if (!pipes_open && !limited) return false;  // nothing left but a plain wait
+    if (!pipes_open && ::waitpid(pid, status, WNOHANG) == pid) return true;
     int wait_ms = -1;
     if (limited) {
       long left = static_cast<long>(spec.timeout.count()) - elapsed_ms(start) + (term_sent ? 2000 : 0);
       if (left <= 0) {
         ::kill(-pid, term_sent ? SIGKILL : SIGTERM);
-        res.timed_out = true;
-        if (term_sent) break;
+        res->timed_out = true;
+        if (term_sent) return false;
         term_sent = true;
         continue;
       }
@@ -157,33 +157,51 @@ ProcessResult run_process(const ProcessSpec& spec) {
     }
     pollfd fds[3];
     nfds_t n = 0;
-    if (in.fd[1] >= 0) fds[n++] = {in.fd[1], POLLOUT, 0};
-    if (out.fd[0] >= 0) fds[n++] = {out.fd[0], POLLIN, 0};
-    if (err.fd[0] >= 0) fds[n++] = {err.fd[0], POLLIN, 0};
+    if (in) fds[n++] = {in.get(), POLLOUT, 0};
+    if (out) fds[n++] = {out.get(), POLLIN, 0};
+    if (err) fds[n++] = {err.get(), POLLIN, 0};
     int pr = ::poll(fds, n, wait_ms);
     if (pr < 0 && errno == EINTR) continue;
-    if (pr < 0) break;
+    if (pr < 0) return false;
     for (nfds_t i = 0; i < n; ++i) {
       if (!fds[i].revents) continue;
-      if (fds[i].fd == in.fd[1]) {
-        ssize_t w = ::write(in.fd[1], spec.input->data() + written, spec.input->size() - written);
+      if (in && fds[i].fd == in.get()) {
+        ssize_t w = ::write(in.get(), spec.input->data() + written, spec.input->size() - written);
         if (w > 0) written += static_cast<size_t>(w);
         if (w < 0 && errno != EAGAIN && errno != EINTR) written = spec.input->size();
-        if (written >= spec.input->size()) in.close_end(1);
-      } else {
-        bool is_out = fds[i].fd == out.fd[0];
-        ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
-        if (r > 0)
-          (is_out ? res.out : res.err).append(buf, static_cast<size_t>(r));
-        else if (r == 0 || (errno != EINTR && errno != EAGAIN))
-          (is_out ? out : err).close_end(0);
+        if (written >= spec.input->size()) in.reset();
+        continue;
       }
+      const bool is_out = out && fds[i].fd == out.get();
+      ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+      if (r > 0)
+        (is_out ? res->out : res->err).append(buf, static_cast<size_t>(r));
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+        (is_out ? out : err).reset();
     }
   }
-  in.close_all();
-  out.close_all();
-  err.close_all();
-  while (!exited && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+}
+
+}  // namespace
+
+ProcessResult run_process(const ProcessSpec& spec) {
+  ProcessResult res;
+  if (spec.argv.empty() || spec.argv[0].empty()) {
+    res.error = "empty command";
+    return res;
+  }
+  Pipes pipes;
+  if (!pipes.in.open() || !pipes.out.open() || !pipes.err.open()) {
+    res.error = std::string("pipe: ") + std::strerror(errno);
+    return res;
+  }
+  pid_t pid = -1;
+  if (!spawn(spec, pipes, &pid, &res.error)) return res;
+  res.started = true;
+  int status = 0;
+  const bool reaped = exchange(spec, pid, pipes, &res, &status);
+  pipes = Pipes{};
+  while (!reaped && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) res.term_signal = WTERMSIG(status);

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -283,34 +284,64 @@ class LibsshLayer final : public Layer {
   }
 
  private:
+  /// Why a step of connecting failed; nullopt: it succeeded.
+  struct Failed {
+    FailKind kind;
+    std::string message;
+  };
+  using Outcome = std::optional<Failed>;
+
   std::unique_ptr<Connection> connect_impl(const Target& t, const ConnectMode& mode, Hooks& hooks, FailKind* kind,
                                            std::string* err) {
-    *kind = FailKind::other;
-    auto fail = [&](FailKind k, std::string message) -> std::unique_ptr<Connection> {
-      *kind = k;
-      *err = std::move(message);
+    auto fail = [&](Failed f) -> std::unique_ptr<Connection> {
+      *kind = f.kind;
+      *err = std::move(f.message);
       return nullptr;
     };
+    *kind = FailKind::other;
     SessionPtr s(ssh_new());
-    if (!s) return fail(FailKind::other, t.peer + ": cannot create an SSH session (out of memory)");
+    if (!s) return fail({FailKind::other, t.peer + ": cannot create an SSH session (out of memory)"});
     ssh_session ss = s.get();
-    int verbosity = SSH_LOG_NOLOG;
-    ssh_options_set(ss, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
     // libssh takes the home directory from the password database; set the
     // files explicitly so that $HOME decides, as documented.
     const std::string known_hosts = t.ssh_dir + "/known_hosts";
+    if (Outcome f = configure(ss, t, known_hosts)) return fail(std::move(*f));
+
+    const std::string host = option_string(ss, SSH_OPTIONS_HOST);
+    unsigned port = 22;
+    ssh_options_get_port(ss, &port);
+    if (ssh_connect(ss) != SSH_OK)
+      return fail({FailKind::unreachable,
+                   "cannot reach peer " + t.peer + " (" + host + " port " + std::to_string(port) +
+                       "): " + ssh_get_error(ss) + "; check the name and that sshd runs there (gave up after " +
+                       std::to_string(t.timeout_s) + " s; the SSHLINK_CONNECT_TIMEOUT setting changes that)"});
+    if (Outcome f = verify_host_key(ss, t, mode, hooks, known_hosts, known_hosts_name(host, port)))
+      return fail(std::move(*f));
+
+    // The user is known once connecting applied the defaults.
+    const std::string account =
+        option_string(ss, SSH_OPTIONS_USER) + "@" + host + (port == 22 ? "" : ":" + std::to_string(port));
+    bool used_password = false;
+    if (Outcome f = authenticate(ss, t, mode, hooks, account, &used_password)) return fail(std::move(*f));
+    return std::make_unique<LibsshConnection>(std::move(s), t.peer, account, used_password);
+  }
+
+  /// The session's options: host, ~/.ssh, ~/.ssh/config, user, port, timeout.
+  static Outcome configure(ssh_session ss, const Target& t, const std::string& known_hosts) {
+    int verbosity = SSH_LOG_NOLOG;
+    ssh_options_set(ss, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
     if (ssh_options_set(ss, SSH_OPTIONS_HOST, t.host.c_str()) != SSH_OK ||
         ssh_options_set(ss, SSH_OPTIONS_SSH_DIR, t.ssh_dir.c_str()) != SSH_OK ||
         ssh_options_set(ss, SSH_OPTIONS_KNOWNHOSTS, known_hosts.c_str()) != SSH_OK)
-      return fail(FailKind::usage, t.peer + ": " + ssh_get_error(ss));
+      return Failed{FailKind::usage, t.peer + ": " + ssh_get_error(ss)};
     // ~/.ssh/config (then /etc/ssh/ssh_config) as ssh reads it, so aliases,
     // HostName, User, Port and IdentityFile work the same for ssh, rsync,
     // unison and sc. What was typed wins over the file, as with ssh.
     if (ssh_options_parse_config(ss, nullptr) != SSH_OK)
-      return fail(FailKind::usage, t.peer + ": cannot read " + t.ssh_dir + "/config: " + ssh_get_error(ss) +
-                                       "; fix the file (see ssh_config(5))");
+      return Failed{FailKind::usage, t.peer + ": cannot read " + t.ssh_dir + "/config: " + ssh_get_error(ss) +
+                                         "; fix the file (see ssh_config(5))"};
     if (!t.user.empty() && ssh_options_set(ss, SSH_OPTIONS_USER, t.user.c_str()) != SSH_OK)
-      return fail(FailKind::usage, t.peer + ": " + ssh_get_error(ss));
+      return Failed{FailKind::usage, t.peer + ": " + ssh_get_error(ss)};
     if (t.port > 0) {
       unsigned port = static_cast<unsigned>(t.port);
       ssh_options_set(ss, SSH_OPTIONS_PORT, &port);
@@ -321,109 +352,102 @@ class LibsshLayer final : public Layer {
     // Nagle's algorithm and delayed ACKs add tens of milliseconds to each.
     int nodelay = 1;
     ssh_options_set(ss, SSH_OPTIONS_NODELAY, &nodelay);
+    return std::nullopt;
+  }
 
-    const std::string host = option_string(ss, SSH_OPTIONS_HOST);
-    unsigned port = 22;
-    ssh_options_get_port(ss, &port);
-    const std::string where = host + " port " + std::to_string(port);
-
-    if (ssh_connect(ss) != SSH_OK)
-      return fail(FailKind::unreachable,
-                  "cannot reach peer " + t.peer + " (" + where + "): " + ssh_get_error(ss) +
-                      "; check the name and that sshd runs there (gave up after " + std::to_string(t.timeout_s) +
-                      " s; the SSHLINK_CONNECT_TIMEOUT setting changes that)");
-
-    // The user is known once connecting applied the defaults.
-    const std::string account = option_string(ss, SSH_OPTIONS_USER) + "@" + host +
-                                (port == 22 ? "" : ":" + std::to_string(port));
-
-    // -- host key -------------------------------------------------------
+  /// The server's key against known_hosts: a known key passes, a changed
+  /// one is refused, an unknown one is offered to Hooks::accept_host_key
+  /// when the mode allows, and recorded through Hooks::record_host_key.
+  static Outcome verify_host_key(ssh_session ss, const Target& t, const ConnectMode& mode, Hooks& hooks,
+                                 const std::string& known_hosts, const std::string& name) {
     ssh_key raw_key = nullptr;
     if (ssh_get_server_publickey(ss, &raw_key) != SSH_OK)
-      return fail(FailKind::other, t.peer + ": the server sent no host key: " + ssh_get_error(ss));
+      return Failed{FailKind::other, t.peer + ": the server sent no host key: " + ssh_get_error(ss)};
     KeyPtr server_key(raw_key);
     const std::string what = describe_key(server_key.get());
-    const std::string name = known_hosts_name(host, port);
     switch (ssh_session_is_known_server(ss)) {
       case SSH_KNOWN_HOSTS_OK:
-        break;
+        return std::nullopt;
       case SSH_KNOWN_HOSTS_CHANGED:
       case SSH_KNOWN_HOSTS_OTHER: {
         auto lines = conflicting_lines({known_hosts, "/etc/ssh/ssh_known_hosts"}, name, server_key.get());
         std::string at;
         for (const auto& l : lines) at += (at.empty() ? "" : ", ") + l;
         if (at.empty()) at = known_hosts;
-        return fail(FailKind::changed_key,
-                    "HOST KEY CHANGED for peer " + t.peer + " (" + name + "): it now offers the " + what +
-                        ", but " + at + " holds another key for it. This may be an attack (someone between us and " +
-                        "the peer) or the peer was reinstalled; refusing to connect. If the change is expected, " +
-                        "remove the old key (ssh-keygen -R '" + name + "' -f " + known_hosts +
-                        ") and run `sc sshlink add " + t.peer + "`");
+        return Failed{FailKind::changed_key,
+                      "HOST KEY CHANGED for peer " + t.peer + " (" + name + "): it now offers the " + what + ", but " +
+                          at + " holds another key for it. This may be an attack (someone between us and " +
+                          "the peer) or the peer was reinstalled; refusing to connect. If the change is expected, " +
+                          "remove the old key (ssh-keygen -R '" + name + "' -f " + known_hosts +
+                          ") and run `sc sshlink add " + t.peer + "`"};
       }
       case SSH_KNOWN_HOSTS_UNKNOWN:
       case SSH_KNOWN_HOSTS_NOT_FOUND: {
         if (!mode.accept_new_key)
-          return fail(FailKind::unknown_key, "peer " + t.peer + " (" + name + ") is not a known host: its " + what +
-                                                 " is not in " + known_hosts + "; link it with `sc sshlink add " +
-                                                 t.peer + "`, which shows the fingerprint and asks");
+          return Failed{FailKind::unknown_key, "peer " + t.peer + " (" + name + ") is not a known host: its " + what +
+                                                   " is not in " + known_hosts + "; link it with `sc sshlink add " +
+                                                   t.peer + "`, which shows the fingerprint and asks"};
         std::string why;
         if (!hooks.accept_host_key(t.peer, what, known_hosts, &why))
-          return fail(FailKind::unknown_key, "peer " + t.peer + " (" + name + "): its " + what + " was not accepted" +
-                                                 (why.empty() ? "" : ": " + why));
-        if (mode.record_new_key) {
-          char* entry = nullptr;
-          if (ssh_session_export_known_hosts_entry(ss, &entry) != SSH_OK || !entry)
-            return fail(FailKind::other, t.peer + ": cannot add its host key to " + known_hosts + ": " +
-                                             ssh_get_error(ss));
-          const std::string line = entry;
-          ssh_string_free_char(entry);
-          if (!hooks.record_host_key(t.peer, what, known_hosts, line, &why))
-            return fail(FailKind::other, t.peer + ": cannot add its host key to " + known_hosts + ": " + why);
-        }
-        break;
+          return Failed{FailKind::unknown_key, "peer " + t.peer + " (" + name + "): its " + what +
+                                                   " was not accepted" + (why.empty() ? "" : ": " + why)};
+        if (!mode.record_new_key) return std::nullopt;
+        char* entry = nullptr;
+        if (ssh_session_export_known_hosts_entry(ss, &entry) != SSH_OK || !entry)
+          return Failed{FailKind::other,
+                        t.peer + ": cannot add its host key to " + known_hosts + ": " + ssh_get_error(ss)};
+        const std::string line = entry;
+        ssh_string_free_char(entry);
+        if (!hooks.record_host_key(t.peer, what, known_hosts, line, &why))
+          return Failed{FailKind::other, t.peer + ": cannot add its host key to " + known_hosts + ": " + why};
+        return std::nullopt;
       }
       case SSH_KNOWN_HOSTS_ERROR:
       default:
-        return fail(FailKind::other, t.peer + ": cannot check its host key against " + known_hosts + ": " +
-                                         ssh_get_error(ss) + "; fix the file's format or permissions");
+        return Failed{FailKind::other, t.peer + ": cannot check its host key against " + known_hosts + ": " +
+                                           ssh_get_error(ss) + "; fix the file's format or permissions"};
     }
+  }
 
-    // -- authentication ---------------------------------------------------
+  /// Our keys (or ssh-agent); when refused and the mode allows, the
+  /// account's password, asked once (password, then keyboard-interactive).
+  static Outcome authenticate(ssh_session ss, const Target& t, const ConnectMode& mode, Hooks& hooks,
+                              const std::string& account, bool* used_password) {
     quick_ack(ss);
     int rc = ssh_userauth_publickey_auto(ss, nullptr, nullptr);
-    if (rc == SSH_AUTH_SUCCESS) return std::make_unique<LibsshConnection>(std::move(s), t.peer, account, false);
-    if (rc == SSH_AUTH_ERROR)
-      return fail(FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss));
-    auto keys = existing_keys(t.ssh_dir);
+    if (rc == SSH_AUTH_SUCCESS) return std::nullopt;
+    if (rc == SSH_AUTH_ERROR) return Failed{FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss)};
     std::string tried;
-    for (const auto& k : keys) tried += (tried.empty() ? "" : ", ") + k;
+    for (const auto& k : existing_keys(t.ssh_dir)) tried += (tried.empty() ? "" : ", ") + k;
     if (tried.empty()) tried = "no key in " + t.ssh_dir;
     if (std::getenv("SSH_AUTH_SOCK")) tried = "ssh-agent, " + tried;
     if (!mode.allow_password)
-      return fail(FailKind::refused, "peer " + t.peer + " does not accept our key for " + account + " (tried " +
-                                         tried + "); link it with `sc sshlink add " + t.peer + "`");
+      return Failed{FailKind::refused, "peer " + t.peer + " does not accept our key for " + account + " (tried " +
+                                           tried + "); link it with `sc sshlink add " + t.peer + "`"};
 
     int methods = ssh_userauth_list(ss, nullptr);
     const bool password = methods & SSH_AUTH_METHOD_PASSWORD;
     const bool interactive = methods & SSH_AUTH_METHOD_INTERACTIVE;
     if (!password && !interactive)
-      return fail(FailKind::refused, "peer " + t.peer + " accepts neither our key (tried " + tried +
-                                         ") nor a password for " + account +
-                                         "; append our public key to its ~/.ssh/authorized_keys by other means");
+      return Failed{FailKind::refused, "peer " + t.peer + " accepts neither our key (tried " + tried +
+                                           ") nor a password for " + account +
+                                           "; append our public key to its ~/.ssh/authorized_keys by other means"};
     Secret pw;
     std::string why;
     if (!hooks.ask_password(account, pw.get(), &why))
-      return fail(FailKind::refused, "peer " + t.peer + " does not accept our key yet and its password cannot be "
-                                     "asked: " + why);
+      return Failed{FailKind::refused,
+                    "peer " + t.peer + " does not accept our key yet and its password cannot be asked: " + why};
     rc = SSH_AUTH_DENIED;
     if (password) rc = ssh_userauth_password(ss, nullptr, pw.c_str());
     if (rc != SSH_AUTH_SUCCESS && rc != SSH_AUTH_ERROR && interactive) rc = keyboard_interactive(ss, pw.c_str());
-    if (rc == SSH_AUTH_SUCCESS) return std::make_unique<LibsshConnection>(std::move(s), t.peer, account, true);
-    if (rc == SSH_AUTH_ERROR)
-      return fail(FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss));
-    return fail(FailKind::refused, "peer " + t.peer + " refused the password for " + account +
-                                       "; run `sc sshlink add " + t.peer + "` again and type the password of " +
-                                       account);
+    if (rc == SSH_AUTH_SUCCESS) {
+      *used_password = true;
+      return std::nullopt;
+    }
+    if (rc == SSH_AUTH_ERROR) return Failed{FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss)};
+    return Failed{FailKind::refused, "peer " + t.peer + " refused the password for " + account +
+                                         "; run `sc sshlink add " + t.peer + "` again and type the password of " +
+                                         account};
   }
 
   // Answers every hidden prompt with the password (the usual single
