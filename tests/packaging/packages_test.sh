@@ -89,8 +89,11 @@ step "contents and relations"
 contents() { dpkg-deb -c "$1" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$' | sort; }
 fields() { dpkg-deb -f "$1" "$2"; }
 c=$(contents "$(deb sc)")
-for f in /usr/bin/sc /usr/share/man/man1/sc.1.gz /usr/share/bash-completion/completions/sc; do
+for f in /usr/sbin/sc /usr/lib/sc/core/ssh.so /usr/share/man/man8/sc.8.gz /usr/share/bash-completion/completions/sc; do
   grep -qx "$f" <<< "$c" || fail "sc lacks $f"
+done
+for f in /usr/bin/sc /usr/share/man/man1/sc.1.gz; do
+  ! grep -qx "$f" <<< "$c" || fail "sc holds $f: sc is a system command, in /usr/sbin with a page in section 8"
 done
 [ "$(fields "$(deb sc)" Provides)" = "sc-abi-$abi_major (= $abi_major.$abi_minor)" ] ||
   fail "sc provides '$(fields "$(deb sc)" Provides)', not sc-abi-$abi_major (= $abi_major.$abi_minor)"
@@ -141,7 +144,7 @@ for d in usr var etc; do
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=$work/ns/$d/upper,workdir=$work/ns/$d/work" "/$d"
 done
 # Exactly what the packages install, nothing a developer installed by hand.
-rm -rf /usr/local/lib/sc /usr/lib/sc /usr/bin/sc
+rm -rf /usr/local/lib/sc /usr/lib/sc /usr/bin/sc /usr/sbin/sc /usr/local/bin/sc /usr/local/sbin/sc
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 deb() { echo "$work/${1}_${version}_${2:-$arch}.deb"; }
 # Names of the plugins `sc plugins` lists; a refused one is listed as NAME:refused.
@@ -153,10 +156,15 @@ dpkg_quiet() { dpkg "$@" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; retu
 
 echo "dpkg -i sc sc-plugin-$first"
 dpkg_quiet -i "$(deb sc)" "$(deb sc-plugin-$first)" || fail "dpkg -i sc sc-plugin-$first"
+[ "$(command -v sc)" = /usr/sbin/sc ] || fail "sc on root's PATH is '$(command -v sc)', not /usr/sbin/sc"
 sc --version | grep -q "plugin ABI $abi" || fail "sc --version: $(sc --version)"
+# sc finds its SSH layer relative to its own directory, a path fixed at build time.
+ssh_rel=$(grep -aoE '(\.\./)+[a-z0-9/._-]*ssh\.so' /usr/sbin/sc | sed -n 1p)
+[ -n "$ssh_rel" ] && [ -f "/usr/sbin/$ssh_rel" ] ||
+  fail "sc looks for its SSH layer at /usr/sbin/${ssh_rel:-?}, which the package does not install"
 [ "$(listed)" = "$first" ] || fail "sc plugins lists '$(listed)', want only $first"
 sc "$first" help > /dev/null || fail "sc $first help"
-man -w sc > /dev/null || fail "man sc: no manual page"
+[ "$(man -w sc)" = /usr/share/man/man8/sc.8.gz ] || fail "man -w sc: '$(man -w sc 2>&1)', not sc(8)"
 [ -f /usr/share/bash-completion/completions/sc ] || fail "no bash completion"
 
 echo "dpkg -i sc-plugin-$second"
@@ -192,7 +200,8 @@ make -s -C "$work/helloc" check SC=sc || fail "helloc check against the packaged
 
 echo "dpkg --purge everything"
 dpkg_quiet --purge sc-dev "sc-plugin-$second" sc || fail "purge"
-[ ! -e /usr/bin/sc ] && [ ! -e /usr/lib/sc ] || fail "files left after purge: $(ls -d /usr/bin/sc /usr/lib/sc 2>&1)"
+[ ! -e /usr/sbin/sc ] && [ ! -e /usr/lib/sc ] && [ ! -e /usr/share/man/man8/sc.8.gz ] ||
+  fail "files left after purge: $(ls -d /usr/sbin/sc /usr/lib/sc /usr/share/man/man8/sc.8.gz 2>&1)"
 echo "namespace: ok"
 INNER
 unshare --mount --propagation private bash "$work/in-namespace.sh" "$work" "$version" "$arch" "$first" "$second" \

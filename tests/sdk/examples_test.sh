@@ -24,7 +24,8 @@ for f in include/sc/plugin.h include/sc/plugin.hpp share/sc-sdk/manifest.schema.
   [ -f "$work/prefix/$f" ] || fail "the SDK install lacks $f"
 done
 # Only the SDK: no executable, no plugin.
-[ ! -e "$work/prefix/bin" ] && [ ! -e "$work/prefix/lib/sc" ] || fail "--component sdk installed more than the SDK"
+[ ! -e "$work/prefix/bin" ] && [ ! -e "$work/prefix/sbin" ] && [ ! -e "$work/prefix/lib/sc" ] ||
+  fail "--component sdk installed more than the SDK"
 # The installed CMake files must not point back into the source or build tree.
 if grep -rl -e "$src" -e "$build" "$work/prefix/share/cmake" "$work/prefix/share/pkgconfig"; then
   fail "installed files refer to the source or build tree"
