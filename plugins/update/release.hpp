@@ -3,7 +3,7 @@
 //
 // A release archive is a tar file (gzip, xz or plain; GNU tar detects which)
 // holding the tree `cmake --install build --prefix /usr/local` makes, with
-// paths relative to "/": usr/local/bin/sc, usr/local/lib/sc/NAME.so and
+// paths relative to "/": usr/local/sbin/sc, usr/local/lib/sc/NAME.so and
 // NAME.json, headers, docs... `sc update start` installs every regular file
 // of it under /usr/local, then runs the new sc's `update upgrade OLD`.
 #pragma once
@@ -43,7 +43,7 @@ int compare(const Version& a, const Version& b);
 /// The prefix a release installs into.
 inline constexpr const char* kPrefix = "usr/local/";
 /// The sc executable inside a release tree.
-inline constexpr const char* kScPath = "usr/local/bin/sc";
+inline constexpr const char* kScPath = "usr/local/sbin/sc";
 
 /// True when the release member `rel` (a path relative to "/") may be
 /// installed: under kPrefix, no "." or ".." component, no control

@@ -195,7 +195,8 @@ void start(sc::Context& ctx) {
     ctx.result(result.dump());
     return;
   }
-  const std::string sc_path = ctx.rooted() ? ctx.resolve_path("/usr/local/bin/sc") : "/usr/local/bin/sc";
+  const std::string installed_sc = std::string("/") + update_rel::kScPath;
+  const std::string sc_path = ctx.rooted() ? ctx.resolve_path(installed_sc) : installed_sc;
   r = ctx.run(update_rel::upgrade_argv(sc_path, ctx.rooted() ? ctx.root() : "", old));
   if (!r.ok())
     throw sc::Failure("the release is installed, but its upgrade step failed (" + sc_path + " update upgrade " + old +

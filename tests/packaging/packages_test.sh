@@ -24,7 +24,10 @@ for tool in dpkg-buildpackage dh lintian unshare python3; do
   command -v "$tool" > /dev/null || skip "$tool is missing (apt-get install debhelper dpkg-dev lintian)"
 done
 
-status_before=$(dpkg-query -W -f '${Status}' sc 2>/dev/null || true)
+# The machine's own dpkg database must not change: the state of our core
+# package and of Debian's sc (the spreadsheet it conflicts with).
+dpkg_states() { for p in synccluster sc; do echo "$p: $(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)"; done; }
+states_before=$(dpkg_states)
 work=$(mktemp -d /tmp/sc-packages-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 chmod 0755 "$work"
@@ -73,10 +76,14 @@ abi_minor=$(sed -n 's/^#define SC_ABI_MINOR \([0-9]*\)$/\1/p' synccluster/sdk/in
 deb() { echo "$work/${1}_${version}_${2:-$arch}.deb"; }
 
 step "every package exists"
-[ -f "$(deb sc)" ] || fail "no sc package"
-[ -f "$(deb sc-dev all)" ] || fail "no sc-dev package"
+[ -f "$(deb synccluster)" ] || fail "no synccluster package"
+[ -f "$(deb synccluster-dev all)" ] || fail "no synccluster-dev package"
 for m in $modules; do
-  [ -f "$(deb "sc-plugin-$m")" ] || fail "module $m has no package sc-plugin-$m"
+  [ -f "$(deb "synccluster-plugin-$m")" ] || fail "module $m has no package synccluster-plugin-$m"
+done
+# Debian has a package sc (a spreadsheet): no package of ours may take its name.
+for f in "$work"/sc_*.deb "$work"/sc-*.deb; do
+  [ ! -e "$f" ] || fail "$(basename "$f"): packages are named synccluster*, Debian's sc is another program"
 done
 ls "$work"/*.deb | sed "s|$work/|  |"
 
@@ -88,30 +95,38 @@ if [ -s "$work/lintian.log" ]; then cat "$work/lintian.log"; else echo "  clean"
 step "contents and relations"
 contents() { dpkg-deb -c "$1" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$' | sort; }
 fields() { dpkg-deb -f "$1" "$2"; }
-c=$(contents "$(deb sc)")
-for f in /usr/bin/sc /usr/share/man/man1/sc.1.gz /usr/share/bash-completion/completions/sc; do
-  grep -qx "$f" <<< "$c" || fail "sc lacks $f"
+core=$(deb synccluster)
+c=$(contents "$core")
+for f in /usr/sbin/sc /usr/lib/sc/core/ssh.so /usr/share/man/man8/sc.8.gz /usr/share/bash-completion/completions/sc; do
+  grep -qx "$f" <<< "$c" || fail "synccluster lacks $f"
 done
-[ "$(fields "$(deb sc)" Provides)" = "sc-abi-$abi_major (= $abi_major.$abi_minor)" ] ||
-  fail "sc provides '$(fields "$(deb sc)" Provides)', not sc-abi-$abi_major (= $abi_major.$abi_minor)"
-c=$(contents "$(deb sc-dev all)")
+for f in /usr/bin/sc /usr/share/man/man1/sc.1.gz; do
+  ! grep -qx "$f" <<< "$c" || fail "synccluster holds $f: sc is a system command, in /usr/sbin with a page in section 8"
+done
+[ "$(fields "$core" Provides)" = "sc-abi-$abi_major (= $abi_major.$abi_minor)" ] ||
+  fail "synccluster provides '$(fields "$core" Provides)', not sc-abi-$abi_major (= $abi_major.$abi_minor)"
+[ "$(fields "$core" Conflicts)" = "sc" ] ||
+  fail "synccluster: Conflicts: '$(fields "$core" Conflicts)', not sc (Debian's spreadsheet, also a command sc)"
+c=$(contents "$(deb synccluster-dev all)")
 for f in /usr/include/sc/plugin.h /usr/include/sc/plugin.hpp /usr/share/sc-sdk/manifest.schema.json \
-         /usr/share/cmake/sc-sdk/sc-sdk-config.cmake /usr/share/pkgconfig/sc-sdk.pc /usr/share/doc/sc-dev/ABI.md.gz \
-         /usr/share/doc/sc-dev/examples/helloc/helloc.c; do
-  grep -qx "$f" <<< "$c" || fail "sc-dev lacks $f"
+         /usr/share/cmake/sc-sdk/sc-sdk-config.cmake /usr/share/pkgconfig/sc-sdk.pc \
+         /usr/share/doc/synccluster-dev/ABI.md.gz /usr/share/doc/synccluster-dev/examples/helloc/helloc.c; do
+  grep -qx "$f" <<< "$c" || fail "synccluster-dev lacks $f"
 done
 for m in $modules; do
-  p=$(deb "sc-plugin-$m")
+  p=$(deb "synccluster-plugin-$m")
   want=$(printf '%s\n' "/usr/lib/sc/$m.json" "/usr/lib/sc/$m.so")
   got=$(contents "$p" | grep -v '^/usr/share/doc/')
-  [ "$got" = "$want" ] || fail "sc-plugin-$m holds $(echo $got), not exactly $m.so and $m.json in /usr/lib/sc"
+  [ "$got" = "$want" ] || fail "synccluster-plugin-$m holds $(echo $got), not exactly $m.so and $m.json in /usr/lib/sc"
   depends=$(fields "$p" Depends)
   m_minor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["abi"].split(".")[1])' \
     "synccluster/plugins/$m/manifest.json")
-  grep -q "sc-abi-$abi_major (>= $abi_major.$m_minor)" <<< "$depends" || fail "sc-plugin-$m: Depends: $depends lacks sc-abi-$abi_major"
+  grep -q "sc-abi-$abi_major (>= $abi_major.$m_minor)" <<< "$depends" ||
+    fail "synccluster-plugin-$m: Depends: $depends lacks sc-abi-$abi_major"
   for r in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1])).get("requires", [])))' \
                "synccluster/plugins/$m/manifest.json"); do
-    grep -qE "(^|, )sc-plugin-$r(,|$| )" <<< "$depends" || fail "sc-plugin-$m requires $r but Depends: $depends"
+    grep -qE "(^|, )synccluster-plugin-$r(,|$| )" <<< "$depends" ||
+      fail "synccluster-plugin-$m requires $r but Depends: $depends"
   done
 done
 echo "  ok"
@@ -131,6 +146,21 @@ for m in $modules; do
   fi
 done
 
+# A stand-in for Debian's sc (the spreadsheet), to check that dpkg keeps it
+# and synccluster apart.
+mkdir -p "$work/fake-sc/DEBIAN" "$work/fake-sc/usr/bin"
+cat > "$work/fake-sc/DEBIAN/control" <<CONTROL
+Package: sc
+Version: 7.16-4.1
+Architecture: all
+Maintainer: synccluster tests <tests@synccluster.invalid>
+Description: stand-in for Debian's spreadsheet sc
+ Only installs /usr/bin/sc, for the packaging test of synccluster.
+CONTROL
+printf '#!/bin/sh\necho spreadsheet\n' > "$work/fake-sc/usr/bin/sc"
+chmod 0755 "$work/fake-sc/usr/bin/sc"
+dpkg-deb --root-owner-group -b "$work/fake-sc" "$work/fake-sc.deb" > /dev/null
+
 step "install and remove with dpkg, in a private mount namespace"
 mkdir -p "$work/ns"/{usr,var,etc}/{upper,work}
 cat > "$work/in-namespace.sh" <<'INNER'
@@ -141,7 +171,8 @@ for d in usr var etc; do
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=$work/ns/$d/upper,workdir=$work/ns/$d/work" "/$d"
 done
 # Exactly what the packages install, nothing a developer installed by hand.
-rm -rf /usr/local/lib/sc /usr/lib/sc /usr/bin/sc
+rm -rf /usr/local/lib/sc /usr/lib/sc /usr/bin/sc /usr/sbin/sc /usr/local/bin/sc /usr/local/sbin/sc
+if dpkg-query -W -f '${Status}' sc 2>/dev/null | grep -q ' installed$'; then dpkg --purge sc > /dev/null; fi
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 deb() { echo "$work/${1}_${version}_${2:-$arch}.deb"; }
 # Names of the plugins `sc plugins` lists; a refused one is listed as NAME:refused.
@@ -151,24 +182,36 @@ print(" ".join(sorted(p["name"] + (":refused" if p["state"] == "refused" else ""
 }
 dpkg_quiet() { dpkg "$@" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; return 1; }; }
 
-echo "dpkg -i sc sc-plugin-$first"
-dpkg_quiet -i "$(deb sc)" "$(deb sc-plugin-$first)" || fail "dpkg -i sc sc-plugin-$first"
+echo "dpkg -i synccluster with Debian's sc installed (refused: they conflict)"
+dpkg_quiet -i "$work/fake-sc.deb" || fail "dpkg -i of the stand-in for Debian's sc"
+if dpkg -i "$(deb synccluster)" > "$work/dpkg.log" 2>&1; then fail "dpkg installed synccluster beside Debian's sc"; fi
+grep -q "conflicts with sc" "$work/dpkg.log" || { cat "$work/dpkg.log"; fail "the refusal does not name the conflict with sc"; }
+[ "$(/usr/bin/sc)" = spreadsheet ] && [ ! -e /usr/sbin/sc ] || fail "the refused install changed /usr/bin/sc or made /usr/sbin/sc"
+dpkg_quiet --purge sc || fail "dpkg --purge sc"
+
+echo "dpkg -i synccluster synccluster-plugin-$first"
+dpkg_quiet -i "$(deb synccluster)" "$(deb synccluster-plugin-$first)" || fail "dpkg -i synccluster synccluster-plugin-$first"
+[ "$(command -v sc)" = /usr/sbin/sc ] || fail "sc on root's PATH is '$(command -v sc)', not /usr/sbin/sc"
 sc --version | grep -q "plugin ABI $abi" || fail "sc --version: $(sc --version)"
+# sc finds its SSH layer relative to its own directory, a path fixed at build time.
+ssh_rel=$(grep -aoE '(\.\./)+[a-z0-9/._-]*ssh\.so' /usr/sbin/sc | sed -n 1p)
+[ -n "$ssh_rel" ] && [ -f "/usr/sbin/$ssh_rel" ] ||
+  fail "sc looks for its SSH layer at /usr/sbin/${ssh_rel:-?}, which the package does not install"
 [ "$(listed)" = "$first" ] || fail "sc plugins lists '$(listed)', want only $first"
 sc "$first" help > /dev/null || fail "sc $first help"
-man -w sc > /dev/null || fail "man sc: no manual page"
+[ "$(man -w sc)" = /usr/share/man/man8/sc.8.gz ] || fail "man -w sc: '$(man -w sc 2>&1)', not sc(8)"
 [ -f /usr/share/bash-completion/completions/sc ] || fail "no bash completion"
 
-echo "dpkg -i sc-plugin-$second"
-dpkg_quiet -i "$(deb sc-plugin-$second)" || fail "dpkg -i sc-plugin-$second"
+echo "dpkg -i synccluster-plugin-$second"
+dpkg_quiet -i "$(deb synccluster-plugin-$second)" || fail "dpkg -i synccluster-plugin-$second"
 [ "$(listed)" = "$(printf "%s\n" "$first" "$second" | sort | xargs)" ] || fail "sc plugins lists '$(listed)'"
 
-echo "dpkg -r sc (refused: the modules depend on sc-abi)"
-if dpkg -r sc > "$work/dpkg.log" 2>&1; then fail "dpkg removed sc while modules depend on it"; fi
+echo "dpkg -r synccluster (refused: the modules depend on sc-abi)"
+if dpkg -r synccluster > "$work/dpkg.log" 2>&1; then fail "dpkg removed synccluster while modules depend on it"; fi
 grep -q "sc-abi" "$work/dpkg.log" || { cat "$work/dpkg.log"; fail "the refusal does not name sc-abi"; }
 
-echo "dpkg -r sc-plugin-$first"
-dpkg_quiet -r "sc-plugin-$first" || fail "dpkg -r sc-plugin-$first"
+echo "dpkg -r synccluster-plugin-$first"
+dpkg_quiet -r "synccluster-plugin-$first" || fail "dpkg -r synccluster-plugin-$first"
 sc --version > /dev/null || fail "sc no longer runs"
 [ "$(listed)" = "$second" ] || fail "after removing $first, sc plugins lists '$(listed)'"
 [ ! -e "/usr/lib/sc/$first.so" ] && [ ! -e "/usr/lib/sc/$first.json" ] || fail "$first's files are left behind"
@@ -177,26 +220,29 @@ status=0; sc "$first" show > /dev/null 2>&1 || status=$?
 [ "$status" -eq 3 ] || fail "sc $first gave status $status, not 3 (not installed)"
 
 if [ -n "$needy" ]; then
-  echo "dpkg -i sc-plugin-$needy alone (refused: its requirements are missing)"
-  if dpkg -i "$(deb sc-plugin-$needy)" > "$work/dpkg.log" 2>&1; then fail "dpkg configured $needy without its requirements"; fi
-  grep -q "sc-plugin-" "$work/dpkg.log" || { cat "$work/dpkg.log"; fail "the refusal does not name the required package"; }
-  dpkg_quiet --purge "sc-plugin-$needy"
+  echo "dpkg -i synccluster-plugin-$needy alone (refused: its requirements are missing)"
+  if dpkg -i "$(deb synccluster-plugin-$needy)" > "$work/dpkg.log" 2>&1; then
+    fail "dpkg configured $needy without its requirements"
+  fi
+  grep -q "synccluster-plugin-" "$work/dpkg.log" || { cat "$work/dpkg.log"; fail "the refusal does not name the required package"; }
+  dpkg_quiet --purge "synccluster-plugin-$needy"
 fi
 
-echo "dpkg -i sc-dev: build the C example against /usr"
-dpkg_quiet -i "$(deb sc-dev all)" || fail "dpkg -i sc-dev"
+echo "dpkg -i synccluster-dev: build the C example against /usr"
+dpkg_quiet -i "$(deb synccluster-dev all)" || fail "dpkg -i synccluster-dev"
 [ "$(pkg-config --modversion sc-sdk)" = "$abi" ] || fail "pkg-config sc-sdk: $(pkg-config --modversion sc-sdk)"
-cp -R /usr/share/doc/sc-dev/examples/helloc "$work/helloc"
+cp -R /usr/share/doc/synccluster-dev/examples/helloc "$work/helloc"
 make -s -C "$work/helloc" > "$work/make.log" 2>&1 || { cat "$work/make.log"; fail "helloc against the packaged SDK"; }
 make -s -C "$work/helloc" check SC=sc || fail "helloc check against the packaged sc"
 
 echo "dpkg --purge everything"
-dpkg_quiet --purge sc-dev "sc-plugin-$second" sc || fail "purge"
-[ ! -e /usr/bin/sc ] && [ ! -e /usr/lib/sc ] || fail "files left after purge: $(ls -d /usr/bin/sc /usr/lib/sc 2>&1)"
+dpkg_quiet --purge synccluster-dev "synccluster-plugin-$second" synccluster || fail "purge"
+[ ! -e /usr/sbin/sc ] && [ ! -e /usr/lib/sc ] && [ ! -e /usr/share/man/man8/sc.8.gz ] ||
+  fail "files left after purge: $(ls -d /usr/sbin/sc /usr/lib/sc /usr/share/man/man8/sc.8.gz 2>&1)"
 echo "namespace: ok"
 INNER
 unshare --mount --propagation private bash "$work/in-namespace.sh" "$work" "$version" "$arch" "$first" "$second" \
   "${needy:-}" "$abi_major.$abi_minor" || fail "install/remove test"
-[ "$(dpkg-query -W -f '${Status}' sc 2>/dev/null || true)" = "$status_before" ] ||
-  fail "the test changed the state of package sc in the machine's dpkg database"
+[ "$(dpkg_states)" = "$states_before" ] ||
+  fail "the test changed the machine's dpkg database: before: $states_before; after: $(dpkg_states)"
 echo "packages: ok"

@@ -19,12 +19,14 @@ step "install the SDK component into $work/prefix"
 for f in include/sc/plugin.h include/sc/plugin.hpp share/sc-sdk/manifest.schema.json \
          share/cmake/sc-sdk/sc-sdk-config.cmake share/cmake/sc-sdk/sc-sdk-config-version.cmake \
          share/cmake/sc-sdk/sc-sdk-targets.cmake share/cmake/sc-sdk/ScPlugin.cmake share/pkgconfig/sc-sdk.pc \
-         share/doc/sc-dev/ABI.md share/doc/sc-dev/MANIFEST.md share/doc/sc-dev/GUIDE.md \
-         share/doc/sc-dev/examples/motd/manifest.json share/doc/sc-dev/examples/helloc/Makefile; do
+         share/doc/synccluster-dev/ABI.md share/doc/synccluster-dev/MANIFEST.md \
+         share/doc/synccluster-dev/GUIDE.md share/doc/synccluster-dev/examples/motd/manifest.json \
+         share/doc/synccluster-dev/examples/helloc/Makefile; do
   [ -f "$work/prefix/$f" ] || fail "the SDK install lacks $f"
 done
 # Only the SDK: no executable, no plugin.
-[ ! -e "$work/prefix/bin" ] && [ ! -e "$work/prefix/lib/sc" ] || fail "--component sdk installed more than the SDK"
+[ ! -e "$work/prefix/bin" ] && [ ! -e "$work/prefix/sbin" ] && [ ! -e "$work/prefix/lib/sc" ] ||
+  fail "--component sdk installed more than the SDK"
 # The installed CMake files must not point back into the source or build tree.
 if grep -rl -e "$src" -e "$build" "$work/prefix/share/cmake" "$work/prefix/share/pkgconfig"; then
   fail "installed files refer to the source or build tree"
@@ -38,7 +40,7 @@ export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig"
 [ "$(pkg-config --variable=plugin_cflags sc-sdk)" = "-fvisibility=hidden -fPIC" ] || fail "plugin_cflags variable"
 
 step "copy the examples out of the source tree"
-cp -R "$work/prefix/share/doc/sc-dev/examples" "$work/src"
+cp -R "$work/prefix/share/doc/synccluster-dev/examples" "$work/src"
 
 step "C++ example: find_package(sc-sdk) + sc_add_plugin"
 "$cmake" -S "$work/src/motd" -B "$work/build-motd" -DCMAKE_PREFIX_PATH="$work/prefix" \

@@ -38,9 +38,9 @@ std::string running_version() { return json::parse(run_sc({"--json", "--version"
 fs::path make_release(const fs::path& dir, const std::string& name,
                       const std::vector<std::pair<std::string, std::string>>& extra = {}, bool with_sc = true) {
   const fs::path tree = dir / ("tree-" + name);
-  fs::create_directories(tree / "usr/local/bin");
+  fs::create_directories(tree / "usr/local/sbin");
   fs::create_directories(tree / "usr/local/lib/sc");
-  if (with_sc) fs::copy_file(kScBinary, tree / "usr/local/bin/sc");
+  if (with_sc) fs::copy_file(kScBinary, tree / "usr/local/sbin/sc");
   for (const char* m : {"user", "update"})
     for (const char* ext : {".so", ".json"})
       fs::copy_file(fs::path(kPluginDir) / (std::string(m) + ext), tree / "usr/local/lib/sc" / (std::string(m) + ext));
@@ -127,20 +127,20 @@ TEST_CASE("update: URLs, checksums, versions and release members", "[update]") {
   for (const char* bad : {"", "1", "1.2", "1.2.3.4", "1.2.x", "v1.2.3", "1..2", "1.2.3 ", "1006"})
     CHECK_FALSE(update_rel::parse_version(bad));
 
-  CHECK(update_rel::installable("usr/local/bin/sc", &why));
+  CHECK(update_rel::installable("usr/local/sbin/sc", &why));
   CHECK(update_rel::installable("usr/local/lib/sc/user.so", &why));
-  for (const char* bad : {"etc/passwd", "usr/local/", "usr/local", "usr/bin/sc", "usr/local/../../etc/x", "usr/local/a//b",
+  for (const char* bad : {"etc/passwd", "usr/local/", "usr/local", "usr/sbin/sc", "usr/local/../../etc/x", "usr/local/a//b",
                           "usr/local/./x", "usr/local/a\nb"})
     CHECK_FALSE(update_rel::installable(bad, &why));
   CHECK_THAT(why, Contains("release member"));
 
   std::vector<std::string> rels = {"usr/local/lib/sc/z.so", update_rel::kScPath, "usr/local/lib/sc/a.json"};
   update_rel::order_for_install(&rels);
-  CHECK(rels == std::vector<std::string>{"usr/local/lib/sc/a.json", "usr/local/lib/sc/z.so", "usr/local/bin/sc"});
-  CHECK(update_rel::upgrade_argv("/usr/local/bin/sc", "", "1.0.0") ==
-        std::vector<std::string>{"/usr/local/bin/sc", "update", "upgrade", "1.0.0"});
-  CHECK(update_rel::upgrade_argv("/r/usr/local/bin/sc", "/r/", "1.0.0") ==
-        std::vector<std::string>{"/r/usr/local/bin/sc", "--root", "/r", "--plugin-path", "/r/usr/local/lib/sc", "update",
+  CHECK(rels == std::vector<std::string>{"usr/local/lib/sc/a.json", "usr/local/lib/sc/z.so", "usr/local/sbin/sc"});
+  CHECK(update_rel::upgrade_argv("/usr/local/sbin/sc", "", "1.0.0") ==
+        std::vector<std::string>{"/usr/local/sbin/sc", "update", "upgrade", "1.0.0"});
+  CHECK(update_rel::upgrade_argv("/r/usr/local/sbin/sc", "/r/", "1.0.0") ==
+        std::vector<std::string>{"/r/usr/local/sbin/sc", "--root", "/r", "--plugin-path", "/r/usr/local/lib/sc", "update",
                                  "upgrade", "1.0.0"});
 }
 
@@ -180,10 +180,10 @@ TEST_CASE("update start installs a release from a file:// URL", "[update]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--set", "UPDATE_URL=" + url, "update", "start"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /usr/local/bin/sc") &&
+  CHECK_THAT(r.out, Contains("would change: write /usr/local/sbin/sc") &&
                         Contains("would change: write /usr/local/lib/sc/user.so") &&
                         Contains("would install 6 files from " + url + "\n") &&
-                        Contains("would run: " + (root / "usr/local/bin/sc").string() + " --root " +
+                        Contains("would run: " + (root / "usr/local/sbin/sc").string() + " --root " +
                                  root.path().string()));
   CHECK(tree_hash(root.path()) == before);
 
@@ -192,8 +192,8 @@ TEST_CASE("update start installs a release from a file:// URL", "[update]") {
   // The new sc ran its upgrade step (same version here: nothing to do).
   CHECK_THAT(r.out, Contains("nothing to upgrade: " + running_version() + " is the version running") &&
                         Contains("installed 6 files from " + url));
-  CHECK(read_text(root / "usr/local/bin/sc") == read_text(kScBinary));
-  CHECK(mode_of(root / "usr/local/bin/sc") == "0755 0:0");
+  CHECK(read_text(root / "usr/local/sbin/sc") == read_text(kScBinary));
+  CHECK(mode_of(root / "usr/local/sbin/sc") == "0755 0:0");
   CHECK(read_text(root / "usr/local/lib/sc/user.json") == read_text(fs::path(kPluginDir) / "user.json"));
   CHECK(mode_of(root / "usr/local/lib/sc/user.json") == "0644 0:0");
   CHECK(mode_of(root / "usr/local/lib/sc") == "0755 0:0");
@@ -201,7 +201,7 @@ TEST_CASE("update start installs a release from a file:// URL", "[update]") {
   CHECK_THAT(read_text(root / "etc/sc"), Contains("UPDATE_URL=\"" + url + "\""));
   // The installed sc works with the installed plugins.
   sc::ProcessSpec p;
-  p.argv = {(root / "usr/local/bin/sc").string(), "--plugin-path", (root / "usr/local/lib/sc").string(), "--root",
+  p.argv = {(root / "usr/local/sbin/sc").string(), "--plugin-path", (root / "usr/local/lib/sc").string(), "--root",
             root.path().string(), "update", "ready"};
   CHECK(sc::run_process(p).exit_code == 0);
 
@@ -220,7 +220,7 @@ TEST_CASE("update start over http on loopback", "[update]") {
   ScRun r = run_sc_rooted(root.path(), {"--set", "UPDATE_URL=" + http.url("sc.tar"), "update", "start"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK(read_text(root / "usr/local/bin/sc") == read_text(kScBinary));
+  CHECK(read_text(root / "usr/local/sbin/sc") == read_text(kScBinary));
   // A missing archive: curl's error, nothing installed.
   TempDir other;
   fs::create_directories(other / "etc");
@@ -267,16 +267,16 @@ TEST_CASE("update start: a bad checksum or a bad archive installs nothing", "[up
   const fs::path nosc = make_release(srv.path(), "nosc.tar", {}, false);
   r = run_sc_rooted(root.path(), {"--set", "UPDATE_URL=file://" + nosc.string(), "update", "start"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("is not an sc release: it has no usr/local/bin/sc"));
+  CHECK_THAT(r.err, Contains("is not an sc release: it has no usr/local/sbin/sc"));
   const fs::path tree = srv / "tree-link";
-  fs::create_directories(tree / "usr/local/bin");
-  fs::copy_file(kScBinary, tree / "usr/local/bin/sc");
-  fs::create_symlink("/etc/shadow", tree / "usr/local/bin/shadow");
+  fs::create_directories(tree / "usr/local/sbin");
+  fs::copy_file(kScBinary, tree / "usr/local/sbin/sc");
+  fs::create_symlink("/etc/shadow", tree / "usr/local/sbin/shadow");
   run_ok({"tar", "-cf", (srv / "link.tar").string(), "-C", tree.string(), "."});
   write_text(srv / "link.tar.sha256", run_ok({"sha256sum", (srv / "link.tar").string()}));
   r = run_sc_rooted(root.path(), {"--set", "UPDATE_URL=file://" + (srv / "link.tar").string(), "update", "start"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("release member \"usr/local/bin/shadow\" is not a regular file or directory"));
+  CHECK_THAT(r.err, Contains("release member \"usr/local/sbin/shadow\" is not a regular file or directory"));
   CHECK(tree_hash(root.path()) == before);
 }
 
