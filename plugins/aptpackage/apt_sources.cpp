@@ -6,7 +6,7 @@
 #include <tuple>
 #include <utility>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace aptpackage {
 

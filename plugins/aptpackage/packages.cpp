@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace aptpackage {
 

@@ -14,7 +14,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 #include "tree.hpp"
 
 namespace backup {

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace backup {
 

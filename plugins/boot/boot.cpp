@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
-#include "../daemon/systemd_unit.hpp"
-#include "../utils/sc_names.hpp"
 #include "boot_unit.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #include "boot_unit.hpp"
 
-#include "../daemon/systemd_unit.hpp"
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 
 namespace boot_unit {
 

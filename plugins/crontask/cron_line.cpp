@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "../utils/sc_names.hpp"
-#include "../utils/text_split.hpp"
+#include "common/sc_names.hpp"
+#include "common/text_split.hpp"
 
 namespace crontask {
 

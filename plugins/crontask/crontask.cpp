@@ -8,7 +8,7 @@
 #include <sc/plugin.hpp>
 #include <stdexcept>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
 #include "cron_line.hpp"
 
 namespace {

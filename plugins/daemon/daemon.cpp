@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 #include "daemon_unit.hpp"
-#include "systemd_unit.hpp"
 
 namespace {
 

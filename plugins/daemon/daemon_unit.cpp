@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "../utils/sc_names.hpp"
-#include "systemd_unit.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 
 namespace daemon_unit {
 

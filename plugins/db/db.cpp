@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
 #include "sql.hpp"
 
 namespace {

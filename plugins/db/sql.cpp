@@ -1,6 +1,6 @@
 #include "sql.hpp"
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace db {
 

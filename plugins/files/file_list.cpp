@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace files_mod {
 

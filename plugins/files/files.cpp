@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "../utils/apt_ensure.hpp"
-#include "../utils/sc_names.hpp"
+#include "common/apt_ensure.hpp"
+#include "common/sc_names.hpp"
 #include "file_list.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <vector>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace hostconf {
 

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace sshlink {
 namespace {

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "../utils/apt_ensure.hpp"
+#include "common/apt_ensure.hpp"
 #include "release.hpp"
 
 namespace {

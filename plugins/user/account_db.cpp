@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace useracct {
 namespace {

@@ -14,9 +14,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "../utils/apt_ensure.hpp"
 #include "account_ops.hpp"
 #include "account_store.hpp"
+#include "common/apt_ensure.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "apt_ensure.hpp"
+#include "common/apt_ensure.hpp"
 #include "package_sets.hpp"
 
 namespace {

@@ -4,8 +4,8 @@
 #include <set>
 #include <sstream>
 
-#include "../../utils/sc_names.hpp"
 #include "../cron_line.hpp"
+#include "common/sc_names.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
 

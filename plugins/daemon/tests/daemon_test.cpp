@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../daemon_unit.hpp"
-#include "../systemd_unit.hpp"
+#include "common/systemd_unit.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "../../utils/sc_names.hpp"
 #include "../file_list.hpp"
+#include "common/sc_names.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

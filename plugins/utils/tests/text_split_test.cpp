@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "../text_split.hpp"
+#include "common/text_split.hpp"
 
 using text_split::Cr;
 using Views = std::vector<std::string_view>;

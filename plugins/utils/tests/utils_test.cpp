@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "../apt_ensure.hpp"
 #include "../package_sets.hpp"
+#include "common/apt_ensure.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

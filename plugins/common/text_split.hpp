@@ -1,7 +1,7 @@
 // Splitting text into lines and into words, the same way in every module
-// that reads a file or a program's output. Used by the aptpackage, backup,
-// crontask, db, files, hostconf, sshlink, update, user and utils modules
-// (their CMakeLists.txt list this file).
+// that reads a file or a program's output. Shared by the aptpackage,
+// backup, crontask, db, files, hostconf, sshlink and user modules, and by
+// apt_ensure.
 #pragma once
 
 #include <string>

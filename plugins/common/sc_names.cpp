@@ -1,4 +1,4 @@
-#include "sc_names.hpp"
+#include "common/sc_names.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace text_split {
 

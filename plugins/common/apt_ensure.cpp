@@ -1,4 +1,4 @@
-#include "apt_ensure.hpp"
+#include "common/apt_ensure.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace apt_ensure {
 namespace {

@@ -1,8 +1,7 @@
 // What the boot and daemon modules do alike with their systemd units: the
 // unit files in /etc/systemd/system, enabled for multi-user.target by the
 // link `systemctl enable` would make, and `systemctl daemon-reload` after a
-// change. Each module keeps its own unit text and naming rules; boot's
-// CMakeLists.txt lists ../daemon/systemd_unit.cpp.
+// change. Each module keeps its own unit text and naming rules.
 #pragma once
 
 #include <optional>

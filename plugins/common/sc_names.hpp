@@ -1,8 +1,8 @@
 // Module names and the running sc's path, as modules that write `sc MODULE
 // COMMAND` into host files (cron entries, systemd units) or take a module
-// name on their command line check them. Used by the boot, daemon,
-// crontask, files and db modules (their CMakeLists.txt list
-// ../utils/sc_names.cpp), so that all of them accept the same names.
+// name on their command line check them. Shared by the boot, crontask,
+// daemon, db and files modules (and systemd_unit), so that all of them
+// accept the same names.
 #pragma once
 
 #include <string>

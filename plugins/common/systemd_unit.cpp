@@ -1,9 +1,9 @@
-#include "systemd_unit.hpp"
+#include "common/systemd_unit.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
 
 namespace sc_systemd {
 
