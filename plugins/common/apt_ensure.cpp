@@ -8,7 +8,7 @@
 
 #include "common/text_split.hpp"
 
-namespace apt_ensure {
+namespace plugin_common::apt_ensure {
 namespace {
 
 constexpr int kModuleUnavailable = 3;  // sc's exit code for a missing module
@@ -179,4 +179,4 @@ Outcome ensure(const sc::Context& ctx, const std::vector<std::string>& specs) {
                     "): install them with `apt-get install " + join(missing, " ") + "`, then run this again");
 }
 
-}  // namespace apt_ensure
+}  // namespace plugin_common::apt_ensure

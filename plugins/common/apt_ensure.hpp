@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace apt_ensure {
+namespace plugin_common::apt_ensure {
 
 struct Spec {
   std::string package;
@@ -60,4 +60,4 @@ struct Outcome {
 /// command to run.
 Outcome ensure(const sc::Context& ctx, const std::vector<std::string>& specs);
 
-}  // namespace apt_ensure
+}  // namespace plugin_common::apt_ensure

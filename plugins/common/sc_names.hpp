@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace sc_names {
+namespace plugin_common::sc_names {
 
 /// The core's rule for module names: a lower-case letter, then lower-case
 /// letters, digits and '-', at most 64 characters. Never '/', '.', '_' or
@@ -26,4 +26,4 @@ std::string checked_module_name(const std::string& name);
 /// when the link cannot be read.
 std::string running_sc();
 
-}  // namespace sc_names
+}  // namespace plugin_common::sc_names

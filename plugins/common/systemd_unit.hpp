@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sc_systemd {
+namespace plugin_common::systemd_unit {
 
 inline constexpr const char* kUnitDir = "/etc/systemd/system";
 /// Where `systemctl enable` puts the link for WantedBy=multi-user.target.
@@ -61,4 +61,4 @@ sc::RunOptions live();
 /// `systemctl daemon-reload`, live; throws sc::Failure when it fails.
 void daemon_reload(const sc::Context& ctx);
 
-}  // namespace sc_systemd
+}  // namespace plugin_common::systemd_unit

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace text_split {
+namespace plugin_common::text_split {
 
 /// What lines() does with a '\r' ending a line.
 enum class Cr {
@@ -28,4 +28,4 @@ std::vector<std::string> nonempty_lines(std::string_view text, Cr cr = Cr::keep)
 /// newline. The views point into `text`.
 std::vector<std::string_view> words(std::string_view text);
 
-}  // namespace text_split
+}  // namespace plugin_common::text_split

@@ -129,13 +129,13 @@ std::vector<std::string> shell_words(const std::string& command) {
 }  // namespace
 
 TEST_CASE("crontask: names, periods and arguments", "[crontask]") {
-  CHECK(sc_names::valid_module_name("backup"));
-  CHECK(sc_names::valid_module_name("mass-2"));
+  CHECK(plugin_common::sc_names::valid_module_name("backup"));
+  CHECK(plugin_common::sc_names::valid_module_name("mass-2"));
   for (const char* bad : {"", "Backup", "a/b", "..", "a b", "a_b", "-x", "1x", "a.b"}) {
     INFO(bad);
-    CHECK_FALSE(sc_names::valid_module_name(bad));
+    CHECK_FALSE(plugin_common::sc_names::valid_module_name(bad));
   }
-  CHECK_FALSE(sc_names::valid_module_name(std::string(65, 'a')));
+  CHECK_FALSE(plugin_common::sc_names::valid_module_name(std::string(65, 'a')));
   for (const char* p : {"fast", "hourly", "daily", "weekly", "monthly"}) CHECK(crontask::valid_period(p));
   for (const char* p : {"", "Daily", "yearly", "daily "}) CHECK_FALSE(crontask::valid_period(p));
 

@@ -19,11 +19,11 @@ void make_system(const fs::path& root) {
 }  // namespace
 
 TEST_CASE("files: names, paths and file lists", "[files]") {
-  CHECK(sc_names::valid_module_name("user"));
-  CHECK(sc_names::valid_module_name("a-1"));
+  CHECK(plugin_common::sc_names::valid_module_name("user"));
+  CHECK(plugin_common::sc_names::valid_module_name("a-1"));
   for (const char* bad : {"", "User", "1a", "a/b", "..", "a b", "-a", "a_b"})
-    CHECK_FALSE(sc_names::valid_module_name(bad));
-  for (const auto& bad : hostile_strings()) CHECK_FALSE(sc_names::valid_module_name(bad));
+    CHECK_FALSE(plugin_common::sc_names::valid_module_name(bad));
+  for (const auto& bad : hostile_strings()) CHECK_FALSE(plugin_common::sc_names::valid_module_name(bad));
   CHECK(files_mod::valid_path("/etc/passwd"));
   CHECK(files_mod::valid_path("/home/a b/it's"));  // any name rsync can take NUL-separated
   CHECK(files_mod::valid_path("/srv/data/"));
