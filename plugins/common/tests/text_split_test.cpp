@@ -5,7 +5,7 @@
 using plugin_common::text_split::Cr;
 using Views = std::vector<std::string_view>;
 
-TEST_CASE("text_split: lines, with and without carriage returns", "[utils][text_split]") {
+TEST_CASE("text_split: lines, with and without carriage returns", "[common][text_split]") {
   CHECK(plugin_common::text_split::lines("").empty());
   CHECK(plugin_common::text_split::lines("\n") == Views{""});
   CHECK(plugin_common::text_split::lines("a") == Views{"a"});
@@ -19,7 +19,7 @@ TEST_CASE("text_split: lines, with and without carriage returns", "[utils][text_
   CHECK(plugin_common::text_split::nonempty_lines("\r\n\n", Cr::keep) == std::vector<std::string>{"\r"});
 }
 
-TEST_CASE("text_split: words", "[utils][text_split]") {
+TEST_CASE("text_split: words", "[common][text_split]") {
   CHECK(plugin_common::text_split::words("").empty());
   CHECK(plugin_common::text_split::words(" \t\n").empty());
   CHECK(plugin_common::text_split::words("a") == Views{"a"});
