@@ -6,7 +6,7 @@
 #include <tuple>
 #include <utility>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace aptpackage {
 
@@ -85,7 +85,7 @@ struct Key {
 std::vector<SourceEntry> parse_one_line(std::string_view text, const std::string& file,
                                         std::vector<std::string>* problems) {
   std::vector<SourceEntry> out;
-  auto lines = text_split::lines(text, text_split::Cr::strip);
+  auto lines = plugin_common::text_split::lines(text, plugin_common::text_split::Cr::strip);
   for (size_t n = 0; n < lines.size(); ++n) {
     const std::string where = file + ":" + std::to_string(n + 1);
     auto problem = [&](const std::string& why) {
@@ -181,7 +181,7 @@ std::vector<SourceEntry> parse_deb822(std::string_view text, const std::string& 
     }
     out.push_back(std::move(e));
   };
-  auto lines = text_split::lines(text, text_split::Cr::strip);
+  auto lines = plugin_common::text_split::lines(text, plugin_common::text_split::Cr::strip);
   for (size_t n = 0; n < lines.size(); ++n) {
     std::string_view line = lines[n];
     if (trim(line).empty()) {
@@ -386,7 +386,7 @@ Plan plan_sources(const std::vector<SourceEntry>& entries, const Wanted& wanted)
 
 std::string os_release_codename(std::string_view os_release) {
   std::string version;
-  for (std::string_view line : text_split::lines(os_release, text_split::Cr::strip)) {
+  for (std::string_view line : plugin_common::text_split::lines(os_release, plugin_common::text_split::Cr::strip)) {
     line = trim(line);
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace aptpackage {
 
@@ -95,7 +95,7 @@ std::vector<std::string> status_argv(const std::string& package, const std::stri
 }
 
 bool status_installed(std::string_view output) {
-  for (std::string_view line : text_split::lines(output)) {
+  for (std::string_view line : plugin_common::text_split::lines(output)) {
     size_t sp = line.find(' ');
     if (sp != std::string_view::npos && line.substr(sp + 1) == "ok installed") return true;
   }

@@ -14,7 +14,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 #include "tree.hpp"
 
 namespace backup {
@@ -171,7 +171,7 @@ std::string format_sums(const std::vector<FileSum>& sums) {
 
 bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string* err) {
   out->clear();
-  const std::vector<std::string_view> lines = text_split::lines(text);
+  const std::vector<std::string_view> lines = plugin_common::text_split::lines(text);
   for (size_t n = 0; n < lines.size(); ++n) {
     const std::string line(lines[n]);
     const size_t line_no = n + 1;

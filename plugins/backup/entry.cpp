@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace backup {
 
@@ -94,7 +94,7 @@ std::string entry_dir(const std::string& backup_dir, const Entry& e) {
 
 std::vector<Scheduled> parse_list(std::string_view list, std::vector<std::string>* bad) {
   std::vector<Scheduled> out;
-  for (std::string_view item : text_split::words(list)) {
+  for (std::string_view item : plugin_common::text_split::words(list)) {
     size_t colon = item.find(':');
     std::string why;
     std::optional<Entry> entry;

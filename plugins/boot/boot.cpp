@@ -4,37 +4,39 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
-#include "../daemon/systemd_unit.hpp"
-#include "../utils/sc_names.hpp"
 #include "boot_unit.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 
 namespace {
 
 using nlohmann::json;
 
 std::string unit_arg(const sc::Context& ctx) {
-  return boot_unit::unit_name(sc_names::checked_module_name(ctx.arg(0)));
+  return boot_unit::unit_name(plugin_common::sc_names::checked_module_name(ctx.arg(0)));
 }
 
 void add(sc::Context& ctx) {
   ctx.expect_args(1, 1, "NAME");
-  const std::string module = sc_names::checked_module_name(ctx.arg(0)), unit = boot_unit::unit_name(module);
+  const std::string module = plugin_common::sc_names::checked_module_name(ctx.arg(0)),
+                    unit = boot_unit::unit_name(module);
   // Runs at the next boot, as the original's did; not started now.
-  if (sc_systemd::install_unit(ctx, unit, boot_unit::unit_file(sc_systemd::exec_sc_path(), module)))
-    sc_systemd::daemon_reload(ctx);
+  if (plugin_common::systemd_unit::install_unit(
+          ctx, unit, boot_unit::unit_file(plugin_common::systemd_unit::exec_sc_path(), module)))
+    plugin_common::systemd_unit::daemon_reload(ctx);
 }
 
 void del(sc::Context& ctx) {
   ctx.expect_args(1, 1, "NAME");
   const std::string unit = unit_arg(ctx);
-  const bool existed = sc_systemd::unit_exists(ctx, unit);
-  sc_systemd::remove_unit(ctx, unit);
-  if (existed) sc_systemd::daemon_reload(ctx);
+  const bool existed = plugin_common::systemd_unit::unit_exists(ctx, unit);
+  plugin_common::systemd_unit::remove_unit(ctx, unit);
+  if (existed) plugin_common::systemd_unit::daemon_reload(ctx);
 }
 
 int has(sc::Context& ctx) {
   ctx.expect_args(1, 1, "NAME");
-  bool yes = sc_systemd::unit_written(ctx, unit_arg(ctx));
+  bool yes = plugin_common::systemd_unit::unit_written(ctx, unit_arg(ctx));
   ctx.result(yes ? "true" : "false");
   return yes ? SC_OK : SC_FAIL;
 }
@@ -43,10 +45,10 @@ void list(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   json result = json::array();
   std::string text;
-  for (const auto& f : sc_systemd::unit_dir_files(ctx)) {
+  for (const auto& f : plugin_common::systemd_unit::unit_dir_files(ctx)) {
     std::string module;
     if (!boot_unit::parse_unit_name(f, &module)) continue;
-    bool enabled = sc_systemd::unit_enabled(ctx, f);
+    bool enabled = plugin_common::systemd_unit::unit_enabled(ctx, f);
     result.push_back({{"name", module}, {"unit", f}, {"enabled", enabled}});
     text += module + (enabled ? "" : "\t(not enabled)") + "\n";
   }

@@ -1,7 +1,7 @@
 #include "boot_unit.hpp"
 
-#include "../daemon/systemd_unit.hpp"
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 
 namespace boot_unit {
 
@@ -12,12 +12,12 @@ constexpr std::string_view kPrefix = "sc_boot_";
 }  // namespace
 
 std::string unit_name(std::string_view module) {
-  return sc_systemd::unit_name(kPrefix, module);
+  return plugin_common::systemd_unit::unit_name(kPrefix, module);
 }
 
 bool parse_unit_name(std::string_view file, std::string* module) {
-  std::optional<std::string_view> m = sc_systemd::unit_stem(file, kPrefix);
-  if (!m || !sc_names::valid_module_name(*m)) return false;
+  std::optional<std::string_view> m = plugin_common::systemd_unit::unit_stem(file, kPrefix);
+  if (!m || !plugin_common::sc_names::valid_module_name(*m)) return false;
   if (module) *module = std::string(*m);
   return true;
 }

@@ -1,6 +1,6 @@
 // boot: the oneshot systemd unit that runs `sc NAME boot` once per boot.
 // Pure functions, tested against exact text and systemd-analyze verify.
-// Writing and enabling it is shared with daemon (../daemon/systemd_unit.hpp).
+// Writing and enabling it is shared with daemon (common/systemd_unit.hpp).
 #pragma once
 
 #include <string>

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "../utils/sc_names.hpp"
-#include "../utils/text_split.hpp"
+#include "common/sc_names.hpp"
+#include "common/text_split.hpp"
 
 namespace crontask {
 
@@ -156,7 +156,7 @@ bool parse_file_name(std::string_view name, std::string* module, std::string* pe
   size_t sep = name.find('_');
   if (sep == std::string_view::npos) return false;
   std::string_view m = name.substr(0, sep), p = name.substr(sep + 1);
-  if (!sc_names::valid_module_name(m) || !valid_period(p)) return false;
+  if (!plugin_common::sc_names::valid_module_name(m) || !valid_period(p)) return false;
   if (module) *module = std::string(m);
   if (period) *period = std::string(p);
   return true;
@@ -179,7 +179,7 @@ std::string cron_file(const Task& task) {
 
 std::optional<Task> parse_cron_file(std::string_view text) {
   std::optional<Task> found;
-  for (std::string_view line : text_split::lines(text)) {
+  for (std::string_view line : plugin_common::text_split::lines(text)) {
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;
     std::string rest;

@@ -49,7 +49,7 @@ std::string file_path(std::string_view module, std::string_view period);
 std::string lock_path(std::string_view module, std::string_view period);
 
 /// Splits a cron.d file name "sc_MODULE_PERIOD"; false for any other name
-/// (MODULE must pass sc_names::valid_module_name(), so it holds no '_').
+/// (MODULE must pass plugin_common::sc_names::valid_module_name(), so it holds no '_').
 bool parse_file_name(std::string_view name, std::string* module, std::string* period);
 
 /// One task as written in its file.

@@ -8,7 +8,7 @@
 #include <sc/plugin.hpp>
 #include <stdexcept>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
 #include "cron_line.hpp"
 
 namespace {
@@ -25,7 +25,7 @@ std::string trimmed(std::string s) {
 
 /// The running sc: cron must start the same program that wrote the entry.
 std::string sc_binary() {
-  std::string s = sc_names::running_sc();
+  std::string s = plugin_common::sc_names::running_sc();
   if (auto why = crontask::arg_problem(s); !why.empty())
     throw sc::Failure("sc is installed at a path cron cannot run (" + s + "): " + why);
   return s;
@@ -87,7 +87,7 @@ void add(sc::Context& ctx) {
   ctx.expect_args(2, 1000, "MODULE PERIOD [ARGS...]");
   const auto& a = ctx.args();
   crontask::Task task;
-  task.module = sc_names::checked_module_name(a[0]);
+  task.module = plugin_common::sc_names::checked_module_name(a[0]);
   check_period(a[1]);
   task.period = a[1];
   task.args.assign(a.begin() + 2, a.end());
@@ -113,7 +113,7 @@ void add(sc::Context& ctx) {
 
 void del(sc::Context& ctx) {
   ctx.expect_args(1, 2, "MODULE [PERIOD]");
-  const std::string module = sc_names::checked_module_name(ctx.arg(0));
+  const std::string module = plugin_common::sc_names::checked_module_name(ctx.arg(0));
   if (ctx.args().size() == 2) {
     check_period(ctx.arg(1));
     ctx.remove(crontask::file_path(module, ctx.arg(1)));
@@ -124,7 +124,7 @@ void del(sc::Context& ctx) {
 
 int has(sc::Context& ctx) {
   ctx.expect_args(1, 2, "MODULE [PERIOD]");
-  const std::string wanted = sc_names::checked_module_name(ctx.arg(0));
+  const std::string wanted = plugin_common::sc_names::checked_module_name(ctx.arg(0));
   if (ctx.args().size() == 2) check_period(ctx.arg(1));
   bool found = false;
   for (const auto& [module, period] : task_files(ctx))

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 #include "daemon_unit.hpp"
-#include "systemd_unit.hpp"
 
 namespace {
 
@@ -19,7 +19,7 @@ struct Target {
 
 Target target(const sc::Context& ctx) {
   Target t;
-  t.module = sc_names::checked_module_name(ctx.arg(0));
+  t.module = plugin_common::sc_names::checked_module_name(ctx.arg(0));
   t.instance = ctx.arg(1);
   if (ctx.args().size() > 1 && !daemon_unit::valid_instance(t.instance))
     throw sc::Usage("\"" + t.instance +
@@ -31,10 +31,10 @@ Target target(const sc::Context& ctx) {
 void add(sc::Context& ctx) {
   ctx.expect_args(1, 2, "NAME [INSTANCE]");
   Target t = target(ctx);
-  const std::string text = daemon_unit::unit_file(sc_systemd::exec_sc_path(), t.module, t.instance);
-  if (sc_systemd::install_unit(ctx, t.unit, text)) {
-    sc_systemd::daemon_reload(ctx);
-    ctx.run_checked({"systemctl", "restart", t.unit}, sc_systemd::live());
+  const std::string text = daemon_unit::unit_file(plugin_common::systemd_unit::exec_sc_path(), t.module, t.instance);
+  if (plugin_common::systemd_unit::install_unit(ctx, t.unit, text)) {
+    plugin_common::systemd_unit::daemon_reload(ctx);
+    ctx.run_checked({"systemctl", "restart", t.unit}, plugin_common::systemd_unit::live());
   } else if (!ctx.rooted()) {
     // Unchanged: only start it when it is not running.
     sc::RunOptions q;
@@ -42,25 +42,25 @@ void add(sc::Context& ctx) {
     q.capture_out = true;
     q.capture_err = true;
     if (!ctx.run({"systemctl", "is-active", "--quiet", t.unit}, q).ok())
-      ctx.run_checked({"systemctl", "restart", t.unit}, sc_systemd::live());
+      ctx.run_checked({"systemctl", "restart", t.unit}, plugin_common::systemd_unit::live());
   }
 }
 
 void del(sc::Context& ctx) {
   ctx.expect_args(1, 2, "NAME [INSTANCE]");
   Target t = target(ctx);
-  const bool existed = sc_systemd::unit_exists(ctx, t.unit);
+  const bool existed = plugin_common::systemd_unit::unit_exists(ctx, t.unit);
   if (existed) {
-    sc::RunResult r = ctx.run({"systemctl", "stop", t.unit}, sc_systemd::live());
+    sc::RunResult r = ctx.run({"systemctl", "stop", t.unit}, plugin_common::systemd_unit::live());
     if (!r.ok()) ctx.warn("could not stop " + t.unit + " (removing it anyway): " + ctx.api()->last_error(ctx.host()));
   }
-  sc_systemd::remove_unit(ctx, t.unit);
-  if (existed) sc_systemd::daemon_reload(ctx);
+  plugin_common::systemd_unit::remove_unit(ctx, t.unit);
+  if (existed) plugin_common::systemd_unit::daemon_reload(ctx);
 }
 
 int has(sc::Context& ctx) {
   ctx.expect_args(1, 2, "NAME [INSTANCE]");
-  bool yes = sc_systemd::unit_written(ctx, target(ctx).unit);
+  bool yes = plugin_common::systemd_unit::unit_written(ctx, target(ctx).unit);
   ctx.result(yes ? "true" : "false");
   return yes ? SC_OK : SC_FAIL;
 }
@@ -69,10 +69,10 @@ void list(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   json result = json::array();
   std::string text;
-  for (const auto& f : sc_systemd::unit_dir_files(ctx)) {
+  for (const auto& f : plugin_common::systemd_unit::unit_dir_files(ctx)) {
     std::string module, instance;
     if (!daemon_unit::parse_unit_name(f, &module, &instance)) continue;
-    bool enabled = sc_systemd::unit_enabled(ctx, f);
+    bool enabled = plugin_common::systemd_unit::unit_enabled(ctx, f);
     result.push_back({{"name", module},
                       {"instance", instance.empty() ? json(nullptr) : json(instance)},
                       {"unit", f},

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "../utils/sc_names.hpp"
-#include "systemd_unit.hpp"
+#include "common/sc_names.hpp"
+#include "common/systemd_unit.hpp"
 
 namespace daemon_unit {
 
@@ -26,17 +26,18 @@ bool valid_instance(std::string_view instance) {
 std::string unit_name(std::string_view module, std::string_view instance) {
   std::string stem(module);
   if (!instance.empty()) stem += "_" + std::string(instance);
-  return sc_systemd::unit_name(kPrefix, stem);
+  return plugin_common::systemd_unit::unit_name(kPrefix, stem);
 }
 
 bool parse_unit_name(std::string_view file, std::string* module, std::string* instance) {
-  std::optional<std::string_view> rest = sc_systemd::unit_stem(file, kPrefix);
+  std::optional<std::string_view> rest = plugin_common::systemd_unit::unit_stem(file, kPrefix);
   if (!rest) return false;
   // Module names have no '_': the first one starts the instance.
   size_t sep = rest->find('_');
   std::string_view m = rest->substr(0, sep);
   std::string_view i = sep == std::string_view::npos ? std::string_view() : rest->substr(sep + 1);
-  if (!sc_names::valid_module_name(m) || (sep != std::string_view::npos && !valid_instance(i))) return false;
+  if (!plugin_common::sc_names::valid_module_name(m) || (sep != std::string_view::npos && !valid_instance(i)))
+    return false;
   if (module) *module = std::string(m);
   if (instance) *instance = std::string(i);
   return true;

@@ -1,6 +1,6 @@
 // daemon: the systemd unit that keeps `sc NAME daemon [INSTANCE]` running.
 // Pure functions, tested against exact text and systemd-analyze verify.
-// Writing and enabling it is shared with boot (systemd_unit.hpp).
+// Writing and enabling it is shared with boot (common/systemd_unit.hpp).
 #pragma once
 
 #include <string>

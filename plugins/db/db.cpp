@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
 #include "sql.hpp"
 
 namespace {
@@ -331,7 +331,7 @@ void getpw(sc::Context& ctx) {
 /// local server: each one a `db backup` stream from the peer, restored here.
 void pull(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE HOST");
-  const std::string module = sc_names::checked_module_name(ctx.args()[0]), host = ctx.args()[1];
+  const std::string module = plugin_common::sc_names::checked_module_name(ctx.args()[0]), host = ctx.args()[1];
   sc::CallResult listed = ctx.peer_sc(host, {module, "db"}, /*readonly=*/true);
   json doc = json::parse(listed.json, nullptr, false);
   if (listed.status != SC_OK || !doc.is_object())

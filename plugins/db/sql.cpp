@@ -1,6 +1,6 @@
 #include "sql.hpp"
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace db {
 
@@ -79,7 +79,7 @@ std::string dump_header(std::string_view role, std::string_view database, std::s
 }
 
 std::vector<std::string> lines(std::string_view text) {
-  return text_split::nonempty_lines(text, text_split::Cr::strip);
+  return plugin_common::text_split::nonempty_lines(text, plugin_common::text_split::Cr::strip);
 }
 
 std::optional<std::pair<std::string, std::string>> parse_db_entry(std::string_view entry) {

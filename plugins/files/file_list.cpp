@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace files_mod {
 
@@ -47,7 +47,7 @@ std::optional<std::vector<std::string>> parse_file_list(std::string_view capture
     if (why) *why = "the files hook result is " + result.dump() + ", not an array of paths";
     return std::nullopt;
   } else if (doc.contains("output") && doc["output"].is_string()) {
-    raw = text_split::nonempty_lines(doc["output"].get<std::string>());
+    raw = plugin_common::text_split::nonempty_lines(doc["output"].get<std::string>());
   }
   std::vector<std::string> paths;
   for (const auto& p : raw) {

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "../utils/apt_ensure.hpp"
-#include "../utils/sc_names.hpp"
+#include "common/apt_ensure.hpp"
+#include "common/sc_names.hpp"
 #include "file_list.hpp"
 
 namespace {
@@ -43,7 +43,7 @@ std::string error_of(const std::string& captured) {
 
 void pull(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE HOST[:/DIR]");
-  const std::string module = sc_names::checked_module_name(ctx.args()[0]);
+  const std::string module = plugin_common::sc_names::checked_module_name(ctx.args()[0]);
   // HOST[:/DIR] as sshlink getfiles takes it: DIR is where the peer's tree
   // lives (default /). The peer name itself is checked by sshlink.
   const std::string& source = ctx.args()[1];
@@ -74,7 +74,7 @@ void pull(sc::Context& ctx) {
 
 void restoremodule(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE SOURCE");
-  const std::string module = sc_names::checked_module_name(ctx.args()[0]);
+  const std::string module = plugin_common::sc_names::checked_module_name(ctx.args()[0]);
   const std::string& raw_source = ctx.args()[1];
   if (!files_mod::valid_path(raw_source) || files_mod::clean_path(raw_source) == "/")
     throw sc::Usage("\"" + raw_source + "\" is not a backup directory: give the absolute path of a backup (holding fs/)");
@@ -108,7 +108,7 @@ void restoremodule(sc::Context& ctx) {
     ctx.result(json{{"module", module}, {"restored", json::array()}, {"absent", absent}}.dump());
     return;
   }
-  apt_ensure::ensure(ctx, {"rsync:rsync"});
+  plugin_common::apt_ensure::ensure(ctx, {"rsync:rsync"});
   sc::RunOptions o;
   o.input = files_mod::files_from(present);
   sc::RunResult r = ctx.run(files_mod::restore_argv(fs_real, ctx.resolve_path("/")), o);

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <vector>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace hostconf {
 
@@ -62,7 +62,7 @@ std::string set_hosts_entry(std::string_view hosts, std::string_view fqdn) {
   const std::string entry = "127.0.1.1\t" + std::string(fqdn) + " " + host_part(fqdn);
   bool placed = false;
   std::vector<std::string> out;
-  for (std::string_view line : text_split::lines(hosts)) {
+  for (std::string_view line : plugin_common::text_split::lines(hosts)) {
     if (address_of(line) == "127.0.1.1") {
       if (!placed) out.push_back(entry);  // later duplicates are dropped
       placed = true;

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace sshlink {
 namespace {
@@ -53,7 +53,7 @@ std::string host_part(std::string_view peer) {
 
 std::vector<SpeedLimit> parse_speed_limits(std::string_view text, std::vector<std::string>* bad) {
   std::vector<SpeedLimit> out;
-  for (std::string_view item : text_split::words(text)) {
+  for (std::string_view item : plugin_common::text_split::words(text)) {
     // PEER=KBPS; the original wrote HOST:KBPS (a host without port).
     size_t sep = item.rfind('=');
     if (sep == std::string_view::npos) sep = item.rfind(':');
@@ -173,7 +173,7 @@ bool valid_setting_name(std::string_view name) {
 }
 
 std::vector<std::string> parse_file_list(std::string_view text) {
-  return text_split::nonempty_lines(text, text_split::Cr::strip);
+  return plugin_common::text_split::nonempty_lines(text, plugin_common::text_split::Cr::strip);
 }
 
 std::string settings_file_text(const std::string& peer,

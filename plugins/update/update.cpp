@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "../utils/apt_ensure.hpp"
+#include "common/apt_ensure.hpp"
 #include "release.hpp"
 
 namespace {
@@ -130,7 +130,7 @@ void start(sc::Context& ctx) {
       throw sc::Failure("sc runs from " + self.string() +
                         ", a Debian package: update it with apt; `sc update start` manages an install in /usr/local");
     // curl runs on this machine; under --root it is this machine's too.
-    apt_ensure::ensure(ctx, {"curl:curl"});
+    plugin_common::apt_ensure::ensure(ctx, {"curl:curl"});
   }
   const std::string old = ctx.sc_version();
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "../utils/text_split.hpp"
+#include "common/text_split.hpp"
 
 namespace useracct {
 namespace {
@@ -68,7 +68,7 @@ size_t field_count(File file) {
 
 std::optional<Table> Table::parse(File file, std::string_view text, std::string* err) {
   Table t(file);
-  const std::vector<std::string_view> lines = text_split::lines(text);
+  const std::vector<std::string_view> lines = plugin_common::text_split::lines(text);
   for (size_t n = 0; n < lines.size(); ++n) {
     const std::string_view line = lines[n];
     const size_t number = n + 1;

@@ -14,9 +14,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "../utils/apt_ensure.hpp"
 #include "account_ops.hpp"
 #include "account_store.hpp"
+#include "common/apt_ensure.hpp"
 
 namespace {
 
@@ -162,7 +162,7 @@ void make_home(sc::Context& ctx, const std::string& home, const std::string& log
 
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  apt_ensure::ensure(ctx, {"sudo:sudo"});
+  plugin_common::apt_ensure::ensure(ctx, {"sudo:sudo"});
   const std::string text = sudoers_text();
   // visudo is the program that knows what sudo accepts; without it (an
   // image prepared on a machine without sudo) the fixed text goes unchecked.
@@ -187,7 +187,7 @@ void setup(sc::Context& ctx) {
 int ready(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   if (ctx.read_file(kSudoers) != sudoers_text()) return SC_FAIL;
-  return apt_ensure::missing_on_target(ctx, {"sudo:sudo"}).empty() ? SC_OK : SC_FAIL;
+  return plugin_common::apt_ensure::missing_on_target(ctx, {"sudo:sudo"}).empty() ? SC_OK : SC_FAIL;
 }
 
 void add(sc::Context& ctx) {

@@ -4,13 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "apt_ensure.hpp"
+#include "common/apt_ensure.hpp"
 #include "package_sets.hpp"
 
 namespace {
 
 void install(sc::Context& ctx, const std::vector<std::string>& specs) {
-  apt_ensure::Outcome o = apt_ensure::ensure(ctx, specs);
+  plugin_common::apt_ensure::Outcome o = plugin_common::apt_ensure::ensure(ctx, specs);
   std::string names;
   for (const auto& p : o.installed) names += " " + p;
   ctx.print(o.installed.empty() ? "all " + std::to_string(o.present.size()) + " packages are installed\n"
@@ -40,7 +40,7 @@ void server(sc::Context& ctx) {
 
 int ready(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  std::vector<std::string> missing = apt_ensure::missing_on_target(ctx, utils_pkg::admin_set());
+  std::vector<std::string> missing = plugin_common::apt_ensure::missing_on_target(ctx, utils_pkg::admin_set());
   ctx.result(nlohmann::json{{"missing", missing}}.dump());
   for (const auto& p : missing) ctx.debug("missing package " + p);
   return missing.empty() ? SC_OK : SC_FAIL;

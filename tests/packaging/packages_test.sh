@@ -41,7 +41,8 @@ else
   (cd "$src" && tar --exclude='./build*' --exclude='./obj-*' --exclude=./.git -cf - .) | tar -C "$work/synccluster" -xf -
 fi
 cd "$work/synccluster"
-# The same rule as plugins/CMakeLists.txt: every directory with a CMakeLists.txt.
+# The same rule as plugins/CMakeLists.txt: every directory with a CMakeLists.txt
+# (plugins/common, the library the modules share, has none).
 modules=$(for d in plugins/*/; do [ -f "$d/CMakeLists.txt" ] && basename "$d"; done)
 [ -n "$modules" ] || fail "no module in plugins/"
 

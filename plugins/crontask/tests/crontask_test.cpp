@@ -4,7 +4,6 @@
 #include <set>
 #include <sstream>
 
-#include "../../utils/sc_names.hpp"
 #include "../cron_line.hpp"
 #include "engine/process.hpp"
 #include "test_support.hpp"
@@ -128,14 +127,7 @@ std::vector<std::string> shell_words(const std::string& command) {
 
 }  // namespace
 
-TEST_CASE("crontask: names, periods and arguments", "[crontask]") {
-  CHECK(sc_names::valid_module_name("backup"));
-  CHECK(sc_names::valid_module_name("mass-2"));
-  for (const char* bad : {"", "Backup", "a/b", "..", "a b", "a_b", "-x", "1x", "a.b"}) {
-    INFO(bad);
-    CHECK_FALSE(sc_names::valid_module_name(bad));
-  }
-  CHECK_FALSE(sc_names::valid_module_name(std::string(65, 'a')));
+TEST_CASE("crontask: periods and arguments", "[crontask]") {
   for (const char* p : {"fast", "hourly", "daily", "weekly", "monthly"}) CHECK(crontask::valid_period(p));
   for (const char* p : {"", "Daily", "yearly", "daily "}) CHECK_FALSE(crontask::valid_period(p));
 

@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "../../utils/sc_names.hpp"
 #include "../file_list.hpp"
 #include "test_support.hpp"
 
@@ -18,12 +17,7 @@ void make_system(const fs::path& root) {
 
 }  // namespace
 
-TEST_CASE("files: names, paths and file lists", "[files]") {
-  CHECK(sc_names::valid_module_name("user"));
-  CHECK(sc_names::valid_module_name("a-1"));
-  for (const char* bad : {"", "User", "1a", "a/b", "..", "a b", "-a", "a_b"})
-    CHECK_FALSE(sc_names::valid_module_name(bad));
-  for (const auto& bad : hostile_strings()) CHECK_FALSE(sc_names::valid_module_name(bad));
+TEST_CASE("files: paths and file lists", "[files]") {
   CHECK(files_mod::valid_path("/etc/passwd"));
   CHECK(files_mod::valid_path("/home/a b/it's"));  // any name rsync can take NUL-separated
   CHECK(files_mod::valid_path("/srv/data/"));

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "../apt_ensure.hpp"
 #include "../package_sets.hpp"
+#include "common/apt_ensure.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -32,38 +32,6 @@ void plugin_dir_with(const fs::path& dir, const std::vector<std::string>& names)
 
 }  // namespace
 
-TEST_CASE("utils: package specs", "[utils]") {
-  apt_ensure::Spec s;
-  std::string why;
-  REQUIRE(apt_ensure::parse_spec("smartmontools:smartctl", &s, &why));
-  CHECK(s.package == "smartmontools");
-  CHECK(s.command == "smartctl");
-  REQUIRE(apt_ensure::parse_spec("vim:/usr/share/doc/vim", &s, &why));
-  CHECK(s.command == "/usr/share/doc/vim");
-  REQUIRE(apt_ensure::parse_spec("gir1.2-spiceclientgtk-3.0", &s, &why));
-  CHECK(s.command.empty());
-  for (const char* bad : {"", "a", "Vim", "-rf", "vim:", "vim:../x", "vim:/a/../b", "vim:a b", "vim:-x", "vim;rm",
-                          "vim:/usr//x"}) {
-    INFO(bad);
-    CHECK_FALSE(apt_ensure::parse_spec(bad, &s, &why));
-  }
-  for (const auto& bad : hostile_strings()) CHECK_FALSE(apt_ensure::parse_spec(bad, &s, &why));
-  CHECK_THAT(why, Contains("is not a package spec"));
-}
-
-TEST_CASE("utils: installed packages from the dpkg status file", "[utils]") {
-  const std::string status =
-      "Package: screen\nStatus: install ok installed\nVersion: 4.9.0-4\n\n"
-      "Package: hdparm\nStatus: deinstall ok config-files\n\n"
-      "Package: git\nVersion: 1\nStatus: install ok installed\n";
-  CHECK(apt_ensure::installed_packages(status) == std::set<std::string>{"git", "screen"});
-  std::vector<apt_ensure::Spec> specs = {{"screen", ""}, {"hdparm", ""}, {"iftop", "iftop"}, {"vim", "/usr/share/doc/vim"},
-                                         {"iftop", ""}};
-  auto has = [](const std::string& c) { return c == "/usr/share/doc/vim"; };
-  CHECK(apt_ensure::missing_packages(specs, apt_ensure::installed_packages(status), has) ==
-        std::vector<std::string>{"hdparm", "iftop"});
-}
-
 TEST_CASE("utils: the package sets for Debian 12", "[utils]") {
   CHECK(utils_pkg::admin_set() == std::vector<std::string>{"screen:screen", "ntpsec:ntpq", "hdparm:hdparm",
                                                            "iftop:iftop", "smartmontools:smartctl",
@@ -82,9 +50,9 @@ TEST_CASE("utils: the package sets for Debian 12", "[utils]") {
   std::vector<std::string> all = utils_pkg::admin_set();
   all.insert(all.end(), fr.begin(), fr.end());
   all.insert(all.end(), utils_pkg::server_set().begin(), utils_pkg::server_set().end());
-  apt_ensure::Spec s;
+  plugin_common::apt_ensure::Spec s;
   std::string why;
-  for (const auto& spec : all) CHECK(apt_ensure::parse_spec(spec, &s, &why));
+  for (const auto& spec : all) CHECK(plugin_common::apt_ensure::parse_spec(spec, &s, &why));
 }
 
 TEST_CASE("utils: every package exists in Debian 12", "[utils]") {

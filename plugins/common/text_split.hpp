@@ -1,14 +1,14 @@
 // Splitting text into lines and into words, the same way in every module
-// that reads a file or a program's output. Used by the aptpackage, backup,
-// crontask, db, files, hostconf, sshlink, update, user and utils modules
-// (their CMakeLists.txt list this file).
+// that reads a file or a program's output. Shared by the aptpackage,
+// backup, crontask, db, files, hostconf, sshlink and user modules, and by
+// apt_ensure.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace text_split {
+namespace plugin_common::text_split {
 
 /// What lines() does with a '\r' ending a line.
 enum class Cr {
@@ -28,4 +28,4 @@ std::vector<std::string> nonempty_lines(std::string_view text, Cr cr = Cr::keep)
 /// newline. The views point into `text`.
 std::vector<std::string_view> words(std::string_view text);
 
-}  // namespace text_split
+}  // namespace plugin_common::text_split

@@ -2,9 +2,9 @@
 //
 // A spec is "PACKAGE[:COMMAND]": install PACKAGE when COMMAND (a name looked
 // up in the target's PATH, or an absolute path) is missing; a bare PACKAGE
-// must be installed according to the target's dpkg status. Used by the
-// user, files, utils and update modules (their CMakeLists.txt list this
-// file), so that every module states its packages the same way.
+// must be installed according to the target's dpkg status. Shared by the
+// files, update, user and utils modules, so that every module states its
+// packages the same way.
 #pragma once
 
 #include <sc/plugin.hpp>
@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace apt_ensure {
+namespace plugin_common::apt_ensure {
 
 struct Spec {
   std::string package;
@@ -60,4 +60,4 @@ struct Outcome {
 /// command to run.
 Outcome ensure(const sc::Context& ctx, const std::vector<std::string>& specs);
 
-}  // namespace apt_ensure
+}  // namespace plugin_common::apt_ensure

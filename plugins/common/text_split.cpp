@@ -1,6 +1,6 @@
-#include "text_split.hpp"
+#include "common/text_split.hpp"
 
-namespace text_split {
+namespace plugin_common::text_split {
 
 std::vector<std::string_view> lines(std::string_view text, Cr cr) {
   std::vector<std::string_view> out;
@@ -38,4 +38,4 @@ std::vector<std::string_view> words(std::string_view text) {
   return out;
 }
 
-}  // namespace text_split
+}  // namespace plugin_common::text_split

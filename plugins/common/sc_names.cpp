@@ -1,10 +1,10 @@
-#include "sc_names.hpp"
+#include "common/sc_names.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <sc/plugin.hpp>
 
-namespace sc_names {
+namespace plugin_common::sc_names {
 
 bool valid_module_name(std::string_view name) {
   if (name.empty() || name.size() > 64 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
@@ -29,4 +29,4 @@ std::string running_sc() {
   return s;
 }
 
-}  // namespace sc_names
+}  // namespace plugin_common::sc_names

@@ -1,11 +1,11 @@
-#include "systemd_unit.hpp"
+#include "common/systemd_unit.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
-#include "../utils/sc_names.hpp"
+#include "common/sc_names.hpp"
 
-namespace sc_systemd {
+namespace plugin_common::systemd_unit {
 
 namespace {
 
@@ -108,4 +108,4 @@ void daemon_reload(const sc::Context& ctx) {
   ctx.run_checked({"systemctl", "daemon-reload"}, live());
 }
 
-}  // namespace sc_systemd
+}  // namespace plugin_common::systemd_unit

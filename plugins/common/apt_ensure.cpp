@@ -1,4 +1,4 @@
-#include "apt_ensure.hpp"
+#include "common/apt_ensure.hpp"
 
 #include <unistd.h>
 
@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "text_split.hpp"
+#include "common/text_split.hpp"
 
-namespace apt_ensure {
+namespace plugin_common::apt_ensure {
 namespace {
 
 constexpr int kModuleUnavailable = 3;  // sc's exit code for a missing module
@@ -179,4 +179,4 @@ Outcome ensure(const sc::Context& ctx, const std::vector<std::string>& specs) {
                     "): install them with `apt-get install " + join(missing, " ") + "`, then run this again");
 }
 
-}  // namespace apt_ensure
+}  // namespace plugin_common::apt_ensure

@@ -1,14 +1,14 @@
 // Module names and the running sc's path, as modules that write `sc MODULE
 // COMMAND` into host files (cron entries, systemd units) or take a module
-// name on their command line check them. Used by the boot, daemon,
-// crontask, files and db modules (their CMakeLists.txt list
-// ../utils/sc_names.cpp), so that all of them accept the same names.
+// name on their command line check them. Shared by the boot, crontask,
+// daemon, db and files modules (and systemd_unit), so that all of them
+// accept the same names.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace sc_names {
+namespace plugin_common::sc_names {
 
 /// The core's rule for module names: a lower-case letter, then lower-case
 /// letters, digits and '-', at most 64 characters. Never '/', '.', '_' or
@@ -26,4 +26,4 @@ std::string checked_module_name(const std::string& name);
 /// when the link cannot be read.
 std::string running_sc();
 
-}  // namespace sc_names
+}  // namespace plugin_common::sc_names

@@ -1,8 +1,7 @@
 // What the boot and daemon modules do alike with their systemd units: the
 // unit files in /etc/systemd/system, enabled for multi-user.target by the
 // link `systemctl enable` would make, and `systemctl daemon-reload` after a
-// change. Each module keeps its own unit text and naming rules; boot's
-// CMakeLists.txt lists ../daemon/systemd_unit.cpp.
+// change. Each module keeps its own unit text and naming rules.
 #pragma once
 
 #include <optional>
@@ -11,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sc_systemd {
+namespace plugin_common::systemd_unit {
 
 inline constexpr const char* kUnitDir = "/etc/systemd/system";
 /// Where `systemctl enable` puts the link for WantedBy=multi-user.target.
@@ -62,4 +61,4 @@ sc::RunOptions live();
 /// `systemctl daemon-reload`, live; throws sc::Failure when it fails.
 void daemon_reload(const sc::Context& ctx);
 
-}  // namespace sc_systemd
+}  // namespace plugin_common::systemd_unit
