@@ -93,7 +93,7 @@ json probe_plugin(Session& s, const std::string& name) {
     return {{"state", "refused"},
             {"reason", "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) +
                            ") while loading or checking readiness; the module is faulty: report it to its "
-                           "maintainer, or reinstall it (package sc-plugin-" + name + ")"}};
+                           "maintainer, or reinstall it (package " + kModulePackagePrefix + name + ")"}};
   json r = json::parse(data, nullptr, false);
   if (r.is_discarded() || !r.is_object())
     return {{"state", "refused"}, {"reason", "the probe of this module ended without an answer"}};

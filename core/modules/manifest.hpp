@@ -59,6 +59,10 @@ struct Manifest {
   bool runs(std::string_view what) const { return command(what) || has_hook(what); }
 };
 
+/// A module's Debian package is this prefix followed by its name
+/// (debian/gen-control names the packages the same way).
+inline constexpr const char* kModulePackagePrefix = "synccluster-plugin-";
+
 /// Module names: lower-case letter, then lower-case letters, digits and '-'
 /// (they become Debian package names, cron.d file names and unit names).
 bool valid_module_name(std::string_view name);

@@ -73,7 +73,7 @@ std::shared_ptr<const Manifest> PluginCatalog::find(const std::string& name, std
       std::string where;
       for (const auto& d : dirs_) where += (where.empty() ? "" : ", ") + d.string();
       *err = "module \"" + name + "\" is not installed (no " + name + ".json in " + where +
-             "); install it (Debian package sc-plugin-" + name + ") or check the spelling with `sc help`";
+             "); install it (Debian package " + kModulePackagePrefix + name + ") or check the spelling with `sc help`";
     }
     return nullptr;
   }

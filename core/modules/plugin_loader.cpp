@@ -45,7 +45,7 @@ bool load_plugin(std::shared_ptr<const Manifest> manifest, std::unique_ptr<Loade
     *err = "module " + m.name + ": " + lib + ": " + reason + "; " + fix;
     return false;
   };
-  const std::string reinstall = "reinstall the module (package sc-plugin-" + m.name + ")";
+  const std::string reinstall = std::string("reinstall the module (package ") + kModulePackagePrefix + m.name + ")";
 
   if (m.abi_major != SC_ABI_MAJOR)
     return fail("manifest " + m.file.string() + " declares ABI " + std::to_string(m.abi_major) + "." +

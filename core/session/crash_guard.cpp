@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <initializer_list>
 
+#include "modules/manifest.hpp"
+
 namespace sc {
 namespace {
 
@@ -46,7 +48,8 @@ void on_fatal(int sig) {
       put(" while ");
       put(activity);
     }
-    put("; the module is faulty: report it to its maintainer, or reinstall it (package sc-plugin-");
+    put("; the module is faulty: report it to its maintainer, or reinstall it (package ");
+    put(kModulePackagePrefix);
     put(module);
     put(")\n");
   } else {

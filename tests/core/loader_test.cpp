@@ -34,7 +34,7 @@ TEST_CASE("each broken plugin is refused with module, file, reason and fix", "[l
       {"malformed", "not valid JSON", "fix the syntax"},
       {"missing-field", "\"library\": missing", "add \"library\""},
       {"format-major", "format 2.0 is not supported", "upgrade sc"},
-      {"no-library", "cannot open the library", "reinstall the module (package sc-plugin-no-library)"},
+      {"no-library", "cannot open the library", "reinstall the module (package synccluster-plugin-no-library)"},
       {"not-elf", "not an ELF shared library", "reinstall"},
       {"undefined-symbol", "undefined symbol: sc_fixture_function_that_does_not_exist", "libraries it needs"},
       {"no-entry", "does not export sc_plugin_entry", "rebuild it with the sc SDK"},
@@ -111,7 +111,7 @@ TEST_CASE("a crash is reported by module name", "[loader]") {
   ScRun r = fx({"crashes", "crash"});
   CHECK(r.status == 128 + SIGSEGV);
   CHECK_THAT(r.err, Contains("module crashes crashed with SIGSEGV") && Contains("while crash") &&
-                        Contains("sc-plugin-crashes"));
+                        Contains("synccluster-plugin-crashes"));
   r = fx({"abort-ctor", "hello"});
   CHECK(r.status == 128 + SIGABRT);
   CHECK_THAT(r.err, Contains("module abort-ctor crashed with SIGABRT") && Contains("while loading"));
@@ -205,7 +205,7 @@ TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
 TEST_CASE("unknown modules and commands are usage errors", "[cli]") {
   ScRun r = fx({"nosuch", "hello"});
   CHECK(r.status == 3);
-  CHECK_THAT(r.err, Contains("module \"nosuch\" is not installed") && Contains("sc-plugin-nosuch"));
+  CHECK_THAT(r.err, Contains("module \"nosuch\" is not installed") && Contains("synccluster-plugin-nosuch"));
   r = fx({"cplugin", "nosuch"});
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("has no command \"nosuch\"") && Contains("greet, args, fail, inited"));
