@@ -13,6 +13,8 @@ bench_setup() {
     cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
   ninja -C "$build" -j2 sc sc_all_plugins sc_bench "$@" >/dev/null
+  # Absolute: the peer's sc wrapper runs from another directory.
+  build=$(cd "$build" && pwd)
   sc=$build/core/sc
   plugins=$build/lib/sc
   bench=$build/bench/sc_bench

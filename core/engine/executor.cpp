@@ -566,6 +566,19 @@ bool Executor::stat(const std::string& path, bool follow, rooted_fs::Node* out, 
   return false;
 }
 
+bool Executor::open_read(const std::string& path, Fd* out, std::string* err) const {
+  Comps comps;
+  std::string reason;
+  if (!resolve_comps(path, true, &comps, &reason)) {
+    if (err) *err = redact(reason);
+    return false;
+  }
+  Status st = rooted_fs::open_read({opts_.root, comps}, out);
+  if (st.ok()) return true;
+  if (err) *err = redact("cannot open " + path + ": " + (st.err == ENOENT ? "it does not exist" : rooted_fs::describe(st)));
+  return false;
+}
+
 bool Executor::list_dir(const std::string& path, std::vector<std::string>* names, std::string* err) const {
   Comps comps;
   std::string reason;

@@ -3,10 +3,13 @@
 // ok/changed report work the same for every module (DESIGN.md section 3).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <set>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +17,7 @@
 #include "engine/planned_tree.hpp"
 #include "engine/process.hpp"
 #include "engine/rooted_fs.hpp"
+#include "engine/tree_clone.hpp"
 
 namespace sc {
 
@@ -59,6 +63,30 @@ struct RunSpec {
   bool secret_args = false;  ///< report argv[0] only
 };
 
+/// A hard-link copy of a tree in progress (Executor::clone_start).
+/// Destroying one that was not finished stops it and removes its work.
+class CloneJob {
+ public:
+  ~CloneJob();
+  CloneJob(const CloneJob&) = delete;
+  CloneJob& operator=(const CloneJob&) = delete;
+
+ private:
+  friend class Executor;
+  CloneJob() = default;
+  /// Stops and joins the worker, then removes the temporary copy.
+  void discard();
+
+  std::string from, to;  // as the caller wrote them, for the report
+  bool planned = false;  // --dry-run: nothing runs
+  Fd from_dir, parent_dir;
+  std::string name, temp;  // of `to`, and of the copy while it is made, in parent_dir
+  std::atomic<bool> stop{false};
+  std::thread worker;
+  rooted_fs::Status result;
+  tree_clone::Stats stats;
+};
+
 /// Applies (or, under --dry-run, plans) changes to the target tree and
 /// records one Action per call. Paths are absolute paths of the target
 /// system, resolved under options().root like a chroot would (".." is
@@ -97,6 +125,24 @@ class Executor {
   /// recorded: the plan of later calls does not follow the rename.
   bool rename(const std::string& from, const std::string& to, std::string* err);
 
+  /// Starts making `to` a copy of the directory tree `from` in which every
+  /// file is a hard link to the original and every directory is new with
+  /// its original's owner, mode and times (tree_clone::copy), in a thread,
+  /// under a temporary name next to `to` (".NAME.sc-clone"; one left by a
+  /// killed run is removed first). Only this thread's own descriptors are
+  /// used, so the executor stays usable meanwhile. `to` must not exist and
+  /// its parent must. Under --dry-run nothing starts. Null with *err when
+  /// the paths are wrong (nothing recorded).
+  std::unique_ptr<CloneJob> clone_start(const std::string& from, const std::string& to, std::string* err);
+
+  /// Waits for the clone, removes `skip` (paths relative to `from`) from
+  /// the copy, renames it into place and records one "clone" action
+  /// (planned under --dry-run; the plan of later calls does not see the
+  /// copy). `discard`: stops it and removes its work instead, recording
+  /// nothing. On failure nothing is left at `to`. *stats may be null.
+  bool clone_finish(std::unique_ptr<CloneJob> job, bool discard, const std::vector<std::string>& skip,
+                    tree_clone::Stats* stats, std::string* err);
+
   /// Sets the mode and owner of an existing path (symlinks followed inside
   /// the root). spec.keep_attrs makes it a no-op; spec.secret is ignored.
   bool set_attr(const std::string& path, const FileSpec& spec, std::string* err);
@@ -116,6 +162,11 @@ class Executor {
   /// what this run planned to create or remove there). False with *err
   /// when it is missing, not a directory or cannot be read.
   bool list_dir(const std::string& path, std::vector<std::string>* names, std::string* err) const;
+
+  /// Opens a file or directory of the target for reading (symlinks
+  /// followed inside the root, every directory opened with O_NOFOLLOW):
+  /// what is on disk, not what --dry-run planned.
+  bool open_read(const std::string& path, Fd* out, std::string* err) const;
 
   /// The path on this machine for a target path (under the root, symlinks
   /// followed inside it), for handing to a program.

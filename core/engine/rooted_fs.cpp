@@ -204,6 +204,20 @@ Status list_at(int dir, std::vector<std::string>* names) {
   return s;
 }
 
+Status open_read(const Location& at, Fd* out) {
+  if (at.comps.empty()) return open_root(at.root, out);
+  Fd dir;
+  Status s = open_dir(at, at.comps.size() - 1, &dir);
+  if (!s.ok()) return s;
+  // O_NONBLOCK: a FIFO must not hang us; it is cleared again for the caller.
+  Fd fd(::openat(dir.get(), at.comps.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return failure("open");
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+  *out = std::move(fd);
+  return {};
+}
+
 Status read_file(const Location& at, std::string* data) {
   if (at.comps.empty()) return Status{EISDIR, "open"};
   Fd dir;
@@ -346,6 +360,18 @@ Status rename_noreplace(const Location& from, const Location& to) {
   if (::fsync(to_dir.get()) != 0) return failure("fsync directory");
   if (::fsync(from_dir.get()) != 0) return failure("fsync directory");
   return {};
+}
+
+Status remove_tree_at(int dir, const std::string& name) {
+  struct stat st {};
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? Status{} : failure("stat");
+  if (!S_ISDIR(st.st_mode)) {
+    if (::unlinkat(dir, name.c_str(), 0) != 0 && errno != ENOENT) return failure("unlink");
+    return {};
+  }
+  struct stat pst {};
+  if (::fstat(dir, &pst) != 0) return failure("stat");
+  return remove_tree(dir, name, pst.st_dev);
 }
 
 Status remove(const Location& at, bool recursive) {

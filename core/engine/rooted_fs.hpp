@@ -52,6 +52,10 @@ Status stat_node(const Location& at, Node* out);
 /// Lists the names in a directory (not "." and "..").
 Status list_dir(const Location& at, std::vector<std::string>* names);
 
+/// Opens the location for reading only (a file or a directory; the last
+/// component is not followed), close-on-exec.
+Status open_read(const Location& at, Fd* out);
+
 /// Reads a whole regular file (the last component is not followed).
 Status read_file(const Location& at, std::string* data);
 
@@ -99,6 +103,10 @@ Status read_at(int dir, const std::string& name, std::string* data);
 /// replace_file() of `name` in `dir`.
 Status replace_at(int dir, const std::string& name, std::string_view data, std::uint32_t mode, unsigned uid,
                   unsigned gid);
+
+/// Removes the entry `name` of `dir` with everything below it (as
+/// remove() with `recursive`); a missing entry is fine.
+Status remove_tree_at(int dir, const std::string& name);
 
 /// strerror(err) plus, for common causes, what to do about it.
 std::string describe(const Status& st);

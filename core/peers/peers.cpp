@@ -13,7 +13,6 @@
 #include "base/fd.hpp"
 #include "base/text.hpp"
 #include "peers/ssh_library.hpp"
-#include "peers/rsync_command.hpp"
 #include "peers/rsync_transport.hpp"
 #include "sc/plugin.h"
 
@@ -381,45 +380,8 @@ int Peers::call_sc(const std::string& peer, const std::vector<std::string>& args
 
 // ---- copying files --------------------------------------------------------------
 
-namespace {
-
-/// Whether rsync's --itemize-changes output lists a change, leaving out the
-/// directories that only lead to a listed path (rsync sends them with
-/// --files-from, and their times move whenever a sibling changes); a copy
-/// of a whole directory has none of those.
-bool itemized_changes(const std::string& out, const std::vector<std::string>& paths, bool whole_dir) {
-  if (whole_dir) return out.find_first_not_of('\n') != std::string::npos;
-  std::vector<std::string> listed;
-  for (const auto& p : paths) listed.push_back(p.substr(std::min(p.find_first_not_of('/'), p.size())));
-  size_t start = 0;
-  while (start < out.size()) {
-    size_t end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    std::string line = out.substr(start, end - start);
-    start = end + 1;
-    if (line.empty()) continue;
-    // ".d..t...... srv/" : 11 flag characters, a space, the path.
-    bool leading_dir = false;
-    if (line.size() > 12 && line[1] == 'd' && line[11] == ' ') {
-      std::string dir = line.substr(12);
-      if (dir == "./") dir.clear();
-      for (const auto& l : listed)
-        if (l.size() > dir.size() && l.compare(0, dir.size(), dir) == 0 && (dir.empty() || dir.back() == '/'))
-          leading_dir = true;
-    }
-    if (!leading_dir) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* differs, std::string* err) {
-  *exit_code = -1;
-  *ran = false;
-  *differs = true;
-  RsyncFetch f;
-  if (!parse_peer_address(spec.peer, &f.peer, err)) return SC_USAGE;
+int Peers::fetch_command(const PeerFetchSpec& spec, RsyncFetch* f, std::string* err) {
+  if (!parse_peer_address(spec.peer, &f->peer, err)) return SC_USAGE;
   for (const auto& p : spec.paths)
     if (!check_fetch_path(p, err)) return SC_USAGE;
   if (spec.target_dir.empty() || spec.target_dir[0] != '/') {
@@ -428,53 +390,56 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
   }
   fs::path target;
   if (!target_.resolve(spec.target_dir, &target, err)) return SC_USAGE;
-  if (spec.paths.empty()) {
-    output_.log(SC_LOG_DEBUG, kLogSource, "nothing to copy from " + spec.peer + ": the file list is empty");
-    return SC_OK;
-  }
-  f.source_dir = spec.source_dir.empty() ? "/" : spec.source_dir;
-  f.target = target.string();
-  f.excludes = spec.excludes;
-  f.bwlimit_kbps = spec.bwlimit_kbps;
-  f.delete_extraneous = spec.delete_extraneous;
-  f.exact = spec.exact;
-  f.compare = spec.compare;
+  f->source_dir = spec.source_dir.empty() ? "/" : spec.source_dir;
+  f->target = target.string();
+  f->excludes = spec.excludes;
+  f->bwlimit_kbps = spec.bwlimit_kbps;
+  f->delete_extraneous = spec.delete_extraneous;
+  f->exact = spec.exact;
+  f->compare = spec.compare;
+  f->report = spec.report;
+  f->list_only = spec.list_only;
   // A list of just "." is the source directory itself, which rsync walks
   // measurably faster as its source than through a file list.
-  f.whole_dir = spec.paths.size() == 1 && spec.paths[0] == ".";
+  f->whole_dir = spec.paths.size() == 1 && spec.paths[0] == ".";
   if (!spec.link_dest.empty()) {
     fs::path link;
     if (spec.link_dest[0] != '/' || !target_.resolve(spec.link_dest, &link, err)) {
       if (err->empty()) *err = "the link-dest directory \"" + spec.link_dest + "\" must be an absolute path";
       return SC_USAGE;
     }
-    f.link_dest = link.string();
+    f->link_dest = link.string();
   }
-  f.progress = !spec.out_to_err && !output_.json() && ::isatty(STDOUT_FILENO);
+  f->progress = !spec.out_to_err && !output_.json() && ::isatty(STDOUT_FILENO);
+  return SC_OK;
+}
+
+int Peers::fetch(const PeerFetchSpec& spec, PeerFetchResult* result, std::string* err) {
+  *result = PeerFetchResult{};
+  RsyncFetch f;
+  if (int rc = fetch_command(spec, &f, err); rc != SC_OK) return rc;
+  if (spec.paths.empty()) {
+    output_.log(SC_LOG_DEBUG, kLogSource, "nothing to copy from " + spec.peer + ": the file list is empty");
+    result->differs = false;
+    return SC_OK;
+  }
   // rsync's transport is this run's session to the peer (rsync_transport.hpp).
   RsyncTransport transport;
   if (!transport.open(err)) return SC_FAIL;
   f.rsh = transport.rsh();
-  std::vector<std::string> argv;
-  if (!rsync_fetch_argv(f, &argv, err)) return SC_USAGE;
   RunSpec run;
-  run.process.argv = std::move(argv);
+  if (!rsync_fetch_argv(f, &run.process.argv, err)) return SC_USAGE;
   if (!f.whole_dir) {
     std::string list;
-    for (const auto& p : spec.paths) {
-      list += p;
-      list.push_back('\0');
-    }
+    for (const auto& p : spec.paths) list.append(p).push_back('\0');
     run.process.input = std::move(list);
   }
   run.process.capture_err = true;
+  run.process.capture_out = f.compare || f.report;
   run.process.out_to_err = spec.out_to_err || output_.json();
-  if (spec.compare) {
-    // A comparison changes nothing: it runs under --dry-run too, and the
-    // itemized list of what would change is the answer.
-    run.readonly = true;
-    run.process.capture_out = true;
-  }
+  // A comparison changes nothing: it runs under --dry-run too, and the
+  // list of what would change is the answer.
+  run.readonly = f.compare;
   // Under --dry-run a copy does not run (a comparison does): no session then.
   if (run.readonly || !opts_.dry_run) {
     int status = SC_FAIL;
@@ -483,15 +448,18 @@ int Peers::fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* dif
     transport.start(*conn);
   }
   ProcessResult r;
-  bool did_run = false;
   std::string e;
-  bool ok = target_.run(run, &r, &did_run, &e);
+  bool ok = target_.run(run, &r, &result->ran, &e);
   transport.finish();
-  *ran = did_run;
-  *exit_code = did_run ? r.exit_code : -1;
-  if (ok && spec.compare) *differs = itemized_changes(r.out, spec.paths, f.whole_dir);
+  result->exit_code = result->ran ? r.exit_code : -1;
+  // rsync lists what it did even when some files failed (status 23, 24).
+  if (result->ran && (f.compare || f.report) && !parse_rsync_report(r.out, &result->items, &e)) {
+    *err = "rsync from " + spec.peer + ": " + e;
+    return SC_FAIL;
+  }
+  if (ok && f.compare) result->differs = report_shows_change(result->items, spec.paths, f.whole_dir);
   if (ok) {
-    if (did_run && !r.err.empty())
+    if (result->ran && !r.err.empty())
       output_.log(SC_LOG_WARN, kLogSource, "rsync from " + spec.peer + ": " + excerpt(r.err));
     return SC_OK;
   }

@@ -15,6 +15,7 @@
 
 #include "engine/executor.hpp"
 #include "peers/peer_address.hpp"
+#include "peers/rsync_command.hpp"
 #include "settings/settings.hpp"
 #include "ssh/ssh_layer.hpp"
 #include "ui/output.hpp"
@@ -58,7 +59,17 @@ struct PeerFetchSpec {
   bool exact = false;      ///< --numeric-ids --hard-links
   std::string link_dest;   ///< target-system path of an earlier copy, or empty
   bool compare = false;    ///< only find out whether the copy would change target_dir
+  bool report = false;     ///< list each item rsync copied (would copy) with its checksum
+  bool list_only = false;  ///< exactly the listed paths: directories made, not entered
   bool out_to_err = false;
+};
+
+/// How a copy went.
+struct PeerFetchResult {
+  int exit_code = -1;            ///< rsync's status; -1 when it did not run
+  bool ran = false;
+  bool differs = true;           ///< with compare: the copy would change something
+  std::vector<RsyncItem> items;  ///< with report (or compare): what rsync listed
 };
 
 /// Every method returns SC_OK, SC_FAIL or SC_USAGE (bad peer name or
@@ -82,9 +93,9 @@ class Peers {
   /// (nullopt when there is none: then SC_FAIL). Returns the peer's status.
   int call_sc(const std::string& peer, const std::vector<std::string>& args, bool readonly, bool secret_args,
               std::optional<nlohmann::json>* doc, std::string* err);
-  /// Copies files with rsync. *exit_code is rsync's status (-1: not run).
-  /// Copies (or with spec.compare, only compares: *differs) files from a peer.
-  int fetch(const PeerFetchSpec& spec, int* exit_code, bool* ran, bool* differs, std::string* err);
+  /// Copies (or with spec.compare, only compares) files from a peer with
+  /// rsync over the peer's connection.
+  int fetch(const PeerFetchSpec& spec, PeerFetchResult* result, std::string* err);
 
   /// ~/.ssh of the user running sc: $HOME/.ssh, or the password
   /// database's home when HOME is unset.
@@ -107,6 +118,9 @@ class Peers {
   /// The connection for `peer`, connecting if needed; null with *err.
   ssh::Connection* connection(const PeerAddress& addr, const ssh::ConnectMode& mode, int* status, std::string* err,
                               ssh::FailKind* kind = nullptr);
+  /// The rsync command of a fetch, checked; SC_OK or SC_USAGE with *err.
+  int fetch_command(const PeerFetchSpec& spec, RsyncFetch* f, std::string* err);
+
   // Linking a new peer (sshlink add), in linking.cpp.
   int add(const PeerAddress& addr, std::string* err);
   bool ensure_key(std::string* pub_key_file, std::string* err);

@@ -1,5 +1,7 @@
 #include "peers/rsync_command.hpp"
 
+#include <algorithm>
+
 namespace sc {
 namespace {
 
@@ -62,12 +64,20 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
   if (target.back() != '/') target += '/';
 
   std::vector<std::string>& a = *argv;
-  a = {"rsync", "--archive", "--recursive", "--protect-args"};
+  a = {"rsync", "--archive"};
+  // A list of exactly what to copy: directories made, not entered.
+  if (f.list_only)
+    a.insert(a.end(), {"--no-recursive", "--dirs"});
+  else
+    a.push_back("--recursive");
+  a.push_back("--protect-args");
   if (!f.whole_dir) {
     a.push_back("--from0");
     a.push_back("--files-from=-");
   }
   if (f.delete_extraneous) a.push_back("--delete");
+  // A faithful copy holds nothing the exclusion list leaves out.
+  if (f.delete_extraneous && f.exact) a.push_back("--delete-excluded");
   if (f.exact) {
     a.push_back("--numeric-ids");
     a.push_back("--hard-links");
@@ -86,9 +96,12 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
     a.push_back("--compress");
     a.push_back("--bwlimit=" + std::to_string(f.bwlimit_kbps));
   }
-  if (f.compare) {
-    a.push_back("--dry-run");
-    a.push_back("--itemize-changes");
+  if (f.compare) a.push_back("--dry-run");
+  if (f.compare || f.report) {
+    // Checksums of what is copied come for free: rsync computes them to
+    // check each transfer. XXH3-128, the algorithm of backup's checksums.
+    a.push_back(std::string("--out-format=") + kReportFormat);
+    a.push_back("--checksum-choice=xxh128");
   } else if (f.progress) {
     a.push_back("--info=progress2");
   }
@@ -97,6 +110,85 @@ bool rsync_fetch_argv(const RsyncFetch& f, std::vector<std::string>* argv, std::
   a.push_back(std::move(source));
   a.push_back(std::move(target));
   return true;
+}
+
+namespace {
+
+// rsync writes a byte it will not print as "\#ooo" (octal), and a
+// backslash that would read as such an escape the same way.
+std::string unescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 4 < s.size() && s[i + 1] == '#' && s[i + 2] >= '0' && s[i + 2] <= '3' &&
+        s[i + 3] >= '0' && s[i + 3] <= '7' && s[i + 4] >= '0' && s[i + 4] <= '7') {
+      out.push_back(static_cast<char>((s[i + 2] - '0') * 64 + (s[i + 3] - '0') * 8 + (s[i + 4] - '0')));
+      i += 4;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+bool is_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
+
+bool parse_rsync_report(std::string_view out, std::vector<RsyncItem>* items, std::string* err) {
+  items->clear();
+  constexpr size_t kChange = 11, kSum = 32;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t nl = out.find('\n', pos);
+    if (nl == std::string_view::npos) nl = out.size();
+    std::string_view line = out.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty()) continue;
+    // "CHANGE(11) CHECKSUM(32) SIZE NAME"
+    size_t size_end = line.size() > kChange + kSum + 2 ? line.find(' ', kChange + kSum + 2) : std::string_view::npos;
+    if (line.size() < kChange + kSum + 4 || line[kChange] != ' ' || line[kChange + 1 + kSum] != ' ' ||
+        size_end == std::string_view::npos) {
+      *err = "cannot read rsync's report line \"" + std::string(line.substr(0, 80)) + "\"";
+      return false;
+    }
+    RsyncItem item;
+    item.change = std::string(line.substr(0, kChange));
+    std::string_view sum = line.substr(kChange + 1, kSum);
+    // Files rsync did not copy have spaces, or zeros under --dry-run.
+    if (is_hex(sum) && sum.find_first_not_of('0') != std::string_view::npos) item.checksum = std::string(sum);
+    for (char c : line.substr(kChange + kSum + 2, size_end - (kChange + kSum + 2))) {
+      if (c < '0' || c > '9') {
+        *err = "cannot read the size in rsync's report line \"" + std::string(line.substr(0, 80)) + "\"";
+        return false;
+      }
+      item.size = item.size * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    item.path = unescape(line.substr(size_end + 1));
+    while (item.path.size() > 1 && item.path.back() == '/') item.path.pop_back();
+    if (item.path == "./" || item.path.empty()) item.path = ".";
+    items->push_back(std::move(item));
+  }
+  return true;
+}
+
+bool report_shows_change(const std::vector<RsyncItem>& items, const std::vector<std::string>& paths, bool whole_dir) {
+  if (whole_dir) return !items.empty();
+  std::vector<std::string> listed;
+  for (const auto& p : paths) listed.push_back(p.substr(std::min(p.find_first_not_of('/'), p.size())));
+  for (const auto& item : items) {
+    if (!item.is_dir() || item.change[0] != '.') return true;
+    const std::string dir = item.path == "." ? "" : item.path + "/";
+    bool leading = false;
+    for (const auto& l : listed)
+      if (l.size() > dir.size() && l.compare(0, dir.size(), dir) == 0) leading = true;
+    if (!leading) return true;
+  }
+  return false;
 }
 
 std::string rsync_exit_meaning(int code) {

@@ -6,7 +6,12 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <climits>
+
+#include "base/fd.hpp"
 #include "build_config.hpp"
+#include "engine/rooted_path.hpp"
 #include "peers/peers.hpp"
 #include "session/session.hpp"
 
@@ -14,6 +19,15 @@ namespace sc {
 namespace {
 
 using json = nlohmann::json;
+
+// A copy that may hold NULs (the caller knows its size).
+char* dup_bytes(const std::string& s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (!p) return nullptr;
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  return p;
+}
 
 char* dup_string(const std::string& s) {
   char* p = static_cast<char*>(std::malloc(s.size() + 1));
@@ -348,18 +362,33 @@ int api_peer_fetch(sc_host* h, sc_fetch* fetch) {
   spec.delete_extraneous = fetch->flags & SC_FETCH_DELETE;
   spec.exact = fetch->flags & SC_FETCH_EXACT;
   spec.compare = fetch->flags & SC_FETCH_COMPARE;
+  spec.list_only = fetch->flags & SC_FETCH_LIST_ONLY;
+  const bool report = (fetch->flags & SC_FETCH_REPORT) && SC_HAS_MEMBER(fetch, sc_fetch, report_size);
+  spec.report = report;
   if (SC_HAS_MEMBER(fetch, sc_fetch, link_dest) && fetch->link_dest) spec.link_dest = fetch->link_dest;
   spec.out_to_err = h->session->options().json || h->frame->capture;
-  int exit_code = -1;
-  bool ran = false;
+  PeerFetchResult result;
   std::string err;
-  bool differs = true;
-  int rc = h->session->peers().fetch(spec, &exit_code, &ran, &differs, &err);
+  int rc = h->session->peers().fetch(spec, &result, &err);
   if (has_outputs) {
-    fetch->exit_code = exit_code;
-    fetch->ran = ran ? 1 : 0;
+    fetch->exit_code = result.exit_code;
+    fetch->ran = result.ran ? 1 : 0;
   }
-  if (SC_HAS_MEMBER(fetch, sc_fetch, differs)) fetch->differs = differs ? 1 : 0;
+  if (SC_HAS_MEMBER(fetch, sc_fetch, differs)) fetch->differs = result.differs ? 1 : 0;
+  if (SC_HAS_MEMBER(fetch, sc_fetch, report_size)) {
+    fetch->report = nullptr;
+    fetch->report_size = 0;
+    if (report && !result.items.empty()) {
+      std::string records;
+      for (const auto& item : result.items) {
+        for (const std::string* field : {&item.change, &item.checksum}) records.append(*field).push_back('\0');
+        records.append(std::to_string(item.size)).push_back('\0');
+        records.append(item.path).push_back('\0');
+      }
+      fetch->report = dup_bytes(records);
+      fetch->report_size = records.size();
+    }
+  }
   return rc == SC_OK ? SC_OK : fail(h, rc, err);
 }
 
@@ -367,6 +396,94 @@ int api_rename(sc_host* h, const char* from, const char* to) {
   SC_REQUIRE(from && to, "from or to is NULL");
   std::string err;
   return status_of(h, h->session->executor().rename(from, to, &err), err);
+}
+
+// ---- reading the target, and the tree clone (ABI 1.2) ------------------------
+
+int api_stat_path(sc_host* h, const char* path, uint32_t flags, sc_path_info* info) {
+  SC_REQUIRE(path && info && info->struct_size >= offsetof(sc_path_info, mtime) + sizeof(info->mtime),
+             "path or info is invalid");
+  rooted_fs::Node node;
+  std::string err;
+  std::vector<std::string> comps;
+  if (!split_target_path(path, &comps, &err)) return fail(h, SC_USAGE, err);
+  if (!h->session->executor().stat(path, flags & SC_STAT_FOLLOW, &node, &err)) return fail(h, SC_FAIL, err);
+  switch (node.type) {
+    case rooted_fs::NodeType::missing: info->type = SC_PATH_MISSING; break;
+    case rooted_fs::NodeType::file: info->type = SC_PATH_FILE; break;
+    case rooted_fs::NodeType::dir: info->type = SC_PATH_DIR; break;
+    case rooted_fs::NodeType::symlink: info->type = SC_PATH_SYMLINK; break;
+    case rooted_fs::NodeType::other: info->type = SC_PATH_OTHER; break;
+  }
+  info->mode = node.mode;
+  info->uid = node.uid;
+  info->gid = node.gid;
+  info->reserved = 0;
+  info->size = node.type == rooted_fs::NodeType::symlink ? node.link.size() : node.size;
+  info->mtime = node.mtime;
+  return SC_OK;
+}
+
+int api_list_dir(sc_host* h, const char* path, char** names, size_t* size) {
+  SC_REQUIRE(path && names && size, "path, names or size is NULL");
+  *names = nullptr;
+  *size = 0;
+  std::vector<std::string> list, comps;
+  std::string err;
+  if (!split_target_path(path, &comps, &err)) return fail(h, SC_USAGE, err);
+  if (!h->session->executor().list_dir(path, &list, &err)) return fail(h, SC_FAIL, err);
+  std::string joined;
+  for (const auto& n : list) joined.append(n).push_back('\0');
+  if (!joined.empty()) {
+    *names = dup_bytes(joined);
+    if (!*names) return fail(h, SC_FAIL, "out of memory");
+    *size = joined.size();
+  }
+  return SC_OK;
+}
+
+int api_open_read(sc_host* h, const char* path, int* fd) {
+  SC_REQUIRE(path && fd, "path or fd is NULL");
+  *fd = -1;
+  std::vector<std::string> comps;
+  std::string err;
+  if (!split_target_path(path, &comps, &err)) return fail(h, SC_USAGE, err);
+  Fd opened;
+  if (!h->session->executor().open_read(path, &opened, &err)) return fail(h, SC_FAIL, err);
+  *fd = opened.release();
+  return SC_OK;
+}
+
+int api_clone_start(sc_host* h, const char* from, const char* to, sc_clone** clone) {
+  SC_REQUIRE(from && to && clone, "from, to or clone is NULL");
+  *clone = nullptr;
+  std::vector<std::string> comps;
+  std::string err;
+  if (!split_target_path(from, &comps, &err) || !split_target_path(to, &comps, &err)) return fail(h, SC_USAGE, err);
+  auto job = h->session->executor().clone_start(from, to, &err);
+  if (!job) return fail(h, SC_FAIL, err);
+  h->clones.push_back(std::make_unique<sc_clone>(sc_clone{std::move(job)}));
+  *clone = h->clones.back().get();
+  return SC_OK;
+}
+
+int api_clone_finish(sc_host* h, sc_clone* clone, uint32_t flags, const char* const* skip, sc_clone_stats* stats) {
+  auto it = std::find_if(h->clones.begin(), h->clones.end(), [clone](const auto& c) { return c.get() == clone; });
+  SC_REQUIRE(clone && it != h->clones.end(), "clone is not a clone of this command in progress");
+  std::unique_ptr<sc_clone> owned = std::move(*it);
+  h->clones.erase(it);
+  std::vector<std::string> skipped = arg_vector(INT32_MAX, skip);
+  tree_clone::Stats s;
+  std::string err;
+  bool ok = h->session->executor().clone_finish(std::move(owned->job), flags & SC_CLONE_DISCARD, skipped, &s, &err);
+  if (stats && stats->struct_size >= offsetof(sc_clone_stats, skipped) + sizeof(stats->skipped)) {
+    stats->reserved = 0;
+    stats->linked = s.linked;
+    stats->copied = s.copied;
+    stats->dirs = s.dirs;
+    stats->skipped = s.skipped;
+  }
+  return ok ? SC_OK : fail(h, SC_FAIL, err);
 }
 
 #undef SC_REQUIRE
@@ -402,6 +519,11 @@ const sc_host_api kApi = {
     api_peer_sc,
     api_peer_fetch,
     api_rename,
+    api_stat_path,
+    api_list_dir,
+    api_open_read,
+    api_clone_start,
+    api_clone_finish,
 };
 
 }  // namespace

@@ -3,6 +3,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "engine/executor.hpp"
 
 #include "sc/plugin.h"
 
@@ -15,11 +18,19 @@ struct Manifest;
 const sc_host_api* host_api();
 }  // namespace sc
 
+/// A clone started by clone_start() (ABI 1.2), owned by the invocation's
+/// sc_host until clone_finish().
+struct sc_clone {
+  std::unique_ptr<sc::CloneJob> job;
+};
+
 /// What a plugin's `sc_host*` points to: the session, the running command's
-/// frame and its module. One per command invocation.
+/// frame and its module. One per command invocation; the clones it still
+/// holds when the command returns are discarded with it.
 struct sc_host {
   sc::Session* session;
   sc::Frame* frame;
   std::shared_ptr<const sc::Manifest> manifest;
   std::string last_error;
+  std::vector<std::unique_ptr<sc_clone>> clones;
 };

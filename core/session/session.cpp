@@ -78,7 +78,7 @@ bool Session::init_plugin(LoadedPlugin* plugin, std::string* err) {
   frame.module = plugin->name();
   frame.command = "init";
   frame.capture = true;
-  sc_host host{this, &frame, plugin->manifest().file.empty() ? nullptr : catalog_.find(plugin->name(), nullptr), {}};
+  sc_host host{this, &frame, plugin->manifest().file.empty() ? nullptr : catalog_.find(plugin->name(), nullptr), {}, {}};
   char buf[1024] = {};
   CrashScope scope(plugin->name().c_str(), "initialising");
   if (init(host_api(), &host, buf, sizeof buf) != 0) {
@@ -131,7 +131,7 @@ int Session::invoke(LoadedPlugin* plugin, Frame* frame, const std::vector<std::s
   for (const auto& a : args) argv.push_back(a.c_str());
   argv.push_back(nullptr);
   char error[2048] = {};
-  sc_host host{this, frame, catalog_.find(frame->module, nullptr), {}};
+  sc_host host{this, frame, catalog_.find(frame->module, nullptr), {}, {}};
   sc_call call{};
   call.struct_size = sizeof call;
   call.api = host_api();

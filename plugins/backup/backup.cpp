@@ -2,22 +2,21 @@
 // hard-linked snapshots, and restore (the original's backup module, which
 // kept one mirror that every run overwrote with --delete).
 //
-// A run writes BACKUP_DIR/HOST/ENTRY/PERIOD/<start time>.partial with rsync
-// --link-dest against the newest complete snapshot of the entry, records
-// checksums, and renames it into place only when complete. Rotation runs
-// only after a success, so a failed run never costs a good snapshot; the
-// .partial is kept and the next run resumes it.
-#include <dirent.h>
-#include <fcntl.h>
+// A run writes BACKUP_DIR/HOST/ENTRY/PERIOD/<start time>.partial: the
+// newest complete snapshot of the entry hard-linked by the host (an engine
+// action) while rsync compares it with the peer, less what changed, plus
+// what changed copied by rsync (or a whole copy for the first snapshot);
+// records checksums, and renames it into place only when complete.
+// Rotation runs only after a success, so a failed run never costs a good
+// snapshot; the .partial is kept and the next run resumes it. Every change
+// goes through the host services; the module reads snapshot trees through
+// descriptors the host opens (checksums.cpp) and flocks its host lock.
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 #include <set>
@@ -26,7 +25,6 @@
 #include "checksums.hpp"
 #include "entry.hpp"
 #include "snapshots.hpp"
-#include "tree.hpp"
 
 namespace {
 
@@ -56,9 +54,7 @@ std::string period_arg(const std::string& p) {
 std::string backup_dir(sc::Context& ctx) {
   auto dir = ctx.setting("BACKUP_DIR", SC_SETTING_NO_DEFAULT);
   if (!dir || dir->empty()) throw sc::Failure("BACKUP_DIR is not set; run `sc backup setup`");
-  struct stat st {};
-  std::string real = ctx.resolve_path(*dir);
-  if (::stat(real.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+  if (!ctx.stat(*dir, true).is_dir())
     throw sc::Failure("BACKUP_DIR " + *dir + " is not a directory; create it with `sc backup setup`");
   return *dir;
 }
@@ -70,37 +66,18 @@ std::vector<backup::Scheduled> scheduled(sc::Context& ctx) {
   return items;
 }
 
-std::vector<std::string> list_dir(const std::string& real) {
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(real.c_str())) {
-    while (dirent* e = ::readdir(d))
-      if (std::string n = e->d_name; n != "." && n != "..") names.push_back(n);
-    ::closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+bool is_dir(sc::Context& ctx, const std::string& path) {
+  return ctx.stat(path, true).is_dir();
 }
 
-bool is_dir(const std::string& real) {
-  struct stat st {};
-  return ::stat(real.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+/// The names in a directory of the target, sorted; none when it is missing.
+std::vector<std::string> names_in(sc::Context& ctx, const std::string& dir) {
+  return is_dir(ctx, dir) ? ctx.list_dir(dir) : std::vector<std::string>{};
 }
 
-std::optional<std::string> read_real(const std::string& real) {
-  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string data;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return data;
-}
-
-/// The record a snapshot keeps of the run that made it (backup.json), from
-/// the snapshot's real path.
-std::optional<backup::RunRecord> snapshot_record(const std::string& real_snapshot) {
-  auto text = read_real(real_snapshot + "/" + kSnapshotMeta);
+/// The record a snapshot keeps of the run that made it (backup.json).
+std::optional<backup::RunRecord> snapshot_record(sc::Context& ctx, const std::string& snapshot) {
+  auto text = ctx.read_file(snapshot + "/" + kSnapshotMeta);
   if (!text) return std::nullopt;
   return backup::RunRecord::from_json(json::parse(*text, nullptr, false));
 }
@@ -109,7 +86,7 @@ std::optional<backup::RunRecord> snapshot_record(const std::string& real_snapsho
 std::vector<std::pair<std::string, std::string>> snapshots_of(sc::Context& ctx, const std::string& entry_dir) {
   std::vector<std::pair<std::string, std::string>> all;
   for (const char* p : backup::kPeriods)
-    for (const auto& n : list_dir(ctx.resolve_path(entry_dir + "/" + p)))
+    for (const auto& n : names_in(ctx, entry_dir + "/" + p))
       if (backup::parse_snapshot_name(n)) all.emplace_back(p, n);
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   return all;
@@ -124,12 +101,6 @@ backup::Status read_status(sc::Context& ctx, const std::string& entry_dir) {
 
 void write_status(sc::Context& ctx, const std::string& entry_dir, const backup::Status& s) {
   ctx.write_file(entry_dir + "/status.json", s.to_json().dump(2) + "\n", sc::FileAttr::with_mode(0600));
-}
-
-sc::FileAttr private_file() {
-  sc::FileAttr a = sc::FileAttr::with_mode(0600);
-  a.secret = true;
-  return a;
 }
 
 /// The peer's `sc --json ARGS` document; throws naming the peer on failure.
@@ -163,39 +134,40 @@ class HostLock {
  public:
   HostLock(sc::Context& ctx, const std::string& host_dir, const std::string& host) {
     const std::string lock = host_dir + "/.lock";
-    if (!ctx.read_file(lock)) ctx.write_file(lock, "", sc::FileAttr::with_mode(0600));
-    fd_ = ::open(ctx.resolve_path(lock).c_str(), O_RDWR | O_CLOEXEC);
-    if (fd_ < 0) throw sc::Failure("cannot open the lock " + lock);
+    if (!ctx.stat(lock).exists()) ctx.write_file(lock, "", sc::FileAttr::with_mode(0600));
+    // A lock, the one kind of file this module touches itself: flock() on
+    // a descriptor the host opened under its root.
+    fd_ = ctx.open_read(lock);
     long wait = std::stol(ctx.setting("BACKUP_LOCK_WAIT").value_or("3600"));
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
     bool told = false;
-    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ::close(fd_);
-        fd_ = -1;
+    while (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (std::chrono::steady_clock::now() >= deadline)
         throw sc::Failure("another backup of " + host + " is still running (lock " + lock + "); try again later");
-      }
       if (!told) ctx.info("waiting for another backup of " + host + " to finish");
       told = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
-  ~HostLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  HostLock(const HostLock&) = delete;
-  HostLock& operator=(const HostLock&) = delete;
 
  private:
-  int fd_ = -1;
+  sc::ReadFd fd_;  // closing it releases the lock
 };
 
 // ---- taking a snapshot ------------------------------------------------------------
 
+/// What the copy of one run made, and what its checksums are built from.
 struct Transfer {
   std::vector<std::string> warnings;
   std::vector<std::string> databases;
-  bool fs_linked = false;  ///< fs/ is a hard-link copy of the previous snapshot's
+  /// The new fs/ is the previous snapshot's, hard-linked by the host,
+  /// less `dropped`, plus `copied`.
+  bool incremental = false;
+  std::vector<std::string> dropped;       ///< fs-relative paths left out of the previous snapshot's tree
+  std::vector<backup::FileSum> copied;    ///< files rsync copied, with the checksums it computed
+  std::set<std::string> unsummed;         ///< files rsync reported without a checksum
+  std::vector<backup::FileSum> written;   ///< files this run wrote itself (settings, lists, dumps)
+  bool whole_copy = false;  ///< fs/ was copied whole into a new directory: rsync reported every file
 };
 
 unsigned speed_limit(sc::Context& ctx, const std::string& host) {
@@ -215,114 +187,137 @@ std::string ms_since(std::chrono::steady_clock::time_point t0) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
 }
 
-/// When nothing changed since the previous snapshot (rsync, with the same
-/// options, itemizes no difference against it), makes the new fs/ a
-/// hard-link copy of the previous one's: what --link-dest would build, for
-/// a fraction of its cost. The copy is made in-process while rsync
-/// compares (the comparison mostly waits on the peer, leaving a core
-/// free) and removed again when something changed. True when fs/ was made
-/// (under --dry-run: would be).
-bool link_if_unchanged(sc::Context& ctx, const sc::FetchOptions& o, const std::string& link_dest,
-                       const std::string& within, const std::string& target) {
-  sc::FetchOptions same = o;
-  same.compare_only = true;
-  same.link_dest.clear();
-  same.target_dir = link_dest + "/fs" + within;
-  if (o.paths.size() == 1) {
+/// Writes a file of the snapshot (private: it may hold secrets) and keeps
+/// its checksum.
+void write_private(sc::Context& ctx, const std::string& target, const std::string& rel, const std::string& data,
+                   Transfer* t) {
+  sc::FileAttr a = sc::FileAttr::with_mode(0600);
+  a.secret = true;
+  ctx.write_file(target + "/" + rel, data, a);
+  t->written.push_back({rel, data.size(), backup::hash_bytes(data)});
+}
+
+/// The files of rsync's report, their paths made relative to the snapshot
+/// (`prefix`: where the copy's target lies, e.g. "fs/srv").
+void keep_copied(const std::vector<sc::FetchItem>& items, const std::string& prefix, Transfer* t) {
+  for (const auto& i : items) {
+    if (i.deleted() || i.change.size() < 2 || i.change[1] != 'f') continue;
+    const std::string path = i.path == "." ? prefix : prefix + "/" + i.path;
+    if (i.checksum.empty())
+      t->unsummed.insert(path);
+    else
+      t->copied.push_back({path, i.size, i.checksum});
+  }
+}
+
+/// rsync's status 24 (files vanished while copying) is a warning; every
+/// other failure fails the run.
+void check_copy(const sc::FetchResult& r, Transfer* t) {
+  if (r.ok()) return;
+  if (r.exit_code != 24) throw sc::Failure(r.error);
+  t->warnings.push_back("some files vanished while they were copied (rsync status 24)");
+}
+
+/// "/a/b" -> "a/b/", "" -> "": a prefix for paths relative to fs/.
+std::string fs_prefix(const std::string& sub) {
+  return sub.empty() ? std::string() : sub.substr(1) + "/";
+}
+
+/// Makes the new fs/ from the previous snapshot's: the host hard-links its
+/// tree while rsync compares it with the peer (the comparison mostly waits
+/// on the peer, leaving a core free); what changed or went is then left
+/// out of the copy, and only what changed is copied, by a second rsync of
+/// exactly those paths. No rsync --link-dest, whose cost grows with the
+/// depth of every path it links. False (nothing made) when the peer has
+/// hard links among what changed, which only a whole rsync run recreates.
+bool fetch_incremental(sc::Context& ctx, const sc::FetchOptions& base, const std::string& link_dest,
+                       const std::string& target, const std::string& within, Transfer* t) {
+  sc::FetchOptions compare = base;
+  compare.compare_only = true;
+  compare.delete_extraneous = true;
+  std::string sub = within;  // the compared directory, below fs/
+  if (base.paths.size() == 1) {
     // One directory (a path entry): compared as itself, which rsync walks
     // faster than through a file list. Its previous copy says whether it
     // was a directory; if it no longer is, rsync fails and the run copies.
-    const std::string& p = o.paths[0];
-    const std::string dir = p == "/" ? o.source_dir : (o.source_dir == "/" ? "" : o.source_dir) + "/" + p;
-    const std::string copy = same.target_dir + (p == "/" ? "" : "/" + p);
-    struct stat st {};
-    if (::lstat(ctx.resolve_path(copy).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      same.source_dir = dir;
-      same.paths = {"."};
-      same.target_dir = copy;
+    const std::string& p = base.paths[0];
+    const std::string rel = p == "/" ? "" : "/" + p;
+    if (is_dir(ctx, link_dest + "/fs" + within + rel)) {
+      compare.source_dir = p == "/" ? base.source_dir : (base.source_dir == "/" ? "" : base.source_dir) + rel;
+      compare.paths = {"."};
+      sub = within + rel;
     }
   }
-  // Made under another name and renamed when complete: a run that dies
-  // while linking leaves no fs/ that the next run would take for a
-  // resumable copy (it removes the leftover first).
-  const std::string from = ctx.resolve_path(link_dest + "/fs"), to = ctx.resolve_path(target + "/fs");
-  const std::string linking = to + ".linking";
-  std::string err;
-  if (!ctx.dry_run() && !backup::remove_tree(linking, &err)) throw sc::Failure(err);
-  std::atomic<bool> cancel{false};
-  bool linked = false;
-  std::string link_err;
-  std::thread linker;
-  struct Join {
-    std::thread& th;
-    std::atomic<bool>& cancel;
-    ~Join() {
-      if (th.joinable()) {
-        cancel = true;
-        th.join();
-      }
-    }
-  } join{linker, cancel};
-  if (!ctx.dry_run()) linker = std::thread([&] { linked = backup::link_tree(from, linking, cancel, &link_err); });
+  compare.target_dir = link_dest + "/fs" + sub;
+  sc::Clone clone = ctx.clone_start(link_dest + "/fs", target + "/fs");
   const auto t0 = std::chrono::steady_clock::now();
-  sc::FetchResult c = ctx.fetch(same);
-  const bool unchanged = c.ok() && c.ran && !c.differs;
-  ctx.debug("compared with the previous snapshot in " + ms_since(t0) + " ms: " + (unchanged ? "no change" : "changes"));
-  if (!unchanged) cancel = true;
-  if (linker.joinable()) linker.join();
-  if (unchanged && ctx.dry_run()) {
-    ctx.info("nothing changed since " + link_dest + ": its fs/ would be hard-linked into the new snapshot");
-    return true;
+  const sc::FetchResult c = ctx.fetch(compare);
+  ctx.debug("compared with the previous snapshot in " + ms_since(t0) + " ms: " + (c.differs ? "changes" : "no change"));
+  if (!c.ok() || !c.ran) return false;  // the clone is discarded; a plain copy says what is wrong
+  for (const auto& i : c.items)
+    if (i.change[0] == 'h') return false;
+
+  // Left out of the copy: what went, and every changed item but a
+  // directory (new, or with other attributes: the copy below sets those).
+  const std::string prefix = fs_prefix(sub);
+  std::vector<std::string> get;
+  for (const auto& i : c.items) {
+    if (ctx.verbose()) ctx.debug("  " + i.change + " " + i.path);
+    const std::string rel = i.path == "." ? (sub.empty() ? "" : sub.substr(1)) : prefix + i.path;
+    if (!i.deleted()) get.push_back(i.path);
+    if ((i.deleted() || !i.is_dir()) && !rel.empty()) t->dropped.push_back(rel);
   }
-  if (unchanged && linked) {
-    if (::rename(linking.c_str(), to.c_str()) != 0)
-      throw sc::Failure("cannot rename " + linking + " to " + to + ": " + std::strerror(errno));
-    ctx.debug("linked the previous snapshot at " + ms_since(t0) + " ms");
-    return true;
-  }
-  if (unchanged) ctx.warn("could not hard-link the previous snapshot (" + link_err + "); copying instead");
-  if (!ctx.dry_run() && !backup::remove_tree(linking, &err)) throw sc::Failure(err);
-  return false;
+  clone.finish(t->dropped);
+  ctx.debug("previous snapshot linked at " + ms_since(t0) + " ms, " + std::to_string(t->dropped.size()) +
+            " paths left out");
+  t->incremental = true;
+  if (!c.differs) return true;
+  // The compared directory itself: what was left out of it, or copied into
+  // it, moved its times (rsync puts back those of the directories it
+  // passes on the way to what it copies, not those of where it starts).
+  if (compare.paths == std::vector<std::string>{"."} && std::find(get.begin(), get.end(), ".") == get.end())
+    get.insert(get.begin(), ".");
+  sc::FetchOptions changed = base;
+  changed.source_dir = compare.source_dir;
+  changed.paths = get;
+  changed.target_dir = target + "/fs" + sub;
+  changed.list_only = true;
+  changed.report = true;
+  const sc::FetchResult r = ctx.fetch(changed);
+  check_copy(r, t);
+  keep_copied(r.items, "fs" + sub, t);
+  return true;
 }
 
 /// rsync from the peer's `source_dir` into `target`/fs`within` (`within`:
-/// where source_dir lies in the peer's tree, "" for its root); rsync's 24
-/// (files vanished while copying) is a warning, every other failure fails
-/// the run.
+/// where source_dir lies in the peer's tree, "" for its root): from the
+/// previous snapshot when there is one, else a whole copy.
 void fetch_into(sc::Context& ctx, const Entry& e, const std::string& source_dir, const std::vector<std::string>& paths,
                 const std::string& target, const std::string& link_dest, Transfer* t, const std::string& within = "") {
   sc::FetchOptions o;
   o.peer = e.host;
   o.source_dir = source_dir;
-  o.target_dir = target + "/fs" + within;
   o.paths = paths;
   o.excludes = exclusions(ctx);
   o.bwlimit_kbps = speed_limit(ctx, e.host);
   o.exact = true;
+  if (!link_dest.empty() && fetch_incremental(ctx, o, link_dest, target, within, t)) return;
+  o.target_dir = target + "/fs" + within;
   o.delete_extraneous = true;  // a resumed .partial must end up exactly as the peer is
+  o.report = true;
   o.link_dest = link_dest.empty() ? std::string() : link_dest + "/fs" + within;
-  struct stat st {};
-  // Not for a resumed .partial: its fs/ holds what the failed run copied.
-  if (!link_dest.empty() && ::lstat(ctx.resolve_path(target + "/fs").c_str(), &st) != 0 &&
-      link_if_unchanged(ctx, o, link_dest, within, target)) {
-    t->fs_linked = true;
-    return;
-  }
+  t->whole_copy = link_dest.empty() && !ctx.stat(target + "/fs").exists();
   ctx.make_dir(target + "/fs" + within, sc::FileAttr::with_mode(0700));
-  sc::FetchResult r = ctx.fetch(o);
-  if (r.ok()) return;
-  if (r.exit_code == 24) {
-    t->warnings.push_back("some files vanished while they were copied (rsync status 24)");
-    return;
-  }
-  throw sc::Failure(r.error);
+  const sc::FetchResult r = ctx.fetch(o);
+  check_copy(r, t);
+  keep_copied(r.items, "fs" + within, t);
 }
 
 void transfer_whole_host(sc::Context& ctx, const Entry& e, const std::string& target, const std::string& link_dest,
                          Transfer* t) {
   // Settings, with secrets: the snapshot is private (0700/0600).
   json settings = peer_query(ctx, e.host, {"settings", "print", "--show-secrets"});
-  ctx.write_file(target + "/" + kSettingsFile, settings.value("output", ""), private_file());
+  write_private(ctx, target, kSettingsFile, settings.value("output", ""), t);
 
   // Every module's files: from the hooks' JSON results only.
   json files = peer_query(ctx, e.host, {"broadcast", "files"});
@@ -341,7 +336,7 @@ void transfer_whole_host(sc::Context& ctx, const Entry& e, const std::string& ta
     }
     lists[module] = list;
   }
-  ctx.write_file(target + "/" + kFileLists, lists.dump(2) + "\n", sc::FileAttr::with_mode(0600));
+  write_private(ctx, target, kFileLists, lists.dump(2) + "\n", t);
   // The peer's paths are paths of its own tree: "/" unless it runs with --root.
   const std::string peer_root = files.value("root", std::string("/"));
   fetch_into(ctx, e, peer_root, {paths.begin(), paths.end()}, target, link_dest, t);
@@ -368,46 +363,120 @@ void transfer_whole_host(sc::Context& ctx, const Entry& e, const std::string& ta
         throw sc::Failure("dump of database " + database + " on " + e.host + " failed: " +
                           (dump.err.empty() ? ctx.last_error() : dump.err));
       ctx.make_dir(target + "/db", sc::FileAttr::with_mode(0700));
-      ctx.write_file(target + "/db/" + user + ":" + database + ".sql.xz", dump.out, private_file());
+      write_private(ctx, target, "db/" + user + ":" + database + ".sql.xz", dump.out, t);
       t->databases.push_back(user + ":" + database);
     }
   }
+}
+
+/// The name of this run's snapshot in `period_dir`, with its ".partial"
+/// suffix: an unfinished run's, resumed, else a new one. Names are start
+/// times to the second, and always newer than every snapshot of the
+/// period: a run within the same second as the last one takes the next
+/// second, and a name rotation freed is never reused (it would sort before
+/// newer snapshots).
+std::string partial_name(sc::Context& ctx, const std::string& period_dir, std::time_t started) {
+  const auto names = names_in(ctx, period_dir);
+  for (const auto& n : names)
+    if (n.size() > 8 && n.compare(n.size() - 8, 8, backup::kPartialSuffix) == 0) return n;
+  std::time_t t = started;
+  for (const auto& n : names)
+    if (auto when = backup::parse_snapshot_name(n); when && *when >= t) t = *when + 1;
+  return backup::snapshot_name(t) + backup::kPartialSuffix;
+}
+
+bool under(const std::string& path, const std::string& dir) {
+  return path.size() >= dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         (path.size() == dir.size() || path[dir.size()] == '/');
+}
+
+/// The checksums of the new snapshot `target`. What is known costs
+/// nothing: the previous snapshot's sums of what was linked from it, the
+/// sums rsync computed of what it copied, those of what this run wrote.
+/// Only when something else may be there (a resumed run, a copy rsync
+/// reported without a checksum) is the snapshot walked, reading just the
+/// files no sum is known for.
+backup::TreeSums checksum_snapshot(sc::Context& ctx, const std::string& target, const std::string& link_dest,
+                                   const Transfer& t) {
+  std::map<std::string, backup::FileSum> known;
+  bool previous_complete = false;
+  if (!link_dest.empty()) {
+    std::vector<backup::FileSum> old;
+    std::string err;
+    auto text = ctx.read_file(link_dest + "/" + kChecksums);
+    auto run = snapshot_record(ctx, link_dest);
+    // As many sums as files the previous run recorded: a list that lost
+    // lines is not trusted.
+    previous_complete = text && backup::parse_sums(*text, &old, &err) && run && run->files == old.size();
+    for (auto& s : old) {
+      if (s.path.rfind("fs/", 0) != 0 || t.unsummed.count(s.path)) continue;
+      const std::string rel = s.path.substr(3);
+      if (std::none_of(t.dropped.begin(), t.dropped.end(), [&](const auto& d) { return under(rel, d); }))
+        known[s.path] = std::move(s);
+    }
+  }
+  std::set<std::string> fresh;  // copied or written by this run
+  for (const auto* list : {&t.copied, &t.written})
+    for (const auto& s : *list) {
+      known[s.path] = s;
+      fresh.insert(s.path);
+    }
+  backup::TreeSums sums;
+  const bool all_known = t.unsummed.empty() && (t.incremental ? previous_complete : t.whole_copy);
+  if (all_known) {
+    std::vector<backup::FileSum> files;
+    for (auto& [path, s] : known) files.push_back(std::move(s));
+    sums = backup::sorted_sums(std::move(files));
+  } else {
+    std::string err;
+    sc::ReadFd root = ctx.open_read(target);
+    if (!backup::sum_tree(root.get(), known, &sums, {}, &err)) throw sc::Failure(err);
+  }
+  for (const auto& s : sums.files)
+    if (fresh.count(s.path)) sums.new_bytes += s.size;
+  return sums;
+}
+
+/// Removes the period's oldest snapshots beyond its BACKUP_KEEP_* (only
+/// ever after a success: a failed run never costs a good snapshot).
+void rotate(sc::Context& ctx, const std::string& period_dir, const std::string& period, const std::string& added) {
+  std::vector<std::string> complete;
+  for (const auto& n : names_in(ctx, period_dir))
+    if (backup::parse_snapshot_name(n)) complete.push_back(n);
+  if (ctx.dry_run()) complete.push_back(added);
+  const std::string keep_setting =
+      "BACKUP_KEEP_" + std::string(period == "hourly" ? "HOURLY" : period == "daily" ? "DAILY" : "WEEKLY");
+  size_t keep = std::stoul(ctx.setting(keep_setting).value_or("7"));
+  for (const auto& old : backup::to_rotate(complete, keep)) ctx.remove(period_dir + "/" + old, true);
 }
 
 /// One run for one entry; returns its record (also stored in status.json).
 backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entry& e, const std::string& period) {
   const std::string host_dir = backup::host_dir(dir, e);
   const std::string entry_dir = backup::entry_dir(dir, e);
+  const std::string period_dir = entry_dir + "/" + period;
   backup::RunRecord rec;
   rec.entry = e.text();
   rec.period = period;
   rec.started = std::time(nullptr);
-  for (const auto& d : {host_dir, entry_dir, entry_dir + "/" + period}) ctx.make_dir(d, sc::FileAttr::with_mode(0700));
+  for (const auto& d : {host_dir, entry_dir, period_dir}) ctx.make_dir(d, sc::FileAttr::with_mode(0700));
   std::optional<HostLock> lock;
   if (!ctx.dry_run()) lock.emplace(ctx, host_dir, e.host);
 
-  // Resume an unfinished run of this period, else start a new one.
-  std::string partial;
-  for (const auto& n : list_dir(ctx.resolve_path(entry_dir + "/" + period)))
-    if (n.size() > 8 && n.compare(n.size() - 8, 8, backup::kPartialSuffix) == 0) partial = n;
-  if (partial.empty()) {
-    // Names are start times to the second, and always newer than every
-    // snapshot of the period: a run within the same second as the last one
-    // takes the next second, and a name rotation freed is never reused (it
-    // would sort before newer snapshots).
-    std::time_t t = rec.started;
-    for (const auto& n : list_dir(ctx.resolve_path(entry_dir + "/" + period)))
-      if (auto when = backup::parse_snapshot_name(n); when && *when >= t) t = *when + 1;
-    partial = backup::snapshot_name(t) + backup::kPartialSuffix;
-  }
+  const std::string partial = partial_name(ctx, period_dir, rec.started);
   const std::string name = partial.substr(0, partial.size() - 8);
-  const std::string target = entry_dir + "/" + period + "/" + partial;
+  const std::string target = period_dir + "/" + partial;
   auto previous = snapshots_of(ctx, entry_dir);
   const std::string link_dest =
       previous.empty() ? std::string() : entry_dir + "/" + previous.back().first + "/" + previous.back().second;
   backup::Status status = read_status(ctx, entry_dir);
   try {
     ctx.make_dir(target, sc::FileAttr::with_mode(0700));
+    // An unfinished run's fs/ may hold hard links to the previous
+    // snapshot, which copying into it in place would change: with a
+    // previous snapshot, start fs/ afresh from it (cheap); a first
+    // snapshot resumes what the failed run copied.
+    if (!link_dest.empty()) ctx.remove(target + "/fs", true);
     Transfer t;
     const auto t0 = std::chrono::steady_clock::now();
     if (e.whole_host()) {
@@ -427,47 +496,19 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
     rec.databases = t.databases;
     ctx.debug("copied in " + ms_since(t0) + " ms");
     if (!ctx.dry_run()) {
-      // Checksums: files hard-linked from the previous snapshot keep theirs;
-      // when all of fs/ was linked, its sums carry over without a walk.
-      std::vector<backup::FileSum> old;
-      std::string err;
-      bool have_old = false;
-      bool old_complete = false;  // as many sums as files the previous run recorded
-      if (!link_dest.empty()) {
-        auto text = ctx.read_file(link_dest + "/" + kChecksums);
-        have_old = text && backup::parse_sums(*text, &old, &err);
-        auto previous_run = snapshot_record(ctx.resolve_path(link_dest));
-        old_complete = have_old && previous_run && previous_run->files == old.size();
-      }
-      backup::TreeSums sums;
-      bool summed = false;
-      if (t.fs_linked && old_complete) {
-        summed = backup::sum_tree_carrying(ctx.resolve_path(target), "fs", old, &sums, &err);
-      } else {
-        std::map<backup::InodeKey, backup::FileSum> known;
-        if (have_old) known = backup::index_by_inode(ctx.resolve_path(link_dest), old);
-        summed = backup::sum_tree(ctx.resolve_path(target), known, &sums, {}, &err);
-      }
-      if (!summed) throw sc::Failure(err);
+      const backup::TreeSums sums = checksum_snapshot(ctx, target, link_dest, t);
       rec.files = sums.files.size();
       rec.bytes = sums.bytes;
       rec.new_bytes = sums.new_bytes;
       ctx.write_file(target + "/" + kChecksums, backup::format_sums(sums.files), sc::FileAttr::with_mode(0600));
-      ctx.debug("checksums done at " + ms_since(t0) + " ms (" + std::to_string(sums.new_bytes) + " bytes read)");
+      ctx.debug("checksums done at " + ms_since(t0) + " ms");
     }
     rec.snapshot = name;
     rec.ok = true;
     rec.finished = std::time(nullptr);
     ctx.write_file(target + "/" + kSnapshotMeta, rec.to_json().dump(2) + "\n", sc::FileAttr::with_mode(0600));
-    ctx.rename(target, entry_dir + "/" + period + "/" + name);
-    // Only now, with a good snapshot in place, may old ones go.
-    std::vector<std::string> complete;
-    for (const auto& n : list_dir(ctx.resolve_path(entry_dir + "/" + period)))
-      if (backup::parse_snapshot_name(n)) complete.push_back(n);
-    if (ctx.dry_run()) complete.push_back(name);
-    const std::string keep_setting = "BACKUP_KEEP_" + std::string(period == "hourly" ? "HOURLY" : period == "daily" ? "DAILY" : "WEEKLY");
-    size_t keep = std::stoul(ctx.setting(keep_setting).value_or("7"));
-    for (const auto& old : backup::to_rotate(complete, keep)) ctx.remove(entry_dir + "/" + period + "/" + old, true);
+    ctx.rename(target, period_dir + "/" + name);
+    rotate(ctx, period_dir, period, name);
     for (const auto& w : rec.warnings) ctx.warn(e.text() + ": " + w);
   } catch (const std::exception& ex) {
     rec.ok = false;
@@ -644,17 +685,16 @@ void sync(sc::Context& ctx) {
 /// an entry directory, a host directory, or a backup made by the original
 /// tool (fs/, db/ and an sc file).
 std::string pick_snapshot(sc::Context& ctx, const std::string& source, const std::string& at) {
-  const std::string real = ctx.resolve_path(source);
-  if (!is_dir(real)) throw sc::Usage("backup source " + source + " is not a directory");
-  auto looks_like_snapshot = [&](const std::string& r) {
-    return is_dir(r + "/fs") || read_real(r + "/" + kSettingsFile).has_value();
+  if (!is_dir(ctx, source)) throw sc::Usage("backup source " + source + " is not a directory");
+  auto looks_like_snapshot = [&](const std::string& s) {
+    return is_dir(ctx, s + "/fs") || ctx.stat(s + "/" + kSettingsFile).is_file();
   };
-  if (at.empty() && looks_like_snapshot(real)) return source;
+  if (at.empty() && looks_like_snapshot(source)) return source;
   std::string entry_dir = source;
-  if (is_dir(real + "/host")) entry_dir = source + "/host";
+  if (is_dir(ctx, source + "/host")) entry_dir = source + "/host";
   auto snaps = snapshots_of(ctx, entry_dir);
   if (snaps.empty()) {
-    if (looks_like_snapshot(real)) return source;
+    if (looks_like_snapshot(source)) return source;
     throw sc::Usage("no snapshot found in " + source + "; give a snapshot directory or an entry directory");
   }
   if (at.empty()) return entry_dir + "/" + snaps.back().first + "/" + snaps.back().second;
@@ -700,7 +740,7 @@ void restore_from(sc::Context& ctx) {
   // snapshot restores them too: a module's files may need their parents'
   // owners and modes.
   std::string entry_path;
-  if (auto rec = snapshot_record(real))
+  if (auto rec = snapshot_record(ctx, snap))
     if (auto e = backup::parse_entry(rec->entry, nullptr)) entry_path = e->path;
   const std::string restored = ctx.dry_run() ? " would be restored\n" : " restored\n";
   auto rsync_back = [&](const std::vector<std::string>& paths, const std::string& what) {
@@ -722,9 +762,7 @@ void restore_from(sc::Context& ctx) {
   };
 
   if (!only_path.empty()) {
-    struct stat st {};
-    if (::lstat((real + "/fs" + only_path).c_str(), &st) != 0)
-      throw sc::Usage(only_path + " is not in the snapshot " + snap);
+    if (!ctx.stat(snap + "/fs" + only_path).exists()) throw sc::Usage(only_path + " is not in the snapshot " + snap);
     rsync_back({only_path}, only_path);
     return;
   }
@@ -735,7 +773,7 @@ void restore_from(sc::Context& ctx) {
   }
 
   // 1. Settings first: modules restored next read them.
-  if (read_real(real + "/" + kSettingsFile)) {
+  if (ctx.stat(snap + "/" + kSettingsFile).is_file()) {
     sc::CallResult r = ctx.call("settings", "import", {snap + "/" + kSettingsFile});
     if (r.status != SC_OK) throw sc::Failure("restoring the settings failed: " + r.json);
     ctx.print("settings" + restored);
@@ -743,7 +781,7 @@ void restore_from(sc::Context& ctx) {
   // 2. Files, module by module: a module with a `restore` hook restores its
   // own (user merges accounts instead of overwriting them); the others'
   // files are copied back.
-  auto lists_text = read_real(real + "/" + kFileLists);
+  auto lists_text = ctx.read_file(snap + "/" + kFileLists);
   if (lists_text) {
     json lists = json::parse(*lists_text, nullptr, false);
     if (!lists.is_object()) throw sc::Failure(snap + "/" + kFileLists + " is damaged");
@@ -764,12 +802,12 @@ void restore_from(sc::Context& ctx) {
       }
     }
     rsync_back(plain, "the modules' files");
-  } else if (is_dir(real + "/fs")) {
+  } else if (is_dir(ctx, snap + "/fs")) {
     // A backup of the original tool: everything in fs/.
-    rsync_back(list_dir(real + "/fs"), "the files");
+    rsync_back(names_in(ctx, snap + "/fs"), "the files");
   }
   // 3. Databases.
-  for (const auto& f : list_dir(real + "/db")) {
+  for (const auto& f : names_in(ctx, snap + "/db")) {
     if (f.size() < 7 || f.compare(f.size() - 7, 7, ".sql.xz") != 0) continue;
     if (ctx.call_shown("db", "restore", {snap + "/db/" + f}) != SC_OK)
       throw sc::Failure("restoring database " + f.substr(0, f.size() - 7) + " failed (see above)");
@@ -824,7 +862,8 @@ int verify(sc::Context& ctx) {
     auto progress = [&](std::uint64_t done) {
       if (tty) ctx.log(SC_LOG_INFO, "verify " + e.text() + ": " + backup::human_size(done) + " / " + backup::human_size(total));
     };
-    auto damage = backup::verify_tree(ctx.resolve_path(snap), sums, progress);
+    sc::ReadFd root = ctx.open_read(snap);
+    auto damage = backup::verify_tree(root.get(), sums, progress);
     json bad = json::array();
     for (const auto& d : damage) {
       bad.push_back({{"path", d.path}, {"problem", d.problem}});

@@ -15,7 +15,9 @@
 #include <xxhash.h>
 
 #include "common/text_split.hpp"
-#include "tree.hpp"
+
+// The only file system calls of this module: reads, relative to a
+// directory descriptor the host opened under its root (see the header).
 
 namespace backup {
 
@@ -28,54 +30,101 @@ std::string hex128(XXH128_hash_t h) {
   return buf;
 }
 
-/// Walks `dir` (no symlinks followed), calling fn(relative path, stat);
-/// `skip` names a top-level entry left out.
-bool walk(const std::string& dir, const std::string& rel, const std::function<bool(const std::string&, const struct stat&)>& fn,
-          std::string* err, const std::string& skip = {}) {
-  std::string full = rel.empty() ? dir : dir + "/" + rel;
-  DIR* d = ::opendir(full.c_str());
+/// A descriptor closed on scope exit.
+struct OwnedFd {
+  int fd;
+  explicit OwnedFd(int f) : fd(f) {}
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+};
+
+/// Names in the directory open as `dir`, sorted.
+bool names_in(int dir, std::vector<std::string>* names) {
+  int copy = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return false;
+  DIR* d = ::fdopendir(copy);
   if (!d) {
-    *err = "cannot read directory " + full + ": " + std::strerror(errno);
+    ::close(copy);
     return false;
   }
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-    if (rel.empty() && !skip.empty() && skip == e->d_name) continue;
-    names.emplace_back(e->d_name);
-  }
+  ::rewinddir(d);
+  errno = 0;
+  while (dirent* e = ::readdir(d))
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names->emplace_back(e->d_name);
+  const int read_errno = errno;
   ::closedir(d);
-  std::sort(names.begin(), names.end());
+  std::sort(names->begin(), names->end());
+  errno = read_errno;
+  return read_errno == 0;
+}
+
+using Visit = std::function<bool(int dir, const std::string& name, const std::string& rel, const struct stat&)>;
+
+/// Walks the directory open as `dir` (`rel` its path in the tree), calling
+/// fn for every entry that is not a directory, in path order.
+bool walk(int dir, const std::string& rel, const Visit& fn, std::string* err) {
+  std::vector<std::string> names;
+  if (!names_in(dir, &names)) {
+    *err = "cannot read directory " + (rel.empty() ? std::string(".") : rel) + ": " + std::strerror(errno);
+    return false;
+  }
   for (const auto& n : names) {
-    std::string r = rel.empty() ? n : rel + "/" + n;
+    const std::string r = rel.empty() ? n : rel + "/" + n;
     struct stat st {};
-    if (::lstat((dir + "/" + r).c_str(), &st) != 0) {
-      *err = "cannot stat " + dir + "/" + r + ": " + std::strerror(errno);
+    if (::fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      *err = "cannot stat " + r + ": " + std::strerror(errno);
       return false;
     }
-    if (S_ISDIR(st.st_mode)) {
-      if (!walk(dir, r, fn, err)) return false;
-    } else if (!fn(r, st)) {
+    if (!S_ISDIR(st.st_mode)) {
+      if (!fn(dir, n, r, st)) return false;
+      continue;
+    }
+    OwnedFd sub(::openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (sub.fd < 0) {
+      *err = "cannot open directory " + r + ": " + std::strerror(errno);
       return false;
     }
+    if (!walk(sub.fd, r, fn, err)) return false;
   }
   return true;
 }
 
+/// The descriptor of the directory holding `path` (relative to `root`),
+/// and the path's last component; -1 when a directory on the way is
+/// missing or not a directory.
+int parent_of(int root, const std::string& path, std::string* name) {
+  int dir = ::fcntl(root, F_DUPFD_CLOEXEC, 0);
+  size_t start = 0;
+  for (size_t slash; dir >= 0 && (slash = path.find('/', start)) != std::string::npos; start = slash + 1) {
+    int next = ::openat(dir, path.substr(start, slash - start).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    ::close(dir);
+    dir = next;
+  }
+  *name = path.substr(start);
+  return dir;
+}
+
 }  // namespace
 
-bool FileHasher::hash(const std::string& path, std::string* hex, std::uint64_t* size, std::string* err) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.get() < 0) {
+std::string hash_bytes(std::string_view data) {
+  return hex128(XXH3_128bits(data.data(), data.size()));
+}
+
+bool FileHasher::hash(int dir, const std::string& name, std::string* hex, std::uint64_t* size, std::string* err) {
+  OwnedFd fd(::openat(dir, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.fd < 0) {
     *err = std::strerror(errno);
     return false;
   }
-  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  ::posix_fadvise(fd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   XXH3_state_t* state = XXH3_createState();
   XXH3_128bits_reset(state);
   std::uint64_t total = 0;
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf_.data(), buf_.size());
+    ssize_t n = ::read(fd.fd, buf_.data(), buf_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       *err = std::strerror(errno);
@@ -92,27 +141,24 @@ bool FileHasher::hash(const std::string& path, std::string* hex, std::uint64_t* 
   return true;
 }
 
-namespace {
-
-bool sum_walk(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
-              const std::function<void(std::uint64_t)>& progress, std::string* err, const std::string& skip) {
+bool sum_tree(int root, const std::map<std::string, FileSum>& known, TreeSums* out,
+              const std::function<void(std::uint64_t)>& progress, std::string* err) {
   *out = TreeSums{};
   FileHasher hasher;
   std::uint64_t done = 0;
-  bool ok = walk(
-      dir, "",
-      [&](const std::string& rel, const struct stat& st) {
+  return walk(
+      root, "",
+      [&](int dir, const std::string& name, const std::string& rel, const struct stat& st) {
         if (!S_ISREG(st.st_mode)) return true;
         FileSum s;
         s.path = rel;
-        auto it = known.find({st.st_dev, st.st_ino});
+        auto it = known.find(rel);
         if (it != known.end() && it->second.size == static_cast<std::uint64_t>(st.st_size)) {
-          s.size = it->second.size;
-          s.hash = it->second.hash;
+          s = it->second;
         } else {
           std::string why;
-          if (!hasher.hash(dir + "/" + rel, &s.hash, &s.size, &why)) {
-            *err = "cannot read " + dir + "/" + rel + ": " + why;
+          if (!hasher.hash(dir, name, &s.hash, &s.size, &why)) {
+            *err = "cannot read " + rel + ": " + why;
             return false;
           }
           out->new_bytes += s.size;
@@ -123,42 +169,15 @@ bool sum_walk(const std::string& dir, const std::map<InodeKey, FileSum>& known, 
         out->files.push_back(std::move(s));
         return true;
       },
-      err, skip);
-  return ok;
+      err);
 }
 
-}  // namespace
-
-bool sum_tree(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
-              const std::function<void(std::uint64_t)>& progress, std::string* err) {
-  return sum_walk(dir, known, out, progress, err, {});
-}
-
-bool sum_tree_carrying(const std::string& dir, const std::string& same, const std::vector<FileSum>& earlier,
-                       TreeSums* out, std::string* err) {
-  if (!sum_walk(dir, {}, out, {}, err, same)) return false;
-  // In walk order: the carried block goes where `same` sorts among the
-  // top-level names.
-  const std::string prefix = same + "/";
-  auto top = [](const std::string& p) { return p.substr(0, p.find('/')); };
-  auto at = std::find_if(out->files.begin(), out->files.end(), [&](const FileSum& f) { return top(f.path) > same; });
-  std::vector<FileSum> carried;
-  for (const auto& f : earlier)
-    if (f.path.compare(0, prefix.size(), prefix) == 0) {
-      out->bytes += f.size;
-      carried.push_back(f);
-    }
-  out->files.insert(at, carried.begin(), carried.end());
-  return true;
-}
-
-std::map<InodeKey, FileSum> index_by_inode(const std::string& dir, const std::vector<FileSum>& sums) {
-  std::map<InodeKey, FileSum> index;
-  for (const auto& s : sums) {
-    struct stat st {};
-    if (::lstat((dir + "/" + s.path).c_str(), &st) == 0 && S_ISREG(st.st_mode)) index[{st.st_dev, st.st_ino}] = s;
-  }
-  return index;
+TreeSums sorted_sums(std::vector<FileSum> files) {
+  TreeSums t;
+  std::sort(files.begin(), files.end(), [](const FileSum& a, const FileSum& b) { return a.path < b.path; });
+  for (const auto& f : files) t.bytes += f.size;
+  t.files = std::move(files);
+  return t;
 }
 
 std::string format_sums(const std::vector<FileSum>& sums) {
@@ -196,21 +215,21 @@ bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string*
   return true;
 }
 
-std::vector<Damage> verify_tree(const std::string& dir, const std::vector<FileSum>& sums,
+std::vector<Damage> verify_tree(int root, const std::vector<FileSum>& sums,
                                 const std::function<void(std::uint64_t)>& progress) {
   std::vector<Damage> damage;
   FileHasher hasher;
   std::uint64_t done = 0;
   for (const auto& s : sums) {
-    std::string hex, why;
+    std::string name, hex, why;
     std::uint64_t size = 0;
+    OwnedFd dir(parent_of(root, s.path, &name));
     struct stat st {};
-    std::string full = dir + "/" + s.path;
-    if (::lstat(full.c_str(), &st) != 0) {
+    if (dir.fd < 0 || ::fstatat(dir.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       damage.push_back({s.path, "missing"});
       continue;
     }
-    if (!hasher.hash(full, &hex, &size, &why)) {
+    if (!hasher.hash(dir.fd, name, &hex, &size, &why)) {
       damage.push_back({s.path, "unreadable: " + why});
       continue;
     }

@@ -1,15 +1,19 @@
 // Checksums of a snapshot, recorded when it is taken and re-read by
 // `backup verify`. XXH3-128: fast enough to hash a whole first snapshot at
-// disk speed, and meant to detect damage (bit rot, truncation), not
-// tampering.
+// disk speed, meant to detect damage (bit rot, truncation), not tampering;
+// and the checksum rsync computes of every file it copies
+// (--checksum-choice=xxh128), so a copy's sums usually cost nothing.
+//
+// Trees are read through a directory descriptor the host opened under its
+// root (Context::open_read), with the *at() calls and O_NOFOLLOW: nothing
+// is followed out of the snapshot, and nothing is written.
 #pragma once
-
-#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace backup {
@@ -20,47 +24,37 @@ struct FileSum {
   std::string hash;  ///< 32 hex digits
 };
 
-/// Identity of a file's content on disk: a hard-linked file shares it.
-struct InodeKey {
-  dev_t dev;
-  ino_t ino;
-  bool operator<(const InodeKey& o) const { return dev != o.dev ? dev < o.dev : ino < o.ino; }
-};
-
-/// Result of summing a tree.
+/// The sums of a tree.
 struct TreeSums {
   std::vector<FileSum> files;  ///< sorted by path
   std::uint64_t bytes = 0;     ///< total apparent size
-  std::uint64_t new_bytes = 0; ///< bytes that had to be read (not reused)
+  std::uint64_t new_bytes = 0; ///< bytes that had to be read (no sum known)
 };
+
+/// XXH3-128 of `data`, as 32 hex digits.
+std::string hash_bytes(std::string_view data);
 
 /// Hashes files' contents through one read buffer: one per walk (not to be
 /// shared between threads).
 class FileHasher {
  public:
-  /// Hash of one file's content; false with *err when it cannot be read.
-  bool hash(const std::string& path, std::string* hex, std::uint64_t* size, std::string* err);
+  /// Hash of file `name` in the directory open as `dir` (not followed when
+  /// it is a symlink); false with *err when it cannot be read.
+  bool hash(int dir, const std::string& name, std::string* hex, std::uint64_t* size, std::string* err);
 
  private:
   std::vector<char> buf_ = std::vector<char>(1 << 20);
 };
 
-/// Sums every regular file under `dir`. A file that is a hard link to one
-/// summed before (same inode, as rsync --link-dest makes for unchanged
-/// files) takes the known sum from `known` instead of being read again.
-/// `progress` (may be empty) is called with bytes done so far.
-bool sum_tree(const std::string& dir, const std::map<InodeKey, FileSum>& known, TreeSums* out,
+/// Sums every regular file under the directory open as `root` (no symlink
+/// followed). A file whose path and size are in `known` takes that sum
+/// instead of being read. `progress` (may be empty) is called with the
+/// bytes read so far.
+bool sum_tree(int root, const std::map<std::string, FileSum>& known, TreeSums* out,
               const std::function<void(std::uint64_t)>& progress, std::string* err);
 
-/// Sums `dir` when its top-level directory `same` (e.g. "fs") is a whole
-/// hard-link copy of an earlier snapshot's, whose sums are `earlier` (paths
-/// relative to that snapshot): those are carried over without walking or
-/// reading the copy; the rest of `dir` is summed as sum_tree does.
-bool sum_tree_carrying(const std::string& dir, const std::string& same, const std::vector<FileSum>& earlier,
-                       TreeSums* out, std::string* err);
-
-/// Index of a summed tree by inode, for the next snapshot's sum_tree.
-std::map<InodeKey, FileSum> index_by_inode(const std::string& dir, const std::vector<FileSum>& sums);
+/// The sums sorted by path, with their total size.
+TreeSums sorted_sums(std::vector<FileSum> files);
 
 /// The checksum file: one "HASH SIZE \"path\"" line per file (the path a
 /// JSON string, so any byte is representable).
@@ -70,10 +64,11 @@ bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string*
 /// One problem found by verify.
 struct Damage {
   std::string path;
-  std::string problem;  ///< "missing", "size 10 != 12", "content differs", "unreadable: ..."
+  std::string problem;  ///< "missing", "size 10 instead of 12", "content differs ...", "unreadable: ..."
 };
-/// Re-reads every recorded file under `dir` and compares.
-std::vector<Damage> verify_tree(const std::string& dir, const std::vector<FileSum>& sums,
+/// Re-reads every recorded file under the directory open as `root` and
+/// compares.
+std::vector<Damage> verify_tree(int root, const std::vector<FileSum>& sums,
                                 const std::function<void(std::uint64_t)>& progress);
 
 }  // namespace backup

@@ -731,3 +731,172 @@ TEST_CASE("the listener sees every action as it is recorded") {
         std::vector<std::string>{"write /a changed", "write /a ok", "remove / failed", "setting db.password changed"});
   CHECK(last(ex).detail == "pw0 -> ********");
 }
+
+TEST_CASE("clone: a hard-link copy of a tree, put in place when complete") {
+  TempDir root;
+  const fs::path from = root / "snap/1/fs", to = root / "snap/2/fs";
+  fs::create_directories(root / "snap/2");
+  write_text(from / "plain", "plain\n");
+  std::vector<std::string> names;
+  for (const auto& h : sc::test::hostile_strings())
+    if (!h.empty() && h.find('/') == std::string::npos && h != "." && h != "..") {
+      names.push_back(h);
+      write_text(from / "sub" / h, h);
+    }
+  fs::create_hard_link(from / "plain", from / "sub/same inode");
+  fs::create_symlink("nowhere/at all", from / "sub/dangling");
+  fs::create_symlink("/etc", from / "sub/absolute");
+  REQUIRE(::mkfifo((from / "sub/fifo").c_str(), 0640) == 0);
+  fs::create_directories(from / "empty");
+  write_text(from / "locked/inside", "x");
+  ::chmod((from / "empty").c_str(), 02750);
+  ::chmod((from / "locked").c_str(), 0500);
+  const struct timespec old_times[2] = {{1000000000, 5}, {1000000000, 123456789}};
+  REQUIRE(::utimensat(AT_FDCWD, (from / "sub").c_str(), old_times, AT_SYMLINK_NOFOLLOW) == 0);
+  const std::string before = tree_hash(from);
+  auto same_inode = [](const fs::path& a, const fs::path& b) {
+    struct stat sa = lstat_of(a), sb = lstat_of(b);
+    return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+  };
+
+  Executor ex(rooted(root));
+  std::string err;
+  auto job = ex.clone_start("/snap/1/fs", "/snap/2/fs", &err);
+  REQUIRE(job);
+  // Nothing at `to` before it is finished, and the executor stays usable.
+  CHECK(ex.write_file("/snap/2/note", "meanwhile\n", FileSpec{}, &err));
+  sc::tree_clone::Stats stats;
+  REQUIRE(ex.clone_finish(std::move(job), false, {}, &stats, &err));
+  INFO(err);
+  for (const char* f : {"plain", "sub/same inode", "sub/dangling", "sub/absolute", "sub/fifo", "locked/inside"})
+    CHECK(same_inode(from / f, to / f));
+  for (const auto& n : names) CHECK(same_inode(from / "sub" / n, to / "sub" / n));
+  CHECK(stats.dirs == 4);
+  CHECK(stats.linked == names.size() + 6);
+  // Directories are new, with their original's mode, owner and times.
+  for (const char* d : {"", "sub", "empty", "locked"}) {
+    struct stat a = lstat_of(from / d), b = lstat_of(to / d);
+    CHECK(a.st_ino != b.st_ino);
+    CHECK(a.st_mode == b.st_mode);
+    CHECK(a.st_uid == b.st_uid);
+    CHECK(a.st_gid == b.st_gid);
+    CHECK(a.st_mtim.tv_sec == b.st_mtim.tv_sec);
+    CHECK(a.st_mtim.tv_nsec == b.st_mtim.tv_nsec);
+  }
+  CHECK(tree_hash(to) == before);
+  CHECK(tree_hash(from) == before);
+  CHECK_FALSE(fs::exists(root / "snap/2/.fs.sc-clone"));
+  // One action.
+  REQUIRE(ex.actions().back().kind == "clone");
+  CHECK(ex.actions().back().state == ActionState::changed);
+  CHECK(ex.actions().back().target == "/snap/1/fs -> /snap/2/fs");
+  CHECK(ex.actions().back().detail.find("4 directories") != std::string::npos);
+
+  // The target must be new: an existing one is never merged into.
+  CHECK_FALSE(ex.clone_start("/snap/1/fs", "/snap/2/fs", &err));
+  CHECK(err.find("already exists") != std::string::npos);
+  CHECK_FALSE(ex.clone_start("/snap/1/fs/plain", "/snap/3", &err));
+  CHECK(err.find("not a directory") != std::string::npos);
+  CHECK_FALSE(ex.clone_start("/snap/1/fs", "/nowhere/x", &err));
+  CHECK_FALSE(ex.clone_start("/snap/../etc", "/snap/4", &err));
+  ::chmod((from / "locked").c_str(), 0700);
+}
+
+TEST_CASE("clone: paths left out, a discarded clone, a dry run, a leftover") {
+  TempDir root;
+  const fs::path from = root / "a";
+  write_text(from / "keep", "k");
+  write_text(from / "d/changed", "c");
+  write_text(from / "d/gone/deep/x", "x");
+  write_text(from / "d/other", "o");
+  const struct timespec old_times[2] = {{1000000000, 0}, {1000000000, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, (from / "d").c_str(), old_times, 0) == 0);
+  Executor ex(rooted(root));
+  std::string err;
+
+  // Left out: a file and a directory with all below it; a missing path is
+  // fine. The directory that held them keeps its original's times.
+  auto job = ex.clone_start("/a", "/b", &err);
+  REQUIRE(job);
+  sc::tree_clone::Stats stats;
+  REQUIRE(ex.clone_finish(std::move(job), false, {"d/changed", "d/gone", "not/there"}, &stats, &err));
+  CHECK(stats.skipped == 2);
+  CHECK(fs::exists(root / "b/keep"));
+  CHECK(fs::exists(root / "b/d/other"));
+  CHECK_FALSE(fs::exists(root / "b/d/changed"));
+  CHECK_FALSE(fs::exists(root / "b/d/gone"));
+  CHECK(fs::exists(from / "d/gone/deep/x"));
+  CHECK(lstat_of(root / "b/d").st_mtim.tv_sec == 1000000000);
+  CHECK_FALSE(ex.clone_start("/a", "/c", &err) == nullptr);  // a job that is dropped unfinished
+  CHECK_FALSE(fs::exists(root / ".c.sc-clone"));
+  CHECK_FALSE(fs::exists(root / "c"));
+
+  // Discarded: nothing made, nothing recorded.
+  const size_t actions = ex.actions().size();
+  job = ex.clone_start("/a", "/c", &err);
+  REQUIRE(job);
+  REQUIRE(ex.clone_finish(std::move(job), true, {}, nullptr, &err));
+  CHECK_FALSE(fs::exists(root / "c"));
+  CHECK_FALSE(fs::exists(root / ".c.sc-clone"));
+  CHECK(ex.actions().size() == actions);
+
+  // A copy a killed run left under the temporary name is removed first.
+  write_text(root / ".c.sc-clone/half", "x");
+  job = ex.clone_start("/a", "/c", &err);
+  REQUIRE(ex.clone_finish(std::move(job), false, {}, nullptr, &err));
+  CHECK_FALSE(fs::exists(root / "c/half"));
+  CHECK(fs::exists(root / "c/keep"));
+
+  // A dry run plans one action and touches nothing.
+  const std::string hash = tree_hash(root.path());
+  Executor dry(rooted(root, true));
+  job = dry.clone_start("/a", "/e", &err);
+  REQUIRE(job);
+  REQUIRE(dry.clone_finish(std::move(job), false, {"keep"}, nullptr, &err));
+  CHECK(tree_hash(root.path()) == hash);
+  REQUIRE(dry.actions().size() == 1);
+  CHECK(dry.actions()[0].state == ActionState::planned);
+}
+
+TEST_CASE("clone: a symlink swapped in for the source never leads out of the root") {
+  TempDir root, outside;
+  write_text(outside / "secret", "outside\n");
+  fs::create_directories(root / "snap");
+  fs::create_symlink(outside.path(), root / "snap/src");
+  Executor ex(rooted(root));
+  std::string err;
+  // The link is followed inside the root: ROOT/<outside path> does not exist.
+  CHECK_FALSE(ex.clone_start("/snap/src", "/snap/copy", &err));
+  CHECK_FALSE(fs::exists(root / "snap/copy"));
+}
+
+TEST_CASE("stat, list_dir and open_read see the target, stat and list_dir the plan too", "[read]") {
+  TempDir root;
+  write_text(root / "etc/a", "12345");
+  fs::create_symlink("a", root / "etc/link");
+  Executor dry(rooted(root, true));
+  std::string err;
+  REQUIRE(dry.write_file("/etc/b", "planned", FileSpec{}, &err));
+  REQUIRE(dry.remove("/etc/a", false, &err));
+  std::vector<std::string> names;
+  REQUIRE(dry.list_dir("/etc", &names, &err));
+  CHECK(names == std::vector<std::string>{"b", "link"});
+  sc::rooted_fs::Node node;
+  REQUIRE(dry.stat("/etc/b", false, &node, &err));
+  CHECK(node.type == sc::rooted_fs::NodeType::file);
+  CHECK(node.size == 7);
+  REQUIRE(dry.stat("/etc/a", false, &node, &err));
+  CHECK(node.type == sc::rooted_fs::NodeType::missing);
+  REQUIRE(dry.stat("/etc/link", false, &node, &err));
+  CHECK(node.type == sc::rooted_fs::NodeType::symlink);
+  CHECK_FALSE(dry.list_dir("/etc/b", &names, &err));
+  CHECK_FALSE(dry.list_dir("/nowhere", &names, &err));
+  CHECK(err.find("does not exist") != std::string::npos);
+  // open_read: the disk, through the root.
+  sc::Fd fd;
+  REQUIRE(dry.open_read("/etc/a", &fd, &err));
+  char buf[8] = {};
+  CHECK(::read(fd.get(), buf, sizeof buf) == 5);
+  CHECK_FALSE(dry.open_read("/etc/b", &fd, &err));
+  CHECK_FALSE(dry.stat("relative", false, &node, &err));
+}

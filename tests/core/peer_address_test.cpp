@@ -161,6 +161,66 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   CHECK_FALSE(rsync_fetch_argv(f, &argv, &err));
 }
 
+TEST_CASE("a fetch's report: rsync lists each item with its checksum", "[peer][rsync]") {
+  RsyncFetch f;
+  std::string err;
+  REQUIRE(parse_peer_address("host", &f.peer, &err));
+  f.target = "/t";
+  f.rsh = "/proc/1/exe --rsync-transport=3";
+  f.report = true;
+  f.list_only = true;
+  f.exact = true;
+  f.delete_extraneous = true;
+  std::vector<std::string> argv;
+  REQUIRE(rsync_fetch_argv(f, &argv, &err));
+  CHECK(argv == std::vector<std::string>{"rsync", "--archive", "--no-recursive", "--dirs", "--protect-args", "--from0",
+                                         "--files-from=-", "--delete", "--delete-excluded", "--numeric-ids",
+                                         "--hard-links", "--modify-window=-1", "--out-format=%i %C %l %n",
+                                         "--checksum-choice=xxh128", "--rsh=/proc/1/exe --rsync-transport=3",
+                                         "host:/", "/t/"});
+  // A comparison is the same report from a dry run.
+  f.report = false;
+  f.list_only = false;
+  f.compare = true;
+  REQUIRE(rsync_fetch_argv(f, &argv, &err));
+  CHECK(std::find(argv.begin(), argv.end(), "--dry-run") != argv.end());
+  CHECK(std::find(argv.begin(), argv.end(), "--out-format=%i %C %l %n") != argv.end());
+
+  // What rsync prints: names escaped (\#ooo), directories with a '/', no
+  // checksum (spaces) or zeros (dry run) for what it did not copy.
+  const std::string sum = "07baf267a0c0ef53ec95a82711cc4758";
+  const std::string none(32, ' ');
+  const std::string out = "*deleting   " + none + " 0 old file\n" + ">f+++++++++ " + sum + " 4 d/new\\#012line\n" +
+                          ".f...p..... " + none + " 2 d/tab\there\n" + "cd+++++++++ " + none + " 60 e/\n" +
+                          ".d..t...... " + none + " 60 ./\n" + ">f.st...... " + std::string(32, '0') +
+                          " 9 back\\#134#123\n";
+  std::vector<RsyncItem> items;
+  REQUIRE(parse_rsync_report(out, &items, &err));
+  REQUIRE(items.size() == 6);
+  CHECK(items[0].deleted());
+  CHECK(items[0].path == "old file");
+  CHECK(items[1].checksum == sum);
+  CHECK(items[1].size == 4);
+  CHECK(items[1].path == "d/new\nline");
+  CHECK(items[2].checksum.empty());
+  CHECK(items[2].path == "d/tab\there");
+  CHECK(items[3].is_dir());
+  CHECK(items[3].path == "e");
+  CHECK(items[4].path == ".");
+  CHECK(items[5].checksum.empty());
+  CHECK(items[5].path == "back\\#123");
+  CHECK_FALSE(parse_rsync_report("sending incremental file list\n", &items, &err));
+  CHECK_THAT(err, Contains("sending incremental file list"));
+
+  // Directories that only lead to a listed path are not a change.
+  std::vector<RsyncItem> leading(1);
+  leading[0].change = ".d..t......";
+  leading[0].path = "srv";
+  CHECK_FALSE(report_shows_change(leading, {"/srv/data"}, false));
+  CHECK(report_shows_change(leading, {"/srv"}, false));
+  CHECK(report_shows_change(leading, {"."}, true));
+}
+
 TEST_CASE("file lists hold paths, never messages or escapes", "[peer][rsync]") {
   std::string err;
   CHECK(check_fetch_path("etc/hostname", &err));

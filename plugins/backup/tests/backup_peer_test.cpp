@@ -62,6 +62,24 @@ std::vector<pid_t> find_processes(const std::string& prog, const std::vector<std
   return pids;
 }
 
+/// "STATE TARGET" of the actions of `kind` that the --json run `r` recorded.
+std::vector<std::string> actions_of(const ScRun& r, const std::string& kind) {
+  json doc = json::parse(r.out, nullptr, false);
+  std::vector<std::string> out;
+  if (!doc.is_object()) return out;
+  for (const auto& a : doc.value("actions", json::array()))
+    if (a.value("kind", "") == kind) out.push_back(a.value("state", "") + " " + a.value("target", ""));
+  return out;
+}
+
+/// The runs of rsync that copied something (a comparison is not an action).
+size_t rsync_copies(const ScRun& r) {
+  size_t n = 0;
+  for (const auto& a : actions_of(r, "run"))
+    if (a.find(" rsync ") != std::string::npos) ++n;
+  return n;
+}
+
 struct Peer {
   PgCluster pg;
   SshdHarness h;
@@ -130,8 +148,12 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   // A change, then a second snapshot (within the same second: it takes the
   // next name): unchanged files are hard links.
   write_text(peer / "home/alice/notes.txt", "version 2\n");
-  r = h.sc({"backup", "start", h.peer()});
+  r = h.sc({"--json", "backup", "start", h.peer()});
   REQUIRE(r.status == 0);
+  // One action made the new tree from the previous one; one rsync copied
+  // what changed.
+  CHECK(actions_of(r, "clone").size() == 1);
+  CHECK(rsync_copies(r) == 1);
   snaps = snapshots(h, "daily");
   REQUIRE(snaps.size() == 2);
   const fs::path s2 = snaps[1];
@@ -310,10 +332,14 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
   while (std::getline(lines, line))
     if (line.find("a.txt") == std::string::npos) kept += line + "\n";
   write_text(sums2, kept);
-  r = h.sc({"-v", "backup", "start", entry, "daily"});
+  r = h.sc({"--json", "backup", "start", entry, "daily"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK_THAT(r.err, Contains("linked the previous snapshot"));
+  // Nothing changed: the new snapshot is the previous tree linked, one
+  // action, and nothing was copied.
+  REQUIRE(actions_of(r, "clone").size() == 1);
+  CHECK(actions_of(r, "clone")[0].rfind("changed ", 0) == 0);
+  CHECK(rsync_copies(r) == 0);
   auto all = snaps();
   REQUIRE(all.size() == 3);
   CHECK_THAT(read_text(all[2] / "checksums"), Contains("a.txt"));
@@ -366,26 +392,30 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
   REQUIRE(r.status == 0);
   CHECK(fs::file_size(bare.path() / fs::path(one).relative_path()) == 100000);
 
-  // A run that died while linking left fs.linking in its .partial: the run
-  // that resumes that .partial removes it and links afresh.
-  write_text(entry_dir / "daily/2099-01-01T00-00-00Z.partial/fs.linking/half", "x\n");
-  r = h.sc({"-v", "backup", "start", entry, "daily"});
+  // A run that died while linking left the host's half-made copy in its
+  // .partial, and one that died later a half-updated fs/: the run that
+  // resumes that .partial removes both and links afresh.
+  const fs::path stale = entry_dir / "daily/2099-01-01T00-00-00Z.partial";
+  write_text(stale / ".fs.sc-clone/half", "x\n");
+  write_text(stale / ("fs" + data.string()) / "a.txt", "half-updated\n");
+  r = h.sc({"--json", "backup", "start", entry, "daily"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK_THAT(r.err, Contains("linked the previous snapshot"));
+  CHECK(actions_of(r, "clone").size() == 1);
   all = snaps();
   REQUIRE(all.size() == 4);
   CHECK(all[3].filename() == "2099-01-01T00-00-00Z");
-  CHECK_FALSE(fs::exists(all[3] / "fs.linking"));
+  CHECK_FALSE(fs::exists(all[3] / ".fs.sc-clone"));
   CHECK(inode(s3 / "a.txt") == inode(all[3] / ("fs" + data.string()) / "a.txt"));
+  CHECK(read_text(all[3] / ("fs" + data.string()) / "a.txt") == "two\n");
 
   // A change of mode alone is a change, and the earlier snapshots keep the
   // old mode (the new one has a file of its own, not a link to theirs).
   fs::permissions(data / "a.txt", fs::perms(0600));
-  r = h.sc({"-v", "backup", "start", entry, "daily"});
+  r = h.sc({"--json", "backup", "start", entry, "daily"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK_THAT(r.err, Contains("compared with the previous snapshot") && Contains("changes"));
+  CHECK(rsync_copies(r) == 1);
   all = snaps();
   REQUIRE(all.size() == 5);
   const fs::path s5 = all[4] / ("fs" + data.string());
@@ -405,12 +435,13 @@ TEST_CASE("backup retention keeps N snapshots per period, oldest removed", "[bac
   fs::path dir = h.client_root() / "srv/backup" / ("root%40127.0.0.1%3A" + std::to_string(h.port()));
   std::vector<std::string> names;
   for (int i = 0; i < 5; ++i) {
-    ScRun r = h.sc({"-v", "backup", "cron", "hourly"});
+    ScRun r = h.sc({"--json", "backup", "cron", "hourly"});
     INFO(r.out << r.err);
     REQUIRE(r.status == 0);
     // Nothing changes on the peer between runs: after the first, each new
-    // snapshot is a hard-link copy of the previous one.
-    if (i > 0) CHECK_THAT(r.err, Contains("linked the previous snapshot"));
+    // snapshot is a hard-link copy of the previous one, and nothing is copied.
+    CHECK(actions_of(r, "clone").size() == (i > 0 ? 1u : 0u));
+    CHECK(rsync_copies(r) == (i > 0 ? 0u : 1u));
   }
   std::vector<std::string> left;
   for (const auto& e : fs::recursive_directory_iterator(dir))
@@ -436,9 +467,18 @@ TEST_CASE("backup retention keeps N snapshots per period, oldest removed", "[bac
   CHECK(h.sc({"backup", "verify", entry}).status == 0);
   // A change takes the full path again.
   write_text(h.peer_root() / "etc/group", std::string(kMinimalGroup) + "extra:x:10050:\n");
-  ScRun r = h.sc({"-v", "backup", "start", entry, "hourly"});
+  ScRun r = h.sc({"--json", "backup", "start", entry, "hourly"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.err, !Contains("no change since the previous snapshot"));
+  CHECK(rsync_copies(r) == 1);
+  left.clear();
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().parent_path().filename() == "hourly") left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  REQUIRE(left.size() == 2);
+  CHECK(read_text(hourly / left[1] / "fs/etc/group") == read_text(h.peer_root() / "etc/group"));
+  CHECK(read_text(hourly / left[0] / "fs/etc/group") == kMinimalGroup);
+  CHECK(inode(hourly / left[0] / "fs/etc/passwd") == inode(hourly / left[1] / "fs/etc/passwd"));
+  CHECK(h.sc({"backup", "verify", entry}).status == 0);
 
   // Bad input changes nothing.
   std::string before = tree_hash(h.client_root());

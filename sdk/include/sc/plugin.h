@@ -37,9 +37,12 @@ extern "C" {
  *  first release; 1.1 appended the peer services (peer_connect, peer_run,
  *  peer_sc, peer_fetch, rename) to sc_host_api, added sc_fetch (with
  *  link_dest and SC_FETCH_EXACT) and SC_RUN_INTERACTIVE, and let call()
- *  reach the core's `settings` and `help` commands. */
+ *  reach the core's `settings` and `help` commands; 1.2 appended the
+ *  read services (stat_path, list_dir, open_read) and the tree clone
+ *  (clone_start, clone_finish), and the fetch report (SC_FETCH_REPORT,
+ *  SC_FETCH_LIST_ONLY, sc_fetch.report). */
 #define SC_ABI_MAJOR 1
-#define SC_ABI_MINOR 1
+#define SC_ABI_MINOR 2
 
 /** The ABI minor a plugin declares in its descriptor; it must equal the
  *  minor of the manifest's "abi". sc_add_plugin() defines it from the
@@ -192,7 +195,10 @@ typedef struct sc_run {
                                    owners and groups kept as numbers
                                    (--numeric-ids), hard links kept
                                    (--hard-links), times compared to
-                                   the nanosecond (--modify-window=-1) */
+                                   the nanosecond (--modify-window=-1);
+                                   with SC_FETCH_DELETE, excluded files
+                                   are removed from target_dir too
+                                   (--delete-excluded, since 1.2) */
 #define SC_FETCH_COMPARE 0x04u /**< compare only: would the copy change
                                     anything in target_dir? (rsync
                                     --dry-run --itemize-changes with the
@@ -200,6 +206,17 @@ typedef struct sc_run {
                                     only lead to a listed path are left
                                     out). Writes nothing, runs even under
                                     --dry-run; the answer is in `differs` */
+
+#define SC_FETCH_REPORT 0x08u /**< (ABI 1.2) fill sc_fetch.report with what
+                                   rsync changed (with SC_FETCH_COMPARE:
+                                   would change), one record per item, each
+                                   with the file's XXH3-128 checksum when it
+                                   was copied */
+#define SC_FETCH_LIST_ONLY 0x10u /**< (ABI 1.2) copy exactly the listed
+                                      paths: a listed directory is made (with
+                                      its attributes) but not entered; the
+                                      directories leading to a listed path
+                                      get their attributes too */
 
 /** A copy of files from a peer with rsync over SSH (ABI 1.1). The
  *  caller fills the inputs; the host fills the outputs. */
@@ -234,7 +251,67 @@ typedef struct sc_fetch {
   int32_t differs;              /**< with SC_FETCH_COMPARE: 1 when the copy
                                      would change something, 0 when
                                      target_dir already matches the peer */
+  /* outputs added in 1.2 */
+  char *report;                 /**< with SC_FETCH_REPORT: NULL, or the items
+                                     rsync reported, each as four
+                                     NUL-terminated fields: the change as
+                                     rsync itemizes it (11 characters such
+                                     as ">f.st......", "cd+++++++++",
+                                     ".f...p....." or "*deleting  "), the
+                                     file's XXH3-128 checksum (32 lower-case
+                                     hex digits, or empty when rsync did not
+                                     copy its content), its size in bytes
+                                     (decimal), and its path relative to
+                                     target_dir ("." for target_dir itself;
+                                     any byte but NUL, no trailing '/').
+                                     Free it with sc_host_api.free */
+  size_t report_size;           /**< bytes in `report` */
 } sc_fetch;
+
+/** Path types of sc_path_info.type (ABI 1.2). */
+#define SC_PATH_MISSING 0 /**< nothing there */
+#define SC_PATH_FILE 1    /**< regular file */
+#define SC_PATH_DIR 2     /**< directory */
+#define SC_PATH_SYMLINK 3 /**< symbolic link (not followed) */
+#define SC_PATH_OTHER 4   /**< device, socket or FIFO */
+
+/** Flags for sc_host_api.stat_path() (ABI 1.2). */
+#define SC_STAT_FOLLOW 0x01u /**< a symlink as the last component is
+                                  followed (inside root()) */
+
+/** What is at a path of the target system (ABI 1.2). The caller sets
+ *  struct_size; the host fills the rest. */
+typedef struct sc_path_info {
+  uint32_t struct_size; /**< sizeof(sc_path_info) */
+  uint32_t type;        /**< SC_PATH_* */
+  uint32_t mode;        /**< permission bits (07777) */
+  uint32_t uid;
+  uint32_t gid;
+  uint32_t reserved;    /**< 0 */
+  uint64_t size;        /**< bytes of a regular file (of its planned
+                             content under --dry-run); for a symlink, the
+                             length of the path it holds */
+  int64_t mtime;        /**< modification time, seconds since the epoch */
+} sc_path_info;
+
+/** A hard-link copy of a directory tree in progress (ABI 1.2): opaque,
+ *  owned by the host until clone_finish(). */
+typedef struct sc_clone sc_clone;
+
+/** Flags for sc_host_api.clone_finish() (ABI 1.2). */
+#define SC_CLONE_DISCARD 0x01u /**< stop the clone and remove what it made:
+                                    nothing is changed, nothing recorded */
+
+/** What a finished clone made (ABI 1.2). The caller sets struct_size. */
+typedef struct sc_clone_stats {
+  uint32_t struct_size; /**< sizeof(sc_clone_stats) */
+  uint32_t reserved;    /**< 0 */
+  uint64_t linked;      /**< files, symlinks and special files hard-linked */
+  uint64_t copied;      /**< files copied because their link count was at
+                             the file system's limit (EMLINK) */
+  uint64_t dirs;        /**< directories made */
+  uint64_t skipped;     /**< paths of `skip` that were there and left out */
+} sc_clone_stats;
 
 typedef struct sc_question {
   uint32_t struct_size;      /**< sizeof(sc_question) */
@@ -439,6 +516,57 @@ typedef struct sc_host_api {
    *  not follow the rename. SC_FAIL when `from` is missing or `to` exists.
    *  (ABI 1.1) */
   int (*rename)(sc_host *host, const char *from, const char *to);
+
+  /* -- reading the target system (ABI 1.2) -----------------------------
+   * Paths are resolved as for the file actions: under root(), ".." refused,
+   * symlinks never followed out of root(). */
+
+  /** Fills *info with what is at `path` (under --dry-run, as this run
+   *  planned it). A missing path is SC_OK with type SC_PATH_MISSING;
+   *  SC_USAGE for an invalid path; SC_FAIL when it cannot be looked at. */
+  int (*stat_path)(sc_host *host, const char *path, uint32_t flags,
+                   sc_path_info *info);
+
+  /** The names in directory `path` (not "." and ".."), sorted, each
+   *  followed by a NUL, in *names (free it; NULL when empty) and their
+   *  total size in *size. Under --dry-run what this run planned to make or
+   *  remove there is seen. SC_FAIL when it is missing or not a directory. */
+  int (*list_dir)(sc_host *host, const char *path, char **names,
+                  size_t *size);
+
+  /** Opens `path` for reading only, through root() (every directory on the
+   *  way opened without following a symlink out of it): a regular file, or
+   *  a directory to walk with the *at() calls (openat with O_NOFOLLOW,
+   *  fstatat with AT_SYMLINK_NOFOLLOW), for a module that streams or
+   *  hashes what is on disk (not what --dry-run planned). *fd receives the
+   *  descriptor (close-on-exec); the caller closes it. */
+  int (*open_read)(sc_host *host, const char *path, int *fd);
+
+  /** Starts making `to` a copy of the directory tree `from` in which every
+   *  file, symlink and special file is a hard link to the original and
+   *  every directory is new with the owner, mode and times of its original:
+   *  what rsync --link-dest makes of an unchanged tree. The work runs in a
+   *  thread of the host, so the command can do something else meanwhile
+   *  (run a comparison with peer_fetch); nothing appears at `to` before
+   *  clone_finish() puts the complete copy in place. `to` must not exist
+   *  and its parent must; callers serialize clones to one `to`. Returns at
+   *  once: *clone receives the handle (also under --dry-run, where nothing
+   *  is done). SC_USAGE for invalid paths, SC_FAIL when `from` is not a
+   *  directory or `to` exists. A clone the command does not finish is
+   *  discarded when the command returns. */
+  int (*clone_start)(sc_host *host, const char *from, const char *to,
+                     sc_clone **clone);
+
+  /** Waits for the clone, leaves out `skip` (NULL, or a NULL-terminated
+   *  list of paths relative to `from`, each removed from the copy with
+   *  everything below it), and puts the copy in place at `to`: one
+   *  action, "clone", planned under --dry-run (the plan of later calls does
+   *  not see the copy). With SC_CLONE_DISCARD the clone is stopped and its
+   *  work removed instead. `stats` may be NULL. Releases `clone` in every
+   *  case. SC_FAIL (last_error() says why) when the copy failed; nothing is
+   *  left at `to` then. */
+  int (*clone_finish)(sc_host *host, sc_clone *clone, uint32_t flags,
+                      const char *const *skip, sc_clone_stats *stats);
 } sc_host_api;
 
 /* ---------------------------------------------------------------------- */

@@ -21,7 +21,10 @@
 
 #include <sc/plugin.h>
 
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
@@ -106,6 +109,18 @@ struct FetchOptions {
   bool exact = false;                  ///< numeric owners and hard links kept (SC_FETCH_EXACT)
   std::string link_dest;               ///< on this host: earlier copy to hard-link unchanged files from
   bool compare_only = false;           ///< only tell whether target_dir differs (SC_FETCH_COMPARE)
+  bool report = false;                 ///< list what was (would be) copied, in FetchResult::items (ABI 1.2)
+  bool list_only = false;              ///< exactly the listed paths; directories not entered (ABI 1.2)
+};
+
+/// One item of a fetch's report (SC_FETCH_REPORT, ABI 1.2).
+struct FetchItem {
+  std::string change;    ///< rsync's itemized change: ">f.st......", "cd+++++++++", "*deleting  "...
+  std::string checksum;  ///< XXH3-128 of the content copied (32 hex digits), or empty
+  std::uint64_t size = 0;
+  std::string path;      ///< relative to the target directory, no trailing '/'; "." for itself
+  bool is_dir() const { return change.size() > 1 && change[1] == 'd'; }
+  bool deleted() const { return change.rfind("*deleting", 0) == 0; }
 };
 
 /// Outcome of Context::fetch.
@@ -115,7 +130,74 @@ struct FetchResult {
   int exit_code = -1;    ///< rsync's exit status
   std::string error;     ///< what went wrong, when status != SC_OK
   bool differs = true;   ///< with compare_only: the copy would change something
+  std::vector<FetchItem> items;  ///< with report, or compare_only on an ABI 1.2 host
   bool ok() const { return status == SC_OK; }
+};
+
+/// What is at a path of the target system (Context::stat, ABI 1.2).
+struct PathInfo {
+  std::uint32_t type = SC_PATH_MISSING;  ///< SC_PATH_*
+  std::uint32_t mode = 0, uid = 0, gid = 0;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;
+  bool exists() const { return type != SC_PATH_MISSING; }
+  bool is_dir() const { return type == SC_PATH_DIR; }
+  bool is_file() const { return type == SC_PATH_FILE; }
+};
+
+/// A read-only descriptor from Context::open_read, closed on destruction.
+class ReadFd {
+ public:
+  explicit ReadFd(int fd = -1) : fd_(fd) {}
+  ~ReadFd() { reset(); }
+  ReadFd(ReadFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  ReadFd& operator=(ReadFd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  ReadFd(const ReadFd&) = delete;
+  ReadFd& operator=(const ReadFd&) = delete;
+  int get() const { return fd_; }
+  void reset();
+
+ private:
+  int fd_;
+};
+
+/// What a finished clone made (sc_clone_stats).
+struct CloneStats {
+  std::uint64_t linked = 0, copied = 0, dirs = 0, skipped = 0;
+};
+
+/// A hard-link copy of a tree in progress (Context::clone_start, ABI 1.2):
+/// finish() puts it in place, discard() drops it; one neither finished nor
+/// discarded is discarded on destruction.
+class Clone {
+ public:
+  Clone(const sc_host_api* api, sc_host* host, sc_clone* clone) : api_(api), host_(host), clone_(clone) {}
+  ~Clone() { discard(); }
+  Clone(Clone&& o) noexcept : api_(o.api_), host_(o.host_), clone_(o.clone_) { o.clone_ = nullptr; }
+  Clone& operator=(Clone&&) = delete;
+  Clone(const Clone&) = delete;
+  Clone& operator=(const Clone&) = delete;
+
+  /// Waits, leaves out `skip` (paths relative to the tree copied) and puts
+  /// the copy in place; throws Failure when the copy failed.
+  CloneStats finish(const std::vector<std::string>& skip = {});
+  /// Stops it and removes what it made (nothing is recorded).
+  void discard() noexcept {
+    if (clone_) api_->clone_finish(host_, clone_, SC_CLONE_DISCARD, nullptr, nullptr);
+    clone_ = nullptr;
+  }
+
+ private:
+  const sc_host_api* api_;
+  sc_host* host_;
+  sc_clone* clone_;
 };
 
 namespace detail {
@@ -392,6 +474,11 @@ class Context {
     f.excludes = o.excludes.empty() ? nullptr : excludes.data();
     f.bwlimit_kbps = o.bwlimit_kbps;
     f.link_dest = o.link_dest.empty() ? nullptr : o.link_dest.c_str();
+    const bool host_1_2 = SC_HAS_MEMBER(api_, sc_host_api, clone_finish);
+    if (o.report || o.list_only) require(host_1_2, "fetch reports");
+    // A comparison lists what would change whenever the host can say it.
+    f.flags |= (o.report || (o.compare_only && host_1_2) ? SC_FETCH_REPORT : 0u) |
+               (o.list_only ? SC_FETCH_LIST_ONLY : 0u);
     FetchResult res;
     res.status = api_->peer_fetch(host_, &f);
     if (res.status == SC_USAGE) throw Usage(api_->last_error(host_));
@@ -399,7 +486,60 @@ class Context {
     res.exit_code = f.exit_code;
     res.differs = f.differs != 0;
     if (res.status != SC_OK) res.error = api_->last_error(host_);
+    detail::HostString report{api_, f.report, f.report_size};
+    res.items = parse_report(f.report, f.report_size);
     return res;
+  }
+
+  // -- reading the target system, tree clones (ABI 1.2) -----------------
+  // Each throws Failure("this sc is too old...") on an older host.
+
+  /// What is at `path` (as this run planned it under --dry-run); `follow`:
+  /// a symlink as the last component is followed. Throws Usage for an
+  /// invalid path, Failure when it cannot be looked at.
+  PathInfo stat(const std::string& path, bool follow = false) const {
+    require(SC_HAS_MEMBER(api_, sc_host_api, stat_path), "stat");
+    sc_path_info i{};
+    i.struct_size = sizeof i;
+    check(api_->stat_path(host_, path.c_str(), follow ? SC_STAT_FOLLOW : 0u, &i));
+    PathInfo p;
+    p.type = i.type;
+    p.mode = i.mode;
+    p.uid = i.uid;
+    p.gid = i.gid;
+    p.size = i.size;
+    p.mtime = i.mtime;
+    return p;
+  }
+  /// The names in directory `path`, sorted; throws Failure when it is
+  /// missing or not a directory.
+  std::vector<std::string> list_dir(const std::string& path) const {
+    require(SC_HAS_MEMBER(api_, sc_host_api, list_dir), "list_dir");
+    detail::HostString names{api_};
+    check(api_->list_dir(host_, path.c_str(), &names.ptr, &names.size));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < names.size;) {
+      size_t len = std::strlen(names.ptr + i);
+      out.emplace_back(names.ptr + i, len);
+      i += len + 1;
+    }
+    return out;
+  }
+  /// A read-only descriptor of a file or directory of the target, opened
+  /// through the root (see sc_host_api.open_read); throws Failure.
+  ReadFd open_read(const std::string& path) const {
+    require(SC_HAS_MEMBER(api_, sc_host_api, open_read), "open_read");
+    int fd = -1;
+    check(api_->open_read(host_, path.c_str(), &fd));
+    return ReadFd(fd);
+  }
+  /// Starts a hard-link copy of the tree `from` at `to` (see
+  /// sc_host_api.clone_start); throws Usage or Failure.
+  Clone clone_start(const std::string& from, const std::string& to) const {
+    require(SC_HAS_MEMBER(api_, sc_host_api, clone_finish), "clone_start");
+    sc_clone* c = nullptr;
+    check(api_->clone_start(host_, from.c_str(), to.c_str(), &c));
+    return Clone(api_, host_, c);
   }
 
   /// The host's message about the last failed service call.
@@ -410,7 +550,31 @@ class Context {
   const sc_call* raw() const { return call_; }
 
  private:
-  // Members added in ABI 1.1 exist only when the host's table covers them.
+  // Members added after ABI 1.0 exist only when the host's table covers them.
+  void require(bool present, const char* what) const {
+    if (!present)
+      throw Failure(std::string("this sc is too old: ") + what + " needs ABI 1.2, the running sc implements ABI " +
+                    std::to_string(api_->abi_major) + "." + std::to_string(api_->abi_minor) + "; upgrade sc");
+  }
+  // The four NUL-terminated fields of each item of sc_fetch.report.
+  static std::vector<FetchItem> parse_report(const char* p, size_t size) {
+    std::vector<FetchItem> items;
+    std::string fields[4];
+    size_t n = 0;
+    for (size_t i = 0; p && i < size; ++n) {
+      size_t len = std::strlen(p + i);
+      fields[n % 4].assign(p + i, len);
+      i += len + 1;
+      if (n % 4 != 3) continue;
+      FetchItem item;
+      item.change = fields[0];
+      item.checksum = fields[1];
+      item.size = std::strtoull(fields[2].c_str(), nullptr, 10);
+      item.path = fields[3];
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
   void require_peer_services(const char* what) const {
     if (!SC_HAS_MEMBER(api_, sc_host_api, peer_fetch))
       throw Failure(std::string("this sc is too old: ") + what + " needs ABI 1.1, the running sc implements ABI " +
@@ -472,6 +636,23 @@ class Context {
   sc_host* host_;
   std::vector<std::string> args_;
 };
+
+inline void ReadFd::reset() {
+  // close() is the only system call the C++ layer makes: it owns the
+  // descriptor the host handed over.
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+inline CloneStats Clone::finish(const std::vector<std::string>& skip) {
+  auto c_skip = detail::c_argv(skip);
+  sc_clone_stats s{};
+  s.struct_size = sizeof s;
+  sc_clone* c = clone_;
+  clone_ = nullptr;  // released by clone_finish in every case
+  if (api_->clone_finish(host_, c, 0u, c_skip.data(), &s) != SC_OK) throw Failure(api_->last_error(host_));
+  return CloneStats{s.linked, s.copied, s.dirs, s.skipped};
+}
 
 namespace detail {
 
