@@ -181,7 +181,15 @@ Status list_dir(const Location& at, std::vector<std::string>* names) {
 }
 
 Status list_at(int dir, std::vector<std::string>* names) {
+  std::vector<DirEntry> entries;
+  Status s = list_typed_at(dir, &entries);
   names->clear();
+  for (auto& e : entries) names->push_back(std::move(e.name));
+  return s;
+}
+
+Status list_typed_at(int dir, std::vector<DirEntry>* entries) {
+  entries->clear();
   // readdir() on a duplicate: closedir() closes the descriptor it was given.
   int dup_fd = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
   if (dup_fd < 0) return failure("open directory");
@@ -197,7 +205,8 @@ Status list_at(int dir, std::vector<std::string>* names) {
     errno = 0;
     dirent* e = ::readdir(d);
     if (!e) break;
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names->emplace_back(e->d_name);
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+      entries->push_back(DirEntry{e->d_name, e->d_type});
   }
   Status s = errno != 0 ? failure("read directory") : Status{};
   ::closedir(d);

@@ -98,6 +98,14 @@ Status rename_noreplace(const Location& from, const Location& to);
 Status stat_at(int dir, const std::string& name, Node* out);
 /// The names in the directory open as `dir` (not "." and "..").
 Status list_at(int dir, std::vector<std::string>* names);
+/// One entry of a directory and its type as readdir() gives it (DT_*;
+/// DT_UNKNOWN on file systems that do not say).
+struct DirEntry {
+  std::string name;
+  unsigned char type;
+};
+/// list_at() with each entry's type.
+Status list_typed_at(int dir, std::vector<DirEntry>* entries);
 /// read_file() of `name` in `dir`.
 Status read_at(int dir, const std::string& name, std::string* data);
 /// replace_file() of `name` in `dir`.

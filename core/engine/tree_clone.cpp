@@ -1,5 +1,6 @@
 #include "engine/tree_clone.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,28 +54,37 @@ struct Walk {
   Stats* stats;
   dev_t dev;
 
-  // Copies the contents of `from` into the new, empty `to`.
+  // Copies the contents of `from` into the new, empty `to`. The entry
+  // types readdir() gives spare a stat() of everything but directories
+  // (and of entries whose type the file system does not say).
   Status contents(int from, int to, const std::string& path) {
-    std::vector<std::string> names;
-    Status s = rooted_fs::list_at(from, &names);
+    std::vector<rooted_fs::DirEntry> entries;
+    Status s = rooted_fs::list_typed_at(from, &entries);
     if (!s.ok()) return Status{s.err, "read directory " + path};
-    for (const auto& name : names) {
+    for (const auto& [name, type] : entries) {
       if (stop.load(std::memory_order_relaxed)) return Status{ECANCELED, "clone"};
       const std::string child = path + "/" + name;
+      if (type != DT_DIR && type != DT_UNKNOWN) {
+        s = entry(from, to, name, child);
+        if (!s.ok()) return s;
+        continue;
+      }
       struct stat st {};
       if (::fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return failure("stat " + child);
-      s = S_ISDIR(st.st_mode) ? directory(from, to, name, st, child) : entry(from, to, name, st, child);
+      s = S_ISDIR(st.st_mode) ? directory(from, to, name, st, child) : entry(from, to, name, child);
       if (!s.ok()) return s;
     }
     return {};
   }
 
-  Status entry(int from, int to, const std::string& name, const struct stat& st, const std::string& path) {
+  Status entry(int from, int to, const std::string& name, const std::string& path) {
     if (::linkat(from, name.c_str(), to, name.c_str(), 0) == 0) {
       ++stats->linked;
       return {};
     }
-    if (errno != EMLINK || !S_ISREG(st.st_mode)) return failure("link " + path);
+    struct stat st {};
+    if (errno != EMLINK || ::fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      return failure("link " + path);
     ++stats->copied;
     return copy_file(from, to, name, st, path);
   }

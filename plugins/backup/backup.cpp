@@ -18,6 +18,7 @@
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sc/plugin.hpp>
 #include <set>
 #include <thread>
@@ -385,56 +386,77 @@ std::string partial_name(sc::Context& ctx, const std::string& period_dir, std::t
   return backup::snapshot_name(t) + backup::kPartialSuffix;
 }
 
-bool under(const std::string& path, const std::string& dir) {
-  return path.size() >= dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-         (path.size() == dir.size() || path[dir.size()] == '/');
+/// True when `path` is one of `dirs` or lies below one of them.
+bool under_any(std::string_view path, const std::set<std::string, std::less<>>& dirs) {
+  if (dirs.empty()) return false;
+  for (size_t slash = path.find('/'); slash != std::string_view::npos; slash = path.find('/', slash + 1))
+    if (dirs.count(path.substr(0, slash))) return true;
+  return dirs.count(path) > 0;
 }
+
+/// The checksums of a new snapshot, and the text of its checksum file.
+struct SnapshotSums {
+  std::string text;
+  std::uint64_t files = 0, bytes = 0, new_bytes = 0;
+};
 
 /// The checksums of the new snapshot `target`. What is known costs
 /// nothing: the previous snapshot's sums of what was linked from it, the
 /// sums rsync computed of what it copied, those of what this run wrote.
 /// Only when something else may be there (a resumed run, a copy rsync
-/// reported without a checksum) is the snapshot walked, reading just the
-/// files no sum is known for.
-backup::TreeSums checksum_snapshot(sc::Context& ctx, const std::string& target, const std::string& link_dest,
-                                   const Transfer& t) {
-  std::map<std::string, backup::FileSum> known;
-  bool previous_complete = false;
+/// reported without a checksum, a previous list that lost lines) is the
+/// snapshot walked, reading just the files no sum is known for.
+SnapshotSums checksum_snapshot(sc::Context& ctx, const std::string& target, const std::string& link_dest,
+                               const Transfer& t) {
+  std::optional<std::string> old_text;
+  std::optional<backup::RunRecord> old_run;
   if (!link_dest.empty()) {
-    std::vector<backup::FileSum> old;
-    std::string err;
-    auto text = ctx.read_file(link_dest + "/" + kChecksums);
-    auto run = snapshot_record(ctx, link_dest);
-    // As many sums as files the previous run recorded: a list that lost
-    // lines is not trusted.
-    previous_complete = text && backup::parse_sums(*text, &old, &err) && run && run->files == old.size();
-    for (auto& s : old) {
-      if (s.path.rfind("fs/", 0) != 0 || t.unsummed.count(s.path)) continue;
-      const std::string rel = s.path.substr(3);
-      if (std::none_of(t.dropped.begin(), t.dropped.end(), [&](const auto& d) { return under(rel, d); }))
-        known[s.path] = std::move(s);
-    }
+    old_text = ctx.read_file(link_dest + "/" + kChecksums);
+    old_run = snapshot_record(ctx, link_dest);
   }
-  std::set<std::string> fresh;  // copied or written by this run
-  for (const auto* list : {&t.copied, &t.written})
-    for (const auto& s : *list) {
-      known[s.path] = s;
-      fresh.insert(s.path);
+  if (t.incremental && t.copied.empty() && t.written.empty() && t.dropped.empty() && t.unsummed.empty() && old_text &&
+      old_run && static_cast<std::uint64_t>(std::count(old_text->begin(), old_text->end(), '\n')) == old_run->files)
+    // Nothing changed: the previous list is this snapshot's, as it is.
+    return SnapshotSums{std::move(*old_text), old_run->files, old_run->bytes, 0};
+  std::vector<backup::FileSum> added = t.copied;
+  added.insert(added.end(), t.written.begin(), t.written.end());
+  std::uint64_t added_bytes = 0;
+  for (const auto& s : added) added_bytes += s.size;
+  std::set<std::string, std::less<>> dropped, fresh(t.unsummed.begin(), t.unsummed.end());
+  for (const auto& d : t.dropped) dropped.insert("fs/" + d);
+  for (const auto& s : added) fresh.insert(s.path);
+  // What the previous list says of files linked from it: fs/ but what left
+  // or is new.
+  auto linked = [&](std::string_view path) {
+    return path.rfind("fs/", 0) == 0 && !fresh.count(path) && !under_any(path, dropped);
+  };
+  backup::MergedSums merged;
+  std::string err;
+  // As many sums as files the previous run recorded: a list that lost
+  // lines is not trusted.
+  const bool previous_complete = old_text && old_run && backup::merge_sums(*old_text, linked, added, &merged, &err) &&
+                                 merged.earlier == old_run->files;
+  if (t.unsummed.empty() && (t.incremental ? previous_complete : t.whole_copy)) {
+    if (!t.incremental) {  // a whole copy: only what rsync and this run reported
+      std::string unused;
+      backup::merge_sums("", linked, added, &merged, &unused);
     }
+    return SnapshotSums{std::move(merged.text), merged.files, merged.bytes, added_bytes};
+  }
+  // Something may be there that no list names: walk the snapshot, reading
+  // only the files whose sums are not known.
+  std::vector<backup::FileSum> known_list;
+  if (old_text && backup::parse_sums(*old_text, &known_list, &err))
+    known_list.erase(std::remove_if(known_list.begin(), known_list.end(),
+                                    [&](const backup::FileSum& s) { return !linked(s.path); }),
+                     known_list.end());
+  std::map<std::string, backup::FileSum> known;
+  for (auto& s : known_list) known.emplace(s.path, std::move(s));
+  for (const auto& s : added) known[s.path] = s;
   backup::TreeSums sums;
-  const bool all_known = t.unsummed.empty() && (t.incremental ? previous_complete : t.whole_copy);
-  if (all_known) {
-    std::vector<backup::FileSum> files;
-    for (auto& [path, s] : known) files.push_back(std::move(s));
-    sums = backup::sorted_sums(std::move(files));
-  } else {
-    std::string err;
-    sc::ReadFd root = ctx.open_read(target);
-    if (!backup::sum_tree(root.get(), known, &sums, {}, &err)) throw sc::Failure(err);
-  }
-  for (const auto& s : sums.files)
-    if (fresh.count(s.path)) sums.new_bytes += s.size;
-  return sums;
+  sc::ReadFd root = ctx.open_read(target);
+  if (!backup::sum_tree(root.get(), known, &sums, {}, &err)) throw sc::Failure(err);
+  return SnapshotSums{backup::format_sums(sums.files), sums.files.size(), sums.bytes, sums.new_bytes + added_bytes};
 }
 
 /// Removes the period's oldest snapshots beyond its BACKUP_KEEP_* (only
@@ -496,11 +518,11 @@ backup::RunRecord run_entry(sc::Context& ctx, const std::string& dir, const Entr
     rec.databases = t.databases;
     ctx.debug("copied in " + ms_since(t0) + " ms");
     if (!ctx.dry_run()) {
-      const backup::TreeSums sums = checksum_snapshot(ctx, target, link_dest, t);
-      rec.files = sums.files.size();
+      SnapshotSums sums = checksum_snapshot(ctx, target, link_dest, t);
+      rec.files = sums.files;
       rec.bytes = sums.bytes;
       rec.new_bytes = sums.new_bytes;
-      ctx.write_file(target + "/" + kChecksums, backup::format_sums(sums.files), sc::FileAttr::with_mode(0600));
+      ctx.write_file(target + "/" + kChecksums, sums.text, sc::FileAttr::with_mode(0600));
       ctx.debug("checksums done at " + ms_since(t0) + " ms");
     }
     rec.snapshot = name;

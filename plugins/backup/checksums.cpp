@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -180,38 +181,117 @@ TreeSums sorted_sums(std::vector<FileSum> files) {
   return t;
 }
 
+namespace {
+
+// Most paths are printable ASCII without quotes or backslashes: their JSON
+// string is the path in quotes, written (and read) without a JSON library,
+// which a 20,000-line list would feel; the rest go through nlohmann/json.
+bool plain_json(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'; });
+}
+
+}  // namespace
+
 std::string format_sums(const std::vector<FileSum>& sums) {
   std::string out;
-  for (const auto& s : sums)
-    out += s.hash + " " + std::to_string(s.size) + " " +
-           nlohmann::json(s.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  out.reserve(sums.size() * 80);
+  for (const auto& s : sums) {
+    out += s.hash;
+    out += ' ';
+    out += std::to_string(s.size);
+    out += ' ';
+    if (plain_json(s.path)) {
+      out += '"';
+      out += s.path;
+      out += '"';
+    } else {
+      out += nlohmann::json(s.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    out += '\n';
+  }
   return out;
 }
+
+namespace {
+
+/// The fields of one line of a checksum list, as views into it.
+struct SumLine {
+  std::string_view hash;
+  std::uint64_t size = 0;
+  std::string path;
+};
+
+bool parse_line(std::string_view line, SumLine* out) {
+  const size_t a = line.find(' ');
+  const size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
+  if (b == std::string_view::npos || a != 32) return false;
+  out->hash = line.substr(0, a);
+  const std::string_view size = line.substr(a + 1, b - a - 1);
+  if (size.empty() || std::from_chars(size.data(), size.data() + size.size(), out->size).ptr != size.data() + size.size())
+    return false;
+  const std::string_view quoted = line.substr(b + 1);
+  if (quoted.size() >= 2 && quoted.front() == '"' && quoted.back() == '"' &&
+      plain_json(quoted.substr(1, quoted.size() - 2))) {
+    out->path.assign(quoted.substr(1, quoted.size() - 2));
+    return true;
+  }
+  nlohmann::json j = nlohmann::json::parse(quoted, nullptr, false);
+  if (!j.is_string()) return false;
+  out->path = j.get<std::string>();
+  return true;
+}
+
+}  // namespace
 
 bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string* err) {
   out->clear();
   const std::vector<std::string_view> lines = plugin_common::text_split::lines(text);
+  SumLine l;
   for (size_t n = 0; n < lines.size(); ++n) {
-    const std::string line(lines[n]);
-    const size_t line_no = n + 1;
-    if (line.empty()) continue;
-    size_t a = line.find(' '), b = a == std::string::npos ? a : line.find(' ', a + 1);
-    FileSum s;
-    try {
-      if (b == std::string::npos) throw std::invalid_argument("fields");
-      s.hash = line.substr(0, a);
-      s.size = std::stoull(line.substr(a + 1, b - a - 1));
-      s.path = nlohmann::json::parse(line.substr(b + 1)).get<std::string>();
-    } catch (const std::exception&) {
-      *err = "checksum file line " + std::to_string(line_no) + " is damaged";
+    if (lines[n].empty()) continue;
+    if (!parse_line(lines[n], &l)) {
+      *err = "checksum file line " + std::to_string(n + 1) + " is damaged";
       return false;
     }
-    if (s.hash.size() != 32) {
-      *err = "checksum file line " + std::to_string(line_no) + " is damaged";
-      return false;
-    }
-    out->push_back(std::move(s));
+    out->push_back({std::move(l.path), l.size, std::string(l.hash)});
   }
+  return true;
+}
+
+bool merge_sums(std::string_view earlier, const std::function<bool(std::string_view path)>& keep,
+                std::vector<FileSum> added, MergedSums* out, std::string* err) {
+  *out = MergedSums{};
+  std::sort(added.begin(), added.end(), [](const FileSum& a, const FileSum& b) { return a.path < b.path; });
+  out->text.reserve(earlier.size() + added.size() * 100);
+  auto next_added = added.begin();
+  auto add_until = [&](const std::string* path) {  // the added sums before `path` (all: null)
+    for (; next_added != added.end() && (!path || next_added->path < *path); ++next_added) {
+      out->text += format_sums({*next_added});
+      out->bytes += next_added->size;
+      ++out->files;
+    }
+  };
+  SumLine l;
+  size_t pos = 0, line_no = 0;
+  while (pos < earlier.size()) {
+    size_t nl = earlier.find('\n', pos);
+    if (nl == std::string_view::npos) nl = earlier.size();
+    const std::string_view line = earlier.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    if (!parse_line(line, &l)) {
+      *err = "checksum file line " + std::to_string(line_no) + " is damaged";
+      return false;
+    }
+    ++out->earlier;
+    if (!keep(l.path)) continue;
+    add_until(&l.path);
+    out->text.append(line).push_back('\n');
+    out->bytes += l.size;
+    ++out->files;
+  }
+  add_until(nullptr);
   return true;
 }
 

@@ -61,6 +61,19 @@ TreeSums sorted_sums(std::vector<FileSum> files);
 std::string format_sums(const std::vector<FileSum>& sums);
 bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string* err);
 
+/// A checksum list made from an earlier one without reading every line
+/// into memory: the lines `keep` accepts, as they are, merged in path
+/// order with the `added` sums.
+struct MergedSums {
+  std::string text;            ///< the new list
+  std::uint64_t files = 0;     ///< its lines
+  std::uint64_t bytes = 0;     ///< the sum of its sizes
+  std::uint64_t earlier = 0;   ///< lines of the earlier list
+};
+/// False with *err when a line of `earlier` is damaged.
+bool merge_sums(std::string_view earlier, const std::function<bool(std::string_view path)>& keep,
+                std::vector<FileSum> added, MergedSums* out, std::string* err);
+
 /// One problem found by verify.
 struct Damage {
   std::string path;

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "../checksums.hpp"
 #include "../entry.hpp"
@@ -177,4 +178,24 @@ TEST_CASE("backup: verify finds every kind of damage", "[backup]") {
   CHECK(damage[1].path == "sub/f2");
   CHECK(damage[1].problem == "missing");
   CHECK_FALSE(backup::parse_sums("zz 1 \"x\"\n", &parsed, &err));
+}
+
+TEST_CASE("backup: the checksum list is JSON strings, written fast or not", "[backup]") {
+  // Plain paths are written without the JSON library, the others with it:
+  // the text is the same either way, and every path comes back.
+  std::vector<backup::FileSum> sums;
+  for (const auto& p : {std::string("fs/etc/passwd"), std::string("fs/a b/c~d"), std::string("fs/quote\"d"),
+                        std::string("fs/back\\slash"), std::string("fs/new\nline"), std::string("fs/caf\xc3\xa9")})
+    sums.push_back({p, 3, std::string(32, 'a')});
+  const std::string text = backup::format_sums(sums);
+  std::string expected;
+  for (const auto& s : sums)
+    expected += s.hash + " 3 " + nlohmann::json(s.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                "\n";
+  CHECK(text == expected);
+  std::vector<backup::FileSum> back;
+  std::string err;
+  REQUIRE(backup::parse_sums(text, &back, &err));
+  REQUIRE(back.size() == sums.size());
+  for (size_t i = 0; i < sums.size(); ++i) CHECK(back[i].path == sums[i].path);
 }
