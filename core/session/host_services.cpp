@@ -401,8 +401,9 @@ int api_rename(sc_host* h, const char* from, const char* to) {
 // ---- reading the target, and the tree clone (ABI 1.2) ------------------------
 
 int api_stat_path(sc_host* h, const char* path, uint32_t flags, sc_path_info* info) {
-  SC_REQUIRE(path && info && info->struct_size >= offsetof(sc_path_info, mtime) + sizeof(info->mtime),
+  SC_REQUIRE(path && info && info->struct_size >= offsetof(sc_path_info, link) + sizeof(info->link),
              "path or info is invalid");
+  info->link = nullptr;
   rooted_fs::Node node;
   std::string err;
   std::vector<std::string> comps;
@@ -421,6 +422,7 @@ int api_stat_path(sc_host* h, const char* path, uint32_t flags, sc_path_info* in
   info->reserved = 0;
   info->size = node.type == rooted_fs::NodeType::symlink ? node.link.size() : node.size;
   info->mtime = node.mtime;
+  if (node.type == rooted_fs::NodeType::symlink) info->link = dup_string(node.link);
   return SC_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <sc/plugin.hpp>
 
 #include "apt_sources.hpp"
+#include "common/target.hpp"
 #include "packages.hpp"
 
 namespace {
@@ -27,23 +28,18 @@ std::optional<fs::path> real_path(const sc::Context& ctx, const std::string& pat
 }
 
 bool command_present(const sc::Context& ctx, const std::string& command) {
-  for (const char* dir : aptpackage::kCommandDirs) {
-    auto p = real_path(ctx, std::string(dir) + "/" + command);
-    std::error_code ec;
-    if (!p) continue;
-    auto st = fs::status(*p, ec);
-    if (!ec && fs::is_regular_file(st) &&
-        (st.permissions() & (fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec)) !=
-            fs::perms::none)
-      return true;
-  }
+  for (const char* dir : aptpackage::kCommandDirs)
+    if (plugin_common::target::executable(ctx, std::string(dir) + "/" + command)) return true;
   return false;
 }
 
 bool path_present(const sc::Context& ctx, const std::string& path) {
-  auto p = real_path(ctx, path);
-  std::error_code ec;
-  return p && fs::exists(*p, ec);
+  return plugin_common::target::exists(ctx, path);
+}
+
+/// The names in a directory of the target; none when it is not one.
+std::vector<std::string> names_in(const sc::Context& ctx, const std::string& dir) {
+  return ctx.stat(dir, /*follow=*/true).is_dir() ? ctx.list_dir(dir) : std::vector<std::string>{};
 }
 
 bool package_installed(const sc::Context& ctx, const std::string& package) {
@@ -70,11 +66,8 @@ bool present(const sc::Context& ctx, const aptpackage::PackageSpec& spec) {
 /// True when APT has package lists; a fresh image has none and every
 /// install would fail with "Unable to locate package".
 bool have_package_lists(const sc::Context& ctx) {
-  auto dir = real_path(ctx, "/var/lib/apt/lists");
-  std::error_code ec;
-  if (!dir) return false;
-  for (const auto& e : fs::directory_iterator(*dir, ec))
-    if (e.path().filename().string().find("_Packages") != std::string::npos) return true;
+  for (const auto& name : names_in(ctx, "/var/lib/apt/lists"))
+    if (name.find("_Packages") != std::string::npos) return true;
   return false;
 }
 
@@ -165,11 +158,7 @@ std::vector<aptpackage::SourceEntry> host_sources(const sc::Context& ctx, std::v
     all.insert(all.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   };
   if (auto text = ctx.read_file(kSourcesList)) append(aptpackage::parse_one_line(*text, kSourcesList, problems));
-  std::vector<std::string> names;
-  std::error_code ec;
-  if (auto dir = real_path(ctx, kSourcesDir))
-    for (const auto& e : fs::directory_iterator(*dir, ec)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
+  const std::vector<std::string> names = names_in(ctx, kSourcesDir);
   for (const auto& name : names) {
     const std::string path = std::string(kSourcesDir) + "/" + name;
     if (is_ours(path)) continue;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "common/target.hpp"
 #include "common/text_split.hpp"
 
 namespace plugin_common::apt_ensure {
@@ -115,19 +116,10 @@ std::vector<std::string> missing_on_target(const sc::Context& ctx, const std::ve
     if (!parse_spec(text, &s, &why)) throw sc::Usage(why);
     parsed.push_back(std::move(s));
   }
-  // Where a target path lives here; a path the host refuses (a symlink out
-  // of the root...) counts as missing.
-  auto exists = [&](const std::string& path, int how) {
-    try {
-      return ::access(ctx.resolve_path(path).c_str(), how) == 0;
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
   auto has_command = [&](const std::string& cmd) {
-    if (cmd[0] == '/') return exists(cmd, F_OK);
+    if (cmd[0] == '/') return target::exists(ctx, cmd);
     for (const auto& dir : command_dirs())
-      if (exists(dir + "/" + cmd, X_OK)) return true;
+      if (target::executable(ctx, dir + "/" + cmd)) return true;
     return false;
   };
   std::set<std::string> installed;

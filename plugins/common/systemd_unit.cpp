@@ -90,12 +90,7 @@ void remove_unit(const sc::Context& ctx, const std::string& unit) {
 }
 
 std::vector<std::string> unit_dir_files(const sc::Context& ctx) {
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(ctx.resolve_path(kUnitDir), ec))
-    files.push_back(e.path().filename().string());
-  std::sort(files.begin(), files.end());
-  return files;
+  return ctx.stat(kUnitDir, /*follow=*/true).is_dir() ? ctx.list_dir(kUnitDir) : std::vector<std::string>{};
 }
 
 sc::RunOptions live() {

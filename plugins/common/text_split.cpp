@@ -23,6 +23,15 @@ std::vector<std::string> nonempty_lines(std::string_view text, Cr cr) {
   return out;
 }
 
+std::vector<std::string_view> fields(std::string_view line, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (size_t at; (at = line.find(sep, start)) != std::string_view::npos; start = at + 1)
+    out.push_back(line.substr(start, at - start));
+  out.push_back(line.substr(start));
+  return out;
+}
+
 std::vector<std::string_view> words(std::string_view text) {
   constexpr std::string_view kSpace = " \t\n";
   std::vector<std::string_view> out;

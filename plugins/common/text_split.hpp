@@ -24,6 +24,10 @@ std::vector<std::string_view> lines(std::string_view text, Cr cr = Cr::keep);
 /// The lines() of `text` that are not empty, as strings.
 std::vector<std::string> nonempty_lines(std::string_view text, Cr cr = Cr::keep);
 
+/// The fields of `line` between each `sep` ("a::b" has three, "" one).
+/// The views point into `line`.
+std::vector<std::string_view> fields(std::string_view line, char sep);
+
 /// The words of `text`: runs of characters other than space, tab and
 /// newline. The views point into `text`.
 std::vector<std::string_view> words(std::string_view text);

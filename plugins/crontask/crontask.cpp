@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "common/sc_names.hpp"
+#include "common/target.hpp"
 #include "cron_line.hpp"
 
 namespace {
@@ -50,10 +51,10 @@ void check_period(const std::string& period) {
 /// Names of the task files in /etc/cron.d of the target, sorted.
 std::vector<std::pair<std::string, std::string>> task_files(sc::Context& ctx) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(ctx.resolve_path(kCronDir), ec)) {
+  if (!ctx.stat(kCronDir, /*follow=*/true).is_dir()) return out;
+  for (const auto& name : ctx.list_dir(kCronDir)) {
     std::string module, period;
-    if (crontask::parse_file_name(e.path().filename().string(), &module, &period)) out.emplace_back(module, period);
+    if (crontask::parse_file_name(name, &module, &period)) out.emplace_back(module, period);
   }
   auto rank = [](const std::string& p) {
     return std::find(crontask::kPeriods.begin(), crontask::kPeriods.end(), p) - crontask::kPeriods.begin();
@@ -71,9 +72,7 @@ void ensure_cron_daemon(sc::Context& ctx) {
   for (const char* daemon :
        {"/usr/sbin/cron", "/usr/sbin/crond", "/lib/systemd/system-generators/systemd-crontab-generator",
         "/usr/lib/systemd/system-generators/systemd-crontab-generator"}) {
-    sc::detail::HostString real{ctx.api()};
-    std::error_code ec;
-    if (ctx.api()->resolve_path(ctx.host(), daemon, &real.ptr) == SC_OK && fs::exists(real.str(), ec)) return;
+    if (plugin_common::target::exists(ctx, daemon)) return;
   }
   sc::CallResult r = ctx.call("aptpackage", "ensure", {"cron:/usr/sbin/cron"});
   if (r.status != SC_OK) {

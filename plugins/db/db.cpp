@@ -82,7 +82,9 @@ void require_ready(sc::Context& ctx, const Server& s) {
 }
 
 /// A libpq password file (mode 0600, removed when done): keeps a password
-/// off command lines and out of the environment.
+/// off command lines and out of the environment. A scratch file of this
+/// machine's temporary directory, not a file of the target system: made
+/// and removed here, not through the engine.
 class PassFile {
  public:
   PassFile(const std::string& port, const std::string& database, const std::string& role, const std::string& pw) {

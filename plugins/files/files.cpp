@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/apt_ensure.hpp"
+#include "common/target.hpp"
 #include "common/sc_names.hpp"
 #include "file_list.hpp"
 
@@ -79,9 +80,7 @@ void restoremodule(sc::Context& ctx) {
   if (!files_mod::valid_path(raw_source) || files_mod::clean_path(raw_source) == "/")
     throw sc::Usage("\"" + raw_source + "\" is not a backup directory: give the absolute path of a backup (holding fs/)");
   const std::string fs_dir = files_mod::clean_path(raw_source) + "/fs";
-  std::string fs_real = ctx.resolve_path(fs_dir);
-  struct stat st {};
-  if (::stat(fs_real.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+  if (!ctx.stat(fs_dir, /*follow=*/true).is_dir())
     throw sc::Usage(fs_dir + " is not a directory: is " + raw_source + " a backup made by sc?");
 
   auto list = module_files(ctx, module);
@@ -93,15 +92,8 @@ void restoremodule(sc::Context& ctx) {
   // A path the backup lacks would make rsync fail with status 23: left out,
   // and said.
   std::vector<std::string> present, absent;
-  for (const auto& p : *list) {
-    struct stat ps {};
-    bool here = false;
-    try {
-      here = ::lstat(ctx.resolve_path(fs_dir + (p == "/" ? "" : p)).c_str(), &ps) == 0;
-    } catch (const sc::Usage&) {
-    }
-    (here ? present : absent).push_back(p);
-  }
+  for (const auto& p : *list)
+    (plugin_common::target::exists(ctx, fs_dir + (p == "/" ? "" : p)) ? present : absent).push_back(p);
   for (const auto& p : absent) ctx.warn("not in the backup, not restored: " + p);
   if (present.empty()) {
     ctx.print("the backup holds none of the files of " + module + "\n");
@@ -111,7 +103,7 @@ void restoremodule(sc::Context& ctx) {
   plugin_common::apt_ensure::ensure(ctx, {"rsync:rsync"});
   sc::RunOptions o;
   o.input = files_mod::files_from(present);
-  sc::RunResult r = ctx.run(files_mod::restore_argv(fs_real, ctx.resolve_path("/")), o);
+  sc::RunResult r = ctx.run(files_mod::restore_argv(ctx.resolve_path(fs_dir), ctx.resolve_path("/")), o);
   if (!r.ok()) {
     if (r.exit_code > 0)
       throw sc::Failure("restoring the files of " + module + " failed: rsync exited with status " +

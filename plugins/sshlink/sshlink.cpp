@@ -5,12 +5,14 @@
 //
 // As in the original, the peer name "localhost" means this host: nothing
 // goes over SSH for it.
+#include <pwd.h>
 #include <sc/plugin.hpp>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "common/text_split.hpp"
 #include "link_text.hpp"
 
 namespace {
@@ -365,19 +367,42 @@ void delspeed(sc::Context& ctx) {
 
 // ---- hooks -------------------------------------------------------------------------
 
+/// The home directory, on the target system, of the user running sc: $HOME
+/// on the running system; under --root, that user's home in ROOT's
+/// /etc/passwd (root's is /root when the file does not say).
+std::string target_home(sc::Context& ctx) {
+  const passwd* pw = ::getpwuid(::geteuid());
+  const std::string user = pw && pw->pw_name ? pw->pw_name : "root";
+  if (!ctx.rooted()) {
+    const char* home = std::getenv("HOME");
+    return home && *home ? home : (pw && pw->pw_dir ? pw->pw_dir : "/root");
+  }
+  const std::string passwd_text = ctx.read_file("/etc/passwd").value_or("");
+  for (auto line : plugin_common::text_split::lines(passwd_text)) {
+    auto fields = plugin_common::text_split::fields(line, ':');
+    if (fields.size() >= 7 && fields[0] == user && !fields[5].empty() && fields[5][0] == '/') return std::string(fields[5]);
+  }
+  return ::geteuid() == 0 ? "/root" : "";
+}
+
 // What a backup of this host must keep to restore its links: our key pair,
-// the hosts we trust, who may log in here, and the ssh client config.
+// the hosts we trust, who may log in here, and the ssh client config; the
+// files of the target system (under --root, ROOT's), those that exist.
 void files(sc::Context& ctx) {
-  const char* home = std::getenv("HOME");
-  std::string dir = std::string(home && *home ? home : "/root") + "/.ssh/";
+  ctx.expect_args(0, 0, "");
+  std::string home = target_home(ctx);
   json list = json::array();
   std::string t;
-  for (const char* name :
-       {"id_ed25519", "id_ed25519.pub", "id_rsa", "id_rsa.pub", "known_hosts", "authorized_keys", "config"}) {
-    std::string p = dir + name;
-    if (::access(p.c_str(), F_OK) != 0) continue;
-    list.push_back(p);
-    t += p + "\n";
+  if (!home.empty()) {
+    while (home.size() > 1 && home.back() == '/') home.pop_back();
+    const std::string dir = (home == "/" ? "" : home) + "/.ssh/";
+    for (const char* name :
+         {"id_ed25519", "id_ed25519.pub", "id_rsa", "id_rsa.pub", "known_hosts", "authorized_keys", "config"}) {
+      const std::string p = dir + name;
+      if (!ctx.stat(p).is_file()) continue;
+      list.push_back(p);
+      t += p + "\n";
+    }
   }
   ctx.print(t);
   ctx.result(list.dump());

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "common/apt_ensure.hpp"
+#include "common/target.hpp"
 #include "release.hpp"
 
 namespace {
@@ -21,7 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-/// A private directory for the download, removed on every path out.
+/// A private directory for the download, removed on every path out: a
+/// scratch directory of this machine, not part of the target system, so
+/// made, read and removed here rather than through the engine.
 class ScratchDir {
  public:
   ScratchDir() {
@@ -59,6 +62,8 @@ std::string configured_url(sc::Context& ctx) {
   return checked_url(ctx.ask_text("URL of the sc release archive (.tar.gz)"));
 }
 
+/// A file of the scratch directory the release is unpacked in (this
+/// machine's temporary directory, not the target system).
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;
@@ -100,14 +105,6 @@ std::string expected_sha256(sc::Context& ctx, const std::string& url, const fs::
   return *d;
 }
 
-bool exists_on_target(const sc::Context& ctx, const std::string& path) {
-  struct stat st {};
-  try {
-    return ::lstat(ctx.resolve_path(path).c_str(), &st) == 0;
-  } catch (const sc::Usage&) {
-    return false;
-  }
-}
 
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
@@ -179,7 +176,7 @@ void start(sc::Context& ctx) {
     // Parents are made only when missing: an existing /usr/local/lib keeps
     // its mode and owner.
     std::vector<std::string> missing;
-    for (fs::path p = fs::path(target).parent_path(); p != "/" && !exists_on_target(ctx, p.string()); p = p.parent_path())
+    for (fs::path p = fs::path(target).parent_path(); p != "/" && !plugin_common::target::exists(ctx, p.string()); p = p.parent_path())
       missing.push_back(p.string());
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) ctx.make_dir(*it);
     const std::string data = slurp(tree / rel);

@@ -16,6 +16,10 @@ constexpr File kOrder[] = {File::group, File::gshadow, File::passwd, File::shado
 }  // namespace
 
 PwdLock::PwdLock(const std::string& real_path, int timeout_ms) {
+  // A lock (the shadow tools' /etc/.pwd.lock), the one file this module
+  // opens itself: fcntl() write locks need a descriptor open for writing,
+  // which the host's open_read() does not give. O_NOFOLLOW: never through
+  // a symlink.
   fd_ = ::open(real_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd_ < 0)
     throw sc::Failure("cannot open the account lock " + real_path + ": " + std::strerror(errno));

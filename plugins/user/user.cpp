@@ -17,6 +17,7 @@
 #include "account_ops.hpp"
 #include "account_store.hpp"
 #include "common/apt_ensure.hpp"
+#include "common/target.hpp"
 
 namespace {
 
@@ -108,19 +109,33 @@ std::string new_password_hash(sc::Context& ctx, const std::string& login, bool f
   return hash_password(pw.value);
 }
 
-bool exists_on_target(const sc::Context& ctx, const std::string& path) {
-  std::error_code ec;
-  try {
-    return fs::exists(fs::symlink_status(ctx.resolve_path(path), ec));
-  } catch (const sc::Usage&) {
-    return false;
+/// Copies the tree `from` of the target into `to` (which exists), every
+/// entry owned as `own` says with its own mode; symlinks copied as they
+/// are. A missing `from` copies nothing.
+void copy_tree(sc::Context& ctx, const std::string& from, const std::string& to, const sc::FileAttr& own) {
+  if (!ctx.stat(from, /*follow=*/true).is_dir()) return;
+  for (const auto& name : ctx.list_dir(from)) {
+    const std::string source = from + "/" + name, target = to + "/" + name;
+    const sc::PathInfo info = ctx.stat(source);
+    sc::FileAttr a = own;
+    a.mode = info.mode & 0777u;
+    if (info.is_symlink()) {
+      ctx.symlink(info.link, target);
+    } else if (info.is_dir()) {
+      ctx.make_dir(target, a);
+      copy_tree(ctx, source, target, own);
+    } else if (info.is_file()) {
+      auto data = ctx.read_file(source);
+      if (!data) throw sc::Failure("cannot read " + source);
+      ctx.write_file(target, *data, a);
+    }
   }
 }
 
 /// The home directory of a new account: 0700 (Debian 12's adduser default),
 /// with the target's /etc/skel copied in, owned by the user.
 void make_home(sc::Context& ctx, const std::string& home, const std::string& login, const std::string& group) {
-  if (exists_on_target(ctx, home)) {
+  if (plugin_common::target::exists(ctx, home)) {
     ctx.info("home directory " + home + " exists: left as it is");
     return;
   }
@@ -129,33 +144,7 @@ void make_home(sc::Context& ctx, const std::string& home, const std::string& log
   own.group = group;
   own.mode = 0700;
   ctx.make_dir(home, own);
-  fs::path skel;
-  try {
-    skel = ctx.resolve_path("/etc/skel");
-  } catch (const sc::Usage&) {
-    return;
-  }
-  std::error_code ec;
-  if (!fs::is_directory(skel, ec)) return;
-  for (auto it = fs::recursive_directory_iterator(skel, ec); !ec && it != fs::end(it); it.increment(ec)) {
-    std::string rel = it->path().lexically_relative(skel).string();  // never follows a symlink
-    std::string target = home + "/" + rel;
-    auto st = it->symlink_status(ec);
-    auto perms = static_cast<std::uint32_t>(st.permissions()) & 0777u;
-    if (fs::is_symlink(st)) {
-      ctx.symlink(fs::read_symlink(it->path(), ec).string(), target);
-    } else if (fs::is_directory(st)) {
-      sc::FileAttr a = own;
-      a.mode = perms;
-      ctx.make_dir(target, a);
-    } else if (fs::is_regular_file(st)) {
-      auto data = ctx.read_file("/etc/skel/" + rel);
-      if (!data) throw sc::Failure("cannot read /etc/skel/" + rel);
-      sc::FileAttr a = own;
-      a.mode = perms;
-      ctx.write_file(target, *data, a);
-    }
-  }
+  copy_tree(ctx, "/etc/skel", home, own);
 }
 
 // -- commands -----------------------------------------------------------
@@ -166,6 +155,8 @@ void setup(sc::Context& ctx) {
   const std::string text = sudoers_text();
   // visudo is the program that knows what sudo accepts; without it (an
   // image prepared on a machine without sudo) the fixed text goes unchecked.
+  // It runs on this machine, so this machine's files say whether it is
+  // there (not the target's, under --root).
   bool have_visudo = false;
   for (const char* p : {"/usr/sbin/visudo", "/usr/bin/visudo", "/sbin/visudo"}) have_visudo |= ::access(p, X_OK) == 0;
   if (have_visudo) {
@@ -180,7 +171,7 @@ void setup(sc::Context& ctx) {
   }
   // The sudo package makes /etc/sudoers.d; an image without it gets one,
   // an existing one keeps its mode.
-  if (!exists_on_target(ctx, "/etc/sudoers.d")) ctx.make_dir("/etc/sudoers.d");
+  if (!plugin_common::target::exists(ctx, "/etc/sudoers.d")) ctx.make_dir("/etc/sudoers.d");
   ctx.write_file(kSudoers, text, sc::FileAttr::with_mode(0440));
 }
 
@@ -267,9 +258,8 @@ void delete_user(sc::Context& ctx, const std::string& login, bool remove_home) {
   auto group = remove_user(next, login);
   store.commit(next);
   if (group) ctx.info("removed the personal group " + *group);
-  if (remove_home && valid_home(home) && exists_on_target(ctx, home)) {
-    struct stat st {};
-    if (::lstat(ctx.resolve_path(home).c_str(), &st) == 0 && st.st_uid == *uid)
+  if (remove_home && valid_home(home) && plugin_common::target::exists(ctx, home)) {
+    if (ctx.stat(home).uid == *uid)
       ctx.remove(home, true);
     else
       ctx.warn("home directory " + home + " is not owned by " + login + ": left in place");
@@ -534,9 +524,9 @@ void restore(sc::Context& ctx) {
     const Row* r = backup.passwd.find(login);
     const std::string home = (*r)[5];
     const std::string from = source + "/fs" + home;
-    if (exists_on_target(ctx, home)) {
+    if (plugin_common::target::exists(ctx, home)) {
       ctx.info("home directory " + home + " of " + login + " exists: left as it is");
-    } else if (!exists_on_target(ctx, from)) {
+    } else if (!plugin_common::target::exists(ctx, from)) {
       ctx.warn("the backup has no home directory for " + login + " (" + from + ")");
     } else {
       ctx.make_dir(fs::path(home).parent_path().string());

@@ -424,10 +424,25 @@ TEST_CASE("settings and hooks of sshlink", "[sshlink]") {
   REQUIRE(sc_run({"sshlink", "setspeed", "nas"}).status == 0);  // no KBPS: no limit
   CHECK(sc_run({"sshlink", "getspeed", "nas"}).out.empty());
   CHECK(sc_run({"sshlink", "getspeed", "root@web:2222"}).out == "300\n");
-  // The files hook lists the SSH identity a backup must keep.
+  // The files hook lists the SSH identity a backup must keep: under --root
+  // ROOT's (root's home in ROOT/etc/passwd), those files that exist, as
+  // paths of that tree; never the keys of the host sc runs on.
   make_ssh_key(home / ".ssh/id_ed25519");
   r = sc_run({"--json", "sshlink", "files"});
   REQUIRE(r.status == 0);
+  CHECK(doc_of(r)["result"] == json::array());
+  make_ssh_key(root / "root/.ssh/id_ed25519");
+  write_text(root / "root/.ssh/known_hosts", "");
+  r = sc_run({"--json", "sshlink", "files"});
+  REQUIRE(r.status == 0);
+  CHECK(doc_of(r)["result"] ==
+        json::array({"/root/.ssh/id_ed25519", "/root/.ssh/id_ed25519.pub", "/root/.ssh/known_hosts"}));
+  write_text(root / "etc/passwd", "root:x:0:0:root:/home/admin:/bin/bash\n");
+  make_ssh_key(root / "home/admin/.ssh/id_ed25519");
+  r = sc_run({"--json", "sshlink", "files"});
+  CHECK(doc_of(r)["result"] == json::array({"/home/admin/.ssh/id_ed25519", "/home/admin/.ssh/id_ed25519.pub"}));
+  // Without --root: $HOME/.ssh.
+  r = run_sc({"--plugin-path", kPluginDir, "--json", "sshlink", "files"}, nullptr, {"HOME=" + home.path().string()});
   CHECK(doc_of(r)["result"] == json::array({(home / ".ssh/id_ed25519").string(),
                                              (home / ".ssh/id_ed25519.pub").string()}));
   // localhost is this host: nothing goes over SSH.

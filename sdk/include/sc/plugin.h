@@ -292,6 +292,8 @@ typedef struct sc_path_info {
                              content under --dry-run); for a symlink, the
                              length of the path it holds */
   int64_t mtime;        /**< modification time, seconds since the epoch */
+  char *link;           /**< for a symlink: the path it holds (free it
+                             with sc_host_api.free); otherwise NULL */
 } sc_path_info;
 
 /** A hard-link copy of a directory tree in progress (ABI 1.2): opaque,

@@ -140,9 +140,11 @@ struct PathInfo {
   std::uint32_t mode = 0, uid = 0, gid = 0;
   std::uint64_t size = 0;
   std::int64_t mtime = 0;
+  std::string link;  ///< a symlink's content
   bool exists() const { return type != SC_PATH_MISSING; }
   bool is_dir() const { return type == SC_PATH_DIR; }
   bool is_file() const { return type == SC_PATH_FILE; }
+  bool is_symlink() const { return type == SC_PATH_SYMLINK; }
 };
 
 /// A read-only descriptor from Context::open_read, closed on destruction.
@@ -502,7 +504,9 @@ class Context {
     sc_path_info i{};
     i.struct_size = sizeof i;
     check(api_->stat_path(host_, path.c_str(), follow ? SC_STAT_FOLLOW : 0u, &i));
+    detail::HostString link{api_, i.link};
     PathInfo p;
+    p.link = link.str();
     p.type = i.type;
     p.mode = i.mode;
     p.uid = i.uid;
