@@ -192,7 +192,6 @@ int run_command_line(const CommandLine& cl) {
   facts.version = build::kVersion;
   facts.dry_run = cl.options.dry_run;
   facts.root = cl.options.root.string();
-  facts.warnings = session.catalog().warnings();
   return session.output().finish(frame, facts);
 }
 

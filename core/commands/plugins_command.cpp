@@ -140,6 +140,12 @@ int core_plugins(Session& s, Frame& frame, const std::vector<std::string>& args)
          j.value("version", std::string("-")) + "  " + state;
     if (j.contains("reason")) t += ": " + j["reason"].get<std::string>();
     t += "\n";
+    // A copy in a later directory of the search path is never used.
+    j["shadowed"] = json::array();
+    for (const auto& hidden : e.shadowed) {
+      j["shadowed"].push_back(hidden.string());
+      t += std::string(16, ' ') + "shadowed, never used: " + hidden.string() + " (remove one of the two)\n";
+    }
     list.push_back(std::move(j));
   }
   if (list.empty()) {

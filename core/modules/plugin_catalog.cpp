@@ -65,8 +65,7 @@ std::shared_ptr<const Manifest> PluginCatalog::find(const std::string& name, std
     if (!found)
       found = &c;
     else
-      warnings_.push_back("module " + name + ": " + c.string() + " is shadowed by " + found->string() +
-                          " (the first directory of the search path wins); remove one of them");
+      shadowed_[name].push_back(c);
   }
   if (!found) {
     if (err) {
@@ -93,9 +92,8 @@ const std::vector<CatalogEntry>& PluginCatalog::all() {
       if (p.extension() != ".json") continue;
       std::string name = p.stem().string();
       auto [pos, inserted] = first.try_emplace(name, p);
-      if (!inserted)
-        warnings_.push_back("module " + name + ": " + p.string() + " is shadowed by " + pos->second.string() +
-                            " (the first directory of the search path wins); remove one of them");
+      auto& hidden = shadowed_[name];
+      if (!inserted && std::find(hidden.begin(), hidden.end(), p) == hidden.end()) hidden.push_back(p);
     }
   }
   for (const auto& [name, file] : first) {
@@ -110,8 +108,25 @@ const std::vector<CatalogEntry>& PluginCatalog::all() {
       continue;
     }
     all_.push_back(load_entry(name, file));
+    all_.back().shadowed = shadowed(name);
   }
   return all_;
+}
+
+std::vector<fs::path> PluginCatalog::shadowed(const std::string& name) const {
+  auto it = shadowed_.find(name);
+  return it == shadowed_.end() ? std::vector<fs::path>{} : it->second;
+}
+
+std::string PluginCatalog::shadow_warning(const std::string& name) const {
+  const auto hidden = shadowed(name);
+  if (hidden.empty()) return "";
+  auto used = cache_.find(name);
+  std::string list;
+  for (const auto& h : hidden) list += (list.empty() ? "" : ", ") + h.string();
+  return "module " + name + ": " + list + (hidden.size() == 1 ? " is" : " are") + " shadowed by " +
+         (used == cache_.end() ? std::string("the first directory of the search path") : used->second.file.string()) +
+         " (the first directory of the search path wins); remove one of them";
 }
 
 }  // namespace sc

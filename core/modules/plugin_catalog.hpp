@@ -20,6 +20,9 @@ struct CatalogEntry {
   std::filesystem::path file;        ///< NAME.json
   std::shared_ptr<const Manifest> manifest;  ///< null when it failed to parse
   std::string error;                 ///< why it failed (names file, field, fix)
+  /// Manifests of the same module in later directories of the search
+  /// path, hidden by `file` (the first directory wins).
+  std::vector<std::filesystem::path> shadowed;
 };
 
 /// Finds manifests in an ordered list of directories: the first directory
@@ -40,8 +43,13 @@ class PluginCatalog {
   /// Every module in the search path, sorted by name; each parsed.
   const std::vector<CatalogEntry>& all();
 
-  /// Warnings collected so far (shadowed modules).
-  const std::vector<std::string>& warnings() const { return warnings_; }
+  /// The manifests of module `name` that `find` or `all` saw hidden by
+  /// the one in use; empty when none (or the module was not looked up).
+  std::vector<std::filesystem::path> shadowed(const std::string& name) const;
+
+  /// "module NAME: FILE is shadowed by FILE ...; remove one of them", or ""
+  /// when nothing is hidden.
+  std::string shadow_warning(const std::string& name) const;
 
  private:
   CatalogEntry& load_entry(const std::string& name, const std::filesystem::path& file);
@@ -50,7 +58,7 @@ class PluginCatalog {
   std::map<std::string, CatalogEntry> cache_;
   std::vector<CatalogEntry> all_;
   bool all_loaded_ = false;
-  std::vector<std::string> warnings_;
+  std::map<std::string, std::vector<std::filesystem::path>> shadowed_;  // by module, as found
 };
 
 }  // namespace sc

@@ -99,6 +99,10 @@ LoadedPlugin* Session::load(const std::string& name, std::string* err) {
       target = it->second.get();
       continue;
     }
+    // A module installed twice runs the first copy found: say so once
+    // per run, when it is used.
+    if (std::string w = catalog_.shadow_warning(m->name); !w.empty() && shadow_warned_.insert(m->name).second)
+      output_.log(SC_LOG_WARN, "", w);
     std::unique_ptr<LoadedPlugin> p;
     {
       CrashScope scope(m->name.c_str(), "loading");

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -104,6 +105,7 @@ class Session {
   std::unique_ptr<Peers> peers_;
   std::map<std::string, std::unique_ptr<LoadedPlugin>> loaded_;
   std::vector<LoadedPlugin*> load_order_;  // unloaded in reverse
+  std::set<std::string> shadow_warned_;    // modules whose shadowed copies were reported
   int depth_ = 0;
 
 };

@@ -104,7 +104,7 @@ void Output::action(const Action& a) {
     line += a.diff;
     if (line.back() != '\n') line += '\n';
   }
-  write_all(STDOUT_FILENO, line);
+  write_all(STDERR_FILENO, line);
 }
 
 void Output::emit_document(const nlohmann::json& doc) {
@@ -151,10 +151,9 @@ int Output::finish(const Frame& frame, const RunFacts& facts) {
   if (frame.result && !frame.printed && frame.output.empty()) write_all(STDOUT_FILENO, result_text(*frame.result));
   if (summary_.total() > 0 && frame.status != kExitUsage) {
     std::string label = "sc " + frame.module + (frame.command.empty() ? "" : " " + frame.command);
-    write_all(STDOUT_FILENO, label + (facts.dry_run ? " (dry run)" : "") + ": " + summary_.text() + "\n");
+    write_all(STDERR_FILENO, label + (facts.dry_run ? " (dry run)" : "") + ": " + summary_.text() + "\n");
   }
   if (frame.status != kExitOk && !frame.error.empty()) log(SC_LOG_ERROR, "", frame.error);
-  for (const auto& w : facts.warnings) log(SC_LOG_WARN, "", w);
   return frame.status;
 }
 

@@ -39,7 +39,6 @@ struct RunFacts {
   std::string version;  ///< sc's version
   bool dry_run = false;
   std::string root;     ///< --root (paths in a result are under it)
-  std::vector<std::string> warnings;  ///< shown last (e.g. shadowed plugins)
 };
 
 /// Counts of actions by state.
@@ -53,8 +52,10 @@ struct ActionSummary {
 };
 
 /// Text mode writes as it goes; JSON mode collects and prints one document
-/// at the end. Logs always go to stderr (and, under --json, also into the
-/// document's "log" array).
+/// at the end. Only a command's own text (and, under --json, the document)
+/// goes to stdout, so that it can be piped or redirected: the action
+/// report, the summary line and the logs go to stderr (logs also into the
+/// document's "log" array under --json).
 class Output {
  public:
   Output(bool json, bool verbose);
@@ -67,7 +68,7 @@ class Output {
   /// A diagnostic: "sc: MODULE: warning: MESSAGE" on stderr. Debug lines
   /// only with --verbose.
   void log(int level, std::string_view module, std::string_view message);
-  /// An action as the engine recorded it.
+  /// An action as the engine recorded it (a line on stderr in text mode).
   void action(const Action& a);
 
   const ActionSummary& summary() const { return summary_; }
@@ -80,7 +81,7 @@ class Output {
   /// Ends the run of the top-level command `frame`: under --json the one
   /// document (frame, actions, summary, log) on stdout; in text mode the
   /// captured text and, when the command printed nothing, its result on
-  /// stdout, then the summary line, the error and the warnings on stderr.
+  /// stdout, then the summary line and the error on stderr.
   /// Returns frame.status.
   int finish(const Frame& frame, const RunFacts& facts);
 

@@ -45,18 +45,20 @@ TEST_CASE("files: write, re-write, mode, dry run and diff", "[host][files]") {
   struct stat st {};
   REQUIRE(::stat((root / "etc/a.conf").c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0640);
-  CHECK_THAT(r.out, Contains("changed: write /etc/a.conf") && Contains("sc probe write: 1 changed"));
+  CHECK_THAT(r.err, Contains("changed: write /etc/a.conf") && Contains("sc probe write: 1 changed"));
+  CHECK(r.out.empty());  // the report is not the command's output
 
   // Idempotent: the same write again is "ok".
   r = probe(root.path(), {"write", "/etc/a.conf", "one\n", "0640"});
   CHECK(r.status == 0);
-  CHECK(r.out == "sc probe write: 1 ok\n");
+  CHECK(r.err == "sc probe write: 1 ok\n");
+  CHECK(r.out.empty());
 
   // Dry run with diff: the plan and the diff, and nothing touched.
   std::string before = tree_hash(root.path());
   r = probe(root.path(), {"--dry-run", "--diff", "write", "/etc/a.conf", "two\n", "0640"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/a.conf") && Contains("-one") && Contains("+two") &&
+  CHECK_THAT(r.err, Contains("would change: write /etc/a.conf") && Contains("-one") && Contains("+two") &&
                         Contains("(dry run): 1 would change"));
   CHECK(tree_hash(root.path()) == before);
 
@@ -115,7 +117,8 @@ TEST_CASE("programs: argv only, dry run, live actions under --root", "[host][run
 
   r = probe(root.path(), {"--dry-run", "run", "touch", (root / "made").string()});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would run: touch") && Contains("ran=0"));
+  CHECK_THAT(r.err, Contains("would run: touch"));
+  CHECK(r.out == "ran=0 exit=-1\n");
   CHECK_FALSE(fs::exists(root / "made"));
 
   r = probe(root.path(), {"run", "touch", (root / "made").string()});
@@ -124,7 +127,8 @@ TEST_CASE("programs: argv only, dry run, live actions under --root", "[host][run
 
   r = probe(root.path(), {"run", "live", "touch", (root / "live").string()});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("not run: touch") && Contains("ran=0"));
+  CHECK_THAT(r.err, Contains("not run: touch"));
+  CHECK(r.out == "ran=0 exit=-1\n");
   CHECK_FALSE(fs::exists(root / "live"));
 
   r = probe(root.path(), {"run", "sh", "-c", "exit 3"});
@@ -165,7 +169,7 @@ TEST_CASE("settings through the ABI: types, defaults, dry run, secrets", "[host]
   std::string before = read_text(root / "etc/sc");
   r = probe(root.path(), {"--dry-run", "set", "PROBE_TEXT", "changed"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: setting PROBE_TEXT"));
+  CHECK_THAT(r.err, Contains("would change: setting PROBE_TEXT"));
   CHECK(read_text(root / "etc/sc") == before);
 
   // --set overrides for the run only, unless the module asks for it.
@@ -175,7 +179,8 @@ TEST_CASE("settings through the ABI: types, defaults, dry run, secrets", "[host]
   // Secrets are redacted from actions and diffs.
   r = probe(root.path(), {"--diff", "set", "PROBE_SECRET", "hunter2"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("setting PROBE_SECRET") && !Contains("hunter2"));
+  CHECK_THAT(r.err, Contains("setting PROBE_SECRET") && !Contains("hunter2"));
+  CHECK_THAT(r.out, !Contains("hunter2"));
   CHECK(probe(root.path(), {"get", "PROBE_SECRET"}).out == "hunter2\n");
   r = probe(root.path(), {"--diff", "write", "/etc/x", "pw=hunter2"});
   CHECK(r.status == 0);
@@ -193,7 +198,8 @@ TEST_CASE("a missing setting without a terminal names --set", "[host][settings]"
   CHECK_FALSE(fs::exists(root / "etc/sc"));
   r = probe(root.path(), {"--set", "PROBE_PATH=/srv/x", "get", "PROBE_PATH", "prompt"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("changed: setting PROBE_PATH") && Contains("\n/srv/x\n"));
+  CHECK_THAT(r.err, Contains("changed: setting PROBE_PATH"));
+  CHECK_THAT(r.out, Contains("/srv/x\n"));
   // An answer given with --set to a question is stored, like a typed one.
   CHECK_THAT(read_text(root / "etc/sc"), Contains("PROBE_PATH=\"/srv/x\""));
   r = probe(root.path(), {"--set", "PROBE_PATH=relative", "get", "PROBE_PATH", "prompt"});

@@ -202,6 +202,53 @@ TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
   }
 }
 
+namespace {
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("a shadowed module is reported by sc plugins and once per run by a command using it", "[loader]") {
+  // Every fixture installed twice, as a machine with a packaged and a
+  // local copy of each module.
+  TempDir second;
+  fs::copy(kFixtureDir, second.path(), fs::copy_options::recursive);
+  const std::vector<std::string> path = {"--plugin-path", kFixtureDir, "--plugin-path", second.path().string()};
+  auto with_path = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), path.begin(), path.end());
+    return run_sc(args);
+  };
+  const std::string hidden = (second / "cplugin.json").string();
+
+  // A command warns about the modules it loads, each once; not about others.
+  ScRun r = with_path({"--set", "PROBE_TEXT=t", "probe-dep", "getprobe"});
+  INFO(r.err);
+  CHECK(count_of(r.err, "module probe-dep: " + (second / "probe-dep.json").string() + " is shadowed") == 1);
+  CHECK(count_of(r.err, "module probe: " + (second / "probe.json").string() + " is shadowed") == 1);
+  CHECK(count_of(r.err, "shadowed") == 2);
+  r = with_path({"cplugin", "greet", "x"});
+  CHECK(r.status == 0);
+  CHECK(count_of(r.err, "shadowed") == 1);
+  CHECK(r.out == "hello, x\n");
+
+  // Reading manifests is not using a module: no warning.
+  r = with_path({"help"});
+  CHECK(count_of(r.err, "shadowed") == 0);
+
+  // sc plugins lists each shadowed copy with the module.
+  r = with_path({"plugins"});
+  CHECK_THAT(r.out, Contains("shadowed, never used: " + hidden));
+  CHECK(count_of(r.err, "shadowed") == 0);
+  r = with_path({"--json", "plugins"});
+  auto doc = nlohmann::json::parse(r.out);
+  bool listed = false;
+  for (const auto& m : doc["result"])
+    if (m["name"] == "cplugin") listed = m["shadowed"] == nlohmann::json::array({hidden});
+  CHECK(listed);
+}
+
 TEST_CASE("unknown modules and commands are usage errors", "[cli]") {
   ScRun r = fx({"nosuch", "hello"});
   CHECK(r.status == 3);

@@ -20,9 +20,9 @@ TEST_CASE("settings set, get, print, del", "[settings][cli]") {
   CHECK(sc_settings(root.path(), {"get", "PROBE_TEXT"}).out == "hello\n");  // the default
   ScRun r = sc_settings(root.path(), {"set", "PROBE_TEXT", "a 'b' \"c\" $(d) ü"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("changed: setting PROBE_TEXT"));
+  CHECK_THAT(r.err, Contains("changed: setting PROBE_TEXT"));
   CHECK(sc_settings(root.path(), {"get", "PROBE_TEXT"}).out == "a 'b' \"c\" $(d) ü\n");
-  CHECK(sc_settings(root.path(), {"set", "PROBE_TEXT", "a 'b' \"c\" $(d) ü"}).out ==
+  CHECK(sc_settings(root.path(), {"set", "PROBE_TEXT", "a 'b' \"c\" $(d) ü"}).err ==
         "sc settings set: 1 ok\n");
 
   r = sc_settings(root.path(), {"set", "PROBE_INT", "zero"});
@@ -85,6 +85,6 @@ TEST_CASE("settings changes under --dry-run touch nothing", "[settings][cli]") {
   std::string before = tree_hash(root.path());
   ScRun r = sc_settings(root.path(), {"--dry-run", "set", "PROBE_TEXT", "x"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: setting PROBE_TEXT"));
+  CHECK_THAT(r.err, Contains("would change: setting PROBE_TEXT"));
   CHECK(tree_hash(root.path()) == before);
 }

@@ -134,7 +134,7 @@ TEST_CASE("aptpackage ensure and install plan one apt-get run", "[aptpackage]") 
   CHECK(r.out.empty());
   r = run_sc_rooted(root.path(), {"aptpackage", "ensure", "cron"});
   CHECK_THAT(r.out, Contains("installing: cron"));
-  CHECK_THAT(r.out, Contains("not run: apt-get install -y --no-install-recommends cron"));
+  CHECK_THAT(r.err, Contains("not run: apt-get install -y --no-install-recommends cron"));
 }
 
 TEST_CASE("aptpackage has", "[aptpackage]") {
@@ -188,9 +188,9 @@ TEST_CASE("aptpackage setup and cleanup on a deb822 host", "[aptpackage]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "aptpackage", "setup"});
   INFO(r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/apt/sources.list.d/sc.sources"));
-  CHECK_THAT(r.out, Contains("would change: remove /etc/apt/sources.list.d/sc_backports.list"));
-  CHECK_THAT(r.out, Contains("would run: apt-get update"));
+  CHECK_THAT(r.err, Contains("would change: write /etc/apt/sources.list.d/sc.sources"));
+  CHECK_THAT(r.err, Contains("would change: remove /etc/apt/sources.list.d/sc_backports.list"));
+  CHECK_THAT(r.err, Contains("would run: apt-get update"));
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"--json", "aptpackage", "setup"});

@@ -39,7 +39,7 @@ TEST_CASE("boot add, has, list and del under --root", "[boot]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "boot", "add", "master"});
   INFO(r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/systemd/system/sc_boot_master.service"));
+  CHECK_THAT(r.err, Contains("would change: write /etc/systemd/system/sc_boot_master.service"));
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"--json", "boot", "add", "master"});

@@ -269,7 +269,7 @@ TEST_CASE("crontask add, has, list, del and cleanup under --root", "[crontask]")
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "crontask", "add", "backup", "daily"});
   INFO(r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/cron.d/sc_backup_daily"));
+  CHECK_THAT(r.err, Contains("would change: write /etc/cron.d/sc_backup_daily"));
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"crontask", "add", "backup", "daily"});

@@ -78,10 +78,10 @@ TEST_CASE("daemon add, has, list and del under --root", "[daemon]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "daemon", "add", "lifeline"});
   INFO(r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/systemd/system/sc_daemon_lifeline.service"));
-  CHECK_THAT(r.out, Contains("would change: symlink /etc/systemd/system/multi-user.target.wants/"
+  CHECK_THAT(r.err, Contains("would change: write /etc/systemd/system/sc_daemon_lifeline.service"));
+  CHECK_THAT(r.err, Contains("would change: symlink /etc/systemd/system/multi-user.target.wants/"
                              "sc_daemon_lifeline.service"));
-  CHECK_THAT(r.out, Contains("would run: systemctl restart sc_daemon_lifeline.service"));
+  CHECK_THAT(r.err, Contains("would run: systemctl restart sc_daemon_lifeline.service"));
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"--json", "daemon", "add", "lifeline"});

@@ -41,7 +41,7 @@ TEST_CASE("db against a real PostgreSQL: add, sql, backup, del, restore", "[db][
   std::string pw = "s3cr'et\\ pass\n";
   r = db(pg, root.path(), {"--dry-run", "add", "cloud", "clouddb", "--password-stdin"}, &pw);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would run: runuser -u postgres -- psql"));
+  CHECK_THAT(r.err, Contains("would run: runuser -u postgres -- psql"));
   CHECK(db(pg, root.path(), {"has", "clouddb"}).status == 1);
 
   r = db(pg, root.path(), {"add", "cloud", "clouddb", "--password-stdin"}, &pw);
@@ -81,6 +81,19 @@ TEST_CASE("db against a real PostgreSQL: add, sql, backup, del, restore", "[db][
   REQUIRE(dump.ok());
   REQUIRE(dump.out.size() > 6);
   CHECK(dump.out.compare(0, 6, "\xfd" "7zXZ\0", 6) == 0);
+  // Byte for byte one xz stream: it ends with the footer magic, and xz
+  // finds nothing after it (sc's messages are on stderr, never in the
+  // stream).
+  CHECK(dump.out.compare(dump.out.size() - 2, 2, "YZ") == 0);
+  sc::ProcessSpec test_xz;
+  test_xz.argv = {"xz", "--test", "--single-stream", "-"};
+  test_xz.input = dump.out;
+  test_xz.capture_err = true;
+  sc::ProcessResult tested = sc::run_process(test_xz);
+  INFO(tested.err);
+  CHECK(tested.ok());
+  test_xz.argv = {"xz", "--test", "-"};
+  CHECK(sc::run_process(test_xz).ok());
   write_text(root / "srv/cloud.sql.xz", dump.out);
 
   // del asks first; without a terminal only --yes confirms.

@@ -69,8 +69,8 @@ TEST_CASE("files restoremodule copies a module's files back with rsync", "[files
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "files", "restoremodule", "user", "/srv/backups/h1"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would run: rsync -a -r --numeric-ids --from0 --files-from=- --") &&
-                        Contains("would restore 4 path(s) of user from /srv/backups/h1\n"));
+  CHECK_THAT(r.err, Contains("would run: rsync -a -r --numeric-ids --from0 --files-from=- --"));
+  CHECK(r.out == "would restore 4 path(s) of user from /srv/backups/h1\n");
   CHECK_THAT(r.err, Contains("not in the backup, not restored: /etc/gshadow"));
   CHECK(tree_hash(root.path()) == before);
 

@@ -62,7 +62,7 @@ TEST_CASE("hostconf setup under --root writes the exact files", "[hostconf]") {
   // Dry run: the plan, nothing written.
   r = run_sc_rooted(root.path(), {"--dry-run", "--set", "FQDN=Node1.Example.com", "hostconf", "setup"});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/hostname") && Contains("would change: write /etc/hosts") &&
+  CHECK_THAT(r.err, Contains("would change: write /etc/hostname") && Contains("would change: write /etc/hosts") &&
                         Contains("would change: setting FQDN"));
   CHECK(tree_hash(root.path()) == before);
 
@@ -72,7 +72,7 @@ TEST_CASE("hostconf setup under --root writes the exact files", "[hostconf]") {
   CHECK(read_text(root / "etc/hostname") == "node1\n");
   CHECK(read_text(root / "etc/hosts") == "127.0.0.1\tlocalhost\n127.0.1.1\tnode1.example.com node1\n");
   CHECK_THAT(read_text(root / "etc/sc"), Contains("FQDN=\"node1.example.com\""));
-  CHECK_THAT(r.out, Contains("not run: hostname node1"));
+  CHECK_THAT(r.err, Contains("not run: hostname node1"));
 
   // A second run changes nothing.
   r = run_sc_rooted(root.path(), {"--json", "hostconf", "setup"});

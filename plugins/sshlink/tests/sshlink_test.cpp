@@ -60,7 +60,9 @@ TEST_CASE("exec passes every argument unchanged and reports the exit status", "[
   REQUIRE(r.status == 0);
   std::string expected;
   for (const auto& w : words) expected += w + std::string(1, '\0');
-  CHECK(r.out.substr(0, expected.size()) == expected);
+  // Byte for byte: the report (ran: ..., the summary) is on stderr.
+  CHECK(r.out == expected);
+  CHECK_THAT(r.err, Contains("ran: " + h.peer() + ": printf"));
   CHECK_FALSE(fs::exists(h.dir() / "pwned1"));
   CHECK_FALSE(fs::exists(h.dir() / "pwned2"));
   CHECK_FALSE(fs::exists(h.dir() / "pwned3"));
@@ -73,8 +75,31 @@ TEST_CASE("exec passes every argument unchanged and reports the exit status", "[
   // Under --dry-run a remote command of unknown effect is listed, not run.
   r = h.sc({"--dry-run", "sshlink", "exec", h.peer(), "touch", (h.dir() / "made").string()});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would run: " + h.peer() + ": touch"));
+  CHECK_THAT(r.err, Contains("would run: " + h.peer() + ": touch"));
   CHECK_FALSE(fs::exists(h.dir() / "made"));
+}
+
+TEST_CASE("exec HOST cat FILE > copy makes an exact copy", "[sshlink][sshd]") {
+  SshdHarness h;
+  // Every byte value, no trailing newline, and a line that looks like sc's
+  // own report.
+  std::string data;
+  for (int i = 0; i < 256; ++i) data.push_back(static_cast<char>(i));
+  data += "\nran: x: cat\nsc sshlink exec: 1 changed";
+  write_text(h.dir() / "blob", data);
+  ScRun r = h.sc({"sshlink", "exec", h.peer(), "cat", (h.dir() / "blob").string()});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == data);
+  CHECK_THAT(r.err, Contains("ran: " + h.peer() + ": cat") && Contains("sc sshlink exec: 1 changed"));
+  // --json keeps stdout one document (parse() refuses anything after it);
+  // the program's own output goes to stderr then.
+  r = h.sc({"--json", "sshlink", "exec", h.peer(), "cat", (h.dir() / "blob").string()});
+  REQUIRE(r.status == 0);
+  CHECK(r.err == data);
+  nlohmann::json doc = nlohmann::json::parse(r.out);
+  CHECK(doc["status"] == 0);
+  CHECK(doc["actions"].size() == 1);
 }
 
 TEST_CASE("hostile peer names are refused before anything runs", "[sshlink][sshd]") {
@@ -242,7 +267,7 @@ TEST_CASE("getfiles copies listed files with rsync, with and without a speed lim
   // --dry-run plans the copy.
   r = h.sc({"--dry-run", "sshlink", "getfiles", src, "/planned", "a.txt"});
   REQUIRE(r.status == 0);
-  CHECK_THAT(r.out, Contains("would run: rsync"));
+  CHECK_THAT(r.err, Contains("would run: rsync"));
   CHECK_FALSE(fs::exists(h.client_root() / "planned"));
 }
 
@@ -265,7 +290,7 @@ TEST_CASE("an unknown host key is refused, except by add with the fingerprint sh
   CHECK_FALSE(fs::exists(h.known_hosts()));
   r = h.sc({"--dry-run", "sshlink", "add", h.peer()});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains(fp));
+  CHECK_THAT(r.err, Contains(fp));
   CHECK_FALSE(fs::exists(h.known_hosts()));
 
   // On a terminal, answering no, then yes.
@@ -367,8 +392,8 @@ TEST_CASE("add asks the peer's password once and installs our new key", "[sshlin
   ScRun r = h.sc({"--dry-run", "sshlink", "add", peer});
   INFO(r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would run: ssh-keygen"));
-  CHECK_THAT(r.out, Contains("would ask the password"));
+  CHECK_THAT(r.err, Contains("would run: ssh-keygen"));
+  CHECK_THAT(r.err, Contains("would ask the password"));
   CHECK(tree_hash(h.home()) == before);
 
   // Without a terminal the password cannot be asked.

@@ -180,11 +180,11 @@ TEST_CASE("update start installs a release from a file:// URL", "[update]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--set", "UPDATE_URL=" + url, "update", "start"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /usr/local/sbin/sc") &&
+  CHECK_THAT(r.err, Contains("would change: write /usr/local/sbin/sc") &&
                         Contains("would change: write /usr/local/lib/sc/user.so") &&
-                        Contains("would install 6 files from " + url + "\n") &&
                         Contains("would run: " + (root / "usr/local/sbin/sc").string() + " --root " +
                                  root.path().string()));
+  CHECK_THAT(r.out, Contains("would install 6 files from " + url + "\n"));
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"--set", "UPDATE_URL=" + url, "update", "start"});

@@ -292,7 +292,7 @@ TEST_CASE("user setup writes the sudoers file once", "[user]") {
   r = run_sc_rooted(root.path(), {"--dry-run", "user", "setup"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/sudoers.d/sc"));
+  CHECK_THAT(r.err, Contains("would change: write /etc/sudoers.d/sc"));
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"user", "setup"});
@@ -320,7 +320,7 @@ TEST_CASE("user add creates accounts, homes and a hashed password", "[user]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "user", "add", "alice"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would change: write /etc/passwd") && Contains("would change: mkdir /home/alice") &&
+  CHECK_THAT(r.err, Contains("would change: write /etc/passwd") && Contains("would change: mkdir /home/alice") &&
                         Contains("would change: write /home/alice/.profile"));
   CHECK(tree_hash(root.path()) == before);
 
@@ -489,7 +489,8 @@ TEST_CASE("user del, delgroup and cleanup_local", "[user]") {
   CHECK(run_sc_rooted(root.path(), {"--dry-run", "user", "del", "bob"}).status == 0);
   ScRun planned = run_sc_rooted(root.path(), {"--dry-run", "user", "addgroup", "extra"});
   CHECK(planned.status == 0);
-  CHECK_THAT(planned.out, Contains("would change: write /etc/group") && Contains("would create group extra (gid 10004)"));
+  CHECK_THAT(planned.err, Contains("would change: write /etc/group"));
+  CHECK_THAT(planned.out + planned.err, Contains("would create group extra (gid 10004)"));
   CHECK(sc_json(root.path(), {"user", "addgroup", "staff"})["summary"]["changed"] == 0);
   CHECK(tree_hash(root.path()) == before);
   CHECK(run_sc_rooted(root.path(), {"user", "del", "bob"}).status == 0);
@@ -559,7 +560,7 @@ TEST_CASE("user restore brings accounts and homes back from a backup", "[user]")
   r = run_sc_rooted(root.path(), {"--dry-run", "user", "restore", "/srv/backup/h1"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("would run: rsync -a --numeric-ids --"));
+  CHECK_THAT(r.err, Contains("would run: rsync -a --numeric-ids --"));
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"user", "restore", "/srv/backup/h1/"});
