@@ -1,6 +1,6 @@
 // The execution engine: every change to the target system goes through
 // here as a planned action, so that --dry-run, --diff, --root and the
-// ok/changed report work the same for every module (DESIGN.md section 3).
+// ok/changed report work the same for every module (docs/ARCHITECTURE.md, rule 2).
 #pragma once
 
 #include <atomic>

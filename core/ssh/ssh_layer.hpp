@@ -1,7 +1,7 @@
 // The interface between the core and its SSH layer, a shared object of its
 // own (PREFIX/lib/sc/core/ssh.so, built from core/ssh/) that links
 // libssh. The core opens it on the first call to a peer, so that a local
-// command never pays for libssh and OpenSSL (DESIGN.md section 7).
+// command never pays for libssh and OpenSSL (docs/ARCHITECTURE.md, rule 6).
 //
 // Both sides are built together from this tree with the same compiler and
 // standard library, so C++ types cross; kSshLayerVersion guards against a

@@ -4,7 +4,8 @@
 // up in the target's PATH, or an absolute path) is missing; a bare PACKAGE
 // must be installed according to the target's dpkg status. Shared by the
 // files, update, user and utils modules, so that every module states its
-// packages the same way.
+// packages the same way. Needs ABI 1.2 (it looks at the target through
+// plugin_common::target).
 #pragma once
 
 #include <sc/plugin.hpp>

@@ -1,6 +1,7 @@
 // Questions about paths of the target system, through the host (so they
 // see --root and what --dry-run planned): never a raw stat() of a resolved
 // path. Shared by the files, update and user modules, and by apt_ensure.
+// Needs ABI 1.2 (stat_path): modules using it declare "abi": "1.2".
 #pragma once
 
 #include <sc/plugin.hpp>
