@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
     times.push_back(t);
   }
   std::sort(times.begin(), times.end());
-  auto pct = [&](double p) { return times[std::min(times.size() - 1, static_cast<size_t>(p * static_cast<double>(times.size())))]; };
+  auto pct = [&](double p) {
+    return times[std::min(times.size() - 1, static_cast<size_t>(p * static_cast<double>(times.size())))];
+  };
   std::printf("%s\t%.2f\t%.2f\t%.2f\t%d\n", label, pct(0.5), pct(0.9), times.front(), runs);
   return 0;
 }

@@ -16,7 +16,8 @@ namespace {
 
 // What is wrong with a file (or directory) sc would run code from, or "".
 std::string untrusted(const struct stat& st, const fs::path& p, bool dir, std::string* fix) {
-  if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) return std::string("not a ") + (dir ? "directory" : "regular file");
+  if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+    return std::string("not a ") + (dir ? "directory" : "regular file");
   if (::geteuid() == 0 && st.st_uid != 0) {
     *fix = "chown root " + p.string();
     return "owned by uid " + std::to_string(st.st_uid) + ", not root; sc runs as root and only loads root's files";

@@ -22,8 +22,8 @@ bool check_trusted_file(const std::filesystem::path& file, const char* what, std
 /// Why a library could not be opened: what is wrong, and whether
 /// reinstalling is the fix (the caller knows which package to name).
 struct LibraryError {
-  std::string reason;    ///< e.g. "owned by uid 1000, not root; ..."
-  std::string fix;       ///< a specific fix ("chown root FILE"), or empty: reinstall
+  std::string reason;  ///< e.g. "owned by uid 1000, not root; ..."
+  std::string fix;     ///< a specific fix ("chown root FILE"), or empty: reinstall
 };
 
 /// A shared library loaded after the checks. Move-only; the library stays

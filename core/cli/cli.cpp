@@ -1,8 +1,9 @@
 #include "cli/cli.hpp"
 
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <set>
-#include <unistd.h>
 
 #include "base/fd.hpp"
 #include "build_config.hpp"
@@ -156,7 +157,8 @@ int dispatch(Session& session, const CommandLine& cl, Frame& frame) {
   }
   frame.module = words[0];
   if (!valid_module_name(words[0])) {
-    frame.error = "\"" + words[0] + "\" is not a module name (lower-case letters, digits and '-', starting with a "
+    frame.error = "\"" + words[0] +
+                  "\" is not a module name (lower-case letters, digits and '-', starting with a "
                   "letter); see `sc help` for the installed modules";
     return kExitUsage;
   }

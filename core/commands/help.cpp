@@ -22,16 +22,19 @@ std::string usage_lines(const CoreCommand& c) {
 }
 
 json manifest_json(const Manifest& m) {
-  json j = {{"name", m.name}, {"version", m.version}, {"summary", m.summary}, {"requires", m.requires_},
-            {"hooks", m.hooks}, {"manifest", m.file.string()}};
+  json j = {{"name", m.name},          {"version", m.version}, {"summary", m.summary},
+            {"requires", m.requires_}, {"hooks", m.hooks},     {"manifest", m.file.string()}};
   j["commands"] = json::array();
   for (const auto& c : m.commands)
     j["commands"].push_back(
         {{"name", c.name}, {"usage", c.usage}, {"summary", c.summary}, {"changes_host", c.changes_host}});
   j["settings"] = json::array();
   for (const auto& s : m.settings) {
-    json e = {{"name", s.name}, {"type", std::string(to_string(s.type))}, {"prompt", s.prompt},
-              {"summary", s.summary}, {"secret", s.secret}};
+    json e = {{"name", s.name},
+              {"type", std::string(to_string(s.type))},
+              {"prompt", s.prompt},
+              {"summary", s.summary},
+              {"secret", s.secret}};
     if (s.default_value) e["default"] = *s.default_value;
     if (!s.choices.empty()) e["choices"] = s.choices;
     j["settings"].push_back(std::move(e));
@@ -92,7 +95,8 @@ int module_help(Session& s, Frame& frame, const Manifest& m) {
       }
       lhs += ")";
       std::string rhs = !st.summary.empty() ? st.summary : st.prompt;
-      if (st.default_value) rhs += " [default: " + (st.secret ? std::string(Settings::kRedacted) : *st.default_value) + "]";
+      if (st.default_value)
+        rhs += " [default: " + (st.secret ? std::string(Settings::kRedacted) : *st.default_value) + "]";
       if (st.secret) rhs += " [secret]";
       t += "  " + pad(lhs, 30) + rhs + "\n";
     }
@@ -125,16 +129,19 @@ int core_help(Session& s, Frame& frame, const std::vector<std::string>& topic) {
   const CommandSpec* c = m->command(topic[1]);
   if (!c) {
     if (m->has_hook(topic[1])) {
-      frame_print(s, frame, "Usage: sc " + m->name + " " + topic[1] + " [ARGS...]\n\n" + topic[1] +
-                                " is a hook: other modules run it (e.g. for every module at once).\n");
+      frame_print(s, frame,
+                  "Usage: sc " + m->name + " " + topic[1] + " [ARGS...]\n\n" + topic[1] +
+                      " is a hook: other modules run it (e.g. for every module at once).\n");
       return kExitOk;
     }
     frame.error = "module " + m->name + " has no command \"" + topic[1] + "\"; see `sc " + m->name + " help`";
     return kExitUsage;
   }
-  frame_print(s, frame, "Usage: sc " + m->name + " " + c->name + (c->usage.empty() ? "" : " " + c->usage) + "\n\n" +
-                            c->summary + "\n" + (c->changes_host ? "This command changes the host (try --dry-run first).\n" : ""));
-  frame.result = json{{"name", c->name}, {"usage", c->usage}, {"summary", c->summary}, {"changes_host", c->changes_host}};
+  frame_print(s, frame,
+              "Usage: sc " + m->name + " " + c->name + (c->usage.empty() ? "" : " " + c->usage) + "\n\n" + c->summary +
+                  "\n" + (c->changes_host ? "This command changes the host (try --dry-run first).\n" : ""));
+  frame.result =
+      json{{"name", c->name}, {"usage", c->usage}, {"summary", c->summary}, {"changes_host", c->changes_host}};
   return kExitOk;
 }
 

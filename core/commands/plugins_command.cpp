@@ -64,9 +64,10 @@ json probe_plugin(Session& s, const std::string& name) {
   auto start = std::chrono::steady_clock::now();
   bool timed_out = false;
   for (;;) {
-    long left = kProbeTimeoutMs - static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                        std::chrono::steady_clock::now() - start)
-                                                        .count());
+    long left =
+        kProbeTimeoutMs -
+        static_cast<long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
     if (left <= 0) {
       timed_out = true;
       ::kill(pid, SIGKILL);
@@ -86,14 +87,16 @@ json probe_plugin(Session& s, const std::string& name) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out)
-    return {{"state", "refused"},
-            {"reason", "did not finish loading or its readiness check within " + std::to_string(kProbeTimeoutMs / 1000) +
-                           " s; the module is faulty: report it to its maintainer"}};
+    return {
+        {"state", "refused"},
+        {"reason", "did not finish loading or its readiness check within " + std::to_string(kProbeTimeoutMs / 1000) +
+                       " s; the module is faulty: report it to its maintainer"}};
   if (WIFSIGNALED(status))
     return {{"state", "refused"},
             {"reason", "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) +
                            ") while loading or checking readiness; the module is faulty: report it to its "
-                           "maintainer, or reinstall it (package " + kModulePackagePrefix + name + ")"}};
+                           "maintainer, or reinstall it (package " +
+                           kModulePackagePrefix + name + ")"}};
   json r = json::parse(data, nullptr, false);
   if (r.is_discarded() || !r.is_object())
     return {{"state", "refused"}, {"reason", "the probe of this module ended without an answer"}};
@@ -136,8 +139,8 @@ int core_plugins(Session& s, Frame& frame, const std::vector<std::string>& args)
       }
     }
     std::string state = j["state"].get<std::string>();
-    t += e.name + std::string(e.name.size() < 14 ? 14 - e.name.size() : 1, ' ') +
-         j.value("version", std::string("-")) + "  " + state;
+    t += e.name + std::string(e.name.size() < 14 ? 14 - e.name.size() : 1, ' ') + j.value("version", std::string("-")) +
+         "  " + state;
     if (j.contains("reason")) t += ": " + j["reason"].get<std::string>();
     t += "\n";
     // A copy in a later directory of the search path is never used.

@@ -75,11 +75,15 @@ int settings_list(const SettingsCall& c) {
   for (const auto& e : c.s.catalog().all()) {
     if (!e.manifest) continue;
     for (const auto& st : e.manifest->settings)
-      rows.try_emplace(st.name, json{{"name", st.name}, {"module", e.name}, {"type", std::string(to_string(st.type))},
-                                     {"secret", st.secret}, {"set", c.store.get(st.name).has_value()}});
+      rows.try_emplace(st.name, json{{"name", st.name},
+                                     {"module", e.name},
+                                     {"type", std::string(to_string(st.type))},
+                                     {"secret", st.secret},
+                                     {"set", c.store.get(st.name).has_value()}});
   }
   for (const auto& [name, value] : c.store.values())
-    rows.try_emplace(name, json{{"name", name}, {"module", nullptr}, {"type", "string"}, {"secret", false}, {"set", true}});
+    rows.try_emplace(name,
+                     json{{"name", name}, {"module", nullptr}, {"type", "string"}, {"secret", false}, {"set", true}});
   json list = json::array();
   std::string t;
   for (auto& [name, row] : rows) {
@@ -161,8 +165,9 @@ int settings_set(const SettingsCall& c) {
     // passes the value in memory, not on a command line.
     if (spec && spec->secret && c.s.depth() == 0)
       c.s.output().log(SC_LOG_WARN, "settings",
-                       name + " is secret: a value on the command line can be seen by other users and stays in shell "
-                              "history; next time omit VALUE to type it or pipe it on stdin");
+                       name +
+                           " is secret: a value on the command line can be seen by other users and stays in shell "
+                           "history; next time omit VALUE to type it or pipe it on stdin");
   } else if (c.s.depth() > 0) {
     return c.fail("sc settings set " + name + ": a module must give the value", kExitUsage);
   } else if (!read_value(c.s, name, spec && spec->secret, &value, &err)) {
@@ -202,9 +207,9 @@ int settings_import(const SettingsCall& c) {
     if (!c.s.settings().put(name, stored, spec, &err)) return c.fail(err);
     ++imported;
   }
-  frame_print(c.s, c.frame,
-              "imported " + std::to_string(imported) + " setting" + (imported == 1 ? "" : "s") + " from " + c.args[1] +
-                  "\n");
+  frame_print(
+      c.s, c.frame,
+      "imported " + std::to_string(imported) + " setting" + (imported == 1 ? "" : "s") + " from " + c.args[1] + "\n");
   c.frame.result = json{{"imported", imported}};
   return kExitOk;
 }

@@ -575,7 +575,8 @@ bool Executor::open_read(const std::string& path, Fd* out, std::string* err) con
   }
   Status st = rooted_fs::open_read({opts_.root, comps}, out);
   if (st.ok()) return true;
-  if (err) *err = redact("cannot open " + path + ": " + (st.err == ENOENT ? "it does not exist" : rooted_fs::describe(st)));
+  if (err)
+    *err = redact("cannot open " + path + ": " + (st.err == ENOENT ? "it does not exist" : rooted_fs::describe(st)));
   return false;
 }
 
@@ -589,8 +590,9 @@ bool Executor::list_dir(const std::string& path, std::vector<std::string>* names
   Status st = list_view(comps, names);
   if (st.ok()) return true;
   if (err) {
-    std::string why = st.err == ENOENT ? "it does not exist" : st.err == ENOTDIR ? "it is not a directory"
-                                                                               : rooted_fs::describe(st);
+    std::string why = st.err == ENOENT    ? "it does not exist"
+                      : st.err == ENOTDIR ? "it is not a directory"
+                                          : rooted_fs::describe(st);
     *err = redact("cannot list " + path + ": " + why);
   }
   return false;

@@ -9,9 +9,9 @@
 #include <functional>
 #include <memory>
 #include <set>
-#include <thread>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "engine/planned_tree.hpp"

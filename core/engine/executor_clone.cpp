@@ -22,8 +22,7 @@ std::string count(std::uint64_t n, const char* one, const char* many) {
 }
 
 std::string describe(const tree_clone::Stats& s) {
-  std::string d = count(s.linked, "entry linked", "entries linked") + ", " +
-                  count(s.dirs, "directory", "directories");
+  std::string d = count(s.linked, "entry linked", "entries linked") + ", " + count(s.dirs, "directory", "directories");
   if (s.copied) d += ", " + count(s.copied, "file copied (link limit)", "files copied (link limit)");
   if (s.skipped) d += ", " + count(s.skipped, "path left out", "paths left out");
   return d;
@@ -81,7 +80,8 @@ std::unique_ptr<CloneJob> Executor::clone_start(const std::string& from, const s
   st = rooted_fs::remove_tree_at(job->parent_dir.get(), job->temp);
   if (!st.ok()) return fail(to, "(removing the leftover " + job->temp + "): " + rooted_fs::describe(st));
   CloneJob* j = job.get();
-  j->worker = std::thread([j] { j->result = tree_clone::copy(j->from_dir.get(), j->parent_dir.get(), j->temp, j->stop, &j->stats); });
+  j->worker = std::thread(
+      [j] { j->result = tree_clone::copy(j->from_dir.get(), j->parent_dir.get(), j->temp, j->stop, &j->stats); });
   return job;
 }
 
@@ -113,8 +113,9 @@ bool Executor::clone_finish(std::unique_ptr<CloneJob> job, bool discard, const s
   job->temp.clear();  // in place: no longer ours to remove
   // EINVAL: a file system that cannot sync directories.
   if (::fsync(job->parent_dir.get()) != 0 && errno != EINVAL)
-    return fail("clone", target, "the copy is in place, but syncing its directory failed: " +
-                                     rooted_fs::describe(Status{errno, ""}), err);
+    return fail("clone", target,
+                "the copy is in place, but syncing its directory failed: " + rooted_fs::describe(Status{errno, ""}),
+                err);
   if (stats) *stats = job->stats;
   record({"clone", target, ActionState::changed, describe(job->stats), ""});
   return true;

@@ -58,9 +58,8 @@ std::vector<char*> c_vector(std::vector<std::string>& v) {
 }
 
 long elapsed_ms(std::chrono::steady_clock::time_point start) {
-  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::steady_clock::now() - start)
-                               .count());
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace
@@ -101,8 +100,8 @@ bool spawn(const ProcessSpec& spec, Pipes& p, pid_t* pid, std::string* error) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-                                      (spec.timeout.count() > 0 ? POSIX_SPAWN_SETPGROUP : 0));
+  posix_spawnattr_setflags(
+      &attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (spec.timeout.count() > 0 ? POSIX_SPAWN_SETPGROUP : 0));
 
   std::vector<std::string> argv = spec.argv;
   std::vector<std::string> env = merged_environment(spec.env_add);

@@ -363,8 +363,8 @@ Status rename_noreplace(const Location& from, const Location& to) {
   if (!s.ok()) return s;
   s = open_dir(to, to.comps.size() - 1, &to_dir);
   if (!s.ok()) return s;
-  if (::renameat2(from_dir.get(), from.comps.back().c_str(), to_dir.get(), to.comps.back().c_str(),
-                  RENAME_NOREPLACE) != 0)
+  if (::renameat2(from_dir.get(), from.comps.back().c_str(), to_dir.get(), to.comps.back().c_str(), RENAME_NOREPLACE) !=
+      0)
     return failure("rename");
   if (::fsync(to_dir.get()) != 0) return failure("fsync directory");
   if (::fsync(from_dir.get()) != 0) return failure("fsync directory");

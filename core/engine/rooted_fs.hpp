@@ -23,9 +23,9 @@ struct Node {
   std::uint32_t mode = 0;  ///< permission bits (07777)
   unsigned uid = 0;
   unsigned gid = 0;
-  std::string link;         ///< symlink content
-  std::uint64_t size = 0;   ///< bytes (regular files)
-  std::int64_t mtime = 0;   ///< modification time, seconds since the epoch
+  std::string link;        ///< symlink content
+  std::uint64_t size = 0;  ///< bytes (regular files)
+  std::int64_t mtime = 0;  ///< modification time, seconds since the epoch
 };
 
 /// Why a call failed: an errno value and the step that failed ("rename",

@@ -29,8 +29,7 @@ struct Stats {
 /// mounted below `from` is refused (EXDEV). Checks `stop` between entries:
 /// when it becomes true the copy ends with ECANCELED. What was made is left
 /// for the caller to remove on failure.
-rooted_fs::Status copy(int from, int to_parent, const std::string& name, const std::atomic<bool>& stop,
-                       Stats* stats);
+rooted_fs::Status copy(int from, int to_parent, const std::string& name, const std::atomic<bool>& stop, Stats* stats);
 
 /// Removes each path of `skip` (relative, "/"-separated, without "..") from
 /// the tree open as `root`, with everything below it; a missing path is

@@ -64,9 +64,9 @@ bool resolve_dependencies(const std::string& name, const ManifestLookup& lookup,
   return true;
 }
 
-std::vector<std::shared_ptr<const Manifest>> order_modules(
-    const std::vector<std::shared_ptr<const Manifest>>& modules, const ManifestLookup& lookup,
-    std::vector<std::string>* errors) {
+std::vector<std::shared_ptr<const Manifest>> order_modules(const std::vector<std::shared_ptr<const Manifest>>& modules,
+                                                           const ManifestLookup& lookup,
+                                                           std::vector<std::string>* errors) {
   std::vector<std::shared_ptr<const Manifest>> sorted = modules;
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a->name < b->name; });
   std::set<std::string> wanted;

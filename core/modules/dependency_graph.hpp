@@ -25,8 +25,8 @@ bool resolve_dependencies(const std::string& name, const ManifestLookup& lookup,
 /// set it requires, directly or through modules outside the set; ties are
 /// broken by name. Modules that cannot be resolved are left out and
 /// reported in *errors.
-std::vector<std::shared_ptr<const Manifest>> order_modules(
-    const std::vector<std::shared_ptr<const Manifest>>& modules, const ManifestLookup& lookup,
-    std::vector<std::string>* errors);
+std::vector<std::shared_ptr<const Manifest>> order_modules(const std::vector<std::shared_ptr<const Manifest>>& modules,
+                                                           const ManifestLookup& lookup,
+                                                           std::vector<std::string>* errors);
 
 }  // namespace sc

@@ -14,15 +14,18 @@ namespace {
 
 using json = nlohmann::json;
 
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /// Builds "FILE: FIELD: PROBLEM; FIX" messages.
 class Reporter {
  public:
   explicit Reporter(const std::filesystem::path& file) : file_(file.string()) {}
-  bool fail(std::string* err, const std::string& field, const std::string& problem,
-            const std::string& fix) const {
+  bool fail(std::string* err, const std::string& field, const std::string& problem, const std::string& fix) const {
     if (err) {
       *err = file_ + ": ";
       if (!field.empty()) *err += field + ": ";
@@ -36,18 +39,22 @@ class Reporter {
   std::string file_;
 };
 
-std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+std::string in_quotes(const std::string& s) {
+  return "\"" + s + "\"";
+}
 std::string field_at(const std::string& array, size_t i, const std::string& member = {}) {
   std::string f = in_quotes(array) + "[" + std::to_string(i) + "]";
   if (!member.empty()) f += "." + in_quotes(member);
   return f;
 }
 
-const char* type_name(const json& j) { return j.type_name(); }
+const char* type_name(const json& j) {
+  return j.type_name();
+}
 
 /// Reads an optional string member; false (with err) when it has another type.
-bool get_string(const json& obj, const char* key, const std::string& field, const Reporter& r,
-                std::string* out, std::string* err, bool required) {
+bool get_string(const json& obj, const char* key, const std::string& field, const Reporter& r, std::string* out,
+                std::string* err, bool required) {
   auto it = obj.find(key);
   if (it == obj.end()) {
     if (required) return r.fail(err, field, "missing", "add " + in_quotes(key) + ": \"...\"");
@@ -65,18 +72,17 @@ bool parse_major_minor(const std::string& text, int* major, int* minor) {
   auto a = std::from_chars(text.data(), text.data() + dot, *major);
   auto b = std::from_chars(text.data() + dot + 1, text.data() + text.size(), *minor);
   return a.ec == std::errc() && a.ptr == text.data() + dot && b.ec == std::errc() &&
-         b.ptr == text.data() + text.size() && *major >= 0 && *minor >= 0 && *major < 65536 &&
-         *minor < 65536;
+         b.ptr == text.data() + text.size() && *major >= 0 && *minor >= 0 && *major < 65536 && *minor < 65536;
 }
 
-bool check_unknown(const json& obj, std::initializer_list<const char*> known, const std::string& where,
-                   bool strict, const Reporter& r, std::string* err) {
+bool check_unknown(const json& obj, std::initializer_list<const char*> known, const std::string& where, bool strict,
+                   const Reporter& r, std::string* err) {
   if (!strict) return true;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (std::find_if(known.begin(), known.end(), [&](const char* k) { return it.key() == k; }) == known.end())
-      return r.fail(err, where.empty() ? in_quotes(it.key()) : where + "." + in_quotes(it.key()),
-                    "unknown field", "remove it or check its spelling (format " +
-                        std::to_string(kManifestFormatMajor) + "." + std::to_string(kManifestFormatMinor) + ")");
+      return r.fail(err, where.empty() ? in_quotes(it.key()) : where + "." + in_quotes(it.key()), "unknown field",
+                    "remove it or check its spelling (format " + std::to_string(kManifestFormatMajor) + "." +
+                        std::to_string(kManifestFormatMinor) + ")");
   }
   return true;
 }
@@ -101,9 +107,10 @@ bool parse_settings(const json& doc, bool strict, const Reporter& r, Manifest* m
   for (size_t i = 0; i < it->size(); ++i) {
     const json& s = (*it)[i];
     std::string where = field_at("settings", i);
-    if (!s.is_object()) return r.fail(err, where, "must be an object", "write {\"name\": \"...\", \"type\": \"string\"}");
-    if (!check_unknown(s, {"name", "type", "default", "prompt", "summary", "choices", "min", "max", "secret"},
-                       where, strict, r, err))
+    if (!s.is_object())
+      return r.fail(err, where, "must be an object", "write {\"name\": \"...\", \"type\": \"string\"}");
+    if (!check_unknown(s, {"name", "type", "default", "prompt", "summary", "choices", "min", "max", "secret"}, where,
+                       strict, r, err))
       return false;
     SettingSpec spec;
     if (!get_string(s, "name", field_at("settings", i, "name"), r, &spec.name, err, true)) return false;
@@ -172,7 +179,8 @@ bool parse_commands(const json& doc, bool strict, const Reporter& r, Manifest* m
   for (size_t i = 0; i < it->size(); ++i) {
     const json& c = (*it)[i];
     std::string where = field_at("commands", i);
-    if (!c.is_object()) return r.fail(err, where, "must be an object", "write {\"name\": \"...\", \"summary\": \"...\"}");
+    if (!c.is_object())
+      return r.fail(err, where, "must be an object", "write {\"name\": \"...\", \"summary\": \"...\"}");
     if (!check_unknown(c, {"name", "usage", "summary", "changes_host"}, where, strict, r, err)) return false;
     CommandSpec spec;
     if (!get_string(c, "name", field_at("commands", i, "name"), r, &spec.name, err, true)) return false;
@@ -218,12 +226,18 @@ bool parse_name_list(const json& doc, const char* key, bool (*valid)(std::string
 
 std::string_view to_string(SettingType t) {
   switch (t) {
-    case SettingType::string: return "string";
-    case SettingType::path: return "path";
-    case SettingType::boolean: return "bool";
-    case SettingType::choice: return "choice";
-    case SettingType::integer: return "int";
-    case SettingType::list: return "list";
+    case SettingType::string:
+      return "string";
+    case SettingType::path:
+      return "path";
+    case SettingType::boolean:
+      return "bool";
+    case SettingType::choice:
+      return "choice";
+    case SettingType::integer:
+      return "int";
+    case SettingType::list:
+      return "list";
   }
   return "string";
 }
@@ -322,7 +336,8 @@ bool parse_manifest(const std::filesystem::path& file, std::string_view text, Ma
   std::string fmt;
   if (!get_string(doc, "format_version", "\"format_version\"", r, &fmt, err, true)) return false;
   if (!parse_major_minor(fmt, &m.format_major, &m.format_minor))
-    return r.fail(err, "\"format_version\"", "invalid version " + in_quotes(fmt), "write \"MAJOR.MINOR\", e.g. \"1.0\"");
+    return r.fail(err, "\"format_version\"", "invalid version " + in_quotes(fmt),
+                  "write \"MAJOR.MINOR\", e.g. \"1.0\"");
   if (m.format_major != kManifestFormatMajor)
     return r.fail(err, "\"format_version\"",
                   "format " + fmt + " is not supported by this sc (it reads format " +
@@ -367,8 +382,8 @@ bool parse_manifest(const std::filesystem::path& file, std::string_view text, Ma
                   "give the file name of the library beside the manifest, e.g. \"" + m.name + ".so\"");
   m.library = file.parent_path() / lib;
   if (!get_string(doc, "summary", "\"summary\"", r, &m.summary, err, true)) return false;
-  if (!parse_name_list(doc, "requires", valid_module_name, "use a module name such as \"crontask\"", r,
-                       &m.requires_, err))
+  if (!parse_name_list(doc, "requires", valid_module_name, "use a module name such as \"crontask\"", r, &m.requires_,
+                       err))
     return false;
   if (std::find(m.requires_.begin(), m.requires_.end(), m.name) != m.requires_.end())
     return r.fail(err, "\"requires\"", "the module requires itself", "remove " + in_quotes(m.name));

@@ -25,11 +25,11 @@ struct SettingSpec {
   std::string name;
   SettingType type = SettingType::string;
   std::optional<std::string> default_value;
-  std::string prompt;                ///< question asked when the value is needed
-  std::string summary;               ///< one line for `sc MODULE help`
-  std::vector<std::string> choices;  ///< type choice only
-  std::optional<long long> min, max; ///< type int only
-  bool secret = false;               ///< never printed, logged or diffed
+  std::string prompt;                 ///< question asked when the value is needed
+  std::string summary;                ///< one line for `sc MODULE help`
+  std::vector<std::string> choices;   ///< type choice only
+  std::optional<long long> min, max;  ///< type int only
+  bool secret = false;                ///< never printed, logged or diffed
 };
 
 struct CommandSpec {
@@ -40,7 +40,7 @@ struct CommandSpec {
 };
 
 struct Manifest {
-  std::filesystem::path file;     ///< the manifest itself
+  std::filesystem::path file;  ///< the manifest itself
   int format_major = 0, format_minor = 0;
   std::string name;
   std::string version;
@@ -71,15 +71,13 @@ bool valid_command_name(std::string_view name);
 
 /// Parses and validates manifest text. Every error names `file`, the field
 /// (as a JSON pointer such as "settings"[2]."type") and the fix.
-bool parse_manifest(const std::filesystem::path& file, std::string_view text, Manifest* out,
-                    std::string* err);
+bool parse_manifest(const std::filesystem::path& file, std::string_view text, Manifest* out, std::string* err);
 
 /// Reads and parses a manifest file.
 bool load_manifest(const std::filesystem::path& file, Manifest* out, std::string* err);
 
 /// Checks `value` against the setting's type, choices and bounds; on
 /// success *normalized holds the stored form (e.g. "yes"/"no" for bools).
-bool validate_setting_value(const SettingSpec& spec, std::string_view value,
-                            std::string* normalized, std::string* err);
+bool validate_setting_value(const SettingSpec& spec, std::string_view value, std::string* normalized, std::string* err);
 
 }  // namespace sc

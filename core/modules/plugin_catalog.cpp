@@ -1,7 +1,5 @@
 #include "modules/plugin_catalog.hpp"
 
-#include "base/trusted_library.hpp"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +8,7 @@
 #include <cstring>
 #include <set>
 
+#include "base/trusted_library.hpp"
 #include "build_config.hpp"
 
 namespace sc {

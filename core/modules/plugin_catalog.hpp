@@ -16,10 +16,10 @@ std::vector<std::filesystem::path> default_plugin_dirs();
 
 /// A manifest that could be found, parsed or not.
 struct CatalogEntry {
-  std::string name;                  ///< from the file name
-  std::filesystem::path file;        ///< NAME.json
+  std::string name;                          ///< from the file name
+  std::filesystem::path file;                ///< NAME.json
   std::shared_ptr<const Manifest> manifest;  ///< null when it failed to parse
-  std::string error;                 ///< why it failed (names file, field, fix)
+  std::string error;                         ///< why it failed (names file, field, fix)
   /// Manifests of the same module in later directories of the search
   /// path, hidden by `file` (the first directory wins).
   std::vector<std::filesystem::path> shadowed;

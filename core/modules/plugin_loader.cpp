@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 
-
 namespace sc {
 
 namespace {
@@ -49,27 +48,28 @@ bool load_plugin(std::shared_ptr<const Manifest> manifest, std::unique_ptr<Loade
 
   if (m.abi_major != SC_ABI_MAJOR)
     return fail("manifest " + m.file.string() + " declares ABI " + std::to_string(m.abi_major) + "." +
-                    std::to_string(m.abi_minor) + " but this sc implements ABI " + std::to_string(SC_ABI_MAJOR) +
-                    "." + std::to_string(SC_ABI_MINOR),
-                m.abi_major > SC_ABI_MAJOR ? "upgrade sc" : "install a version of the module built for ABI " +
-                                                                std::to_string(SC_ABI_MAJOR));
+                    std::to_string(m.abi_minor) + " but this sc implements ABI " + std::to_string(SC_ABI_MAJOR) + "." +
+                    std::to_string(SC_ABI_MINOR),
+                m.abi_major > SC_ABI_MAJOR
+                    ? "upgrade sc"
+                    : "install a version of the module built for ABI " + std::to_string(SC_ABI_MAJOR));
 
   std::unique_ptr<LoadedPlugin> p(new LoadedPlugin());
   p->manifest_ = manifest;
   LibraryError lib_err;
   if (!p->lib_.open(m.library, &lib_err))
-    return fail(lib_err.reason,
-                lib_err.fix.empty() ? reinstall + (lib_err.reason.rfind("cannot be loaded", 0) == 0
-                                                       ? ", or install the libraries it needs"
-                                                       : "")
-                                    : lib_err.fix);
+    return fail(lib_err.reason, lib_err.fix.empty() ? reinstall + (lib_err.reason.rfind("cannot be loaded", 0) == 0
+                                                                       ? ", or install the libraries it needs"
+                                                                       : "")
+                                                    : lib_err.fix);
 
   auto entry = reinterpret_cast<sc_plugin_entry_fn>(p->lib_.symbol(SC_PLUGIN_ENTRY_NAME));
   if (!entry)
     return fail("does not export " SC_PLUGIN_ENTRY_NAME ", so it is not an sc plugin",
                 "rebuild it with the sc SDK (SC_PLUGIN in sc/plugin.hpp, or export " SC_PLUGIN_ENTRY_NAME ")");
   const sc_plugin* d = entry();
-  if (!d) return fail(SC_PLUGIN_ENTRY_NAME " returned NULL: the plugin refused to run", "see the module's documentation");
+  if (!d)
+    return fail(SC_PLUGIN_ENTRY_NAME " returned NULL: the plugin refused to run", "see the module's documentation");
   if (d->magic != SC_PLUGIN_MAGIC)
     return fail("bad descriptor magic " + hex(d->magic) + " (expected " + hex(SC_PLUGIN_MAGIC) +
                     "): not an sc plugin, or a corrupt one",
@@ -78,8 +78,8 @@ bool load_plugin(std::shared_ptr<const Manifest> manifest, std::unique_ptr<Loade
   const std::string host_abi = std::to_string(SC_ABI_MAJOR) + "." + std::to_string(SC_ABI_MINOR);
   if (d->abi_major != SC_ABI_MAJOR)
     return fail("built for ABI " + plugin_abi + ", this sc implements ABI " + host_abi,
-                d->abi_major > SC_ABI_MAJOR ? "upgrade sc" : "rebuild or upgrade the module for ABI " +
-                                                                 std::to_string(SC_ABI_MAJOR));
+                d->abi_major > SC_ABI_MAJOR ? "upgrade sc"
+                                            : "rebuild or upgrade the module for ABI " + std::to_string(SC_ABI_MAJOR));
   if (d->abi_minor > SC_ABI_MINOR)
     return fail("built for ABI " + plugin_abi + ", newer than this sc's ABI " + host_abi, "upgrade sc");
   if (d->struct_size < SC_PLUGIN_MIN_SIZE)
@@ -98,21 +98,20 @@ bool load_plugin(std::shared_ptr<const Manifest> manifest, std::unique_ptr<Loade
 
   const std::string name = d->name ? d->name : "(null)";
   const std::string version = d->version ? d->version : "(null)";
-  if (name != m.name || version != m.version ||
-      (d->abi_major != m.abi_major || d->abi_minor != m.abi_minor))
+  if (name != m.name || version != m.version || (d->abi_major != m.abi_major || d->abi_minor != m.abi_minor))
     return fail("the library is " + name + " " + version + " (ABI " + plugin_abi + ") but its manifest " +
                     m.file.string() + " says " + m.name + " " + m.version + " (ABI " + std::to_string(m.abi_major) +
                     "." + std::to_string(m.abi_minor) + "): a half-upgraded installation",
                 reinstall + " so that both files come from the same version");
-  if (d->command_count > 0 && !d->commands)
-    return fail("descriptor lists commands but gives no table", reinstall);
+  if (d->command_count > 0 && !d->commands) return fail("descriptor lists commands but gives no table", reinstall);
   for (std::uint32_t i = 0; i < d->command_count; ++i) {
     const sc_command& c = d->commands[i];
     if (!c.name || !c.run) return fail("command table entry " + std::to_string(i) + " is incomplete", reinstall);
     p->commands_.emplace(c.name, c.run);
   }
   for (const auto& c : m.commands)
-    if (!p->command(c.name)) return fail("the manifest declares command \"" + c.name + "\" but the library lacks it", reinstall);
+    if (!p->command(c.name))
+      return fail("the manifest declares command \"" + c.name + "\" but the library lacks it", reinstall);
   for (const auto& h : m.hooks)
     if (!p->command(h)) return fail("the manifest declares hook \"" + h + "\" but the library lacks it", reinstall);
   *out = std::move(p);

@@ -48,8 +48,7 @@ bool Peers::ensure_key(std::string* pub_file, std::string* err) {
   return true;
 }
 
-int Peers::install_key(const PeerAddress& addr, ssh::Connection* conn, const std::string& pub_file,
-                       std::string* err) {
+int Peers::install_key(const PeerAddress& addr, ssh::Connection* conn, const std::string& pub_file, std::string* err) {
   std::string key;
   if (std::string text; home_.read_file(pub_file, &text, nullptr)) key = first_line(text);
   if (key.empty()) {

@@ -5,7 +5,9 @@
 namespace sc {
 namespace {
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 bool valid_user(std::string_view u) {
   if (u.empty() || u.size() > 64 || u[0] == '-') return false;
@@ -89,7 +91,6 @@ bool parse_peer_address(std::string_view text, PeerAddress* out, std::string* er
   *out = std::move(a);
   return true;
 }
-
 
 std::string authorized_keys_script() {
   // Prints "present" or "added" so the caller can report ok or changed.

@@ -26,7 +26,6 @@ struct PeerAddress {
 /// the text and the accepted forms.
 bool parse_peer_address(std::string_view text, PeerAddress* out, std::string* err);
 
-
 /// The shell script run on a peer (user's login shell, POSIX) to append the
 /// public key read from its stdin to ~/.ssh/authorized_keys unless the very
 /// line is already there; creates ~/.ssh (0700) and the file (0600) when

@@ -12,8 +12,8 @@
 
 #include "base/fd.hpp"
 #include "base/text.hpp"
-#include "peers/ssh_library.hpp"
 #include "peers/rsync_transport.hpp"
+#include "peers/ssh_library.hpp"
 #include "sc/plugin.h"
 
 namespace sc {
@@ -60,8 +60,9 @@ class Peers::Hooks final : public ssh::Hooks {
       return true;
     }
     if (!peers_.prompter_.interactive()) {
-      *err = "there is no terminal to confirm it on; compare it with the key on the peer (ssh-keygen -lf "
-             "/etc/ssh/ssh_host_ed25519_key.pub) and run again with --yes";
+      *err =
+          "there is no terminal to confirm it on; compare it with the key on the peer (ssh-keygen -lf "
+          "/etc/ssh/ssh_host_ed25519_key.pub) and run again with --yes";
       return false;
     }
     Question q;
@@ -69,7 +70,8 @@ class Peers::Hooks final : public ssh::Hooks {
     q.default_value = "no";
     q.prompt = "Peer " + peer + " is not a known host. It offers this " + what +
                "\n(compare with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the peer).\nTrust it and add "
-               "it to " + file + "?";
+               "it to " +
+               file + "?";
     std::string answer;
     if (!peers_.prompter_.ask(q, &answer, err)) return false;
     if (answer != "yes") *err = "you answered no";
@@ -96,8 +98,10 @@ class Peers::Hooks final : public ssh::Hooks {
 
   bool ask_password(const std::string& account, std::string* password, std::string* err) override {
     if (!peers_.prompter_.interactive()) {
-      *err = "there is no terminal to ask the password of " + account + " on; run `sc sshlink add` on a terminal, "
-             "or append our public key (~/.ssh/id_ed25519.pub) to ~/.ssh/authorized_keys of " + account;
+      *err = "there is no terminal to ask the password of " + account +
+             " on; run `sc sshlink add` on a terminal, "
+             "or append our public key (~/.ssh/id_ed25519.pub) to ~/.ssh/authorized_keys of " +
+             account;
       return false;
     }
     Question q;
@@ -140,7 +144,7 @@ int Peers::connect_timeout() const {
   long n = std::strtol(v.c_str(), &end, 10);
   if (v.empty() || !end || *end != '\0' || n < 1 || n > 600) {
     output_.log(SC_LOG_WARN, kLogSource,
-                          "SSHLINK_CONNECT_TIMEOUT=\"" + v + "\" is not a number of seconds from 1 to 600; using 2");
+                "SSHLINK_CONNECT_TIMEOUT=\"" + v + "\" is not a number of seconds from 1 to 600; using 2");
     return 2;
   }
   return static_cast<int>(n);
@@ -179,8 +183,8 @@ std::unique_ptr<ssh::Connection> Peers::connect_fresh(const PeerAddress& addr, c
   return layer->connect(make_target(addr), mode, hooks, kind, err);
 }
 
-ssh::Connection* Peers::connection(const PeerAddress& addr, const ssh::ConnectMode& mode, int* status,
-                                   std::string* err, ssh::FailKind* kind) {
+ssh::Connection* Peers::connection(const PeerAddress& addr, const ssh::ConnectMode& mode, int* status, std::string* err,
+                                   ssh::FailKind* kind) {
   State& st = peers_[addr.text];
   if (st.conn) return st.conn.get();
   if (!st.error.empty() && !mode.accept_new_key) {
@@ -356,8 +360,10 @@ int Peers::call_sc(const std::string& peer, const std::vector<std::string>& args
       std::string level = entry.value("level", "info");
       std::string module = entry.value("module", "");
       std::string text = a.text + ": " + (module.empty() ? "" : module + ": ") + entry.value("message", "");
-      output_.log(level == "error" ? SC_LOG_ERROR : level == "warning" ? SC_LOG_WARN : SC_LOG_DEBUG, kLogSource,
-                     target_.redact(text));
+      output_.log(level == "error"     ? SC_LOG_ERROR
+                  : level == "warning" ? SC_LOG_WARN
+                                       : SC_LOG_DEBUG,
+                  kLogSource, target_.redact(text));
     }
   // What the peer changed (or, under --dry-run, would change) is reported
   // on stderr: stdout carries only what the peer's module printed, so that
@@ -365,8 +371,8 @@ int Peers::call_sc(const std::string& peer, const std::vector<std::string>& args
   if (!readonly && j.contains("actions") && j["actions"].is_array())
     for (const auto& act : j["actions"]) {
       if (!act.is_object() || act.value("state", "ok") == "ok") continue;
-      std::string line = a.text + ": " + act.value("state", "") + ": " + act.value("kind", "") + " " +
-                         act.value("target", "");
+      std::string line =
+          a.text + ": " + act.value("state", "") + ": " + act.value("kind", "") + " " + act.value("target", "");
       if (act.contains("detail") && act["detail"].is_string()) line += " (" + act["detail"].get<std::string>() + ")";
       output_.log(SC_LOG_INFO, kLogSource, target_.redact(line));
     }

@@ -36,10 +36,10 @@ struct PeerRunSpec {
   std::string cwd;               ///< entered first when not empty
   std::string input;             ///< stdin (then EOF)
   std::chrono::milliseconds timeout{0};
-  bool readonly = false;         ///< runs under --dry-run, not an action
+  bool readonly = false;  ///< runs under --dry-run, not an action
   bool capture_out = false, capture_err = false;
-  bool secret_args = false;      ///< reports show argv[0] only
-  bool out_to_err = false;       ///< relayed stdout goes to our stderr (--json, nested calls)
+  bool secret_args = false;  ///< reports show argv[0] only
+  bool out_to_err = false;   ///< relayed stdout goes to our stderr (--json, nested calls)
 };
 
 struct PeerRunResult {
@@ -66,7 +66,7 @@ struct PeerFetchSpec {
 
 /// How a copy went.
 struct PeerFetchResult {
-  int exit_code = -1;            ///< rsync's status; -1 when it did not run
+  int exit_code = -1;  ///< rsync's status; -1 when it did not run
   bool ran = false;
   bool differs = true;           ///< with compare: the copy would change something
   std::vector<RsyncItem> items;  ///< with report (or compare): what rsync listed

@@ -120,8 +120,8 @@ std::string unescape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 4 < s.size() && s[i + 1] == '#' && s[i + 2] >= '0' && s[i + 2] <= '3' &&
-        s[i + 3] >= '0' && s[i + 3] <= '7' && s[i + 4] >= '0' && s[i + 4] <= '7') {
+    if (s[i] == '\\' && i + 4 < s.size() && s[i + 1] == '#' && s[i + 2] >= '0' && s[i + 2] <= '3' && s[i + 3] >= '0' &&
+        s[i + 3] <= '7' && s[i + 4] >= '0' && s[i + 4] <= '7') {
       out.push_back(static_cast<char>((s[i + 2] - '0') * 64 + (s[i + 3] - '0') * 8 + (s[i + 4] - '0')));
       i += 4;
     } else {
@@ -193,23 +193,40 @@ bool report_shows_change(const std::vector<RsyncItem>& items, const std::vector<
 
 std::string rsync_exit_meaning(int code) {
   switch (code) {
-    case 0: return "success";
-    case 1: return "syntax or usage error";
-    case 2: return "protocol incompatibility";
-    case 3: return "errors selecting input/output files or directories";
-    case 5: return "error starting the client-server protocol";
-    case 10: return "error in socket I/O";
-    case 11: return "error in file I/O";
-    case 12: return "error in the rsync protocol data stream (often: the SSH connection failed)";
-    case 14: return "error in IPC code";
-    case 20: return "received SIGUSR1 or SIGINT";
-    case 23: return "partial transfer due to error (some files were not copied)";
-    case 24: return "partial transfer due to vanished source files";
-    case 25: return "the --max-delete limit stopped deletions";
-    case 30: return "timeout in data send/receive";
-    case 35: return "timeout waiting for daemon connection";
-    case 255: return "the SSH connection failed";
-    default: return "see rsync(1), EXIT VALUES";
+    case 0:
+      return "success";
+    case 1:
+      return "syntax or usage error";
+    case 2:
+      return "protocol incompatibility";
+    case 3:
+      return "errors selecting input/output files or directories";
+    case 5:
+      return "error starting the client-server protocol";
+    case 10:
+      return "error in socket I/O";
+    case 11:
+      return "error in file I/O";
+    case 12:
+      return "error in the rsync protocol data stream (often: the SSH connection failed)";
+    case 14:
+      return "error in IPC code";
+    case 20:
+      return "received SIGUSR1 or SIGINT";
+    case 23:
+      return "partial transfer due to error (some files were not copied)";
+    case 24:
+      return "partial transfer due to vanished source files";
+    case 25:
+      return "the --max-delete limit stopped deletions";
+    case 30:
+      return "timeout in data send/receive";
+    case 35:
+      return "timeout waiting for daemon connection";
+    case 255:
+      return "the SSH connection failed";
+    default:
+      return "see rsync(1), EXIT VALUES";
   }
 }
 

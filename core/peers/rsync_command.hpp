@@ -15,19 +15,19 @@ namespace sc {
 /// Everything the command depends on.
 struct RsyncFetch {
   PeerAddress peer;
-  std::string source_dir = "/";        ///< absolute directory on the peer
-  std::string target;                  ///< local directory (real path, under --root already)
-  std::vector<std::string> excludes;   ///< rsync exclude patterns
-  unsigned bwlimit_kbps = 0;           ///< 0: none; else --bwlimit with -z, as the original
-  bool delete_extraneous = false;      ///< --delete
-  bool exact = false;                  ///< --numeric-ids --hard-links (backups)
-  std::string link_dest;               ///< local directory (real path): --link-dest
-  bool compare = false;                ///< --dry-run: list what would change (implies report)
-  bool report = false;                 ///< --out-format=kReportFormat: one line per item, with checksums
-  bool list_only = false;              ///< --dirs instead of --recursive: exactly the listed paths
-  bool progress = false;               ///< --info=progress2 (stdout is a terminal)
-  bool whole_dir = false;              ///< the list is just ".": no --files-from, source_dir itself is copied
-  std::string rsh;                     ///< the transport command (-e), see RsyncTransport::rsh
+  std::string source_dir = "/";       ///< absolute directory on the peer
+  std::string target;                 ///< local directory (real path, under --root already)
+  std::vector<std::string> excludes;  ///< rsync exclude patterns
+  unsigned bwlimit_kbps = 0;          ///< 0: none; else --bwlimit with -z, as the original
+  bool delete_extraneous = false;     ///< --delete
+  bool exact = false;                 ///< --numeric-ids --hard-links (backups)
+  std::string link_dest;              ///< local directory (real path): --link-dest
+  bool compare = false;               ///< --dry-run: list what would change (implies report)
+  bool report = false;                ///< --out-format=kReportFormat: one line per item, with checksums
+  bool list_only = false;             ///< --dirs instead of --recursive: exactly the listed paths
+  bool progress = false;              ///< --info=progress2 (stdout is a terminal)
+  bool whole_dir = false;             ///< the list is just ".": no --files-from, source_dir itself is copied
+  std::string rsh;                    ///< the transport command (-e), see RsyncTransport::rsh
 };
 
 /// One item rsync reported with kReportFormat (a fetch's report).
@@ -35,7 +35,7 @@ struct RsyncItem {
   std::string change;    ///< rsync's itemized change, 11 characters: ">f.st......", "*deleting  "...
   std::string checksum;  ///< XXH3-128 of the content, 32 hex digits; empty when rsync did not copy it
   std::uint64_t size = 0;
-  std::string path;      ///< relative to the target, without a trailing '/'; "." for the target itself
+  std::string path;  ///< relative to the target, without a trailing '/'; "." for the target itself
   bool is_dir() const { return change.size() > 1 && change[1] == 'd'; }
   bool deleted() const { return change.rfind("*deleting", 0) == 0; }
 };

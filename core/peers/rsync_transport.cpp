@@ -53,9 +53,12 @@ int rsync_transport_main(int argc, char** argv) {
   int i = 2;
   while (i < argc && argv[i][0] == '-') {
     std::string_view w = argv[i];
-    if (w == "-l" && i + 1 < argc) i += 2;
-    else if (w == "-4" || w == "-6") ++i;
-    else return fail("unexpected option \"" + std::string(w) + "\"");
+    if (w == "-l" && i + 1 < argc)
+      i += 2;
+    else if (w == "-4" || w == "-6")
+      ++i;
+    else
+      return fail("unexpected option \"" + std::string(w) + "\"");
   }
   if (i + 1 >= argc) return fail("no host and command given");
   // As ssh does: the words after the host form one command for the remote
@@ -121,7 +124,7 @@ void RsyncTransport::serve(ssh::Connection& conn) {
   ssize_t n;
   do n = ::recvmsg(ours_, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
-  if (n <= 0) return;  // stop(): rsync ended without starting its transport
+  if (n <= 0) return;    // stop(): rsync ended without starting its transport
   std::vector<int> fds;  // every descriptor received is ours to close
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {

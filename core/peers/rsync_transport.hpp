@@ -56,8 +56,8 @@ class RsyncTransport {
   void serve(ssh::Connection& conn);
 
   std::thread thread_;
-  int ours_ = -1;     // sc's end of the socket pair
-  int theirs_ = -1;   // inherited by rsync and its transport process
+  int ours_ = -1;    // sc's end of the socket pair
+  int theirs_ = -1;  // inherited by rsync and its transport process
   std::string error_;
 };
 

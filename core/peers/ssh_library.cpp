@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "build_config.hpp"
 #include "base/trusted_library.hpp"
+#include "build_config.hpp"
 
 namespace sc {
 namespace {

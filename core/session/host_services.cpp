@@ -2,12 +2,11 @@
 // the session, and turns every failure into a status plus last_error().
 #include "session/host_services.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <climits>
 
 #include "base/fd.hpp"
 #include "build_config.hpp"
@@ -48,16 +47,22 @@ std::vector<std::string> arg_vector(int argc, const char* const* argv) {
   return v;
 }
 
-const std::string& module_name(sc_host* h) { return h->frame->module; }
+const std::string& module_name(sc_host* h) {
+  return h->frame->module;
+}
 
 // Every entry point checks its pointers: a NULL from a plugin is a usage
 // error, not a crash of the host.
 #define SC_REQUIRE(cond, what) \
   if (!(cond)) return fail(h, SC_USAGE, std::string(__func__) + ": " + (what))
 
-void api_free(void* p) { std::free(p); }
+void api_free(void* p) {
+  std::free(p);
+}
 
-const char* api_last_error(sc_host* h) { return h ? h->last_error.c_str() : "no host"; }
+const char* api_last_error(sc_host* h) {
+  return h ? h->last_error.c_str() : "no host";
+}
 
 uint32_t api_mode(sc_host* h) {
   const GlobalOptions& o = h->session->options();
@@ -72,9 +77,13 @@ uint32_t api_mode(sc_host* h) {
   return m;
 }
 
-const char* api_root(sc_host* h) { return h->session->executor().options().root.c_str(); }
+const char* api_root(sc_host* h) {
+  return h->session->executor().options().root.c_str();
+}
 
-const char* api_version(sc_host*) { return build::kVersion; }
+const char* api_version(sc_host*) {
+  return build::kVersion;
+}
 
 void api_print(sc_host* h, const char* text) {
   if (!text) return;
@@ -124,8 +133,7 @@ int api_setting_unset(sc_host* h, const char* name) {
   return rc == SC_OK ? SC_OK : fail(h, rc, err);
 }
 
-int api_call(sc_host* h, const char* module, const char* command, int argc, const char* const* argv,
-             char** captured) {
+int api_call(sc_host* h, const char* module, const char* command, int argc, const char* const* argv, char** captured) {
   SC_REQUIRE(module && command && argc >= 0, "module or command is NULL");
   if (captured) *captured = nullptr;
   Frame f;
@@ -152,8 +160,7 @@ int api_call(sc_host* h, const char* module, const char* command, int argc, cons
   return rc;
 }
 
-int api_broadcast(sc_host* h, const char* hook, int argc, const char* const* argv, int ready_only,
-                  char** captured) {
+int api_broadcast(sc_host* h, const char* hook, int argc, const char* const* argv, int ready_only, char** captured) {
   SC_REQUIRE(hook && argc >= 0, "hook is NULL");
   if (captured) *captured = nullptr;
   json results;
@@ -216,12 +223,15 @@ FileSpec file_spec(const sc_file_attr* a, uint32_t default_mode) {
   return s;
 }
 
-int status_of(sc_host* h, bool ok, const std::string& err) { return ok ? SC_OK : fail(h, SC_FAIL, err); }
+int status_of(sc_host* h, bool ok, const std::string& err) {
+  return ok ? SC_OK : fail(h, SC_FAIL, err);
+}
 
 int api_write_file(sc_host* h, const char* path, const char* data, size_t size, const sc_file_attr* attr) {
   SC_REQUIRE(path && (data || size == 0), "path or data is NULL");
   std::string err;
-  bool ok = h->session->executor().write_file(path, std::string_view(data ? data : "", size), file_spec(attr, 0644), &err);
+  bool ok =
+      h->session->executor().write_file(path, std::string_view(data ? data : "", size), file_spec(attr, 0644), &err);
   return status_of(h, ok, err);
 }
 
@@ -278,11 +288,20 @@ int api_ask(sc_host* h, const sc_question* q, char** answer) {
   question.prompt = q->prompt;
   if (q->default_value) question.default_value = q->default_value;
   switch (q->kind) {
-    case SC_ASK_TEXT: question.kind = Question::Kind::text; break;
-    case SC_ASK_YESNO: question.kind = Question::Kind::yes_no; break;
-    case SC_ASK_CHOICE: question.kind = Question::Kind::choice; break;
-    case SC_ASK_SECRET: question.kind = Question::Kind::secret; break;
-    default: return fail(h, SC_USAGE, "ask: unknown question kind " + std::to_string(q->kind));
+    case SC_ASK_TEXT:
+      question.kind = Question::Kind::text;
+      break;
+    case SC_ASK_YESNO:
+      question.kind = Question::Kind::yes_no;
+      break;
+    case SC_ASK_CHOICE:
+      question.kind = Question::Kind::choice;
+      break;
+    case SC_ASK_SECRET:
+      question.kind = Question::Kind::secret;
+      break;
+    default:
+      return fail(h, SC_USAGE, "ask: unknown question kind " + std::to_string(q->kind));
   }
   for (const char* const* c = q->choices; c && *c; ++c) question.choices.emplace_back(*c);
   if (question.kind == Question::Kind::choice && question.choices.empty())
@@ -348,9 +367,9 @@ int api_peer_sc(sc_host* h, const char* peer, int argc, const char* const* argv,
 }
 
 int api_peer_fetch(sc_host* h, sc_fetch* fetch) {
-  SC_REQUIRE(fetch && fetch->struct_size >= offsetof(sc_fetch, exit_code) && fetch->peer && fetch->target_dir &&
-                 fetch->paths,
-             "fetch, its size, peer, target_dir or paths is invalid");
+  SC_REQUIRE(
+      fetch && fetch->struct_size >= offsetof(sc_fetch, exit_code) && fetch->peer && fetch->target_dir && fetch->paths,
+      "fetch, its size, peer, target_dir or paths is invalid");
   const bool has_outputs = fetch->struct_size >= offsetof(sc_fetch, ran) + sizeof(fetch->ran);
   PeerFetchSpec spec;
   spec.peer = fetch->peer;
@@ -410,11 +429,21 @@ int api_stat_path(sc_host* h, const char* path, uint32_t flags, sc_path_info* in
   if (!split_target_path(path, &comps, &err)) return fail(h, SC_USAGE, err);
   if (!h->session->executor().stat(path, flags & SC_STAT_FOLLOW, &node, &err)) return fail(h, SC_FAIL, err);
   switch (node.type) {
-    case rooted_fs::NodeType::missing: info->type = SC_PATH_MISSING; break;
-    case rooted_fs::NodeType::file: info->type = SC_PATH_FILE; break;
-    case rooted_fs::NodeType::dir: info->type = SC_PATH_DIR; break;
-    case rooted_fs::NodeType::symlink: info->type = SC_PATH_SYMLINK; break;
-    case rooted_fs::NodeType::other: info->type = SC_PATH_OTHER; break;
+    case rooted_fs::NodeType::missing:
+      info->type = SC_PATH_MISSING;
+      break;
+    case rooted_fs::NodeType::file:
+      info->type = SC_PATH_FILE;
+      break;
+    case rooted_fs::NodeType::dir:
+      info->type = SC_PATH_DIR;
+      break;
+    case rooted_fs::NodeType::symlink:
+      info->type = SC_PATH_SYMLINK;
+      break;
+    case rooted_fs::NodeType::other:
+      info->type = SC_PATH_OTHER;
+      break;
   }
   info->mode = node.mode;
   info->uid = node.uid;
@@ -530,6 +559,8 @@ const sc_host_api kApi = {
 
 }  // namespace
 
-const sc_host_api* host_api() { return &kApi; }
+const sc_host_api* host_api() {
+  return &kApi;
+}
 
 }  // namespace sc

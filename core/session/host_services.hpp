@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "engine/executor.hpp"
-
 #include "sc/plugin.h"
 
 namespace sc {

@@ -6,11 +6,11 @@
 #include <cstring>
 #include <set>
 
-#include "session/crash_guard.hpp"
-#include "modules/dependency_graph.hpp"
-#include "session/host_services.hpp"
 #include "engine/rooted_path.hpp"
+#include "modules/dependency_graph.hpp"
 #include "peers/peers.hpp"
+#include "session/crash_guard.hpp"
+#include "session/host_services.hpp"
 
 namespace sc {
 
@@ -38,8 +38,8 @@ Peers& Session::peers() {
     // The SSH identity is that of the user running sc ($HOME/.ssh), on
     // this machine: --root confines the target tree, not who connects.
     if (is_host_root(opts_.root)) {
-      peers_ = std::make_unique<Peers>(PeersOptions{opts_.dry_run, opts_.yes}, executor_, executor_, output_,
-                                       prompter_, settings_);
+      peers_ = std::make_unique<Peers>(PeersOptions{opts_.dry_run, opts_.yes}, executor_, executor_, output_, prompter_,
+                                       settings_);
     } else {
       home_executor_ = std::make_unique<Executor>(ExecOptions{"/", opts_.dry_run, opts_.diff});
       home_executor_->set_listener([this](const Action& a) { output_.action(a); });
@@ -78,12 +78,13 @@ bool Session::init_plugin(LoadedPlugin* plugin, std::string* err) {
   frame.module = plugin->name();
   frame.command = "init";
   frame.capture = true;
-  sc_host host{this, &frame, plugin->manifest().file.empty() ? nullptr : catalog_.find(plugin->name(), nullptr), {}, {}};
+  sc_host host{
+      this, &frame, plugin->manifest().file.empty() ? nullptr : catalog_.find(plugin->name(), nullptr), {}, {}};
   char buf[1024] = {};
   CrashScope scope(plugin->name().c_str(), "initialising");
   if (init(host_api(), &host, buf, sizeof buf) != 0) {
-    *err = "module " + plugin->name() + ": " + plugin->manifest().library.string() + ": initialisation failed: " +
-           (buf[0] ? buf : "no reason given") + "; see the module's documentation";
+    *err = "module " + plugin->name() + ": " + plugin->manifest().library.string() +
+           ": initialisation failed: " + (buf[0] ? buf : "no reason given") + "; see the module's documentation";
     return false;
   }
   return true;
@@ -127,8 +128,8 @@ LoadedPlugin* Session::load(const std::string& name, std::string* err) {
 int Session::invoke(LoadedPlugin* plugin, Frame* frame, const std::vector<std::string>& args) {
   sc_command_fn fn = plugin->command(frame->command);
   if (!fn) {
-    frame->error = "module " + frame->module + " has no command \"" + frame->command + "\"; see `sc " +
-                   frame->module + " help`";
+    frame->error =
+        "module " + frame->module + " has no command \"" + frame->command + "\"; see `sc " + frame->module + " help`";
     return frame->status = kExitUsage;
   }
   std::vector<const char*> argv;
@@ -154,8 +155,9 @@ int Session::invoke(LoadedPlugin* plugin, Frame* frame, const std::vector<std::s
     --depth_;
   }
   if (rc != SC_OK && rc != SC_FAIL && rc != SC_USAGE) {
-    output_.log(SC_LOG_WARN, frame->module,
-                frame->command + " returned " + std::to_string(rc) + ", which is not a valid status; treated as failure");
+    output_.log(
+        SC_LOG_WARN, frame->module,
+        frame->command + " returned " + std::to_string(rc) + ", which is not a valid status; treated as failure");
     rc = SC_FAIL;
   }
   error[sizeof error - 1] = '\0';
@@ -198,8 +200,9 @@ int Session::run_top(Frame* frame, const std::vector<std::string>& args) {
   }
   const CommandSpec* spec = m->command(frame->command);
   if (spec && spec->changes_host && ::geteuid() != 0 && opts_.root == "/" && !opts_.dry_run) {
-    frame->error = "`sc " + m->name + " " + spec->name +
-                   "` changes the host and needs root: run it as root (or try it with --dry-run, or on a tree with --root DIR)";
+    frame->error =
+        "`sc " + m->name + " " + spec->name +
+        "` changes the host and needs root: run it as root (or try it with --dry-run, or on a tree with --root DIR)";
     return frame->status = kExitFailure;
   }
   if (frame->command == "setup") {
@@ -237,8 +240,7 @@ int Session::run_top(Frame* frame, const std::vector<std::string>& args) {
   return run(frame, args);
 }
 
-int Session::broadcast(const std::string& hook, const std::vector<std::string>& args, bool ready_only,
-                       json* captured) {
+int Session::broadcast(const std::string& hook, const std::vector<std::string>& args, bool ready_only, json* captured) {
   if (captured) *captured = json::array();
   std::vector<std::shared_ptr<const Manifest>> declarers;
   for (const auto& e : catalog_.all())
@@ -266,7 +268,8 @@ int Session::broadcast(const std::string& hook, const std::vector<std::string>& 
     int rc = run(&f, args);
     if (rc != kExitOk) {
       status = kExitFailure;
-      output_.log(SC_LOG_ERROR, m->name, "hook " + hook + " failed: " + (f.error.empty() ? "no reason given" : f.error));
+      output_.log(SC_LOG_ERROR, m->name,
+                  "hook " + hook + " failed: " + (f.error.empty() ? "no reason given" : f.error));
     }
     if (captured) {
       json j = f.to_json();

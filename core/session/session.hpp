@@ -65,8 +65,7 @@ class Session {
   /// A module's manifest (no library opened).
   std::shared_ptr<const Manifest> manifest(const std::string& name, std::string* err);
   /// The module and everything it requires, dependencies first.
-  bool dependencies(const std::string& name, std::vector<std::shared_ptr<const Manifest>>* order,
-                    std::string* err);
+  bool dependencies(const std::string& name, std::vector<std::shared_ptr<const Manifest>>* order, std::string* err);
   /// Loads the module's requirements, then the module; each library once.
   LoadedPlugin* load(const std::string& name, std::string* err);
 
@@ -107,7 +106,6 @@ class Session {
   std::vector<LoadedPlugin*> load_order_;  // unloaded in reverse
   std::set<std::string> shadow_warned_;    // modules whose shadowed copies were reported
   int depth_ = 0;
-
 };
 
 }  // namespace sc

@@ -9,8 +9,7 @@ namespace {
 constexpr const char* kLogSource = "settings";
 }
 
-Settings::Settings(SettingsOptions opts, PluginCatalog& catalog, Executor& executor, Prompter& prompter,
-                   Output& output)
+Settings::Settings(SettingsOptions opts, PluginCatalog& catalog, Executor& executor, Prompter& prompter, Output& output)
     : opts_(std::move(opts)), catalog_(catalog), executor_(executor), prompter_(prompter), output_(output) {}
 
 SettingsStore* Settings::store(std::string* err) {
@@ -124,14 +123,15 @@ bool Settings::ask(const SettingSpec& spec, bool offer_default, std::string* ans
   Question q;
   q.prompt = spec.prompt.empty() ? "Value of " + spec.name : spec.prompt;
   if (spec.default_value && offer_default) q.default_value = spec.default_value;
-  q.kind = spec.secret                           ? Question::Kind::secret
-           : spec.type == SettingType::choice    ? Question::Kind::choice
-           : spec.type == SettingType::boolean   ? Question::Kind::yes_no
-                                                 : Question::Kind::text;
+  q.kind = spec.secret                         ? Question::Kind::secret
+           : spec.type == SettingType::choice  ? Question::Kind::choice
+           : spec.type == SettingType::boolean ? Question::Kind::yes_no
+                                               : Question::Kind::text;
   q.choices = spec.choices;
   if (!prompter_.interactive() && !(opts_.yes && q.default_value)) {
-    *err = "setting " + spec.name + " (" + q.prompt + ") is not set and there is no terminal to ask on; give it with --set " +
-           spec.name + "=VALUE" + (q.default_value ? ", or accept the default with --yes" : "");
+    *err = "setting " + spec.name + " (" + q.prompt +
+           ") is not set and there is no terminal to ask on; give it with --set " + spec.name + "=VALUE" +
+           (q.default_value ? ", or accept the default with --yes" : "");
     *status = SC_USAGE;
     return false;
   }

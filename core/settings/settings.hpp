@@ -24,9 +24,9 @@ namespace sc {
 
 /// What the settings service needs to know of the run.
 struct SettingsOptions {
-  std::filesystem::path root = "/";               ///< the store is ROOT/etc/sc
-  bool dry_run = false;                           ///< changes are kept for this run only
-  bool yes = false;                               ///< --yes accepts a default without a terminal
+  std::filesystem::path root = "/";              ///< the store is ROOT/etc/sc
+  bool dry_run = false;                          ///< changes are kept for this run only
+  bool yes = false;                              ///< --yes accepts a default without a terminal
   std::map<std::string, std::string> overrides;  ///< --set NAME=VALUE
 };
 
@@ -71,8 +71,7 @@ class Settings {
   /// Stores (nullopt: removes) a value already checked against `spec` and
   /// records the change as a "setting" action (a secret's values are never
   /// shown); under --dry-run only for this run.
-  bool put(const std::string& name, const std::optional<std::string>& value, const SettingSpec* spec,
-           std::string* err);
+  bool put(const std::string& name, const std::optional<std::string>& value, const SettingSpec* spec, std::string* err);
 
   // -- for a module (the host services) --------------------------------
 

@@ -138,8 +138,8 @@ class LibsshConnection final : public Connection {
     return false;
   }
 
-  bool exec_impl(const std::string& command, std::string_view input, std::chrono::milliseconds timeout,
-                 const Sink& out, const Sink& err_out, ExecResult* result, std::string* err) {
+  bool exec_impl(const std::string& command, std::string_view input, std::chrono::milliseconds timeout, const Sink& out,
+                 const Sink& err_out, ExecResult* result, std::string* err) {
     *result = ExecResult{};
     ssh_session s = s_.get();
     ChannelPtr ch(ssh_channel_new(s));
@@ -198,7 +198,8 @@ class LibsshConnection final : public Connection {
   // consumed and dropped so that the peer can finish.
   static int relay_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* user) {
     auto* o = static_cast<RelayOutput*>(user);
-    if (o->open && !write_all(is_stderr ? o->err_fd : o->out_fd, std::string_view(static_cast<const char*>(data), len)) &&
+    if (o->open &&
+        !write_all(is_stderr ? o->err_fd : o->out_fd, std::string_view(static_cast<const char*>(data), len)) &&
         !is_stderr)
       o->open = false;
     return static_cast<int>(len);
@@ -207,8 +208,7 @@ class LibsshConnection final : public Connection {
   // One loop moves both directions: the data callback writes what arrives,
   // and what in_fd holds goes to the channel, never more than the peer's
   // window (so a write never waits while the peer waits for us to read).
-  bool relay_impl(const std::string& command, int in_fd, int out_fd, int err_fd, ExecResult* result,
-                  std::string* err) {
+  bool relay_impl(const std::string& command, int in_fd, int out_fd, int err_fd, ExecResult* result, std::string* err) {
     *result = ExecResult{};
     ssh_session s = s_.get();
     RelayOutput output{out_fd, err_fd};
@@ -389,8 +389,8 @@ class LibsshLayer final : public Layer {
                                                    t.peer + "`, which shows the fingerprint and asks"};
         std::string why;
         if (!hooks.accept_host_key(t.peer, what, known_hosts, &why))
-          return Failed{FailKind::unknown_key, "peer " + t.peer + " (" + name + "): its " + what +
-                                                   " was not accepted" + (why.empty() ? "" : ": " + why)};
+          return Failed{FailKind::unknown_key, "peer " + t.peer + " (" + name + "): its " + what + " was not accepted" +
+                                                   (why.empty() ? "" : ": " + why)};
         if (!mode.record_new_key) return std::nullopt;
         char* entry = nullptr;
         if (ssh_session_export_known_hosts_entry(ss, &entry) != SSH_OK || !entry)
@@ -416,7 +416,8 @@ class LibsshLayer final : public Layer {
     quick_ack(ss);
     int rc = ssh_userauth_publickey_auto(ss, nullptr, nullptr);
     if (rc == SSH_AUTH_SUCCESS) return std::nullopt;
-    if (rc == SSH_AUTH_ERROR) return Failed{FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss)};
+    if (rc == SSH_AUTH_ERROR)
+      return Failed{FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss)};
     std::string tried;
     for (const auto& k : existing_keys(t.ssh_dir)) tried += (tried.empty() ? "" : ", ") + k;
     if (tried.empty()) tried = "no key in " + t.ssh_dir;
@@ -444,7 +445,8 @@ class LibsshLayer final : public Layer {
       *used_password = true;
       return std::nullopt;
     }
-    if (rc == SSH_AUTH_ERROR) return Failed{FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss)};
+    if (rc == SSH_AUTH_ERROR)
+      return Failed{FailKind::unreachable, t.peer + ": authentication failed: " + ssh_get_error(ss)};
     return Failed{FailKind::refused, "peer " + t.peer + " refused the password for " + account +
                                          "; run `sc sshlink add " + t.peer + "` again and type the password of " +
                                          account};

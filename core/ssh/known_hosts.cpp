@@ -9,11 +9,17 @@ namespace sc::ssh {
 std::string describe_key(ssh_key key) {
   std::string type = "unknown";
   switch (ssh_key_type(key)) {
-    case SSH_KEYTYPE_ED25519: type = "ED25519"; break;
-    case SSH_KEYTYPE_RSA: type = "RSA"; break;
+    case SSH_KEYTYPE_ED25519:
+      type = "ED25519";
+      break;
+    case SSH_KEYTYPE_RSA:
+      type = "RSA";
+      break;
     case SSH_KEYTYPE_ECDSA_P256:
     case SSH_KEYTYPE_ECDSA_P384:
-    case SSH_KEYTYPE_ECDSA_P521: type = "ECDSA"; break;
+    case SSH_KEYTYPE_ECDSA_P521:
+      type = "ECDSA";
+      break;
     default:
       if (const char* t = ssh_key_type_to_char(ssh_key_type(key))) type = t;
   }

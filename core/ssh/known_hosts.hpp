@@ -19,7 +19,6 @@ std::string known_hosts_name(const std::string& host, unsigned port);
 /// Every "FILE:LINE" of `files` holding a key for `name` other than `key`
 /// (the lines to remove when a host key changed). Markers (@revoked,
 /// @cert-authority) and unreadable files are skipped.
-std::vector<std::string> conflicting_lines(const std::vector<std::string>& files, const std::string& name,
-                                           ssh_key key);
+std::vector<std::string> conflicting_lines(const std::vector<std::string>& files, const std::string& name, ssh_key key);
 
 }  // namespace sc::ssh

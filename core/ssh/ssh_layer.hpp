@@ -64,8 +64,8 @@ class Hooks {
 
 /// How a remote command ended.
 struct ExecResult {
-  int exit_code = -1;       ///< -1: killed by a signal, or no status received
-  std::string signal;       ///< signal name when killed ("TERM")
+  int exit_code = -1;  ///< -1: killed by a signal, or no status received
+  std::string signal;  ///< signal name when killed ("TERM")
   bool timed_out = false;
 };
 

@@ -19,22 +19,37 @@ Json Frame::to_json() const {
 
 const char* to_string(ActionState s) {
   switch (s) {
-    case ActionState::ok: return "ok";
-    case ActionState::changed: return "changed";
-    case ActionState::planned: return "planned";
-    case ActionState::recorded: return "recorded";
-    case ActionState::failed: return "failed";
+    case ActionState::ok:
+      return "ok";
+    case ActionState::changed:
+      return "changed";
+    case ActionState::planned:
+      return "planned";
+    case ActionState::recorded:
+      return "recorded";
+    case ActionState::failed:
+      return "failed";
   }
   return "failed";
 }
 
 void ActionSummary::add(ActionState s) {
   switch (s) {
-    case ActionState::ok: ++ok; break;
-    case ActionState::changed: ++changed; break;
-    case ActionState::planned: ++planned; break;
-    case ActionState::recorded: ++recorded; break;
-    case ActionState::failed: ++failed; break;
+    case ActionState::ok:
+      ++ok;
+      break;
+    case ActionState::changed:
+      ++changed;
+      break;
+    case ActionState::planned:
+      ++planned;
+      break;
+    case ActionState::recorded:
+      ++recorded;
+      break;
+    case ActionState::failed:
+      ++failed;
+      break;
   }
 }
 
@@ -90,11 +105,21 @@ void Output::action(const Action& a) {
   if (a.state == ActionState::ok && !verbose_) return;
   const char* label = "";
   switch (a.state) {
-    case ActionState::ok: label = "ok"; break;
-    case ActionState::changed: label = a.kind == "run" ? "ran" : "changed"; break;
-    case ActionState::planned: label = a.kind == "run" ? "would run" : "would change"; break;
-    case ActionState::recorded: label = "not run"; break;
-    case ActionState::failed: label = "FAILED"; break;
+    case ActionState::ok:
+      label = "ok";
+      break;
+    case ActionState::changed:
+      label = a.kind == "run" ? "ran" : "changed";
+      break;
+    case ActionState::planned:
+      label = a.kind == "run" ? "would run" : "would change";
+      break;
+    case ActionState::recorded:
+      label = "not run";
+      break;
+    case ActionState::failed:
+      label = "FAILED";
+      break;
   }
   // "changed: write /etc/hostname (created)", "ran: systemctl daemon-reload"
   std::string line = std::string(label) + ": " + (a.kind == "run" ? "" : a.kind + " ") + a.target;

@@ -38,7 +38,7 @@ struct Frame {
 struct RunFacts {
   std::string version;  ///< sc's version
   bool dry_run = false;
-  std::string root;     ///< --root (paths in a result are under it)
+  std::string root;  ///< --root (paths in a result are under it)
 };
 
 /// Counts of actions by state.

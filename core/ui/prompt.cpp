@@ -91,8 +91,7 @@ bool Prompter::ask(const Question& q, std::string* answer, std::string* err) {
         break;
       }
       case Question::Kind::choice:
-        for (size_t i = 0; i < q.choices.size(); ++i)
-          text += "\n  " + std::to_string(i + 1) + ") " + q.choices[i];
+        for (size_t i = 0; i < q.choices.size(); ++i) text += "\n  " + std::to_string(i + 1) + ") " + q.choices[i];
         text += "\nChoice" + (q.default_value ? " [" + *q.default_value + "]" : std::string()) + ": ";
         break;
       default:

@@ -63,7 +63,8 @@ std::string backup_dir(sc::Context& ctx) {
 std::vector<backup::Scheduled> scheduled(sc::Context& ctx) {
   std::vector<std::string> bad;
   auto items = backup::parse_list(ctx.setting("BACKUP_LIST").value_or(""), &bad);
-  for (const auto& b : bad) ctx.warn("BACKUP_LIST: ignoring malformed item \"" + b + "\"; remove it with sc backup del");
+  for (const auto& b : bad)
+    ctx.warn("BACKUP_LIST: ignoring malformed item \"" + b + "\"; remove it with sc backup del");
   return items;
 }
 
@@ -164,11 +165,11 @@ struct Transfer {
   /// The new fs/ is the previous snapshot's, hard-linked by the host,
   /// less `dropped`, plus `copied`.
   bool incremental = false;
-  std::vector<std::string> dropped;       ///< fs-relative paths left out of the previous snapshot's tree
-  std::vector<backup::FileSum> copied;    ///< files rsync copied, with the checksums it computed
-  std::set<std::string> unsummed;         ///< files rsync reported without a checksum
-  std::vector<backup::FileSum> written;   ///< files this run wrote itself (settings, lists, dumps)
-  bool whole_copy = false;  ///< fs/ was copied whole into a new directory: rsync reported every file
+  std::vector<std::string> dropped;      ///< fs-relative paths left out of the previous snapshot's tree
+  std::vector<backup::FileSum> copied;   ///< files rsync copied, with the checksums it computed
+  std::set<std::string> unsummed;        ///< files rsync reported without a checksum
+  std::vector<backup::FileSum> written;  ///< files this run wrote itself (settings, lists, dumps)
+  bool whole_copy = false;               ///< fs/ was copied whole into a new directory: rsync reported every file
 };
 
 unsigned speed_limit(sc::Context& ctx, const std::string& host) {
@@ -327,12 +328,13 @@ void transfer_whole_host(sc::Context& ctx, const Entry& e, const std::string& ta
   for (const auto& r : files.value("result", json::array())) {
     std::string module = r.value("module", "?");
     if (r.value("status", 1) != 0)
-      throw sc::Failure("module " + module + " on " + e.host + " could not list its files: " +
-                        r.value("error", json("no reason given")).dump());
+      throw sc::Failure("module " + module + " on " + e.host +
+                        " could not list its files: " + r.value("error", json("no reason given")).dump());
     auto list = string_list(r.value("result", json()), "the files hook of " + module + " on " + e.host);
     for (const auto& p : list) {
       if (p.empty() || p[0] != '/' || p.find('\n') != std::string::npos)
-        throw sc::Failure("module " + module + " on " + e.host + " listed \"" + p + "\", which is not an absolute path");
+        throw sc::Failure("module " + module + " on " + e.host + " listed \"" + p +
+                          "\", which is not an absolute path");
       paths.insert(p);
     }
     lists[module] = list;
@@ -353,7 +355,8 @@ void transfer_whole_host(sc::Context& ctx, const Entry& e, const std::string& ta
       std::string user = item.substr(0, slash), database = slash == std::string::npos ? user : item.substr(slash + 1);
       for (char c : user + database)
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-          throw sc::Failure("module " + module + " on " + e.host + " named database \"" + item + "\", which is not valid");
+          throw sc::Failure("module " + module + " on " + e.host + " named database \"" + item +
+                            "\", which is not valid");
       sc::RunOptions o;
       o.readonly = true;
       o.capture_out = true;
@@ -361,8 +364,8 @@ void transfer_whole_host(sc::Context& ctx, const Entry& e, const std::string& ta
       std::string remote_sc = ctx.setting("SSHLINK_REMOTE_SC").value_or("sc");
       sc::RunResult dump = ctx.peer_run(e.host, {remote_sc, "db", "backup", user, database}, o);
       if (!dump.ok())
-        throw sc::Failure("dump of database " + database + " on " + e.host + " failed: " +
-                          (dump.err.empty() ? ctx.last_error() : dump.err));
+        throw sc::Failure("dump of database " + database + " on " + e.host +
+                          " failed: " + (dump.err.empty() ? ctx.last_error() : dump.err));
       ctx.make_dir(target + "/db", sc::FileAttr::with_mode(0700));
       write_private(ctx, target, "db/" + user + ":" + database + ".sql.xz", dump.out, t);
       t->databases.push_back(user + ":" + database);
@@ -447,9 +450,9 @@ SnapshotSums checksum_snapshot(sc::Context& ctx, const std::string& target, cons
   // only the files whose sums are not known.
   std::vector<backup::FileSum> known_list;
   if (old_text && backup::parse_sums(*old_text, &known_list, &err))
-    known_list.erase(std::remove_if(known_list.begin(), known_list.end(),
-                                    [&](const backup::FileSum& s) { return !linked(s.path); }),
-                     known_list.end());
+    known_list.erase(
+        std::remove_if(known_list.begin(), known_list.end(), [&](const backup::FileSum& s) { return !linked(s.path); }),
+        known_list.end());
   std::map<std::string, backup::FileSum> known;
   for (auto& s : known_list) known.emplace(s.path, std::move(s));
   for (const auto& s : added) known[s.path] = s;
@@ -466,8 +469,9 @@ void rotate(sc::Context& ctx, const std::string& period_dir, const std::string& 
   for (const auto& n : names_in(ctx, period_dir))
     if (backup::parse_snapshot_name(n)) complete.push_back(n);
   if (ctx.dry_run()) complete.push_back(added);
-  const std::string keep_setting =
-      "BACKUP_KEEP_" + std::string(period == "hourly" ? "HOURLY" : period == "daily" ? "DAILY" : "WEEKLY");
+  const std::string keep_setting = "BACKUP_KEEP_" + std::string(period == "hourly"  ? "HOURLY"
+                                                                : period == "daily" ? "DAILY"
+                                                                                    : "WEEKLY");
   size_t keep = std::stoul(ctx.setting(keep_setting).value_or("7"));
   for (const auto& old : backup::to_rotate(complete, keep)) ctx.remove(period_dir + "/" + old, true);
 }
@@ -597,8 +601,7 @@ void add(sc::Context& ctx) {
   if (e.whole_host() && !ctx.dry_run()) {
     const std::string fix = "; install it there, or back up a path (" + e.host + ":/PATH)";
     try {
-      if (ctx.peer_sc(e.host, {"version", "show"}, true).status != SC_OK)
-        throw sc::Failure("sc does not run there");
+      if (ctx.peer_sc(e.host, {"version", "show"}, true).status != SC_OK) throw sc::Failure("sc does not run there");
     } catch (const sc::Failure& ex) {
       throw sc::Failure("sc is not installed on " + e.host + " (" + ex.what() + ")" + fix);
     }
@@ -746,10 +749,12 @@ void restore_from(sc::Context& ctx) {
     else
       throw sc::Usage("usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH] (SOURCE absolute)");
   }
-  if (source.empty()) throw sc::Usage("missing SOURCE; usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH]");
+  if (source.empty())
+    throw sc::Usage("missing SOURCE; usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH]");
   if (!only_path.empty()) {
     auto e = backup::parse_entry("x:" + only_path, nullptr);
-    if (!e) throw sc::Usage("--path " + only_path + " is not an absolute path without '..', spaces or control characters");
+    if (!e)
+      throw sc::Usage("--path " + only_path + " is not an absolute path without '..', spaces or control characters");
     only_path = e->path;
   }
   const std::string snap = pick_snapshot(ctx, source, at);
@@ -775,8 +780,8 @@ void restore_from(sc::Context& ctx) {
     sc::RunOptions o;
     o.input = list;
     o.capture_err = true;
-    std::vector<std::string> argv = {"rsync", "--archive", "--recursive", "--numeric-ids", "--hard-links", "--from0",
-                                     "--files-from=-"};
+    std::vector<std::string> argv = {"rsync",        "--archive", "--recursive",   "--numeric-ids",
+                                     "--hard-links", "--from0",   "--files-from=-"};
     if (!entry_path.empty()) argv.push_back("--no-implied-dirs");
     argv.insert(argv.end(), {real + "/fs/", ctx.resolve_path("/")});
     sc::RunResult r = ctx.run(argv, o);
@@ -882,7 +887,9 @@ int verify(sc::Context& ctx) {
     std::uint64_t total = 0;
     for (const auto& s : sums) total += s.size;
     auto progress = [&](std::uint64_t done) {
-      if (tty) ctx.log(SC_LOG_INFO, "verify " + e.text() + ": " + backup::human_size(done) + " / " + backup::human_size(total));
+      if (tty)
+        ctx.log(SC_LOG_INFO,
+                "verify " + e.text() + ": " + backup::human_size(done) + " / " + backup::human_size(total));
     };
     sc::ReadFd root = ctx.open_read(snap);
     auto damage = backup::verify_tree(root.get(), sums, progress);
@@ -894,8 +901,8 @@ int verify(sc::Context& ctx) {
     damaged += static_cast<int>(damage.size());
     ctx.print(e.text() + " " + pick.first + "/" + pick.second + ": " + std::to_string(sums.size()) + " files, " +
               (damage.empty() ? "all intact" : std::to_string(damage.size()) + " damaged") + "\n");
-    report.push_back({{"entry", e.text()}, {"snapshot", pick.first + "/" + pick.second}, {"files", sums.size()},
-                      {"damaged", bad}});
+    report.push_back(
+        {{"entry", e.text()}, {"snapshot", pick.first + "/" + pick.second}, {"files", sums.size()}, {"damaged", bad}});
   }
   ctx.result(report.dump());
   return damaged ? SC_FAIL : SC_OK;
@@ -903,9 +910,8 @@ int verify(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&setup>("setup"), sc::command<&cleanup>("cleanup"), sc::command<&add>("add"),
-          sc::command<&del>("del"), sc::command<&has>("has"), sc::command<&list>("list"),
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&cleanup>("cleanup"),
+          sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"), sc::command<&list>("list"),
           sc::command<&start>("start"), sc::command<&restore_from>("restore_from"), sc::command<&verify>("verify"),
           sc::command<&enabled>("enabled"), sc::command<&ready>("ready"), sc::command<&cron>("cron"),
           sc::command<&sync>("sync"))

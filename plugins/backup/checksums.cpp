@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -100,7 +100,8 @@ int parent_of(int root, const std::string& path, std::string* name) {
   int dir = ::fcntl(root, F_DUPFD_CLOEXEC, 0);
   size_t start = 0;
   for (size_t slash; dir >= 0 && (slash = path.find('/', start)) != std::string::npos; start = slash + 1) {
-    int next = ::openat(dir, path.substr(start, slash - start).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int next =
+        ::openat(dir, path.substr(start, slash - start).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     ::close(dir);
     dir = next;
   }
@@ -227,7 +228,8 @@ bool parse_line(std::string_view line, SumLine* out) {
   if (b == std::string_view::npos || a != 32) return false;
   out->hash = line.substr(0, a);
   const std::string_view size = line.substr(a + 1, b - a - 1);
-  if (size.empty() || std::from_chars(size.data(), size.data() + size.size(), out->size).ptr != size.data() + size.size())
+  if (size.empty() ||
+      std::from_chars(size.data(), size.data() + size.size(), out->size).ptr != size.data() + size.size())
     return false;
   const std::string_view quoted = line.substr(b + 1);
   if (quoted.size() >= 2 && quoted.front() == '"' && quoted.back() == '"' &&

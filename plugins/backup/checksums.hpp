@@ -26,9 +26,9 @@ struct FileSum {
 
 /// The sums of a tree.
 struct TreeSums {
-  std::vector<FileSum> files;  ///< sorted by path
-  std::uint64_t bytes = 0;     ///< total apparent size
-  std::uint64_t new_bytes = 0; ///< bytes that had to be read (no sum known)
+  std::vector<FileSum> files;   ///< sorted by path
+  std::uint64_t bytes = 0;      ///< total apparent size
+  std::uint64_t new_bytes = 0;  ///< bytes that had to be read (no sum known)
 };
 
 /// XXH3-128 of `data`, as 32 hex digits.
@@ -65,10 +65,10 @@ bool parse_sums(const std::string& text, std::vector<FileSum>* out, std::string*
 /// into memory: the lines `keep` accepts, as they are, merged in path
 /// order with the `added` sums.
 struct MergedSums {
-  std::string text;            ///< the new list
-  std::uint64_t files = 0;     ///< its lines
-  std::uint64_t bytes = 0;     ///< the sum of its sizes
-  std::uint64_t earlier = 0;   ///< lines of the earlier list
+  std::string text;           ///< the new list
+  std::uint64_t files = 0;    ///< its lines
+  std::uint64_t bytes = 0;    ///< the sum of its sizes
+  std::uint64_t earlier = 0;  ///< lines of the earlier list
 };
 /// False with *err when a line of `earlier` is damaged.
 bool merge_sums(std::string_view earlier, const std::function<bool(std::string_view path)>& keep,

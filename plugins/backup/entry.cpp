@@ -36,8 +36,7 @@ std::optional<Entry> parse_entry(std::string_view text, std::string* why) {
   if (e.host[0] == '-') return fail("a host cannot start with '-'");
   for (char c : e.host)
     if (!host_char(c))
-      return fail(std::string("the host contains '") + c +
-                  "'; use a host name, user@host, host:port or an ssh alias");
+      return fail(std::string("the host contains '") + c + "'; use a host name, user@host, host:port or an ssh alias");
   if (e.host.find("..") != std::string::npos) return fail("the host contains \"..\"");
   if (!e.path.empty()) {
     for (char c : e.path)
@@ -86,7 +85,9 @@ std::string decode_name(std::string_view name) {
   return out;
 }
 
-std::string host_dir(const std::string& backup_dir, const Entry& e) { return backup_dir + "/" + encode_name(e.host); }
+std::string host_dir(const std::string& backup_dir, const Entry& e) {
+  return backup_dir + "/" + encode_name(e.host);
+}
 
 std::string entry_dir(const std::string& backup_dir, const Entry& e) {
   return host_dir(backup_dir, e) + "/" + (e.whole_host() ? std::string("host") : "fs-" + encode_name(e.path));

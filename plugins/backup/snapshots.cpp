@@ -37,8 +37,8 @@ std::vector<std::string> to_rotate(std::vector<std::string> complete, size_t kee
 }
 
 json RunRecord::to_json() const {
-  return {{"entry", entry},       {"period", period}, {"snapshot", snapshot}, {"started", started},
-          {"finished", finished}, {"ok", ok},         {"error", error},       {"warnings", warnings},
+  return {{"entry", entry},       {"period", period}, {"snapshot", snapshot},   {"started", started},
+          {"finished", finished}, {"ok", ok},         {"error", error},         {"warnings", warnings},
           {"files", files},       {"bytes", bytes},   {"new_bytes", new_bytes}, {"databases", databases}};
 }
 

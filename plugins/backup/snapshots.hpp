@@ -25,15 +25,15 @@ std::vector<std::string> to_rotate(std::vector<std::string> complete, size_t kee
 struct RunRecord {
   std::string entry;
   std::string period;
-  std::string snapshot;      ///< directory name, empty when the run failed
+  std::string snapshot;  ///< directory name, empty when the run failed
   std::time_t started = 0;
   std::time_t finished = 0;
   bool ok = false;
-  std::string error;         ///< why it failed
+  std::string error;  ///< why it failed
   std::vector<std::string> warnings;
   std::uint64_t files = 0;
-  std::uint64_t bytes = 0;       ///< apparent size of the snapshot
-  std::uint64_t new_bytes = 0;   ///< bytes not shared with the previous snapshot
+  std::uint64_t bytes = 0;      ///< apparent size of the snapshot
+  std::uint64_t new_bytes = 0;  ///< bytes not shared with the previous snapshot
   std::vector<std::string> databases;
   nlohmann::json to_json() const;
   static RunRecord from_json(const nlohmann::json& j);

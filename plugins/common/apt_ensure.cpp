@@ -24,8 +24,8 @@ bool valid_package(std::string_view p) {
 bool valid_command(std::string_view c) {
   if (c.empty() || c.size() > 255) return false;
   auto plain = [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-           ch == '+' || ch == '.' || ch == '-';
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '+' ||
+           ch == '.' || ch == '-';
   };
   if (c[0] != '/') return c[0] != '-' && c != "." && c != ".." && std::all_of(c.begin(), c.end(), plain);
   // An absolute path: plain characters and '/', no "." or ".." component.
@@ -104,7 +104,7 @@ std::vector<std::string> missing_packages(const std::vector<Spec>& specs, const 
 
 const std::vector<std::string>& command_dirs() {
   static const std::vector<std::string> dirs = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
-                                                "/usr/bin",        "/sbin",           "/bin"};
+                                                "/usr/bin",        "/sbin",          "/bin"};
   return dirs;
 }
 
@@ -155,8 +155,8 @@ Outcome ensure(const sc::Context& ctx, const std::vector<std::string>& specs) {
     return out;
   }
   if (r.status != kModuleUnavailable)
-    throw sc::Failure("installing the packages " + join(specs, " ") + " failed: " +
-                      (error.empty() ? "see the messages above" : error));
+    throw sc::Failure("installing the packages " + join(specs, " ") +
+                      " failed: " + (error.empty() ? "see the messages above" : error));
   std::vector<std::string> missing = missing_on_target(ctx, specs);
   if (missing.empty()) {
     ctx.debug("aptpackage is not available; the packages needed are present: " + join(specs, " "));

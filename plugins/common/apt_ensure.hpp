@@ -8,9 +8,8 @@
 // plugin_common::target).
 #pragma once
 
-#include <sc/plugin.hpp>
-
 #include <functional>
+#include <sc/plugin.hpp>
 #include <set>
 #include <string>
 #include <string_view>

@@ -1,12 +1,11 @@
 // db: the PostgreSQL databases of modules (the original's db module), with
 // names validated instead of pasted into SQL, passwords kept off every
 // command line, and no command that drops data unasked.
-#include <sc/plugin.hpp>
 #include <unistd.h>
 
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
+#include <sc/plugin.hpp>
 
 #include "common/sc_names.hpp"
 #include "sql.hpp"
@@ -16,7 +15,7 @@ namespace {
 using json = nlohmann::json;
 
 struct Server {
-  std::string host;   // socket directory
+  std::string host;  // socket directory
   std::string port;
   std::string admin;  // system user with peer access
 };
@@ -180,9 +179,10 @@ void add(sc::Context& ctx) {
   const Server s = server(ctx);
   require_ready(ctx, s);
   const auto has_role = query(ctx, s, "SELECT 1 FROM pg_roles WHERE rolname = " + db::quote_literal(role) + ";");
-  const auto owner = query(ctx, s,
-                           "SELECT r.rolname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = " +
-                               db::quote_literal(database) + ";");
+  const auto owner =
+      query(ctx, s,
+            "SELECT r.rolname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = " +
+                db::quote_literal(database) + ";");
   if (!has_role.empty() && owner.size() == 1 && owner[0] == role) {
     // Everything exists: change nothing when the password already works.
     sc::RunOptions o;
@@ -226,8 +226,8 @@ void list(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const Server s = server(ctx);
   require_ready(ctx, s);
-  auto names = query(ctx, s,
-                     "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY 1;");
+  auto names =
+      query(ctx, s, "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY 1;");
   std::string text;
   for (const auto& n : names) text += n + "\n";
   ctx.print(text);
@@ -344,14 +344,16 @@ void pull(sc::Context& ctx) {
   const std::string remote_sc = ctx.setting("SSHLINK_REMOTE_SC").value_or("sc");
   for (const auto& item : entries) {
     auto entry = item.is_string() ? db::parse_db_entry(item.get<std::string>()) : std::nullopt;
-    if (!entry) throw sc::Failure("the db hook of " + module + " on " + host + " returned " + item.dump() + ", not USER:DATABASE");
+    if (!entry)
+      throw sc::Failure("the db hook of " + module + " on " + host + " returned " + item.dump() +
+                        ", not USER:DATABASE");
     sc::RunOptions o;
     o.readonly = true;
     o.capture_out = o.capture_err = true;
     sc::RunResult dump = ctx.peer_run(host, {remote_sc, "db", "backup", entry->first, entry->second}, o);
     if (!dump.ok())
-      throw sc::Failure("dump of database " + entry->second + " on " + host + " failed: " +
-                        (dump.err.empty() ? ctx.last_error() : dump.err));
+      throw sc::Failure("dump of database " + entry->second + " on " + host +
+                        " failed: " + (dump.err.empty() ? ctx.last_error() : dump.err));
     restore_data(ctx, dump.out, "the dump of " + entry->second + " from " + host);
     ctx.print("database " + entry->second + " copied from " + host + "\n");
   }
@@ -359,9 +361,8 @@ void pull(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&setup>("setup"), sc::command<&cleanup>("cleanup"), sc::command<&ready>("ready"),
-          sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"), sc::command<&list>("list"),
-          sc::command<&backup>("backup"), sc::command<&restorestream>("restorestream"),
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&cleanup>("cleanup"),
+          sc::command<&ready>("ready"), sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"),
+          sc::command<&list>("list"), sc::command<&backup>("backup"), sc::command<&restorestream>("restorestream"),
           sc::command<&restore>("restore"), sc::command<&sql>("sql"), sc::command<&getpw>("getpw"),
           sc::command<&pull>("pull"))

@@ -18,7 +18,9 @@ bool valid_identifier(std::string_view name, std::string* why) {
   return true;
 }
 
-std::string quote_ident(std::string_view name) { return "\"" + std::string(name) + "\""; }
+std::string quote_ident(std::string_view name) {
+  return "\"" + std::string(name) + "\"";
+}
 
 std::string quote_literal(std::string_view text) {
   std::string s = "'";
@@ -34,14 +36,25 @@ std::string ensure_script(std::string_view role, std::string_view database, std:
   // psql runs this with ON_ERROR_STOP; \gexec runs each generated statement
   // (CREATE DATABASE cannot run inside a DO block).
   return "SET standard_conforming_strings = on;\n"
-         "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + quote_literal(role) + ")\n"
-         "  THEN 'ALTER ROLE " + r + " WITH LOGIN PASSWORD ' || " + quote_literal(pw) + "\n"
-         "  ELSE 'CREATE ROLE " + r + " WITH LOGIN PASSWORD ' || " + quote_literal(pw) + " END\n"
+         "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " +
+         quote_literal(role) +
+         ")\n"
+         "  THEN 'ALTER ROLE " +
+         r + " WITH LOGIN PASSWORD ' || " + quote_literal(pw) +
+         "\n"
+         "  ELSE 'CREATE ROLE " +
+         r + " WITH LOGIN PASSWORD ' || " + quote_literal(pw) +
+         " END\n"
          "\\gexec\n"
-         "SELECT 'CREATE DATABASE " + d + " OWNER " + r + "'\n"
-         "  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = " + quote_literal(database) + ")\n"
+         "SELECT 'CREATE DATABASE " +
+         d + " OWNER " + r +
+         "'\n"
+         "  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = " +
+         quote_literal(database) +
+         ")\n"
          "\\gexec\n"
-         "ALTER DATABASE " + d + " OWNER TO " + r + ";\n";
+         "ALTER DATABASE " +
+         d + " OWNER TO " + r + ";\n";
 }
 
 std::string drop_script(std::string_view role, std::string_view database) {
@@ -70,12 +83,18 @@ std::string role_lines(std::string_view roles_dump, std::string_view role) {
 }
 
 std::string dump_header(std::string_view role, std::string_view database, std::string_view role_sql) {
-  return "-- sc db backup: role " + std::string(role) + ", database " + std::string(database) + "\n"
+  return "-- sc db backup: role " + std::string(role) + ", database " + std::string(database) +
+         "\n"
          "SET standard_conforming_strings = on;\n"
-         "DROP DATABASE IF EXISTS " + quote_ident(database) + ";\n"
-         "DROP ROLE IF EXISTS " + quote_ident(role) + ";\n" + std::string(role_sql) +
-         "CREATE DATABASE " + quote_ident(database) + " OWNER " + quote_ident(role) + ";\n"
-         "\\connect " + quote_ident(database) + "\n";
+         "DROP DATABASE IF EXISTS " +
+         quote_ident(database) +
+         ";\n"
+         "DROP ROLE IF EXISTS " +
+         quote_ident(role) + ";\n" + std::string(role_sql) + "CREATE DATABASE " + quote_ident(database) + " OWNER " +
+         quote_ident(role) +
+         ";\n"
+         "\\connect " +
+         quote_ident(database) + "\n";
 }
 
 std::vector<std::string> lines(std::string_view text) {

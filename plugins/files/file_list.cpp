@@ -79,19 +79,32 @@ std::string files_from(const std::vector<std::string>& paths) {
 
 std::string rsync_status_text(int status) {
   switch (status) {
-    case 0: return "success";
-    case 1: return "syntax or usage error";
-    case 2: return "protocol incompatibility";
-    case 3: return "errors selecting input/output files or directories";
-    case 5: return "error starting client-server protocol";
-    case 10: return "error in socket I/O";
-    case 11: return "error in file I/O";
-    case 12: return "error in rsync protocol data stream";
-    case 20: return "received SIGUSR1 or SIGINT";
-    case 23: return "partial transfer due to error";
-    case 24: return "partial transfer due to vanished source files";
-    case 30: return "timeout in data send/receive";
-    default: return "see rsync(1), EXIT VALUES";
+    case 0:
+      return "success";
+    case 1:
+      return "syntax or usage error";
+    case 2:
+      return "protocol incompatibility";
+    case 3:
+      return "errors selecting input/output files or directories";
+    case 5:
+      return "error starting client-server protocol";
+    case 10:
+      return "error in socket I/O";
+    case 11:
+      return "error in file I/O";
+    case 12:
+      return "error in rsync protocol data stream";
+    case 20:
+      return "received SIGUSR1 or SIGINT";
+    case 23:
+      return "partial transfer due to error";
+    case 24:
+      return "partial transfer due to vanished source files";
+    case 30:
+      return "timeout in data send/receive";
+    default:
+      return "see rsync(1), EXIT VALUES";
   }
 }
 

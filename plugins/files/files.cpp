@@ -1,16 +1,15 @@
 // files: a module's files, from a peer (pull) or from a backup
 // (restoremodule). Which files belong to a module is that module's answer to
 // the `files` hook (the original's files module).
-#include <sc/plugin.hpp>
-
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <sc/plugin.hpp>
 
 #include "common/apt_ensure.hpp"
-#include "common/target.hpp"
 #include "common/sc_names.hpp"
+#include "common/target.hpp"
 #include "file_list.hpp"
 
 namespace {
@@ -38,8 +37,7 @@ std::string error_of(const std::string& captured) {
 
 /// Status 3 from a call of sshlink: the module (or the SSH layer) is missing.
 [[noreturn]] void no_sshlink(const std::string& what, const std::string& error) {
-  throw sc::Failure(what + " needs sshlink (not installed/not built yet): " + error +
-                    "; install sc's sshlink module");
+  throw sc::Failure(what + " needs sshlink (not installed/not built yet): " + error + "; install sc's sshlink module");
 }
 
 void pull(sc::Context& ctx) {
@@ -56,7 +54,8 @@ void pull(sc::Context& ctx) {
   sc::CallResult r = ctx.call("sshlink", "sc", {host, module, "files"});
   if (r.status == 3) no_sshlink("sc files pull", error_of(r.json));
   if (r.status == SC_USAGE) throw sc::Usage(error_of(r.json));
-  if (r.status != SC_OK) throw sc::Failure("cannot get the file list of " + module + " from " + host + ": " + error_of(r.json));
+  if (r.status != SC_OK)
+    throw sc::Failure("cannot get the file list of " + module + " from " + host + ": " + error_of(r.json));
   std::string why;
   auto list = files_mod::parse_file_list(r.json, &why);
   if (!list) throw sc::Failure("module " + module + " on " + host + ": " + why);
@@ -68,7 +67,8 @@ void pull(sc::Context& ctx) {
   args.insert(args.end(), list->begin(), list->end());
   r = ctx.call("sshlink", "getfiles", args);
   if (r.status == 3) no_sshlink("sc files pull", error_of(r.json));
-  if (r.status != SC_OK) throw sc::Failure("copying the files of " + module + " from " + host + " failed: " + error_of(r.json));
+  if (r.status != SC_OK)
+    throw sc::Failure("copying the files of " + module + " from " + host + " failed: " + error_of(r.json));
   ctx.print("copied " + std::to_string(list->size()) + " path(s) of " + module + " from " + source + "\n");
   ctx.result(json{{"module", module}, {"peer", host}, {"paths", *list}}.dump());
 }
@@ -78,7 +78,8 @@ void restoremodule(sc::Context& ctx) {
   const std::string module = plugin_common::sc_names::checked_module_name(ctx.args()[0]);
   const std::string& raw_source = ctx.args()[1];
   if (!files_mod::valid_path(raw_source) || files_mod::clean_path(raw_source) == "/")
-    throw sc::Usage("\"" + raw_source + "\" is not a backup directory: give the absolute path of a backup (holding fs/)");
+    throw sc::Usage("\"" + raw_source +
+                    "\" is not a backup directory: give the absolute path of a backup (holding fs/)");
   const std::string fs_dir = files_mod::clean_path(raw_source) + "/fs";
   if (!ctx.stat(fs_dir, /*follow=*/true).is_dir())
     throw sc::Usage(fs_dir + " is not a directory: is " + raw_source + " a backup made by sc?");
@@ -120,6 +121,4 @@ void restoremodule(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&pull>("pull"),
-          sc::command<&restoremodule>("restoremodule"))
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&pull>("pull"), sc::command<&restoremodule>("restoremodule"))

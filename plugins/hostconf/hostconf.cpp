@@ -108,10 +108,6 @@ int ready(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&setup>("setup"),
-          sc::command<&host>("host"),
-          sc::command<&domain>("domain"),
-          sc::command<&fqdn>("fqdn"),
-          sc::command<&setfqdn>("setfqdn"),
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&host>("host"),
+          sc::command<&domain>("domain"), sc::command<&fqdn>("fqdn"), sc::command<&setfqdn>("setfqdn"),
           sc::command<&ready>("ready"))

@@ -49,14 +49,18 @@ std::string normalize_fqdn(std::string_view fqdn) {
   return s;
 }
 
-std::string host_part(std::string_view fqdn) { return std::string(fqdn.substr(0, fqdn.find('.'))); }
+std::string host_part(std::string_view fqdn) {
+  return std::string(fqdn.substr(0, fqdn.find('.')));
+}
 
 std::string domain_part(std::string_view fqdn) {
   size_t dot = fqdn.find('.');
   return dot == std::string_view::npos ? std::string() : std::string(fqdn.substr(dot + 1));
 }
 
-std::string hostname_file(std::string_view fqdn) { return host_part(fqdn) + "\n"; }
+std::string hostname_file(std::string_view fqdn) {
+  return host_part(fqdn) + "\n";
+}
 
 std::string set_hosts_entry(std::string_view hosts, std::string_view fqdn) {
   const std::string entry = "127.0.1.1\t" + std::string(fqdn) + " " + host_part(fqdn);

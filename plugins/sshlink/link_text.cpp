@@ -12,9 +12,8 @@ namespace {
 // The same rules as the core's peer names (core/peer_address.cpp), so a
 // name stored here is one the core accepts.
 const std::regex& peer_regex() {
-  static const std::regex re(
-      R"(^([A-Za-z0-9._][A-Za-z0-9._-]{0,63}\$?@)?)"
-      R"(([A-Za-z0-9_][A-Za-z0-9._-]{0,252}|\[[0-9A-Za-z:.%]{2,64}\])(:[0-9]{1,5})?$)");
+  static const std::regex re(R"(^([A-Za-z0-9._][A-Za-z0-9._-]{0,63}\$?@)?)"
+                             R"(([A-Za-z0-9_][A-Za-z0-9._-]{0,252}|\[[0-9A-Za-z:.%]{2,64}\])(:[0-9]{1,5})?$)");
   return re;
 }
 
@@ -109,14 +108,44 @@ bool parse_kbps(std::string_view text, unsigned* kbps) {
 const std::vector<std::string>& exclude_patterns() {
   // The original tool's list, in its order.
   static const std::vector<std::string> patterns = {
-      "*.o",           ".*.swp",         "[cC]ache/",      ".[cC]ache/",        "[lL]ock",
-      ".parentlock",   ".[lL]ock",       "*.nps",          "*~",                ".*~",
-      ".[tT]rash*",    "[tT]humbs.db",   "$RECYCLE.BIN",   "Crash Reports",     ".nvidia-settings-rc",
-      ".dmrc",         ".xscreensaver",  ".*authority",    ".xsession-errors*", ".Trash*",
-      ".viminfo",      ".lesshst",       ".bash_history",  ".bash_logout",      ".local",
-      ".adobe",        ".audacity-data", ".dbus",          ".nv",               ".wine",
-      ".thumbnails",   ".gstreamer-*",   ".unison.*",      "ownCloud",          "tmp",
-      "Download.*",    "Téléchargements", ".cache",
+      "*.o",
+      ".*.swp",
+      "[cC]ache/",
+      ".[cC]ache/",
+      "[lL]ock",
+      ".parentlock",
+      ".[lL]ock",
+      "*.nps",
+      "*~",
+      ".*~",
+      ".[tT]rash*",
+      "[tT]humbs.db",
+      "$RECYCLE.BIN",
+      "Crash Reports",
+      ".nvidia-settings-rc",
+      ".dmrc",
+      ".xscreensaver",
+      ".*authority",
+      ".xsession-errors*",
+      ".Trash*",
+      ".viminfo",
+      ".lesshst",
+      ".bash_history",
+      ".bash_logout",
+      ".local",
+      ".adobe",
+      ".audacity-data",
+      ".dbus",
+      ".nv",
+      ".wine",
+      ".thumbnails",
+      ".gstreamer-*",
+      ".unison.*",
+      "ownCloud",
+      "tmp",
+      "Download.*",
+      "Téléchargements",
+      ".cache",
   };
   return patterns;
 }
@@ -127,7 +156,8 @@ bool split_source(std::string_view text, Source* out, std::string* err) {
   s.peer = std::string(text.substr(0, pos));
   if (pos != std::string_view::npos) s.dir = std::string(text.substr(pos + 1));
   if (!valid_peer(s.peer) && s.peer != "localhost") {
-    *err = "\"" + std::string(text) + "\" is not a source: write PEER or PEER:/DIR (PEER as host, user@host, "
+    *err = "\"" + std::string(text) +
+           "\" is not a source: write PEER or PEER:/DIR (PEER as host, user@host, "
            "host:port or an alias of ~/.ssh/config)";
     return false;
   }
@@ -140,7 +170,9 @@ bool split_source(std::string_view text, Source* out, std::string* err) {
   return true;
 }
 
-bool ImportSpec::matches(const std::string& name) const { return !regex || std::regex_match(name, *regex); }
+bool ImportSpec::matches(const std::string& name) const {
+  return !regex || std::regex_match(name, *regex);
+}
 
 bool parse_import_spec(std::string_view text, ImportSpec* out, std::string* err) {
   ImportSpec s;
@@ -149,7 +181,8 @@ bool parse_import_spec(std::string_view text, ImportSpec* out, std::string* err)
   bool ok = !s.module.empty() && s.module.size() <= 64 && s.module[0] >= 'a' && s.module[0] <= 'z';
   for (char c : s.module) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
   if (!ok) {
-    *err = "\"" + std::string(text) + "\": expected MODULE or MODULE/REGEX (a module name is lower-case letters, "
+    *err = "\"" + std::string(text) +
+           "\": expected MODULE or MODULE/REGEX (a module name is lower-case letters, "
            "digits and '-')";
     return false;
   }

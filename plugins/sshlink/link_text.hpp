@@ -55,7 +55,7 @@ bool split_source(std::string_view text, Source* out, std::string* err);
 /// regular expression that must match a whole setting name, as grep -xE).
 struct ImportSpec {
   std::string module;
-  std::string pattern;            ///< empty: every setting of the module
+  std::string pattern;  ///< empty: every setting of the module
   std::optional<std::regex> regex;
   bool matches(const std::string& name) const;
 };
@@ -71,7 +71,6 @@ std::vector<std::string> parse_file_list(std::string_view text);
 /// The settings of a peer as a settings file (format 1 of /etc/sc): the
 /// marker, a comment naming the peer, then NAME="JSON string" lines sorted
 /// by name. `values` holds name/value pairs.
-std::string settings_file_text(const std::string& peer,
-                               const std::vector<std::pair<std::string, std::string>>& values);
+std::string settings_file_text(const std::string& peer, const std::vector<std::pair<std::string, std::string>>& values);
 
 }  // namespace sshlink

@@ -6,11 +6,11 @@
 // As in the original, the peer name "localhost" means this host: nothing
 // goes over SSH for it.
 #include <pwd.h>
-#include <sc/plugin.hpp>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <sc/plugin.hpp>
 
 #include "common/text_split.hpp"
 #include "link_text.hpp"
@@ -19,15 +19,20 @@ namespace {
 
 using json = nlohmann::json;
 
-bool is_local(const std::string& host) { return host == "localhost"; }
+bool is_local(const std::string& host) {
+  return host == "localhost";
+}
 
 void check_peer(const std::string& host) {
   if (!is_local(host) && !sshlink::valid_peer(host))
-    throw sc::Usage("\"" + host + "\" is not a peer name; write host, user@host, host:port, user@host:port, "
+    throw sc::Usage("\"" + host +
+                    "\" is not a peer name; write host, user@host, host:port, user@host:port, "
                     "[IPv6]:port or a Host alias of ~/.ssh/config");
 }
 
-std::string remote_sc(sc::Context& ctx) { return ctx.setting("SSHLINK_REMOTE_SC").value_or("sc"); }
+std::string remote_sc(sc::Context& ctx) {
+  return ctx.setting("SSHLINK_REMOTE_SC").value_or("sc");
+}
 
 std::vector<std::string> rest(const sc::Context& ctx, size_t from) {
   const auto& a = ctx.args();
@@ -152,8 +157,7 @@ int sc_call(sc::Context& ctx) {
   }
   sc::CallResult r = ctx.peer_sc(host, words);
   json doc = parse_document(r.json);
-  if (doc.value("status", SC_FAIL) == 3)
-    throw sc::Failure("on " + host + ": " + error_of(doc));
+  if (doc.value("status", SC_FAIL) == 3) throw sc::Failure("on " + host + ": " + error_of(doc));
   return relay(ctx, doc, "on " + host + ": ");
 }
 
@@ -205,7 +209,8 @@ void getvar(sc::Context& ctx) {
   const std::string host = ctx.arg(0), name = ctx.arg(1);
   check_peer(host);
   if (!sshlink::valid_setting_name(name))
-    throw sc::Usage("\"" + name + "\" is not a setting name (upper-case letters, digits and '_', starting with a "
+    throw sc::Usage("\"" + name +
+                    "\" is not a setting name (upper-case letters, digits and '_', starting with a "
                     "letter)");
   json doc = is_local(host) ? parse_document(ctx.call("settings", "get", {name}).json)
                             : parse_document(ctx.peer_sc(host, {"settings", "get", name}, true).json);
@@ -250,13 +255,14 @@ void importsettings(sc::Context& ctx) {
       imported.push_back(name);
     }
     if (!declared)
-      ctx.warn("module " + spec.module + " declares no settings here (is it installed on this host?): nothing "
+      ctx.warn("module " + spec.module +
+               " declares no settings here (is it installed on this host?): nothing "
                "imported for it");
   }
   std::string names;
   for (const auto& n : imported) names += " " + n.get<std::string>();
-  ctx.print("imported " + std::to_string(imported.size()) + " setting" + (imported.size() == 1 ? "" : "s") +
-            " from " + host + (names.empty() ? "" : ":" + names) + "\n");
+  ctx.print("imported " + std::to_string(imported.size()) + " setting" + (imported.size() == 1 ? "" : "s") + " from " +
+            host + (names.empty() ? "" : ":" + names) + "\n");
   if (!unset.empty()) {
     std::string u;
     for (const auto& n : unset) u += " " + n.get<std::string>();
@@ -277,8 +283,10 @@ std::vector<sshlink::SpeedLimit> speed_limits(sc::Context& ctx) {
 
 std::string read_stdin(sc::Context& ctx) {
   if (::isatty(STDIN_FILENO))
-    throw sc::Usage("give the files to copy as arguments after TARGET, or one per line on stdin; usage: sc "
-                    "sshlink " + ctx.command() + " HOST[:/DIR] [TARGET] [FILE...]");
+    throw sc::Usage(
+        "give the files to copy as arguments after TARGET, or one per line on stdin; usage: sc "
+        "sshlink " +
+        ctx.command() + " HOST[:/DIR] [TARGET] [FILE...]");
   std::string text;
   char buf[65536];
   ssize_t n;
@@ -299,8 +307,8 @@ void getfiles(sc::Context& ctx) {
     if (target == src.dir || files.empty()) return;  // as the original: nothing to copy onto itself
     std::string list;
     for (const auto& f : files) list += f + '\0';
-    std::vector<std::string> argv = {"rsync", "--archive", "--recursive", "--protect-args", "--from0",
-                                     "--files-from=-", "--delete"};
+    std::vector<std::string> argv = {"rsync",   "--archive",      "--recursive", "--protect-args",
+                                     "--from0", "--files-from=-", "--delete"};
     for (const auto& x : sshlink::exclude_patterns()) argv.push_back("--exclude=" + x);
     std::string from = ctx.resolve_path(src.dir), to = ctx.resolve_path(target);
     argv.push_back(from.back() == '/' ? from : from + "/");
@@ -335,7 +343,8 @@ void exclude_list(sc::Context& ctx) {
 
 void store_speed(sc::Context& ctx, const std::string& host, unsigned kbps) {
   auto limits = speed_limits(ctx);
-  if (sshlink::set_speed(&limits, host, kbps)) ctx.set_setting("SSHLINK_SPEEDLIMITS", sshlink::format_speed_limits(limits));
+  if (sshlink::set_speed(&limits, host, kbps))
+    ctx.set_setting("SSHLINK_SPEEDLIMITS", sshlink::format_speed_limits(limits));
 }
 
 void setspeed(sc::Context& ctx) {
@@ -380,7 +389,8 @@ std::string target_home(sc::Context& ctx) {
   const std::string passwd_text = ctx.read_file("/etc/passwd").value_or("");
   for (auto line : plugin_common::text_split::lines(passwd_text)) {
     auto fields = plugin_common::text_split::fields(line, ':');
-    if (fields.size() >= 7 && fields[0] == user && !fields[5].empty() && fields[5][0] == '/') return std::string(fields[5]);
+    if (fields.size() >= 7 && fields[0] == user && !fields[5].empty() && fields[5][0] == '/')
+      return std::string(fields[5]);
   }
   return ::geteuid() == 0 ? "/root" : "";
 }
@@ -415,5 +425,5 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&add>("add"), sc::comma
           sc::command<&sc_call>("sc"), sc::command<&scremote>("scremote"), sc::command<&getfiles>("getfiles"),
           sc::command<&importsettings>("importsettings"), sc::command<&getvar>("getvar"),
           sc::command<&getsettings>("getsettings"), sc::command<&exclude_list>("exclude_list"),
-          sc::command<&setspeed>("setspeed"), sc::command<&getspeed>("getspeed"),
-          sc::command<&delspeed>("delspeed"), sc::command<&files>("files"))
+          sc::command<&setspeed>("setspeed"), sc::command<&getspeed>("getspeed"), sc::command<&delspeed>("delspeed"),
+          sc::command<&files>("files"))

@@ -20,7 +20,8 @@ bool valid_url(std::string_view url, std::string* why) {
     if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\'' || c == '\\' || c == '`' || c == '<' || c == '>')
       return fail("spaces, quotes, backslashes and non-ASCII characters must be %-encoded");
   }
-  if (url.substr(0, 7) == "file://" && rest[0] != '/') return fail("a file:// URL needs an absolute path (file:///...)");
+  if (url.substr(0, 7) == "file://" && rest[0] != '/')
+    return fail("a file:// URL needs an absolute path (file:///...)");
   return true;
 }
 
@@ -31,13 +32,14 @@ std::optional<std::string> parse_sha256(std::string_view text) {
   if (!std::all_of(digest.begin(), digest.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
     return std::nullopt;
   if (text.size() > start + 64 && !std::isspace(static_cast<unsigned char>(text[start + 64]))) return std::nullopt;
-  std::transform(digest.begin(), digest.end(), digest.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(digest.begin(), digest.end(), digest.begin(),
+                 [](char c) { return static_cast<char>(std::tolower(c)); });
   return digest;
 }
 
 std::vector<std::string> download_argv(const std::string& url, const std::string& out) {
-  return {"curl", "--fail", "--silent", "--show-error", "--location", "--proto", "=file,http,https",
-          "--proto-redir", "=http,https", "--max-time", "900", "--output", out, url};
+  return {"curl",          "--fail",      "--silent",   "--show-error", "--location", "--proto", "=file,http,https",
+          "--proto-redir", "=http,https", "--max-time", "900",          "--output",   out,       url};
 }
 
 std::vector<std::string> extract_argv(const std::string& archive, const std::string& dir) {

@@ -2,8 +2,6 @@
 // checked against a SHA-256, then lets every module upgrade its state (the
 // original's update module). The original's `temp` module is the ScratchDir
 // below: a private directory removed whatever happens.
-#include <sc/plugin.hpp>
-
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sc/plugin.hpp>
 #include <sstream>
 
 #include "common/apt_ensure.hpp"
@@ -47,7 +46,8 @@ class ScratchDir {
 
 std::string checked_url(const std::string& url) {
   std::string why;
-  if (!update_rel::valid_url(url, &why)) throw sc::Usage(why + "; set it with --set UPDATE_URL=... or `sc update setup`");
+  if (!update_rel::valid_url(url, &why))
+    throw sc::Usage(why + "; set it with --set UPDATE_URL=... or `sc update setup`");
   return url;
 }
 
@@ -57,8 +57,9 @@ std::string checked_url(const std::string& url) {
 std::string configured_url(sc::Context& ctx) {
   if (auto v = ctx.setting("UPDATE_URL", SC_SETTING_NO_DEFAULT); v && !v->empty()) return checked_url(*v);
   if (!(ctx.mode() & SC_MODE_TTY))
-    throw sc::Usage("UPDATE_URL is not set and there is no terminal to ask on; give it with --set "
-                    "UPDATE_URL=https://host/sc-VERSION.tar.gz");
+    throw sc::Usage(
+        "UPDATE_URL is not set and there is no terminal to ask on; give it with --set "
+        "UPDATE_URL=https://host/sc-VERSION.tar.gz");
   return checked_url(ctx.ask_text("URL of the sc release archive (.tar.gz)"));
 }
 
@@ -80,7 +81,9 @@ sc::RunOptions quiet() {
   return o;
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 /// The SHA-256 the archive must have: UPDATE_SHA256, else URL.sha256.
 std::string expected_sha256(sc::Context& ctx, const std::string& url, const fs::path& scratch, std::string* from) {
@@ -88,8 +91,10 @@ std::string expected_sha256(sc::Context& ctx, const std::string& url, const fs::
   if (!pinned.empty()) {
     auto d = update_rel::parse_sha256(pinned);
     if (!d || pinned.size() != 64)
-      throw sc::Usage("UPDATE_SHA256 \"" + pinned + "\" is not a SHA-256 (64 hex digits); fix it with `sc settings set "
-                      "UPDATE_SHA256 ...` or empty it to use " + url + ".sha256");
+      throw sc::Usage("UPDATE_SHA256 \"" + pinned +
+                      "\" is not a SHA-256 (64 hex digits); fix it with `sc settings set "
+                      "UPDATE_SHA256 ...` or empty it to use " +
+                      url + ".sha256");
     *from = "UPDATE_SHA256";
     return *d;
   }
@@ -104,7 +109,6 @@ std::string expected_sha256(sc::Context& ctx, const std::string& url, const fs::
   *from = url + ".sha256";
   return *d;
 }
-
 
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
@@ -159,7 +163,8 @@ void start(sc::Context& ctx) {
     if (fs::is_directory(st)) continue;
     std::string why;
     if (!fs::is_regular_file(st))
-      throw sc::Failure("release member \"" + rel + "\" is not a regular file or directory: refusing the archive, "
+      throw sc::Failure("release member \"" + rel +
+                        "\" is not a regular file or directory: refusing the archive, "
                         "nothing was installed");
     if (!update_rel::installable(rel, &why)) throw sc::Failure(why + "; refusing the archive, nothing was installed");
     files.push_back(rel);
@@ -176,7 +181,8 @@ void start(sc::Context& ctx) {
     // Parents are made only when missing: an existing /usr/local/lib keeps
     // its mode and owner.
     std::vector<std::string> missing;
-    for (fs::path p = fs::path(target).parent_path(); p != "/" && !plugin_common::target::exists(ctx, p.string()); p = p.parent_path())
+    for (fs::path p = fs::path(target).parent_path(); p != "/" && !plugin_common::target::exists(ctx, p.string());
+         p = p.parent_path())
       missing.push_back(p.string());
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) ctx.make_dir(*it);
     const std::string data = slurp(tree / rel);
@@ -241,7 +247,8 @@ void sync(sc::Context& ctx) {
   auto doc = json::parse(r.json, nullptr, false);
   std::string error = doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
   if (r.status == 3)
-    throw sc::Failure("sc update sync needs sshlink (not installed/not built yet): " + error + "; install sc's sshlink module");
+    throw sc::Failure("sc update sync needs sshlink (not installed/not built yet): " + error +
+                      "; install sc's sshlink module");
   if (r.status == SC_USAGE) throw sc::Usage(error);
   if (r.status != SC_OK) throw sc::Failure("importing the update settings from " + host + " failed: " + error);
   if (doc.is_object() && doc["output"].is_string()) ctx.print(doc["output"].get<std::string>());
@@ -249,9 +256,5 @@ void sync(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&setup>("setup"),
-          sc::command<&ready>("ready"),
-          sc::command<&start>("start"),
-          sc::command<&upgrade>("upgrade"),
-          sc::command<&sync>("sync"))
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&ready>("ready"),
+          sc::command<&start>("start"), sc::command<&upgrade>("upgrade"), sc::command<&sync>("sync"))

@@ -10,10 +10,14 @@ namespace {
 
 const char* editor_of(File f) {
   switch (f) {
-    case File::passwd: return "vipw";
-    case File::shadow: return "vipw -s";
-    case File::group: return "vigr";
-    case File::gshadow: return "vigr -s";
+    case File::passwd:
+      return "vipw";
+    case File::shadow:
+      return "vipw -s";
+    case File::group:
+      return "vigr";
+    case File::gshadow:
+      return "vigr -s";
   }
   return "an editor";
 }
@@ -48,20 +52,27 @@ void unmatched(const Table& a, const Table& b, const char* what, const char* oth
 
 const char* path_of(File file) {
   switch (file) {
-    case File::passwd: return "/etc/passwd";
-    case File::shadow: return "/etc/shadow";
-    case File::group: return "/etc/group";
-    case File::gshadow: return "/etc/gshadow";
+    case File::passwd:
+      return "/etc/passwd";
+    case File::shadow:
+      return "/etc/shadow";
+    case File::group:
+      return "/etc/group";
+    case File::gshadow:
+      return "/etc/gshadow";
   }
   return "";
 }
 
 size_t field_count(File file) {
   switch (file) {
-    case File::passwd: return 7;
-    case File::shadow: return 9;
+    case File::passwd:
+      return 7;
+    case File::shadow:
+      return 9;
     case File::group:
-    case File::gshadow: return 4;
+    case File::gshadow:
+      return 4;
   }
   return 0;
 }
@@ -145,15 +156,21 @@ std::vector<Row*> Table::rows() {
 
 Table& Db::table(File f) {
   switch (f) {
-    case File::passwd: return passwd;
-    case File::shadow: return shadow;
-    case File::group: return group;
-    case File::gshadow: return gshadow;
+    case File::passwd:
+      return passwd;
+    case File::shadow:
+      return shadow;
+    case File::group:
+      return group;
+    case File::gshadow:
+      return gshadow;
   }
   return passwd;
 }
 
-const Table& Db::table(File f) const { return const_cast<Db*>(this)->table(f); }
+const Table& Db::table(File f) const {
+  return const_cast<Db*>(this)->table(f);
+}
 
 std::set<std::string> problems(const Db& db) {
   std::set<std::string> out;

@@ -49,7 +49,9 @@ bool valid_name(std::string_view name, const char* what, std::string* why) {
   return ok;
 }
 
-bool is_managed(unsigned id) { return id >= kFirstId && id <= kLastId; }
+bool is_managed(unsigned id) {
+  return id >= kFirstId && id <= kLastId;
+}
 
 std::optional<unsigned> uid_of(const Db& db, std::string_view login) {
   const Row* r = db.passwd.find(login);
@@ -263,7 +265,8 @@ std::vector<std::string> home_restore_argv(const std::string& from, const std::s
 
 bool valid_home(std::string_view home) {
   if (home.size() < 2 || home[0] != '/' || home.back() == '/') return false;
-  if (std::any_of(home.begin(), home.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == ':' || c == 0x7f; }))
+  if (std::any_of(home.begin(), home.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == ':' || c == 0x7f; }))
     return false;
   size_t start = 1;
   while (start <= home.size()) {
@@ -276,6 +279,8 @@ bool valid_home(std::string_view home) {
   return true;
 }
 
-long days_since_epoch(std::time_t now) { return static_cast<long>(now / 86400); }
+long days_since_epoch(std::time_t now) {
+  return static_cast<long>(now / 86400);
+}
 
 }  // namespace useracct

@@ -21,8 +21,7 @@ PwdLock::PwdLock(const std::string& real_path, int timeout_ms) {
   // which the host's open_read() does not give. O_NOFOLLOW: never through
   // a symlink.
   fd_ = ::open(real_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd_ < 0)
-    throw sc::Failure("cannot open the account lock " + real_path + ": " + std::strerror(errno));
+  if (fd_ < 0) throw sc::Failure("cannot open the account lock " + real_path + ": " + std::strerror(errno));
   struct flock fl {};
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
@@ -66,9 +65,9 @@ std::vector<File> commit_files(const std::map<File, std::string>& before, const 
         }
       }
       throw sc::Failure(std::string("writing ") + path_of(f) + " failed: " + e.what() +
-                        (written.empty() ? "; no account file was changed"
-                                         : rollback.empty() ? "; the account files written before it were put back"
-                                                            : rollback));
+                        (written.empty()    ? "; no account file was changed"
+                         : rollback.empty() ? "; the account files written before it were put back"
+                                            : rollback));
     }
     written.push_back(f);
   }
@@ -80,9 +79,9 @@ AccountStore::AccountStore(const sc::Context& ctx, bool for_edit) : ctx_(ctx) {
   for (File f : kOrder) {
     auto text = ctx.read_file(path_of(f));
     if (!text)
-      throw sc::Failure(std::string(path_of(f)) + " cannot be read" +
-                        (ctx.rooted() ? " under " + ctx.root() : std::string()) +
-                        "; sc needs passwd, shadow, group and gshadow (create the shadow files with pwconv and grpconv)");
+      throw sc::Failure(
+          std::string(path_of(f)) + " cannot be read" + (ctx.rooted() ? " under " + ctx.root() : std::string()) +
+          "; sc needs passwd, shadow, group and gshadow (create the shadow files with pwconv and grpconv)");
     std::string err;
     auto table = Table::parse(f, *text, &err);
     if (!table) throw sc::Failure(err);

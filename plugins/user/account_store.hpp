@@ -3,11 +3,10 @@
 // host's planned write action, with a roll-back when a write fails.
 #pragma once
 
-#include <sc/plugin.hpp>
-
 #include <functional>
 #include <map>
 #include <optional>
+#include <sc/plugin.hpp>
 #include <string>
 #include <vector>
 

@@ -2,8 +2,6 @@
 // sudo for group sudo, and their restore from a backup (the original's user
 // module). Every edit of passwd/shadow/group/gshadow is one locked
 // read-modify-write through AccountStore.
-#include <sc/plugin.hpp>
-
 #include <crypt.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sc/plugin.hpp>
 
 #include "account_ops.hpp"
 #include "account_store.hpp"
@@ -231,8 +230,8 @@ void add(sc::Context& ctx) {
   add_user(next, u);
   store.commit(next);
   make_home(ctx, u.home, login, group);
-  ctx.print(past(ctx, "created", "create") + " user " + login + " (uid " + std::to_string(u.uid) + ", group " + group + " " +
-            std::to_string(u.gid) + ")\n");
+  ctx.print(past(ctx, "created", "create") + " user " + login + " (uid " + std::to_string(u.uid) + ", group " + group +
+            " " + std::to_string(u.gid) + ")\n");
   ctx.result(json{{"login", login}, {"uid", u.uid}, {"gid", u.gid}, {"group", group}, {"created", true}}.dump());
 }
 
@@ -289,8 +288,8 @@ void addgroup(sc::Context& ctx) {
   Db next = store.db();
   auto id = free_id(next);
   if (!id)
-    throw sc::Failure("no free id left in " + std::to_string(kFirstId) + "-" + std::to_string(kLastId) +
-                      " for group " + group + "; delete unused accounts");
+    throw sc::Failure("no free id left in " + std::to_string(kFirstId) + "-" + std::to_string(kLastId) + " for group " +
+                      group + "; delete unused accounts");
   add_group(next, group, *id);
   store.commit(next);
   ctx.print(past(ctx, "created", "create") + " group " + group + " (gid " + std::to_string(*id) + ")\n");
@@ -331,8 +330,12 @@ void export_user(sc::Context& ctx) {
   std::string line;
   for (size_t i = 0; i < r->size(); ++i) line += (i ? ":" : "") + (*r)[i];
   ctx.print(line + "\n");
-  json j = {{"login", (*r)[0]}, {"uid", std::stoul((*r)[2])}, {"gid", std::stoul((*r)[3])},
-            {"gecos", (*r)[4]}, {"home", (*r)[5]}, {"shell", (*r)[6]}};
+  json j = {{"login", (*r)[0]},
+            {"uid", std::stoul((*r)[2])},
+            {"gid", std::stoul((*r)[3])},
+            {"gecos", (*r)[4]},
+            {"home", (*r)[5]},
+            {"shell", (*r)[6]}};
   // The primary group's name, so that a roaming host can create it.
   for (const Row* g : store.db().group.rows())
     if ((*g)[2] == (*r)[3]) {
@@ -396,8 +399,8 @@ void roam(sc::Context& ctx) {
   if (next.passwd.find(login)) throw sc::Failure("user " + login + " was created by another program meanwhile");
   for (const Row* row : next.passwd.rows())
     if ((*row)[2] == std::to_string(u.uid))
-      throw sc::Failure("uid " + std::to_string(u.uid) + " of " + login + " on " + master + " belongs to " +
-                        (*row)[0] + " here; free it first");
+      throw sc::Failure("uid " + std::to_string(u.uid) + " of " + login + " on " + master + " belongs to " + (*row)[0] +
+                        " here; free it first");
   std::string local_group;
   for (const Row* g : next.group.rows())
     if ((*g)[2] == std::to_string(u.gid)) local_group = (*g)[0];
@@ -562,21 +565,10 @@ void upgrade(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&setup>("setup"),
-          sc::command<&ready>("ready"),
-          sc::command<&add>("add"),
-          sc::command<&del>("del"),
-          sc::command<&has>("has"),
-          sc::command<&addgroup>("addgroup"),
-          sc::command<&delgroup>("delgroup"),
-          sc::command<&hasgroup>("hasgroup"),
-          sc::command<&export_user>("export"),
-          sc::command<&roam>("roam"),
-          sc::command<&free_user>("free"),
-          sc::command<&cleanup_local>("cleanup_local"),
-          sc::command<&restore>("restore"),
-          sc::command<&restoregroups>("restoregroups"),
-          sc::command<&restoresudoers>("restoresudoers"),
-          sc::command<&files>("files"),
-          sc::command<&upgrade>("upgrade"))
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&ready>("ready"),
+          sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"),
+          sc::command<&addgroup>("addgroup"), sc::command<&delgroup>("delgroup"), sc::command<&hasgroup>("hasgroup"),
+          sc::command<&export_user>("export"), sc::command<&roam>("roam"), sc::command<&free_user>("free"),
+          sc::command<&cleanup_local>("cleanup_local"), sc::command<&restore>("restore"),
+          sc::command<&restoregroups>("restoregroups"), sc::command<&restoresudoers>("restoresudoers"),
+          sc::command<&files>("files"), sc::command<&upgrade>("upgrade"))

@@ -14,21 +14,27 @@ namespace utils_pkg {
 //   libreoffice-l10n-fr, firefox-esr-l10n-fr: only with UTILS_L10N set
 const std::vector<std::string>& admin_set() {
   static const std::vector<std::string> set = {
-      "screen:screen",   "ntpsec:ntpq",         "hdparm:hdparm", "iftop:iftop",
-      "smartmontools:smartctl", "vim:/usr/share/doc/vim", "git:git",
+      "screen:screen",          "ntpsec:ntpq", "hdparm:hdparm", "iftop:iftop", "smartmontools:smartctl",
+      "vim:/usr/share/doc/vim", "git:git",
   };
   return set;
 }
 
 std::vector<std::string> client_set(const std::string& l10n) {
   std::vector<std::string> set = {
-      "awesome",        "awesome-extra",  "vlc",           "gnome-terminal",
-      "speedcrunch",    "gmtp",           "pavucontrol",   "task-xfce-desktop",
-      "lightdm",        "lightdm-gtk-greeter", "xscreensaver", "adb",
-      "rawtherapee",    "libreoffice",    "gimp",          "audacity",
-      "simple-scan",    "solaar",         "numlockx",      "soundconverter",
-      "gparted",        "kdenlive",       "virt-manager",  "gir1.2-spiceclientgtk-3.0",
-      "firefox-esr",    "owncloud-client",
+      "awesome",      "awesome-extra",
+      "vlc",          "gnome-terminal",
+      "speedcrunch",  "gmtp",
+      "pavucontrol",  "task-xfce-desktop",
+      "lightdm",      "lightdm-gtk-greeter",
+      "xscreensaver", "adb",
+      "rawtherapee",  "libreoffice",
+      "gimp",         "audacity",
+      "simple-scan",  "solaar",
+      "numlockx",     "soundconverter",
+      "gparted",      "kdenlive",
+      "virt-manager", "gir1.2-spiceclientgtk-3.0",
+      "firefox-esr",  "owncloud-client",
   };
   if (!l10n.empty()) {
     set.push_back("libreoffice-l10n-" + l10n);
@@ -46,7 +52,8 @@ const std::vector<std::string>& server_set() {
 
 bool valid_l10n(std::string_view code) {
   auto lower = [](std::string_view s, size_t min, size_t max) {
-    return s.size() >= min && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    return s.size() >= min && s.size() <= max &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
   };
   size_t dash = code.find('-');
   if (dash == std::string_view::npos) return lower(code, 2, 3);

@@ -1,8 +1,7 @@
 // utils: sets of Debian packages an administrator wants on a host (the
 // original's utils module), installed through the aptpackage module.
-#include <sc/plugin.hpp>
-
 #include <nlohmann/json.hpp>
+#include <sc/plugin.hpp>
 
 #include "common/apt_ensure.hpp"
 #include "package_sets.hpp"
@@ -48,8 +47,5 @@ int ready(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&setup>("setup"),
-          sc::command<&client>("client"),
-          sc::command<&server>("server"),
-          sc::command<&ready>("ready"))
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&client>("client"),
+          sc::command<&server>("server"), sc::command<&ready>("ready"))

@@ -1,7 +1,6 @@
 // version: which sc this host runs (the original's `sc version show`).
-#include <sc/plugin.hpp>
-
 #include <nlohmann/json.hpp>
+#include <sc/plugin.hpp>
 
 namespace {
 

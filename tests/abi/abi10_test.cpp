@@ -4,9 +4,8 @@
 #include <sc/plugin.h>
 #include <sys/stat.h>
 
-#include <cstddef>
-
 #include <catch2/catch.hpp>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"

@@ -3,8 +3,12 @@
 #include <sc/plugin.hpp>
 
 namespace {
-void noop(sc::Context& ctx) { ctx.print("x"); }
-int status(sc::Context&) { return SC_OK; }
+void noop(sc::Context& ctx) {
+  ctx.print("x");
+}
+int status(sc::Context&) {
+  return SC_OK;
+}
 }  // namespace
 
 #define SC_MODULE_NAME "alone"

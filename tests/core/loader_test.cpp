@@ -138,10 +138,10 @@ TEST_CASE("sc plugins lists every plugin with its state and reason", "[loader]")
   CHECK(by_name["cplugin"]["version"] == "1.2.3");
   CHECK(by_name["probe"]["state"] == "not-ready");
   CHECK(by_name["struct-smaller"]["state"] == "loaded-ok");
-  for (const char* refused : {"malformed", "missing-field", "format-major", "no-library", "not-elf",
-                              "undefined-symbol", "no-entry", "entry-null", "bad-magic", "abi-major-high",
-                              "abi-major-low", "minor-newer", "struct-larger", "name-mismatch", "version-mismatch",
-                              "needs-missing", "cycle-a", "abort-ctor"}) {
+  for (const char* refused :
+       {"malformed", "missing-field", "format-major", "no-library", "not-elf", "undefined-symbol", "no-entry",
+        "entry-null", "bad-magic", "abi-major-high", "abi-major-low", "minor-newer", "struct-larger", "name-mismatch",
+        "version-mismatch", "needs-missing", "cycle-a", "abort-ctor"}) {
     INFO(refused);
     CHECK(by_name[refused]["state"] == "refused");
     CHECK_FALSE(by_name[refused]["reason"].get<std::string>().empty());
@@ -156,8 +156,7 @@ TEST_CASE("sc plugins lists every plugin with its state and reason", "[loader]")
 TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
   TempDir dir;
   auto copy = [&](const std::string& name) {
-    for (const char* ext : {".json", ".so"})
-      fs::copy_file(fs::path(kFixtureDir) / (name + ext), dir / (name + ext));
+    for (const char* ext : {".json", ".so"}) fs::copy_file(fs::path(kFixtureDir) / (name + ext), dir / (name + ext));
   };
   copy("cplugin");
   fs::permissions(dir.path(), fs::perms(0755));
@@ -168,8 +167,8 @@ TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
     fs::permissions(dir / "cplugin.so", fs::perms(0757));
     ScRun r = run_sc(base);
     CHECK(r.status == 3);
-    CHECK_THAT(r.err, Contains((dir / "cplugin.so").string()) && Contains("writable by everyone") &&
-                          Contains("chmod go-w"));
+    CHECK_THAT(r.err,
+               Contains((dir / "cplugin.so").string()) && Contains("writable by everyone") && Contains("chmod go-w"));
   }
   SECTION("group-writable manifest") {
     fs::permissions(dir / "cplugin.json", fs::perms(0664));
@@ -195,8 +194,8 @@ TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
     TempDir second;
     fs::copy_file(fs::path(kFixtureDir) / "cplugin.json", second / "cplugin.json");
     fs::copy_file(fs::path(kFixtureDir) / "cplugin.so", second / "cplugin.so");
-    ScRun r = run_sc({"--plugin-path", dir.path().string(), "--plugin-path", second.path().string(), "cplugin",
-                      "greet", "x"});
+    ScRun r = run_sc(
+        {"--plugin-path", dir.path().string(), "--plugin-path", second.path().string(), "cplugin", "greet", "x"});
     CHECK(r.status == 0);
     CHECK_THAT(r.err, Contains("shadowed by " + (dir / "cplugin.json").string()));
   }

@@ -78,8 +78,7 @@ TEST_CASE("a complete manifest parses into every field", "[manifest]") {
 TEST_CASE("manifest errors name the file, the field and the fix", "[manifest]") {
   SECTION("not JSON") {
     auto e = parse_error("{ \"name\": ");
-    CHECK_THAT(e, Catch::Contains("/x/backup.json") && Catch::Contains("not valid JSON") &&
-                      Catch::Contains("line 1"));
+    CHECK_THAT(e, Catch::Contains("/x/backup.json") && Catch::Contains("not valid JSON") && Catch::Contains("line 1"));
   }
   SECTION("missing field") {
     auto e = parse_error(with("\"library\": \"backup.so\",", ""));

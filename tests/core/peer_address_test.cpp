@@ -1,12 +1,12 @@
 // The pure part of the SSH layer: peer names, quoting for the remote shell
 // and for rsync's -e splitting (both checked against the real programs),
 // the authorized_keys script and the rsync command.
+#include "peers/peer_address.hpp"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 
-#include "peers/peer_address.hpp"
 #include "peers/rsync_command.hpp"
 #include "test_support.hpp"
 
@@ -19,8 +19,27 @@ namespace {
 // Words that must reach a remote program unchanged.
 std::vector<std::string> awkward_words() {
   std::vector<std::string> w = hostile_strings();
-  w.insert(w.end(), {"'", "''", "a'b'c", "\"", "\\", "\\'", "!", "!!", "#comment", "~", "~root", "tab\there",
-                     "{a,b}", "[ab]", "x=y", "--", "-", "%s", "\xff\xfe bytes", "end\\", "two\n\nnewlines\n"});
+  w.insert(w.end(), {"'",
+                     "''",
+                     "a'b'c",
+                     "\"",
+                     "\\",
+                     "\\'",
+                     "!",
+                     "!!",
+                     "#comment",
+                     "~",
+                     "~root",
+                     "tab\there",
+                     "{a,b}",
+                     "[ab]",
+                     "x=y",
+                     "--",
+                     "-",
+                     "%s",
+                     "\xff\xfe bytes",
+                     "end\\",
+                     "two\n\nnewlines\n"});
   return w;
 }
 
@@ -78,8 +97,8 @@ TEST_CASE("peer names that could be options or reach a shell are refused", "[pee
     CHECK_THAT(err, Contains("is not a peer name"));
     CHECK(err.find('\n') == std::string::npos);
   }
-  for (const char* bad : {"-oProxyCommand=touch /tmp/x", "host:0", "host:65536", "host:22x", "host:", "a@b@c",
-                          "user@", "@host", "::1", "[::1", "[::1]x", "-user@host", "host name", ".hidden"}) {
+  for (const char* bad : {"-oProxyCommand=touch /tmp/x", "host:0", "host:65536", "host:22x", "host:", "a@b@c", "user@",
+                          "@host", "::1", "[::1", "[::1]x", "-user@host", "host name", ".hidden"}) {
     std::string err;
     INFO(bad);
     CHECK_FALSE(parse_peer_address(bad, &a, &err));
@@ -109,10 +128,10 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   f.rsh = "/proc/42/exe --rsync-transport=7";
   std::vector<std::string> argv;
   REQUIRE(rsync_fetch_argv(f, &argv, &err));
-  CHECK(argv == std::vector<std::string>{
-                    "rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-",
-                    "--exclude=*.o", "--exclude=Crash Reports", "--rsh=/proc/42/exe --rsync-transport=7",
-                    "backup@host.example:/srv/data/", "/var/backups/host/"});
+  CHECK(argv == std::vector<std::string>{"rsync", "--archive", "--recursive", "--protect-args", "--from0",
+                                         "--files-from=-", "--exclude=*.o", "--exclude=Crash Reports",
+                                         "--rsh=/proc/42/exe --rsync-transport=7", "backup@host.example:/srv/data/",
+                                         "/var/backups/host/"});
 
   f.bwlimit_kbps = 300;
   f.delete_extraneous = true;
@@ -120,10 +139,10 @@ TEST_CASE("the rsync command of a copy from a peer", "[peer][rsync]") {
   f.excludes.clear();
   REQUIRE(parse_peer_address("[::1]", &f.peer, &err));
   REQUIRE(rsync_fetch_argv(f, &argv, &err));
-  CHECK(argv == std::vector<std::string>{
-                    "rsync", "--archive", "--recursive", "--protect-args", "--from0", "--files-from=-", "--delete",
-                    "--compress", "--bwlimit=300", "--info=progress2", "--rsh=/proc/42/exe --rsync-transport=7",
-                    "[::1]:/srv/data/", "/var/backups/host/"});
+  CHECK(argv == std::vector<std::string>{"rsync", "--archive", "--recursive", "--protect-args", "--from0",
+                                         "--files-from=-", "--delete", "--compress", "--bwlimit=300",
+                                         "--info=progress2", "--rsh=/proc/42/exe --rsync-transport=7",
+                                         "[::1]:/srv/data/", "/var/backups/host/"});
 
   // A backup: numeric owners, hard links, unchanged files linked from the
   // previous snapshot.
@@ -176,8 +195,8 @@ TEST_CASE("a fetch's report: rsync lists each item with its checksum", "[peer][r
   CHECK(argv == std::vector<std::string>{"rsync", "--archive", "--no-recursive", "--dirs", "--protect-args", "--from0",
                                          "--files-from=-", "--delete", "--delete-excluded", "--numeric-ids",
                                          "--hard-links", "--modify-window=-1", "--out-format=%i %C %l %n",
-                                         "--checksum-choice=xxh128", "--rsh=/proc/1/exe --rsync-transport=3",
-                                         "host:/", "/t/"});
+                                         "--checksum-choice=xxh128", "--rsh=/proc/1/exe --rsync-transport=3", "host:/",
+                                         "/t/"});
   // A comparison is the same report from a dry run.
   f.report = false;
   f.list_only = false;
@@ -239,9 +258,7 @@ TEST_CASE("the authorized_keys script appends a key once and keeps the file inta
   TempDir home;
   const std::string key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKey root@host";
   const std::string input = key + "\n";
-  auto script = [&]() {
-    return run({"sh", "-c", authorized_keys_script()}, &input, {"HOME=" + home.path().string()});
-  };
+  auto script = [&]() { return run({"sh", "-c", authorized_keys_script()}, &input, {"HOME=" + home.path().string()}); };
   ProcessResult r = script();
   REQUIRE(r.ok());
   CHECK(r.out == "added\n");

@@ -2,12 +2,11 @@
 // sshd_harness.hpp), through the `peerprobe` fixture; and what a local
 // command does not pay for them.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
-
-#include "session/host_services.hpp"
 #include "sc/plugin.hpp"
+#include "session/host_services.hpp"
 #include "sshd_harness.hpp"
 
 using namespace sc::test;
@@ -50,8 +49,8 @@ TEST_CASE("the C++ layer refuses the peer services on a 1.0 host with a clear me
   call.command = "y";
   call.argv = argv;
   sc::Context ctx(&call);
-  CHECK_THROWS_WITH(ctx.peer_run("host", {"true"}), Contains("this sc is too old") && Contains("needs ABI 1.1") &&
-                                                        Contains("implements ABI 1.0"));
+  CHECK_THROWS_WITH(ctx.peer_run("host", {"true"}),
+                    Contains("this sc is too old") && Contains("needs ABI 1.1") && Contains("implements ABI 1.0"));
   CHECK_THROWS_AS(ctx.peer_linked("host"), sc::Failure);
   CHECK_THROWS_AS(ctx.peer_sc("host", {"version", "show"}), sc::Failure);
   CHECK_THROWS_AS(ctx.fetch({}), sc::Failure);
@@ -162,8 +161,15 @@ TEST_CASE("the SSH layer is found next to sc and checked like a plugin", "[peer]
   fs::permissions(tmp / "lib/sc/core/ssh.so", fs::perms(0664));
   auto run = [&]() {
     sc::ProcessSpec spec;
-    spec.argv = {(tmp / "bin/sc").string(), "--plugin-path", kFixtureDir, "--root", root.path().string(),
-                 "peerprobe", "many", "127.0.0.1:1", "1"};
+    spec.argv = {(tmp / "bin/sc").string(),
+                 "--plugin-path",
+                 kFixtureDir,
+                 "--root",
+                 root.path().string(),
+                 "peerprobe",
+                 "many",
+                 "127.0.0.1:1",
+                 "1"};
     spec.env_add = {"HOME=" + tmp.path().string()};
     spec.capture_out = spec.capture_err = true;
     return sc::run_process(spec);

@@ -44,7 +44,8 @@ TEST_CASE("yes/no questions and defaults", "[prompt]") {
   ScRun r = run_sc_tty(at(root.path(), {"probe", "ask", "yesno", "Really?", "yes"}), {{"Really? [Y/n] ", "\n"}});
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Contains("answer=yes"));
-  r = run_sc_tty(at(root.path(), {"probe", "ask", "yesno", "Really?"}), {{"Really? [y/N] ", "maybe\n"}, {"yes or no", "y\n"}});
+  r = run_sc_tty(at(root.path(), {"probe", "ask", "yesno", "Really?"}),
+                 {{"Really? [y/N] ", "maybe\n"}, {"yes or no", "y\n"}});
   CHECK_THAT(r.out, Contains("answer=yes"));
   r = run_sc_tty(at(root.path(), {"probe", "ask", "text", "Name?", "bob"}), {{"Name? [bob]: ", "\n"}});
   CHECK_THAT(r.out, Contains("answer=bob"));

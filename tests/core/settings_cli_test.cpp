@@ -22,8 +22,7 @@ TEST_CASE("settings set, get, print, del", "[settings][cli]") {
   CHECK(r.status == 0);
   CHECK_THAT(r.err, Contains("changed: setting PROBE_TEXT"));
   CHECK(sc_settings(root.path(), {"get", "PROBE_TEXT"}).out == "a 'b' \"c\" $(d) ü\n");
-  CHECK(sc_settings(root.path(), {"set", "PROBE_TEXT", "a 'b' \"c\" $(d) ü"}).err ==
-        "sc settings set: 1 ok\n");
+  CHECK(sc_settings(root.path(), {"set", "PROBE_TEXT", "a 'b' \"c\" $(d) ü"}).err == "sc settings set: 1 ok\n");
 
   r = sc_settings(root.path(), {"set", "PROBE_INT", "zero"});
   CHECK(r.status == 2);

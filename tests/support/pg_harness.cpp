@@ -48,18 +48,18 @@ PgCluster::PgCluster() : bin_(postgres_bin()) {
   run_checked({"runuser", "-u", "postgres", "--", (bin_ / "initdb").string(), "-D", data_.string(), "-U", "postgres",
                "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"},
               "initdb");
-  run_checked({"runuser", "-u", "postgres", "--", (bin_ / "pg_ctl").string(), "-D", data_.string(), "-l",
-               (dir_ / "server.log").string(), "-w", "-t", "60", "-o",
-               "-p " + std::to_string(port_) + " -k " + socket_dir_.string() +
-                   " -c listen_addresses=127.0.0.1 -c fsync=off",
-               "start"},
-              "pg_ctl start");
+  run_checked(
+      {"runuser", "-u", "postgres", "--", (bin_ / "pg_ctl").string(), "-D", data_.string(), "-l",
+       (dir_ / "server.log").string(), "-w", "-t", "60", "-o",
+       "-p " + std::to_string(port_) + " -k " + socket_dir_.string() + " -c listen_addresses=127.0.0.1 -c fsync=off",
+       "start"},
+      "pg_ctl start");
 }
 
 PgCluster::~PgCluster() {
   ProcessSpec spec;
-  spec.argv = {"runuser", "-u", "postgres", "--", (bin_ / "pg_ctl").string(), "-D", data_.string(), "-m", "immediate",
-               "-w", "stop"};
+  spec.argv = {"runuser", "-u",        "postgres", "--",  (bin_ / "pg_ctl").string(), "-D", data_.string(),
+               "-m",      "immediate", "-w",       "stop"};
   spec.capture_out = spec.capture_err = true;
   spec.timeout = std::chrono::milliseconds(30000);
   run_process(spec);

@@ -63,16 +63,20 @@ SshdHarness::SshdHarness(Options options) : options_(std::move(options)) {
   std::string extra;
   for (const auto& d : options_.peer_plugin_dirs) extra += " --plugin-path '" + d + "'";
   write_text(dir() / "bin/sc",
-             "#!/bin/sh\nexec '" + fs::canonical(kScBinary).string() + "' --plugin-path '" + kPluginDir + "'" +
-                 extra + " --root '" + peer_root().string() + "' \"$@\"\n",
+             "#!/bin/sh\nexec '" + fs::canonical(kScBinary).string() + "' --plugin-path '" + kPluginDir + "'" + extra +
+                 " --root '" + peer_root().string() + "' \"$@\"\n",
              fs::perms(0755));
   start();
   write_text(known_hosts(), host_key_line() + "\n", fs::perms(0644));
 }
 
-SshdHarness::~SshdHarness() { stop(); }
+SshdHarness::~SshdHarness() {
+  stop();
+}
 
-std::string SshdHarness::peer() const { return "root@127.0.0.1:" + std::to_string(port_); }
+std::string SshdHarness::peer() const {
+  return "root@127.0.0.1:" + std::to_string(port_);
+}
 
 std::string SshdHarness::host_key_line() const {
   std::string key = public_key_line(host_key_pub());
@@ -96,21 +100,26 @@ void SshdHarness::start() {
     std::string config = "Port " + std::to_string(port_) +
                          "\n"
                          "ListenAddress 127.0.0.1\n"
-                         "HostKey " + (dir() / "ssh_host_ed25519_key").string() +
+                         "HostKey " +
+                         (dir() / "ssh_host_ed25519_key").string() +
                          "\n"
-                         "PidFile " + (dir() / "sshd.pid").string() +
+                         "PidFile " +
+                         (dir() / "sshd.pid").string() +
                          "\n"
-                         "AuthorizedKeysFile " + (dir() / "authorized/%u").string() +
+                         "AuthorizedKeysFile " +
+                         (dir() / "authorized/%u").string() +
                          " .ssh/authorized_keys\n"
                          "UsePAM no\n"
                          "StrictModes no\n"
                          "LogLevel VERBOSE\n"
                          "PermitRootLogin prohibit-password\n"
-                         "PasswordAuthentication " + std::string(options_.password_auth ? "yes" : "no") +
+                         "PasswordAuthentication " +
+                         std::string(options_.password_auth ? "yes" : "no") +
                          "\n"
                          "KbdInteractiveAuthentication no\n"
                          "MaxStartups 50\n"
-                         "SetEnv PATH=" + (dir() / "bin").string() + ":/usr/bin:/bin:/usr/sbin:/sbin" +
+                         "SetEnv PATH=" +
+                         (dir() / "bin").string() + ":/usr/bin:/bin:/usr/sbin:/sbin" +
                          (options_.peer_home ? " HOME=" + (dir() / "peer-home").string() : "") + "\n";
     for (const auto& line : options_.extra_config) config += line + "\n";
     write_text(dir() / "sshd_config", config);

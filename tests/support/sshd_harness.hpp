@@ -30,7 +30,7 @@ std::string key_fingerprint(const fs::path& pub);
 class SshdHarness {
  public:
   struct Options {
-    bool password_auth = false;            ///< PasswordAuthentication yes
+    bool password_auth = false;  ///< PasswordAuthentication yes
     /// Sessions get HOME=dir()/peer-home (SetEnv): the peer's shell reads
     /// no start-up file of the real root. Off for tests that need each
     /// account's own home (installing keys in ~/.ssh).

@@ -23,10 +23,11 @@
 
 namespace sc::test {
 
-TempDir::TempDir() : TempDir([] {
-  const char* base = std::getenv("TMPDIR");
-  return fs::path(base && *base ? base : "/tmp");
-}()) {}
+TempDir::TempDir()
+    : TempDir([] {
+        const char* base = std::getenv("TMPDIR");
+        return fs::path(base && *base ? base : "/tmp");
+      }()) {}
 
 TempDir::TempDir(const fs::path& base) {
   std::string tmpl = (base / "sc-test-XXXXXX").string();
@@ -44,8 +45,7 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-ScRun run_sc(const std::vector<std::string>& args, const std::string* input,
-             const std::vector<std::string>& env) {
+ScRun run_sc(const std::vector<std::string>& args, const std::string* input, const std::vector<std::string>& env) {
   ProcessSpec spec;
   spec.argv.push_back(kScBinary);
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -58,8 +58,7 @@ ScRun run_sc(const std::vector<std::string>& args, const std::string* input,
   return {r.term_signal ? 128 + r.term_signal : r.exit_code, r.out, r.err};
 }
 
-ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args,
-                    const std::string* input) {
+ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args, const std::string* input) {
   std::vector<std::string> all = {"--plugin-path", kPluginDir, "--root", root.string()};
   all.insert(all.end(), args.begin(), args.end());
   return run_sc(all, input);
@@ -152,13 +151,13 @@ std::string read_text(const fs::path& path) {
 std::string tree_hash(const fs::path& dir) {
   std::vector<std::string> rows;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
-       !ec && it != fs::end(it); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
     struct stat st {};
     if (::lstat(it->path().c_str(), &st) != 0) continue;
     std::ostringstream row;
-    row << fs::relative(it->path(), dir).string() << '\t' << std::oct << st.st_mode << std::dec
-        << '\t' << st.st_uid << ':' << st.st_gid << '\t';
+    row << fs::relative(it->path(), dir).string() << '\t' << std::oct << st.st_mode << std::dec << '\t' << st.st_uid
+        << ':' << st.st_gid << '\t';
     if (S_ISLNK(st.st_mode))
       row << fs::read_symlink(it->path()).string();
     else if (S_ISREG(st.st_mode))
@@ -173,9 +172,9 @@ std::string tree_hash(const fs::path& dir) {
 
 const std::vector<std::string>& hostile_strings() {
   static const std::vector<std::string> v = {
-      "it's",         "a\"b",          "x; rm -rf /", "$(touch /tmp/pwned)", "`id`",
-      "new\nline",    "with space",    "ünïcødé-名前", "../../etc",          "-rf",
-      "a|b&c>d<e",    "*",             "$HOME",       "\\back\\slash",       "",
+      "it's",      "a\"b",       "x; rm -rf /",  "$(touch /tmp/pwned)", "`id`",
+      "new\nline", "with space", "ünïcødé-名前", "../../etc",           "-rf",
+      "a|b&c>d<e", "*",          "$HOME",        "\\back\\slash",       "",
   };
   return v;
 }

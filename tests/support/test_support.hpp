@@ -42,8 +42,7 @@ ScRun run_sc(const std::vector<std::string>& args, const std::string* input = nu
              const std::vector<std::string>& env = {});
 
 /// Like run_sc, with `--plugin-path <built plugins> --root <root>` first.
-ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args,
-                    const std::string* input = nullptr);
+ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args, const std::string* input = nullptr);
 
 /// One step of a terminal conversation: wait until the output contains
 /// `expect`, then type `reply`.

@@ -2,8 +2,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <map>
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "../checksums.hpp"
@@ -190,8 +190,8 @@ TEST_CASE("backup: the checksum list is JSON strings, written fast or not", "[ba
   const std::string text = backup::format_sums(sums);
   std::string expected;
   for (const auto& s : sums)
-    expected += s.hash + " 3 " + nlohmann::json(s.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                "\n";
+    expected +=
+        s.hash + " 3 " + nlohmann::json(s.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   CHECK(text == expected);
   std::vector<backup::FileSum> back;
   std::string err;

@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -108,9 +108,8 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   write_text(peer / "srv/dbowner/big.bin", std::string(2 << 20, 'b'));
   write_text(peer / "srv/dbowner/it's \"odd\" ü.txt", "odd name\n");
   std::string pw = "notes-pw\n";
-  ScRun r = run_sc({"--plugin-path", kPluginDir, "--root", peer.string(), "db", "add", "notes", "notesdb",
-                    "--password-stdin"},
-                   &pw);
+  ScRun r = run_sc(
+      {"--plugin-path", kPluginDir, "--root", peer.string(), "db", "add", "notes", "notesdb", "--password-stdin"}, &pw);
   REQUIRE(r.status == 0);
   p.pg.psql("CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'one'), (2, 'two');", "notesdb");
 
@@ -185,7 +184,7 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   const std::string s2_hash = tree_hash(s2);
   {
     std::vector<std::string> args = {kScBinary, "--plugin-path", kPluginDir, "--root", h.client_root().string(),
-                                     "backup", "start", h.peer()};
+                                     "backup",  "start",         h.peer()};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -250,8 +249,8 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   REQUIRE(sc::run_process(copy).ok());
   write_minimal_accounts(target.path());
   p.pg.psql("DROP DATABASE notesdb; DROP ROLE notes;");
-  std::vector<std::string> base = {"--plugin-path", kPluginDir, "--plugin-path", kFixtureDir, "--root",
-                                   target.path().string()};
+  std::vector<std::string> base = {"--plugin-path", kPluginDir, "--plugin-path",
+                                   kFixtureDir,     "--root",   target.path().string()};
   auto at = [&](std::vector<std::string> args) {
     std::vector<std::string> all = base;
     all.insert(all.end(), args.begin(), args.end());
@@ -265,8 +264,8 @@ TEST_CASE("backup of a whole sc peer, a killed run, and a restore", "[backup][pe
   r = at({"backup", "restore_from", "/mnt/snap"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  for (const char* f : {"home/alice/notes.txt", "srv/dbowner/big.bin", "srv/dbowner/huge.bin", "etc/passwd",
-                        "etc/group"})
+  for (const char* f :
+       {"home/alice/notes.txt", "srv/dbowner/big.bin", "srv/dbowner/huge.bin", "etc/passwd", "etc/group"})
     CHECK(read_text(target / f) == read_text(peer / f));
   CHECK(at({"settings", "get", "FQDN"}).out == "peer.example.com\n");
   CHECK(at({"user", "has", "alice"}).status == 0);
@@ -308,8 +307,8 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
   r = h.sc({"backup", "start", entry, "daily"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  for (const auto& e : fs::directory_iterator(h.client_root() / "srv/backup" /
-                                              ("root%40127.0.0.1%3A" + std::to_string(h.port()))))
+  for (const auto& e :
+       fs::directory_iterator(h.client_root() / "srv/backup" / ("root%40127.0.0.1%3A" + std::to_string(h.port()))))
     if (e.path().filename().string().rfind("fs-", 0) == 0) entry_dir = e.path();
   REQUIRE_FALSE(entry_dir.empty());
   REQUIRE(snaps().size() == 1);
@@ -362,8 +361,8 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
   copy.argv = {"cp", "-a", all[2].string(), (target / "snap").string()};
   REQUIRE(sc::run_process(copy).ok());
   const std::string before = tree_hash(target.path());
-  r = run_sc({"--plugin-path", kPluginDir, "--root", target.path().string(), "--dry-run", "backup", "restore_from",
-              "/snap"});
+  r = run_sc(
+      {"--plugin-path", kPluginDir, "--root", target.path().string(), "--dry-run", "backup", "restore_from", "/snap"});
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Contains(data.string() + " would be restored"));
   CHECK(tree_hash(target.path()) == before);
@@ -386,8 +385,8 @@ TEST_CASE("backup of one path of a peer, and its restore", "[backup][peer]") {
           }())
               .ok());
   const std::string one = (data / "sub/deep/b.bin").string();
-  r = run_sc({"--plugin-path", kPluginDir, "--root", bare.path().string(), "backup", "restore_from", "/snap", "--path",
-              one});
+  r = run_sc(
+      {"--plugin-path", kPluginDir, "--root", bare.path().string(), "backup", "restore_from", "/snap", "--path", one});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(fs::file_size(bare.path() / fs::path(one).relative_path()) == 100000);

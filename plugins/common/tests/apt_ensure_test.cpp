@@ -1,6 +1,7 @@
+#include "common/apt_ensure.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "common/apt_ensure.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

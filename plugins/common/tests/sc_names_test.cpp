@@ -1,7 +1,8 @@
+#include "common/sc_names.hpp"
+
 #include <catch2/catch.hpp>
 #include <sc/plugin.hpp>
 
-#include "common/sc_names.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "common/systemd_unit.hpp"
+
+#include <catch2/catch.hpp>
 
 TEST_CASE("systemd_unit: unit names and paths", "[common][systemd_unit]") {
   CHECK(plugin_common::systemd_unit::unit_name("sc_boot_", "master") == "sc_boot_master.service");

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "common/text_split.hpp"
+
+#include <catch2/catch.hpp>
 
 using plugin_common::text_split::Cr;
 using Views = std::vector<std::string_view>;

@@ -36,7 +36,8 @@ TEST_CASE("db: the ensure script creates what is missing and drops nothing", "[d
         "\\gexec\n"
         "ALTER DATABASE \"clouddb\" OWNER TO \"cloud\";\n");
   CHECK(s.find("DROP") == std::string::npos);
-  CHECK(db::drop_script("cloud", "clouddb") == "DROP DATABASE IF EXISTS \"clouddb\";\nDROP ROLE IF EXISTS \"cloud\";\n");
+  CHECK(db::drop_script("cloud", "clouddb") ==
+        "DROP DATABASE IF EXISTS \"clouddb\";\nDROP ROLE IF EXISTS \"cloud\";\n");
 }
 
 TEST_CASE("db: role lines are picked from pg_dumpall output", "[db]") {

@@ -61,8 +61,9 @@ TEST_CASE("db against a real PostgreSQL: add, sql, backup, del, restore", "[db][
   CHECK(list == nlohmann::json::array({"clouddb"}));
 
   // A script runs as the role: its tables belong to it.
-  write_text(root / "srv/init.sql", "CREATE TABLE notes (id int PRIMARY KEY, body text);\n"
-                                    "INSERT INTO notes VALUES (1, 'it''s'), (2, 'ünïcode');\n");
+  write_text(root / "srv/init.sql",
+             "CREATE TABLE notes (id int PRIMARY KEY, body text);\n"
+             "INSERT INTO notes VALUES (1, 'it''s'), (2, 'ünïcode');\n");
   r = db(pg, root.path(), {"sql", "cloud", "clouddb", "--file", "/srv/init.sql"});
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -80,7 +81,10 @@ TEST_CASE("db against a real PostgreSQL: add, sql, backup, del, restore", "[db][
   INFO(dump.err);
   REQUIRE(dump.ok());
   REQUIRE(dump.out.size() > 6);
-  CHECK(dump.out.compare(0, 6, "\xfd" "7zXZ\0", 6) == 0);
+  CHECK(dump.out.compare(0, 6,
+                         "\xfd"
+                         "7zXZ\0",
+                         6) == 0);
   // Byte for byte one xz stream: it ends with the footer magic, and xz
   // finds nothing after it (sc's messages are on stderr, never in the
   // stream).
@@ -141,8 +145,9 @@ TEST_CASE("db pull copies a module's databases from a peer", "[db][peer][postgre
   auto point = [](const fs::path& root, const PgCluster& pg) {
     for (const auto& a : {std::pair<std::string, std::string>{"DB_PGPORT", std::to_string(pg.port())},
                           {"DB_PGHOST", pg.socket_dir().string()}})
-      REQUIRE(run_sc({"--plugin-path", kPluginDir, "--root", root.string(), "settings", "set", a.first, a.second})
-                  .status == 0);
+      REQUIRE(
+          run_sc({"--plugin-path", kPluginDir, "--root", root.string(), "settings", "set", a.first, a.second}).status ==
+          0);
   };
   point(h.peer_root(), peer_pg);
   point(h.client_root(), local_pg);

@@ -21,31 +21,36 @@ TEST_CASE("files: paths and file lists", "[files]") {
   CHECK(files_mod::valid_path("/etc/passwd"));
   CHECK(files_mod::valid_path("/home/a b/it's"));  // any name rsync can take NUL-separated
   CHECK(files_mod::valid_path("/srv/data/"));
-  for (const char* bad : {"", "etc", "/etc/../x", "/./etc", "//etc", "/a\nb", "/a/.."}) CHECK_FALSE(files_mod::valid_path(bad));
+  for (const char* bad : {"", "etc", "/etc/../x", "/./etc", "//etc", "/a\nb", "/a/.."})
+    CHECK_FALSE(files_mod::valid_path(bad));
   CHECK(files_mod::clean_path("/srv/data//") == "/srv/data");
 
   std::string why;
   auto list = files_mod::parse_file_list(
-      json{{"status", 0}, {"output", "ignored\n"}, {"result", {"/etc/passwd", "/home/a/", "/etc/passwd"}}}.dump(), &why);
+      json{{"status", 0}, {"output", "ignored\n"}, {"result", {"/etc/passwd", "/home/a/", "/etc/passwd"}}}.dump(),
+      &why);
   REQUIRE(list);
   CHECK(*list == std::vector<std::string>{"/etc/passwd", "/home/a"});
   // Without a result: the printed lines.
-  list = files_mod::parse_file_list(json{{"status", 0}, {"output", "/etc/a\n\n/etc/b\n"}, {"result", nullptr}}.dump(), &why);
+  list = files_mod::parse_file_list(json{{"status", 0}, {"output", "/etc/a\n\n/etc/b\n"}, {"result", nullptr}}.dump(),
+                                    &why);
   REQUIRE(list);
   CHECK(*list == std::vector<std::string>{"/etc/a", "/etc/b"});
   // An error text never becomes a path (the original sent "Error: Cannot
   // find sc mass enabled" to rsync).
   CHECK_FALSE(files_mod::parse_file_list(
       json{{"status", 0}, {"output", "Error: Cannot find sc mass enabled\n"}, {"result", nullptr}}.dump(), &why));
-  CHECK(why == "the files hook listed \"Error: Cannot find sc mass enabled\", which is not an absolute path (without .. or "
-               "newlines)");
+  CHECK(why ==
+        "the files hook listed \"Error: Cannot find sc mass enabled\", which is not an absolute path (without .. or "
+        "newlines)");
   CHECK_FALSE(files_mod::parse_file_list(json{{"result", {"/a", 3}}}.dump(), &why));
   CHECK_FALSE(files_mod::parse_file_list(json{{"result", "/a"}}.dump(), &why));
   CHECK_FALSE(files_mod::parse_file_list(json{{"result", {"/a/../../etc"}}}.dump(), &why));
   CHECK_FALSE(files_mod::parse_file_list("not json", &why));
 
-  CHECK(files_mod::restore_argv("/b/fs", "/") ==
-        std::vector<std::string>{"rsync", "-a", "-r", "--numeric-ids", "--from0", "--files-from=-", "--", "/b/fs/", "/"});
+  CHECK(files_mod::restore_argv("/b/fs", "/") == std::vector<std::string>{"rsync", "-a", "-r", "--numeric-ids",
+                                                                          "--from0", "--files-from=-", "--", "/b/fs/",
+                                                                          "/"});
   CHECK(files_mod::files_from({"/etc/passwd", "/home/a b"}) == std::string("etc/passwd\0home/a b\0", 20));
   CHECK(files_mod::rsync_status_text(23) == "partial transfer due to error");
   CHECK(files_mod::rsync_status_text(99) == "see rsync(1), EXIT VALUES");
@@ -85,7 +90,8 @@ TEST_CASE("files restoremodule copies a module's files back with rsync", "[files
   CHECK(read_text(root / "home/alice/it's a \"file\"") == "odd name\n");
   CHECK(read_text(root / "home/alice/keep.txt") == "made after the backup\n");  // nothing deleted
 
-  json doc = json::parse(run_sc_rooted(root.path(), {"--json", "files", "restoremodule", "user", "/srv/backups/h1"}).out);
+  json doc =
+      json::parse(run_sc_rooted(root.path(), {"--json", "files", "restoremodule", "user", "/srv/backups/h1"}).out);
   CHECK(doc["status"] == 0);
   CHECK(doc["result"]["restored"] == json{"/etc/passwd", "/etc/shadow", "/etc/group", "/home/alice"});
   CHECK(doc["result"]["absent"] == json{"/etc/gshadow"});
@@ -133,8 +139,8 @@ TEST_CASE("files pull without the sshlink module says so", "[files]") {
   fs::permissions(plugins / "lib", fs::perms(0755));
   for (const char* f : {"files.so", "files.json"}) fs::copy_file(fs::path(kPluginDir) / f, plugins / "lib" / f);
   const std::string before = tree_hash(root.path());
-  ScRun r = run_sc({"--plugin-path", (plugins / "lib").string(), "--root", root.path().string(), "files", "pull", "user",
-                    "master.example.com"});
+  ScRun r = run_sc({"--plugin-path", (plugins / "lib").string(), "--root", root.path().string(), "files", "pull",
+                    "user", "master.example.com"});
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("sc files pull needs sshlink (not installed/not built yet)"));
   CHECK(tree_hash(root.path()) == before);

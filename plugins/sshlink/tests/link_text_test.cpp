@@ -1,8 +1,9 @@
 // sshlink's pure logic: speed limits, sources, import specs, file lists and
 // the settings text of getsettings.
+#include "../link_text.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "../link_text.hpp"
 #include "test_support.hpp"
 
 using namespace sshlink;

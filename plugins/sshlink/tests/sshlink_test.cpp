@@ -1,13 +1,13 @@
 // sshlink against a real OpenSSH server on loopback (tests/support/
 // sshd_harness.hpp): the peer is this machine through that sshd, with its
 // own sc root; the client has its own HOME and root.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "sshd_harness.hpp"
 
@@ -167,11 +167,14 @@ TEST_CASE("getsettings and getvar read a peer's settings in one round trip", "[s
   ScRun r = h.sc({"sshlink", "getsettings", h.peer()});
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out == "# sc-settings 1\n"
-                 "# Settings of " + h.peer() + ", read by `sc sshlink getsettings`.\n"
-                 "FQDN=\"peer.example.org\"\n"
-                 "ORPHAN_SETTING=\"it's \\\"odd\\\"\\nvalue\"\n"
-                 "SSHLINK_CONNECT_TIMEOUT=\"7\"\n");
+  CHECK(r.out ==
+        "# sc-settings 1\n"
+        "# Settings of " +
+            h.peer() +
+            ", read by `sc sshlink getsettings`.\n"
+            "FQDN=\"peer.example.org\"\n"
+            "ORPHAN_SETTING=\"it's \\\"odd\\\"\\nvalue\"\n"
+            "SSHLINK_CONNECT_TIMEOUT=\"7\"\n");
   CHECK(h.accepted_publickey() - before == 1);
   // The text is a settings file sc reads back.
   write_text(h.client_root() / "etc/sc", r.out, fs::perms(0600));
@@ -333,9 +336,8 @@ TEST_CASE("a changed host key is refused with its fingerprint and the line to fi
   other = other.substr(0, other.rfind(' '));
   write_text(h.known_hosts(), "# trusted hosts\n[127.0.0.1]:" + std::to_string(h.port()) + " " + other + "\n");
   const std::string before = read_text(h.known_hosts());
-  for (const auto& args : std::vector<std::vector<std::string>>{{"sshlink", "has", h.peer()},
-                                                               {"--yes", "sshlink", "add", h.peer()},
-                                                               {"sshlink", "getsettings", h.peer()}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"sshlink", "has", h.peer()}, {"--yes", "sshlink", "add", h.peer()}, {"sshlink", "getsettings", h.peer()}}) {
     ScRun r = h.sc(args);
     CHECK(r.status == 1);
     CHECK_THAT(r.err, Contains("HOST KEY CHANGED"));
@@ -468,8 +470,8 @@ TEST_CASE("settings and hooks of sshlink", "[sshlink]") {
   CHECK(doc_of(r)["result"] == json::array({"/home/admin/.ssh/id_ed25519", "/home/admin/.ssh/id_ed25519.pub"}));
   // Without --root: $HOME/.ssh.
   r = run_sc({"--plugin-path", kPluginDir, "--json", "sshlink", "files"}, nullptr, {"HOME=" + home.path().string()});
-  CHECK(doc_of(r)["result"] == json::array({(home / ".ssh/id_ed25519").string(),
-                                             (home / ".ssh/id_ed25519.pub").string()}));
+  CHECK(doc_of(r)["result"] ==
+        json::array({(home / ".ssh/id_ed25519").string(), (home / ".ssh/id_ed25519.pub").string()}));
   // localhost is this host: nothing goes over SSH.
   CHECK(sc_run({"sshlink", "has", "localhost"}).status == 0);
   r = sc_run({"sshlink", "exec", "localhost", "echo", "here"});

@@ -30,7 +30,9 @@ std::string run_ok(const std::vector<std::string>& argv) {
   return r.out;
 }
 
-std::string running_version() { return json::parse(run_sc({"--json", "--version"}).out)["version"]; }
+std::string running_version() {
+  return json::parse(run_sc({"--json", "--version"}).out)["version"];
+}
 
 /// A release archive in `dir`: the tree `cmake --install` makes under
 /// /usr/local (the built sc, the user and update plugins, a doc file) plus
@@ -59,8 +61,8 @@ class HttpServer {
  public:
   explicit HttpServer(const fs::path& dir) {
     port_ = free_loopback_port();
-    std::vector<std::string> args = {"python3", "-m", "http.server", "--bind", "127.0.0.1",
-                                     "--directory", dir.string(), std::to_string(port_)};
+    std::vector<std::string> args = {"python3",   "-m",          "http.server", "--bind",
+                                     "127.0.0.1", "--directory", dir.string(),  std::to_string(port_)};
     std::vector<char*> argv;
     for (auto& x : args) argv.push_back(x.data());
     argv.push_back(nullptr);
@@ -95,9 +97,11 @@ class HttpServer {
 
 TEST_CASE("update: URLs, checksums, versions and release members", "[update]") {
   std::string why;
-  for (const char* ok : {"file:///srv/sc.tar.gz", "http://127.0.0.1:8000/sc.tar.gz", "https://example.com/a/sc-1.0.0.tar.gz?x=1"})
+  for (const char* ok :
+       {"file:///srv/sc.tar.gz", "http://127.0.0.1:8000/sc.tar.gz", "https://example.com/a/sc-1.0.0.tar.gz?x=1"})
     CHECK(update_rel::valid_url(ok, &why));
-  for (const char* bad : {"", "ftp://x/y", "file://relative", "http://a b", "https://x/\"y", "-o/etc/passwd", "http://"})
+  for (const char* bad :
+       {"", "ftp://x/y", "file://relative", "http://a b", "https://x/\"y", "-o/etc/passwd", "http://"})
     CHECK_FALSE(update_rel::valid_url(bad, &why));
   for (const auto& bad : hostile_strings()) CHECK_FALSE(update_rel::valid_url(bad, &why));
   CHECK_THAT(why, Contains("is not an update URL"));
@@ -112,8 +116,9 @@ TEST_CASE("update: URLs, checksums, versions and release members", "[update]") {
   CHECK_FALSE(update_rel::parse_sha256("<html>404</html>"));
 
   CHECK(update_rel::download_argv("http://h/a", "/tmp/x") ==
-        std::vector<std::string>{"curl", "--fail", "--silent", "--show-error", "--location", "--proto", "=file,http,https",
-                                 "--proto-redir", "=http,https", "--max-time", "900", "--output", "/tmp/x", "http://h/a"});
+        std::vector<std::string>{"curl", "--fail", "--silent", "--show-error", "--location", "--proto",
+                                 "=file,http,https", "--proto-redir", "=http,https", "--max-time", "900", "--output",
+                                 "/tmp/x", "http://h/a"});
   CHECK(update_rel::extract_argv("/t/a", "/t/tree") ==
         std::vector<std::string>{"tar", "--extract", "--file", "/t/a", "--directory", "/t/tree", "--no-same-owner",
                                  "--no-same-permissions"});
@@ -129,8 +134,8 @@ TEST_CASE("update: URLs, checksums, versions and release members", "[update]") {
 
   CHECK(update_rel::installable("usr/local/sbin/sc", &why));
   CHECK(update_rel::installable("usr/local/lib/sc/user.so", &why));
-  for (const char* bad : {"etc/passwd", "usr/local/", "usr/local", "usr/sbin/sc", "usr/local/../../etc/x", "usr/local/a//b",
-                          "usr/local/./x", "usr/local/a\nb"})
+  for (const char* bad : {"etc/passwd", "usr/local/", "usr/local", "usr/sbin/sc", "usr/local/../../etc/x",
+                          "usr/local/a//b", "usr/local/./x", "usr/local/a\nb"})
     CHECK_FALSE(update_rel::installable(bad, &why));
   CHECK_THAT(why, Contains("release member"));
 
@@ -140,8 +145,8 @@ TEST_CASE("update: URLs, checksums, versions and release members", "[update]") {
   CHECK(update_rel::upgrade_argv("/usr/local/sbin/sc", "", "1.0.0") ==
         std::vector<std::string>{"/usr/local/sbin/sc", "update", "upgrade", "1.0.0"});
   CHECK(update_rel::upgrade_argv("/r/usr/local/sbin/sc", "/r/", "1.0.0") ==
-        std::vector<std::string>{"/r/usr/local/sbin/sc", "--root", "/r", "--plugin-path", "/r/usr/local/lib/sc", "update",
-                                 "upgrade", "1.0.0"});
+        std::vector<std::string>{"/r/usr/local/sbin/sc", "--root", "/r", "--plugin-path", "/r/usr/local/lib/sc",
+                                 "update", "upgrade", "1.0.0"});
 }
 
 TEST_CASE("update setup stores a checked URL", "[update]") {
@@ -158,8 +163,9 @@ TEST_CASE("update setup stores a checked URL", "[update]") {
     CHECK(run_sc_rooted(root.path(), {"--set", "UPDATE_URL=" + bad, "update", "start"}).status == 2);
   }
   CHECK(tree_hash(root.path()) == before);
-  CHECK(run_sc_rooted(root.path(), {"--dry-run", "--set", "UPDATE_URL=https://example.com/sc.tar.gz", "update", "setup"})
-            .status == 0);
+  CHECK(
+      run_sc_rooted(root.path(), {"--dry-run", "--set", "UPDATE_URL=https://example.com/sc.tar.gz", "update", "setup"})
+          .status == 0);
   CHECK(tree_hash(root.path()) == before);
   r = run_sc_rooted(root.path(), {"--set", "UPDATE_URL=https://example.com/sc.tar.gz", "update", "setup"});
   CHECK(r.status == 0);
@@ -180,10 +186,10 @@ TEST_CASE("update start installs a release from a file:// URL", "[update]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--set", "UPDATE_URL=" + url, "update", "start"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.err, Contains("would change: write /usr/local/sbin/sc") &&
-                        Contains("would change: write /usr/local/lib/sc/user.so") &&
-                        Contains("would run: " + (root / "usr/local/sbin/sc").string() + " --root " +
-                                 root.path().string()));
+  CHECK_THAT(r.err,
+             Contains("would change: write /usr/local/sbin/sc") &&
+                 Contains("would change: write /usr/local/lib/sc/user.so") &&
+                 Contains("would run: " + (root / "usr/local/sbin/sc").string() + " --root " + root.path().string()));
   CHECK_THAT(r.out, Contains("would install 6 files from " + url + "\n"));
   CHECK(tree_hash(root.path()) == before);
 
@@ -201,8 +207,13 @@ TEST_CASE("update start installs a release from a file:// URL", "[update]") {
   CHECK_THAT(read_text(root / "etc/sc"), Contains("UPDATE_URL=\"" + url + "\""));
   // The installed sc works with the installed plugins.
   sc::ProcessSpec p;
-  p.argv = {(root / "usr/local/sbin/sc").string(), "--plugin-path", (root / "usr/local/lib/sc").string(), "--root",
-            root.path().string(), "update", "ready"};
+  p.argv = {(root / "usr/local/sbin/sc").string(),
+            "--plugin-path",
+            (root / "usr/local/lib/sc").string(),
+            "--root",
+            root.path().string(),
+            "update",
+            "ready"};
   CHECK(sc::run_process(p).exit_code == 0);
 
   // Again: everything is in place, no upgrade step.
@@ -239,10 +250,11 @@ TEST_CASE("update start: a bad checksum or a bad archive installs nothing", "[up
   const std::string before = tree_hash(root.path());
 
   // Pinned checksum that does not match.
-  ScRun r = run_sc_rooted(root.path(), {"--set", "UPDATE_URL=" + url, "--set", "UPDATE_SHA256=" + std::string(64, '0'),
-                                        "update", "start"});
+  ScRun r = run_sc_rooted(
+      root.path(), {"--set", "UPDATE_URL=" + url, "--set", "UPDATE_SHA256=" + std::string(64, '0'), "update", "start"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("but UPDATE_SHA256 says " + std::string(64, '0') + ": refusing it, nothing was installed"));
+  CHECK_THAT(r.err,
+             Contains("but UPDATE_SHA256 says " + std::string(64, '0') + ": refusing it, nothing was installed"));
   CHECK(tree_hash(root.path()) == before);
   r = run_sc_rooted(root.path(), {"--set", "UPDATE_URL=" + url, "--set", "UPDATE_SHA256=abc", "update", "start"});
   CHECK(r.status == 2);
@@ -284,9 +296,12 @@ TEST_CASE("update upgrade runs every module's upgrade hook once", "[update]") {
   TempDir root;
   write_text(root / "etc/sudoers.d/sc", "root   ALL=NOPASSWD: ALL\n%sudo  ALL=NOPASSWD: ALL\n", fs::perms(0440));
   const std::string before = tree_hash(root.path());
-  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
-           {"upgrade"}, {"upgrade", "1006"}, {"upgrade", "x"}, {"upgrade", "9.9.9"}, {"upgrade", "1.0.0", "0.9.0"},
-           {"upgrade", "1", "2", "3"}}) {
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{{"upgrade"},
+                                                                            {"upgrade", "1006"},
+                                                                            {"upgrade", "x"},
+                                                                            {"upgrade", "9.9.9"},
+                                                                            {"upgrade", "1.0.0", "0.9.0"},
+                                                                            {"upgrade", "1", "2", "3"}}) {
     bad.insert(bad.begin(), "update");
     INFO(bad.back());
     CHECK(run_sc_rooted(root.path(), bad).status == 2);

@@ -61,7 +61,9 @@ void check_account_files(const fs::path& root) {
   }
 }
 
-std::string today() { return std::to_string(days_since_epoch(std::time(nullptr))); }
+std::string today() {
+  return std::to_string(days_since_epoch(std::time(nullptr)));
+}
 
 json sc_json(const fs::path& root, std::vector<std::string> args) {
   args.insert(args.begin(), "--json");
@@ -92,14 +94,16 @@ TEST_CASE("user: account files parse and print back unchanged", "[user]") {
   CHECK(t->rows().size() == 1);
   // A new entry goes after the last entry, before the NIS line.
   t->append({"alice", "x", "10000", "10000", "", "/home/alice", "/bin/bash"});
-  CHECK(t->text() ==
-        "root:x:0:0:root:/root:/bin/bash\nalice:x:10000:10000::/home/alice:/bin/bash\n# a comment\n\n+@nisgroup::::::\n");
+  CHECK(
+      t->text() ==
+      "root:x:0:0:root:/root:/bin/bash\nalice:x:10000:10000::/home/alice:/bin/bash\n# a comment\n\n+@nisgroup::::::\n");
   // No final newline: added.
   CHECK(Table::parse(File::group, "a:x:1:", &err)->text() == "a:x:1:\n");
   // Malformed lines are refused with the line and the fix.
   CHECK_FALSE(Table::parse(File::passwd, "root:x:0:0:root:/root:/bin/bash\nbroken:x:1\n", &err));
-  CHECK(err == "/etc/passwd line 2: expected 7 fields separated by ':' and a name, found 3 fields; fix the file with "
-               "`vipw`");
+  CHECK(err ==
+        "/etc/passwd line 2: expected 7 fields separated by ':' and a name, found 3 fields; fix the file with "
+        "`vipw`");
   CHECK_FALSE(Table::parse(File::gshadow, ":x::\n", &err));
   CHECK_THAT(err, Contains("/etc/gshadow line 1") && Contains("vigr -s"));
 }
@@ -187,8 +191,8 @@ TEST_CASE("user: adding and removing entries writes the exact lines", "[user]") 
 }
 
 TEST_CASE("user: merging accounts back from a backup", "[user]") {
-  Db local = parse_db(kPasswd + "here:x:10000:10000::/home/here:/bin/bash\n",
-                      kShadow + "here:!:1:0:99999:7:::\n", kGroup + "here:x:10000:\n", kGshadow + "here:!::\n");
+  Db local = parse_db(kPasswd + "here:x:10000:10000::/home/here:/bin/bash\n", kShadow + "here:!:1:0:99999:7:::\n",
+                      kGroup + "here:x:10000:\n", kGshadow + "here:!::\n");
   Db backup = parse_db(
       kPasswd +
           "here:x:10000:10000::/home/here:/bin/bash\n"
@@ -196,8 +200,9 @@ TEST_CASE("user: merging accounts back from a backup", "[user]") {
           "clash:x:10000:10000::/home/clash:/bin/bash\n"
           "orphan:x:10005:10050::/home/orphan:/bin/bash\n"
           "sys:x:999:999::/var/sys:/bin/false\n",
-      kShadow + "here:!:1:0:99999:7:::\ndave:$y$dave:2:0:99999:7:::\nclash:!:1:0:99999:7:::\norphan:!:1:0:99999:7:::\n"
-                "sys:!:1:0:99999:7:::\n",
+      kShadow +
+          "here:!:1:0:99999:7:::\ndave:$y$dave:2:0:99999:7:::\nclash:!:1:0:99999:7:::\norphan:!:1:0:99999:7:::\n"
+          "sys:!:1:0:99999:7:::\n",
       "root:x:0:\nshadow:x:42:\nsudo:x:27:dave,ghost,here\nusers:x:100:\nhere:x:10000:\ndave:x:10001:\n"
       "crew:x:10002:dave,ghost\nsquat:x:10000:\n",
       "root:*::\nshadow:*::\nsudo:*::dave,ghost,here\nusers:*::\nhere:!::\ndave:!::\ncrew:!:dave:dave,ghost\n"
@@ -220,8 +225,9 @@ TEST_CASE("user: merging accounts back from a backup", "[user]") {
                                    "here:x:10000:10000::/home/here:/bin/bash\n"
                                    "dave:x:10001:10001:Dave:/home/dave:/bin/bash\n");
   CHECK(local.shadow.text() == kShadow + "here:!:1:0:99999:7:::\ndave:$y$dave:2:0:99999:7:::\n");
-  CHECK(local.group.text() ==
-        "root:x:0:\nshadow:x:42:\nsudo:x:27:dave,here\nusers:x:100:\nhere:x:10000:\ndave:x:10001:\ncrew:x:10002:dave\n");
+  CHECK(
+      local.group.text() ==
+      "root:x:0:\nshadow:x:42:\nsudo:x:27:dave,here\nusers:x:100:\nhere:x:10000:\ndave:x:10001:\ncrew:x:10002:dave\n");
   CHECK(local.gshadow.text() ==
         "root:*::\nshadow:*::\nsudo:*::dave,here\nusers:*::\nhere:!::\ndave:!::\ncrew:!:dave:dave\n");
   CHECK(problems(local).empty());
@@ -254,8 +260,8 @@ TEST_CASE("user: generated sudoers text, checked by visudo", "[user]") {
 
 TEST_CASE("user: a failed write puts the files written before back", "[user]") {
   Db before = parse_db(kPasswd, kShadow, kGroup, kGshadow);
-  std::map<File, std::string> old = {{File::passwd, kPasswd}, {File::shadow, kShadow}, {File::group, kGroup},
-                                     {File::gshadow, kGshadow}};
+  std::map<File, std::string> old = {
+      {File::passwd, kPasswd}, {File::shadow, kShadow}, {File::group, kGroup}, {File::gshadow, kGshadow}};
   Db after = before;
   add_group(after, "alice", 10000);
   add_user(after, {"alice", 10000, 10000, "/home/alice", "/bin/bash", "!", 1});
@@ -380,12 +386,18 @@ TEST_CASE("user add creates accounts, homes and a hashed password", "[user]") {
   r = run_sc_rooted(root.path(), {"user", "export", "carol"});
   CHECK(r.out == "carol:x:10003:10002::/home/carol:/bin/bash\n");
   doc = sc_json(root.path(), {"user", "export", "carol"});
-  CHECK(doc["result"] == json{{"login", "carol"}, {"uid", 10003}, {"gid", 10002}, {"gecos", ""},
-                              {"home", "/home/carol"}, {"shell", "/bin/bash"}, {"group", "staff"}});
+  CHECK(doc["result"] == json{{"login", "carol"},
+                              {"uid", 10003},
+                              {"gid", 10002},
+                              {"gecos", ""},
+                              {"home", "/home/carol"},
+                              {"shell", "/bin/bash"},
+                              {"group", "staff"}});
   CHECK(run_sc_rooted(root.path(), {"user", "export", "nobody"}).status == 1);
   r = run_sc_rooted(root.path(), {"user", "files"});
-  CHECK(r.out == "/etc/passwd\n/etc/shadow\n/etc/group\n/etc/gshadow\n/home/alice\n/home/bob\n/home/carol\n"
-                 "/home/dan\n/home/erin\n");
+  CHECK(r.out ==
+        "/etc/passwd\n/etc/shadow\n/etc/group\n/etc/gshadow\n/home/alice\n/home/bob\n/home/carol\n"
+        "/home/dan\n/home/erin\n");
 }
 
 TEST_CASE("user add asks the password twice on a terminal, without echo", "[user]") {
@@ -399,12 +411,14 @@ TEST_CASE("user add asks the password twice on a terminal, without echo", "[user
   };
   // The two answers differ: nothing is written.
   const std::string before = tree_hash(root.path());
-  ScRun r = run_sc_tty(args("dave"), {{"Password for dave", "first-pw\n"}, {"Retype the password for dave", "other\n"}});
+  ScRun r =
+      run_sc_tty(args("dave"), {{"Password for dave", "first-pw\n"}, {"Retype the password for dave", "other\n"}});
   CHECK(r.status == 2);
   CHECK_THAT(r.out, Contains("the two passwords differ"));
   CHECK(tree_hash(root.path()) == before);
 
-  r = run_sc_tty(args("dave"), {{"Password for dave", "pw with spaces\n"}, {"Retype the password for dave", "pw with spaces\n"}});
+  r = run_sc_tty(args("dave"),
+                 {{"Password for dave", "pw with spaces\n"}, {"Retype the password for dave", "pw with spaces\n"}});
   INFO(r.out);
   CHECK(r.status == 0);
   CHECK(r.out.find("pw with spaces") == std::string::npos);  // never echoed
@@ -422,9 +436,17 @@ TEST_CASE("user add refuses bad input and a full range, changing nothing", "[use
   const std::string before = tree_hash(root.path());
   for (const auto& bad : hostile_strings()) {
     INFO(bad);
-    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-             {"add", bad}, {"add", "alice", bad}, {"del", bad}, {"has", bad}, {"addgroup", bad}, {"delgroup", bad},
-             {"hasgroup", bad}, {"export", bad}, {"roam", bad}, {"free", bad}, {"restore", bad}}) {
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"add", bad},
+                                                                               {"add", "alice", bad},
+                                                                               {"del", bad},
+                                                                               {"has", bad},
+                                                                               {"addgroup", bad},
+                                                                               {"delgroup", bad},
+                                                                               {"hasgroup", bad},
+                                                                               {"export", bad},
+                                                                               {"roam", bad},
+                                                                               {"free", bad},
+                                                                               {"restore", bad}}) {
       args.insert(args.begin(), "user");
       ScRun r = run_sc_rooted(root.path(), args);
       CHECK(r.status == 2);
@@ -525,10 +547,12 @@ TEST_CASE("user edits wait for the shadow tools' lock", "[user]") {
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
   REQUIRE(::fcntl(fd, F_SETLK, &fl) == 0);
-  auto pending = std::async(std::launch::async, [&] { return run_sc_rooted(root.path(), {"user", "addgroup", "staff"}); });
+  auto pending = std::async(std::launch::async, [&] {
+    return run_sc_rooted(root.path(), {"user", "addgroup", "staff"});
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   CHECK(read_text(root / "etc/group") == kGroup);  // still waiting
-  ::close(fd);                                      // releases the lock
+  ::close(fd);                                     // releases the lock
   ScRun r = pending.get();
   CHECK(r.status == 0);
   CHECK(read_text(root / "etc/group") == kGroup + "staff:x:10000:\n");
@@ -543,10 +567,13 @@ TEST_CASE("user restore brings accounts and homes back from a backup", "[user]")
                                       "here:x:10000:10000::/home/here:/bin/bash\n"
                                       "dave:x:10001:10001:Dave:/home/dave:/bin/bash\n"
                                       "clash:x:10000:10000::/home/clash:/bin/bash\n");
-  write_text(b / "fs/etc/shadow", kShadow + "here:!:1:0:99999:7:::\ndave:$y$davehash:2:0:99999:7:::\nclash:!:1:0:99999:7:::\n");
-  write_text(b / "fs/etc/group", "root:x:0:\nshadow:x:42:\nsudo:x:27:dave,ghost\nusers:x:100:\nhere:x:10000:\n"
-                                 "dave:x:10001:\ncrew:x:10002:dave\n");
-  write_text(b / "fs/etc/gshadow", "root:*::\nshadow:*::\nsudo:*::dave,ghost\nusers:*::\nhere:!::\ndave:!::\ncrew:!::dave\n");
+  write_text(b / "fs/etc/shadow",
+             kShadow + "here:!:1:0:99999:7:::\ndave:$y$davehash:2:0:99999:7:::\nclash:!:1:0:99999:7:::\n");
+  write_text(b / "fs/etc/group",
+             "root:x:0:\nshadow:x:42:\nsudo:x:27:dave,ghost\nusers:x:100:\nhere:x:10000:\n"
+             "dave:x:10001:\ncrew:x:10002:dave\n");
+  write_text(b / "fs/etc/gshadow",
+             "root:*::\nshadow:*::\nsudo:*::dave,ghost\nusers:*::\nhere:!::\ndave:!::\ncrew:!::dave\n");
   write_text(b / "fs/home/dave/notes.txt", "dave's notes\n", fs::perms(0600));
   fs::create_directories(b / "fs/home/dave/sub");
 

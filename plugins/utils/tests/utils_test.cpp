@@ -13,8 +13,8 @@ namespace {
 
 /// Every admin tool present under `root` (empty executables).
 void install_admin_tools(const fs::path& root) {
-  for (const char* cmd : {"usr/bin/screen", "usr/bin/ntpq", "sbin/hdparm", "usr/sbin/iftop", "usr/sbin/smartctl",
-                          "usr/bin/git"})
+  for (const char* cmd :
+       {"usr/bin/screen", "usr/bin/ntpq", "sbin/hdparm", "usr/sbin/iftop", "usr/sbin/smartctl", "usr/bin/git"})
     write_text(root / cmd, "", fs::perms(0755));
   fs::create_directories(root / "usr/share/doc/vim");
   fs::create_directories(root / "etc");
@@ -45,7 +45,8 @@ TEST_CASE("utils: the package sets for Debian 12", "[utils]") {
   CHECK(std::vector<std::string>(fr.end() - 2, fr.end()) ==
         std::vector<std::string>{"libreoffice-l10n-fr", "firefox-esr-l10n-fr"});
   CHECK(utils_pkg::valid_l10n("pt-br"));
-  for (const char* bad : {"", "f", "FR", "fr_FR", "fr-", "-fr", "fr-br-x", "fr;x"}) CHECK_FALSE(utils_pkg::valid_l10n(bad));
+  for (const char* bad : {"", "f", "FR", "fr_FR", "fr-", "-fr", "fr-br-x", "fr;x"})
+    CHECK_FALSE(utils_pkg::valid_l10n(bad));
   // Every spec is well formed.
   std::vector<std::string> all = utils_pkg::admin_set();
   all.insert(all.end(), fr.begin(), fr.end());

@@ -1,6 +1,7 @@
+#include <sc/plugin.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <sc/plugin.h>
 
 #include "test_support.hpp"
 

@@ -10,9 +10,9 @@
 #endif
 
 /* sc greet [NAME] */
-static int greet(const sc_call *call) {
-  const sc_host_api *api = call->api;
-  char *greeting = NULL;
+static int greet(const sc_call* call) {
+  const sc_host_api* api = call->api;
+  char* greeting = NULL;
   char line[512];
   if (call->argc > 1) {
     snprintf(call->error, call->error_size, "too many arguments; usage: sc helloc greet [NAME]");
@@ -31,8 +31,8 @@ static int greet(const sc_call *call) {
 }
 
 /* sc helloc info: a structured result (the "result" field under --json). */
-static int info(const sc_call *call) {
-  const sc_host_api *api = call->api;
+static int info(const sc_call* call) {
+  const sc_host_api* api = call->api;
   char json[256];
   if (call->argc != 0) {
     snprintf(call->error, call->error_size, "info takes no arguments");
@@ -61,4 +61,6 @@ static const sc_plugin descriptor = {
     NULL  /* fini */
 };
 
-SC_EXPORT const sc_plugin *sc_plugin_entry(void) { return &descriptor; }
+SC_EXPORT const sc_plugin* sc_plugin_entry(void) {
+  return &descriptor;
+}

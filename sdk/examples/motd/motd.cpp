@@ -41,7 +41,5 @@ void setfqdn(sc::Context& ctx) {
 
 }  // namespace
 
-SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
-          sc::command<&setup>("setup"),
-          sc::command<&show>("show"),
+SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&show>("show"),
           sc::command<&setfqdn>("setfqdn"))

@@ -19,6 +19,11 @@
  *  - Status codes: SC_OK (0), SC_FAIL (1), SC_USAGE (2).
  *  - No C++ exception and no longjmp may cross this interface.
  */
+/* This header keeps its own layout (C pointer style, doc comments aligned
+ * beside the constants), which clang-format would break up: formatting is
+ * off for it, the only such file of the tree besides the frozen copies of
+ * older headers under tests/abi/. */
+/* clang-format off */
 #ifndef SC_PLUGIN_H
 #define SC_PLUGIN_H
 

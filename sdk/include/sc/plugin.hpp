@@ -20,7 +20,6 @@
 #define SC_PLUGIN_HPP
 
 #include <sc/plugin.h>
-
 #include <unistd.h>
 
 #include <cstdint>
@@ -53,9 +52,9 @@ class Failure : public std::runtime_error {
 /// Attributes of a file or directory written through Context.
 struct FileAttr {
   std::uint32_t mode = 0644;
-  std::string owner;  ///< empty: root
-  std::string group;  ///< empty: the owner's primary group
-  bool secret = false;  ///< never show the content in --diff
+  std::string owner;        ///< empty: root
+  std::string group;        ///< empty: the owner's primary group
+  bool secret = false;      ///< never show the content in --diff
   bool keep_attrs = false;  ///< an existing file keeps its mode and owner
 
   /// Attributes with another mode, e.g. FileAttr::with_mode(0600).
@@ -73,7 +72,7 @@ struct RunOptions {
   bool capture_out = false;
   bool capture_err = false;
   bool secret_args = false;
-  bool interactive = false;  ///< stdin is sc's own (terminal or pipe), not /dev/null
+  bool interactive = false;      ///< stdin is sc's own (terminal or pipe), not /dev/null
   std::vector<std::string> env;  ///< extra "NAME=VALUE" items
   std::string cwd;
   std::optional<std::string> input;
@@ -82,8 +81,8 @@ struct RunOptions {
 
 /// Outcome of a program run.
 struct RunResult {
-  int status = SC_FAIL;   ///< SC_OK when it ran and exited 0, or was planned
-  bool ran = false;       ///< false when only planned
+  int status = SC_FAIL;  ///< SC_OK when it ran and exited 0, or was planned
+  bool ran = false;      ///< false when only planned
   int exit_code = -1;
   int term_signal = 0;
   std::string out;
@@ -100,17 +99,17 @@ struct CallResult {
 /// A copy of files from a peer (Context::fetch); see sc_fetch in plugin.h.
 struct FetchOptions {
   std::string peer;
-  std::string source_dir = "/";        ///< on the peer; paths are relative to it
-  std::string target_dir;              ///< on this host (under --root)
-  std::vector<std::string> paths;      ///< files and directories to copy
-  std::vector<std::string> excludes;   ///< rsync exclude patterns
-  std::uint32_t bwlimit_kbps = 0;      ///< 0: no limit
-  bool delete_extraneous = false;      ///< rsync --delete inside listed directories
-  bool exact = false;                  ///< numeric owners and hard links kept (SC_FETCH_EXACT)
-  std::string link_dest;               ///< on this host: earlier copy to hard-link unchanged files from
-  bool compare_only = false;           ///< only tell whether target_dir differs (SC_FETCH_COMPARE)
-  bool report = false;                 ///< list what was (would be) copied, in FetchResult::items (ABI 1.2)
-  bool list_only = false;              ///< exactly the listed paths; directories not entered (ABI 1.2)
+  std::string source_dir = "/";       ///< on the peer; paths are relative to it
+  std::string target_dir;             ///< on this host (under --root)
+  std::vector<std::string> paths;     ///< files and directories to copy
+  std::vector<std::string> excludes;  ///< rsync exclude patterns
+  std::uint32_t bwlimit_kbps = 0;     ///< 0: no limit
+  bool delete_extraneous = false;     ///< rsync --delete inside listed directories
+  bool exact = false;                 ///< numeric owners and hard links kept (SC_FETCH_EXACT)
+  std::string link_dest;              ///< on this host: earlier copy to hard-link unchanged files from
+  bool compare_only = false;          ///< only tell whether target_dir differs (SC_FETCH_COMPARE)
+  bool report = false;                ///< list what was (would be) copied, in FetchResult::items (ABI 1.2)
+  bool list_only = false;             ///< exactly the listed paths; directories not entered (ABI 1.2)
 };
 
 /// One item of a fetch's report (SC_FETCH_REPORT, ABI 1.2).
@@ -118,7 +117,7 @@ struct FetchItem {
   std::string change;    ///< rsync's itemized change: ">f.st......", "cd+++++++++", "*deleting  "...
   std::string checksum;  ///< XXH3-128 of the content copied (32 hex digits), or empty
   std::uint64_t size = 0;
-  std::string path;      ///< relative to the target directory, no trailing '/'; "." for itself
+  std::string path;  ///< relative to the target directory, no trailing '/'; "." for itself
   bool is_dir() const { return change.size() > 1 && change[1] == 'd'; }
   bool deleted() const { return change.rfind("*deleting", 0) == 0; }
 };
@@ -127,9 +126,9 @@ struct FetchItem {
 struct FetchResult {
   int status = SC_FAIL;  ///< SC_OK when rsync exited 0, or was only planned
   bool ran = false;
-  int exit_code = -1;    ///< rsync's exit status
-  std::string error;     ///< what went wrong, when status != SC_OK
-  bool differs = true;   ///< with compare_only: the copy would change something
+  int exit_code = -1;            ///< rsync's exit status
+  std::string error;             ///< what went wrong, when status != SC_OK
+  bool differs = true;           ///< with compare_only: the copy would change something
   std::vector<FetchItem> items;  ///< with report, or compare_only on an ABI 1.2 host
   bool ok() const { return status == SC_OK; }
 };
@@ -242,8 +241,8 @@ class Context {
   void expect_args(size_t min, size_t max, std::string_view usage) const {
     if (args_.size() < min || args_.size() > max) {
       std::string msg = args_.size() < min ? "missing argument" : "too many arguments";
-      throw Usage(msg + "; usage: sc " + call_->module + " " + call_->command +
-                  (usage.empty() ? "" : " ") + std::string(usage));
+      throw Usage(msg + "; usage: sc " + call_->module + " " + call_->command + (usage.empty() ? "" : " ") +
+                  std::string(usage));
     }
   }
   /// Argument i, or `fallback` when absent.
@@ -284,15 +283,11 @@ class Context {
   }
   /// The setting's value; asks the user (or takes --set) when unset and
   /// stores the answer. Throws when no value can be had.
-  std::string setting_or_prompt(const std::string& name) const {
-    return *setting(name, SC_SETTING_PROMPT);
-  }
+  std::string setting_or_prompt(const std::string& name) const { return *setting(name, SC_SETTING_PROMPT); }
   void set_setting(const std::string& name, const std::string& value) const {
     check(api_->setting_set(host_, name.c_str(), value.c_str()));
   }
-  void unset_setting(const std::string& name) const {
-    check(api_->setting_unset(host_, name.c_str()));
-  }
+  void unset_setting(const std::string& name) const { check(api_->setting_unset(host_, name.c_str())); }
 
   // -- other modules ------------------------------------------------------
 
@@ -300,8 +295,7 @@ class Context {
   int call_shown(const std::string& module, const std::string& command,
                  const std::vector<std::string>& args = {}) const {
     auto argv = detail::c_argv(args);
-    return api_->call(host_, module.c_str(), command.c_str(), static_cast<int>(args.size()),
-                      argv.data(), nullptr);
+    return api_->call(host_, module.c_str(), command.c_str(), static_cast<int>(args.size()), argv.data(), nullptr);
   }
   /// Runs another module's command and captures what it prints and returns.
   CallResult call(const std::string& module, const std::string& command,
@@ -309,19 +303,17 @@ class Context {
     auto argv = detail::c_argv(args);
     detail::HostString out{api_};
     CallResult r;
-    r.status = api_->call(host_, module.c_str(), command.c_str(), static_cast<int>(args.size()),
-                          argv.data(), &out.ptr);
+    r.status = api_->call(host_, module.c_str(), command.c_str(), static_cast<int>(args.size()), argv.data(), &out.ptr);
     r.json = out.str();
     return r;
   }
   /// Broadcasts a hook; returns the captured JSON array when `capture`.
-  std::pair<int, std::string> broadcast(const std::string& hook,
-                                        const std::vector<std::string>& args = {},
+  std::pair<int, std::string> broadcast(const std::string& hook, const std::vector<std::string>& args = {},
                                         bool ready_only = false, bool capture = false) const {
     auto argv = detail::c_argv(args);
     detail::HostString out{api_};
-    int rc = api_->broadcast(host_, hook.c_str(), static_cast<int>(args.size()), argv.data(),
-                             ready_only ? 1 : 0, capture ? &out.ptr : nullptr);
+    int rc = api_->broadcast(host_, hook.c_str(), static_cast<int>(args.size()), argv.data(), ready_only ? 1 : 0,
+                             capture ? &out.ptr : nullptr);
     return {rc, out.str()};
   }
 
@@ -425,8 +417,7 @@ class Context {
   /// Runs argv on `peer` (each word quoted by the host); never throws for
   /// a non-zero exit or an unreachable peer (check .ok(), and last_error()).
   /// `o.live` is ignored; without `o.readonly` it is planned under --dry-run.
-  RunResult peer_run(const std::string& peer, const std::vector<std::string>& argv,
-                     const RunOptions& o = {}) const {
+  RunResult peer_run(const std::string& peer, const std::vector<std::string>& argv, const RunOptions& o = {}) const {
     require_peer_services("peer_run");
     auto cargv = detail::c_argv(argv);
     auto cenv = detail::c_argv(o.env);
@@ -479,8 +470,8 @@ class Context {
     const bool host_1_2 = SC_HAS_MEMBER(api_, sc_host_api, clone_finish);
     if (o.report || o.list_only) require(host_1_2, "fetch reports");
     // A comparison lists what would change whenever the host can say it.
-    f.flags |= (o.report || (o.compare_only && host_1_2) ? SC_FETCH_REPORT : 0u) |
-               (o.list_only ? SC_FETCH_LIST_ONLY : 0u);
+    f.flags |=
+        (o.report || (o.compare_only && host_1_2) ? SC_FETCH_REPORT : 0u) | (o.list_only ? SC_FETCH_LIST_ONLY : 0u);
     FetchResult res;
     res.status = api_->peer_fetch(host_, &f);
     if (res.status == SC_USAGE) throw Usage(api_->last_error(host_));
@@ -707,21 +698,23 @@ constexpr sc_command command(const char* name) {
 
 /// Defines the plugin's descriptor and its exported entry point. NAME and
 /// VERSION must equal the manifest's "name" and "version".
-#define SC_PLUGIN(NAME, VERSION, ...)                                         \
-  namespace {                                                                 \
-  const sc_command sc_plugin_commands_[] = {__VA_ARGS__};                     \
-  const sc_plugin sc_plugin_descriptor_ = {                                   \
-      SC_PLUGIN_MAGIC,                                                        \
-      SC_ABI_MAJOR,                                                           \
-      SC_PLUGIN_ABI_MINOR,                                                    \
-      sizeof(sc_plugin),                                                      \
-      NAME,                                                                   \
-      VERSION,                                                                \
-      sc_plugin_commands_,                                                    \
+#define SC_PLUGIN(NAME, VERSION, ...)                                              \
+  namespace {                                                                      \
+  const sc_command sc_plugin_commands_[] = {__VA_ARGS__};                          \
+  const sc_plugin sc_plugin_descriptor_ = {                                        \
+      SC_PLUGIN_MAGIC,                                                             \
+      SC_ABI_MAJOR,                                                                \
+      SC_PLUGIN_ABI_MINOR,                                                         \
+      sizeof(sc_plugin),                                                           \
+      NAME,                                                                        \
+      VERSION,                                                                     \
+      sc_plugin_commands_,                                                         \
       static_cast<std::uint32_t>(sizeof sc_plugin_commands_ / sizeof(sc_command)), \
-      nullptr,                                                                \
-      nullptr};                                                               \
-  }                                                                           \
-  extern "C" SC_EXPORT const sc_plugin* sc_plugin_entry(void) { return &sc_plugin_descriptor_; }
+      nullptr,                                                                     \
+      nullptr};                                                                    \
+  }                                                                                \
+  extern "C" SC_EXPORT const sc_plugin* sc_plugin_entry(void) {                    \
+    return &sc_plugin_descriptor_;                                                 \
+  }
 
 #endif  // SC_PLUGIN_HPP

@@ -3,7 +3,6 @@
 // never against the current ones. The current core must load and run it:
 // that is the promise of the 1.x ABI (sdk/docs/ABI.md).
 #include <sc/plugin.hpp>
-
 #include <string>
 
 #if SC_ABI_MAJOR != 1 || SC_ABI_MINOR != 0
@@ -48,9 +47,13 @@ void echo(sc::Context& ctx) {
   ctx.print(ctx.run_checked(argv, o).out);
 }
 
-void fail(sc::Context&) { throw sc::Usage("abi10: refused on purpose"); }
+void fail(sc::Context&) {
+  throw sc::Usage("abi10: refused on purpose");
+}
 
-void files(sc::Context& ctx) { ctx.print("/etc/abi10.conf\n"); }
+void files(sc::Context& ctx) {
+  ctx.print("/etc/abi10.conf\n");
+}
 
 }  // namespace
 

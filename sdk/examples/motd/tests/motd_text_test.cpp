@@ -1,8 +1,8 @@
 // Unit test of motd_text.cpp; plain C++, no framework needed.
+#include "../motd_text.hpp"
+
 #include <iostream>
 #include <string>
-
-#include "../motd_text.hpp"
 
 static int failures = 0;
 
