@@ -57,13 +57,13 @@ printf 'root:x:0:\nshadow:x:42:\nsudo:x:27:\n' >"$pr/etc/group"
 printf 'root:*::\nshadow:*::\nsudo:*::\n' >"$pr/etc/gshadow"
 chmod 640 "$pr/etc/shadow" "$pr/etc/gshadow"
 : >"$pr/etc/.pwd.lock"
-peer_sc user add alice >/dev/null
+quiet peer_sc user add alice
 mkdir -p "$pr/home/alice/docs"
 for i in $(seq 1 200); do printf 'note %s\n' "$i" >"$pr/home/alice/docs/note$i.txt"; done
-peer_sc settings set FQDN peer.example.com >/dev/null
-"${client[@]}" --set BACKUP_DIR=/srv/backup backup setup >/dev/null
-"${client[@]}" settings set BACKUP_KEEP_DAILY 10000 >/dev/null
-"${client[@]}" backup add "$peer" >/dev/null
+quiet peer_sc settings set FQDN peer.example.com
+quiet "${client[@]}" --set BACKUP_DIR=/srv/backup backup setup
+quiet "${client[@]}" settings set BACKUP_KEEP_DAILY 10000
+quiet "${client[@]}" backup add "$peer"
 
 bench_header
 row "sc backup start PEER (whole small sc host, new snapshot)" 1500 10 -- "${client[@]}" backup start "$peer"
@@ -90,7 +90,7 @@ for i, s in enumerate(sizes):
             off = 0
 PY
 entry="$peer:$big"
-"${client[@]}" backup add "$entry" weekly >/dev/null
+quiet "${client[@]}" backup add "$entry" weekly
 rsh="ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile=$HOME/.ssh/known_hosts -i $HOME/.ssh/id_ed25519 -p $port"
 now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
@@ -102,7 +102,7 @@ change_sc=() change_rsync=() change_link=()
 time_ms() {  # COMMAND... -> milliseconds on stdout
   local t0 t1
   t0=$(now)
-  "$@" >/dev/null
+  quiet "$@"
   t1=$(now)
   ms "$t0" "$t1"
 }

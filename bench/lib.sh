@@ -1,5 +1,6 @@
 # Shared by the benchmark scripts of bench/ (sourced, not run):
 #   bench_setup BUILD_DIR TARGETS...  configure and build what is needed; sets $sc, $plugins, $bench
+#   quiet CMD...                      runs a set-up command, its output shown only on failure
 #   bench_header                      prints the table header
 #   row LABEL TARGET_MS RUNS -- CMD   runs CMD RUNS times (after warm-up) and prints median, p90, min
 #   start_loopback_sshd WORK          a private sshd on 127.0.0.1 whose peer sc is the built one with
@@ -18,6 +19,17 @@ bench_setup() {
   sc=$build/core/sc
   plugins=$build/lib/sc
   bench=$build/bench/sc_bench
+}
+
+# Runs a set-up command quietly: sc reports its actions on stderr, so both
+# streams are kept aside and shown only when the command fails.
+quiet() {
+  local out
+  if ! out=$("$@" 2>&1); then
+    printf '%s\n' "$out" >&2
+    echo "bench: failed: $*" >&2
+    return 1
+  fi
 }
 
 bench_header() {

@@ -58,8 +58,8 @@ for name, _ in count.most_common(3):
 ')
 
 client=("$sc" --plugin-path "$plugins" --root "$work/client-root")
-"${client[@]}" sshlink getsettings "$peer" >/dev/null  # fails loudly if the setup is wrong
-"${client[@]}" sshlink importsettings "$peer" "${modules[@]}" >/dev/null
+quiet "${client[@]}" sshlink getsettings "$peer"  # fails loudly if the setup is wrong
+quiet "${client[@]}" sshlink importsettings "$peer" "${modules[@]}"
 
 bench_header
 row "sc sshlink getsettings PEER ($nsettings settings)" 150 40 -- "${client[@]}" sshlink getsettings "$peer"
