@@ -49,10 +49,6 @@ std::string random_suffix() {
 }
 
 // ".NAME.sc-" with NAME shortened so that the result fits in NAME_MAX.
-std::string temp_prefix(const std::string& name) {
-  return "." + name.substr(0, 200) + ".sc-";
-}
-
 Node node_from_stat(const struct stat& st) {
   Node n;
   if (S_ISREG(st.st_mode))
@@ -125,6 +121,10 @@ Status remove_tree(int parent, const std::string& name, dev_t dev) {
 }
 
 }  // namespace
+
+std::string temp_prefix(const std::string& name) {
+  return "." + name.substr(0, 200) + ".sc-";
+}
 
 Status open_dir(const Location& at, size_t n, Fd* out) {
   Fd cur;

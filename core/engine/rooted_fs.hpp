@@ -108,6 +108,10 @@ struct DirEntry {
 Status list_typed_at(int dir, std::vector<DirEntry>* entries);
 /// read_file() of `name` in `dir`.
 Status read_at(int dir, const std::string& name, std::string* data);
+/// The start of the names of the temporary files replace_at() writes
+/// before renaming one over `name`: ".NAME.sc-". One left behind was
+/// written by a process that died before its rename.
+std::string temp_prefix(const std::string& name);
 /// replace_file() of `name` in `dir`.
 Status replace_at(int dir, const std::string& name, std::string_view data, std::uint32_t mode, unsigned uid,
                   unsigned gid);

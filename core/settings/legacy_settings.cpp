@@ -259,6 +259,15 @@ bool valid_shell_name(std::string_view name) {
 
 bool parse_legacy_settings(std::string_view text, const std::string& file_label,
                            std::map<std::string, std::string>* out, std::string* err) {
+  // A file edited on Windows ends its lines with CR LF: the CR belongs to
+  // the line end, not to the values.
+  if (text.find("\r\n") != std::string_view::npos) {
+    std::string unix_text;
+    unix_text.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i)
+      if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) unix_text += text[i];
+    return LegacyParser(unix_text, file_label, err).run(out);
+  }
   return LegacyParser(text, file_label, err).run(out);
 }
 

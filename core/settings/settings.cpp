@@ -1,5 +1,7 @@
 #include "settings/settings.hpp"
 
+#include <cstdio>
+
 #include "modules/dependency_graph.hpp"
 #include "sc/plugin.h"
 
@@ -16,19 +18,26 @@ SettingsStore* Settings::store(std::string* err) {
   if (store_) return store_.get();
   auto store = std::make_unique<SettingsStore>(opts_.root, "/etc/sc");
   if (!store->load(err)) return nullptr;
+  const std::string file = store->file().string();
+  if (std::uint32_t mode = store->repaired_mode()) {
+    char octal[16];
+    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode & 07777));
+    output_.log(SC_LOG_WARN, kLogSource,
+                file + " had mode " + octal + "; set back to 0600, since it holds secrets (check who changed it)");
+  }
   if (store->legacy()) {
     // The original's file is a shell script, often world-readable with
     // passwords in it: rewrite it at once in our format, mode 0600.
-    const std::string file = store->file().string();
     if (opts_.dry_run) {
       output_.log(SC_LOG_WARN, kLogSource,
-                  file + " is in the original sc format; it will be converted (0600, a copy kept as " + file +
-                      ".legacy) by the next run without --dry-run");
+                  file +
+                      " is in the original sc format; it will be converted (0600, a copy kept beside it) by the "
+                      "next run without --dry-run");
     } else if (!store->update({}, err)) {
       return nullptr;
     } else {
       output_.log(SC_LOG_INFO, kLogSource,
-                  "converted " + file + " from the original sc format (copy kept as " + file + ".legacy)");
+                  "converted " + file + " from the original sc format (copy kept as " + store->legacy_copy() + ")");
     }
   }
   store_ = std::move(store);

@@ -1,5 +1,6 @@
 #include "settings/settings_store.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <utility>
 
 #include "base/fd.hpp"
+#include "base/text.hpp"
 #include "engine/rooted_fs.hpp"
 #include "engine/rooted_path.hpp"
 #include "settings/legacy_settings.hpp"
@@ -40,10 +42,6 @@ std::string errno_text(int e) {
 /// A name as it may appear in a message, whatever bytes it holds.
 std::string quoted(const std::string& s) {
   return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string first_line(std::string_view text) {
-  return std::string(text.substr(0, text.find('\n')));
 }
 
 // "# sc-settings N" marks format N; anything else (say "# sc-settings for
@@ -268,39 +266,7 @@ bool valid_setting_name(std::string_view name) {
 }
 
 bool valid_setting_value(std::string_view value) {
-  // Well-formed UTF-8 as in Unicode table 3-7: no overlong forms, no
-  // surrogates, nothing above U+10FFFF; the same rule nlohmann/json applies.
-  size_t i = 0;
-  while (i < value.size()) {
-    auto c = static_cast<unsigned char>(value[i]);
-    if (c == 0) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (value.size() - i < len) return false;
-    for (size_t k = 1; k < len; ++k) {
-      auto ck = static_cast<unsigned char>(value[i + k]);
-      if (ck < (k == 1 ? lo : 0x80) || ck > (k == 1 ? hi : 0xBF)) return false;
-    }
-    i += len;
-  }
-  return true;
+  return value.find('\0') == std::string_view::npos && valid_utf8(value);
 }
 
 bool parse_settings(std::string_view text, const std::string& file_label, std::map<std::string, std::string>* out,
@@ -331,6 +297,53 @@ std::string serialize_settings(const std::map<std::string, std::string>& values)
   return out;
 }
 
+namespace {
+
+// Temporary files of the store (and of its legacy copies) are written only
+// under the lock, which we hold: any left is from a writer that died before
+// its rename, and holds a full copy of the settings, secrets included.
+void remove_stale_temporaries(int dir, const std::string& name) {
+  std::vector<rooted_fs::DirEntry> entries;
+  if (!rooted_fs::list_typed_at(dir, &entries).ok()) return;
+  const std::string ours = rooted_fs::temp_prefix(name), legacy = rooted_fs::temp_prefix(name + ".legacy");
+  for (const auto& e : entries)
+    if ((e.name.rfind(ours, 0) == 0 || e.name.rfind(legacy, 0) == 0) && e.type == DT_REG)
+      ::unlinkat(dir, e.name.c_str(), 0);
+}
+
+// Where to keep the original-format `text` being converted: NAME.legacy,
+// or, when that holds another text already, the first free NAME.legacy.N.
+// Empty when an existing copy holds this very text.
+bool legacy_copy_name(int dir, const std::string& name, const std::string& text, const std::string& shown,
+                      std::string* out, bool* exists, std::string* err) {
+  for (int n = 0; n < 100; ++n) {
+    const std::string candidate = name + ".legacy" + (n == 0 ? "" : "." + std::to_string(n));
+    rooted_fs::Node node;
+    rooted_fs::Status s = rooted_fs::stat_at(dir, candidate, &node);
+    if (!s.ok()) {
+      if (err)
+        *err = shown + ": cannot check for a copy of the original settings (" + candidate +
+               "): " + rooted_fs::describe(s) + "; " + shown + " is unchanged";
+      return false;
+    }
+    if (node.type == rooted_fs::NodeType::missing) {
+      *out = candidate;
+      *exists = false;
+      return true;
+    }
+    std::string held;
+    if (node.type == rooted_fs::NodeType::file && rooted_fs::read_at(dir, candidate, &held).ok() && held == text) {
+      *out = candidate;
+      *exists = true;
+      return true;
+    }
+  }
+  if (err) *err = shown + ": 100 copies of original settings files are kept beside it already; remove old ones";
+  return false;
+}
+
+}  // namespace
+
 SettingsStore::SettingsStore(fs::path root, std::string target) : root_(std::move(root)), target_(std::move(target)) {
   std::vector<std::string> comps;
   if (!split_target_path(target_, &comps, nullptr)) comps = {target_};
@@ -347,6 +360,12 @@ bool SettingsStore::load(std::string* err) {
     // Resolved with follow_last: a symlink here points out of the tree's
     // reach (a loop, or a dangling link); there is nothing to read.
     if (st.symlink) st = FileState{};
+    // The file holds secrets: as root, any read puts its mode back.
+    repaired_mode_ = 0;
+    if (st.exists && st.mode != kFileMode && ::geteuid() == 0) {
+      Fd f(::openat(place.dir.get(), place.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      if (f && ::fchmod(f.get(), kFileMode) == 0) repaired_mode_ = st.mode;
+    }
   }
   values_ = std::move(st.values);
   legacy_ = st.legacy;
@@ -390,6 +409,7 @@ bool SettingsStore::update(const std::map<std::string, std::optional<std::string
   const std::string& name = place.name;
   Fd lock;
   if (!lock_exclusive(dir, name + ".lock", shown + ".lock", lock_timeout_, &lock, err)) return false;
+  remove_stale_temporaries(dir, name);
 
   FileState st;
   if (!read_state(dir, name, shown, &st, err)) return false;
@@ -421,17 +441,14 @@ bool SettingsStore::update(const std::map<std::string, std::optional<std::string
     return true;
   }
 
+  legacy_copy_.clear();
   if (st.legacy) {
-    rooted_fs::Node copy;
-    rooted_fs::Status s = rooted_fs::stat_at(dir, name + ".legacy", &copy);
-    if (!s.ok()) {
-      if (err)
-        *err = shown + ".legacy: cannot check for a copy of the original settings: " + rooted_fs::describe(s) + "; " +
-               shown + " is unchanged";
-      return false;
-    }
-    if (copy.type == rooted_fs::NodeType::missing && !replace(dir, name + ".legacy", shown + ".legacy", st.text, err))
-      return false;
+    std::string copy;
+    bool kept = false;
+    if (!legacy_copy_name(dir, name, st.text, shown, &copy, &kept, err)) return false;
+    const std::string copy_shown = (shown_.parent_path() / copy).string();
+    if (!kept && !replace(dir, copy, copy_shown, st.text, err)) return false;
+    legacy_copy_ = copy_shown;
   }
   if (!replace(dir, name, shown, serialize_settings(next), err)) return false;
   values_ = std::move(next);

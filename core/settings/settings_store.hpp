@@ -16,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -79,6 +80,11 @@ class SettingsStore {
 
   /// True when the file last read was in the original tool's format.
   bool legacy() const { return legacy_; }
+  /// After update() converted such a file: where its copy is kept (FILE.legacy,
+  /// or FILE.legacy.N when FILE.legacy held another text already).
+  const std::string& legacy_copy() const { return legacy_copy_; }
+  /// The mode load() found and set back to 0600 (running as root), or 0.
+  std::uint32_t repaired_mode() const { return repaired_mode_; }
 
   /// Locked read-modify-write. Takes an exclusive flock on `<file>.lock`
   /// (created 0600, never removed, refused when it is a symlink), re-reads
@@ -87,8 +93,9 @@ class SettingsStore {
   /// the file is in the original format), writes a temporary file 0600
   /// next to it, fsyncs it, renames it over the file and fsyncs the
   /// directory. When the file replaced is in the original format a copy of
-  /// it is kept first as `<file>.legacy` (0600, only if that does not exist
-  /// yet). Settings not mentioned in `changes` are preserved untouched,
+  /// it is kept first as `<file>.legacy` (0600; `<file>.legacy.N` when that
+  /// holds another text; see legacy_copy()). Temporary files a killed
+  /// writer left are removed under the lock. Settings not mentioned in `changes` are preserved untouched,
   /// unknown ones included. Creates missing parent directories (0755). An
   /// existing file with another mode is set to 0600. So `update({})`
   /// converts an original-format file.
@@ -114,6 +121,8 @@ class SettingsStore {
   std::filesystem::path shown_;
   std::map<std::string, std::string> values_;
   bool legacy_ = false;
+  std::string legacy_copy_;
+  std::uint32_t repaired_mode_ = 0;
   std::chrono::milliseconds lock_timeout_ = kDefaultLockTimeout;
 };
 
