@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace sc {
 
@@ -44,7 +46,18 @@ bool is_elf(int fd) {
 }  // namespace
 
 bool check_trusted_file(const fs::path& file, const char* what, std::string* err) {
-  for (const auto& [p, dir] : {std::pair{file, false}, std::pair{directory_of(file), true}}) {
+  // A symlink is checked where it leads: the file it names and that file's
+  // directory, and the directory holding the link itself (whoever can
+  // write there can point the link elsewhere).
+  std::error_code ec;
+  const fs::path real = fs::canonical(file, ec);
+  if (ec) {
+    *err = std::string(what) + " " + file.string() + ": " + ec.message();
+    return false;
+  }
+  std::vector<std::pair<fs::path, bool>> checks = {{real, false}, {directory_of(real), true}};
+  if (fs::is_symlink(fs::symlink_status(file, ec))) checks.emplace_back(fs::absolute(directory_of(file), ec), true);
+  for (const auto& [p, dir] : checks) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0) {
       *err = std::string(what) + " " + p.string() + ": " + std::strerror(errno);
@@ -53,7 +66,10 @@ bool check_trusted_file(const fs::path& file, const char* what, std::string* err
     std::string fix;
     std::string why = untrusted(st, p, dir, &fix);
     if (!why.empty()) {
-      *err = std::string(what) + " " + p.string() + " is " + why + "; " + (fix.empty() ? "reinstall it" : fix);
+      std::string name = dir ? "directory " + p.string() + " (holding the " + what + " " + file.string() + ")"
+                             : std::string(what) + " " + file.string() +
+                                   (real != file ? " (a symlink to " + real.string() + ")" : std::string());
+      *err = name + " is " + why + "; " + (fix.empty() ? "reinstall it" : fix);
       return false;
     }
   }

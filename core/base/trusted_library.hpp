@@ -15,8 +15,11 @@ namespace sc {
 
 /// The file checks for running as root: `file` is a regular file, owned by
 /// root when we are root, not writable by group or others; its directory
-/// likewise. False with *err like "WHAT FILE is writable by everyone; ...:
-/// chmod go-w FILE" (`what` names the file's role: "manifest", "library").
+/// likewise. A symlink is checked where it leads (the real file and its
+/// directory) and where it lies (the link's directory). False with *err
+/// like "WHAT FILE is writable by everyone; ...: chmod go-w FILE" or
+/// "directory DIR (holding the WHAT FILE) is ..." (`what` names the file's
+/// role: "manifest", "library").
 bool check_trusted_file(const std::filesystem::path& file, const char* what, std::string* err);
 
 /// Why a library could not be opened: what is wrong, and whether

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+
+#include "base/text.hpp"
 
 namespace sc {
 namespace {
@@ -63,6 +66,19 @@ bool get_string(const json& obj, const char* key, const std::string& field, cons
   if (!it->is_string())
     return r.fail(err, field, std::string("must be a string, not ") + type_name(*it), "quote the value");
   *out = it->get<std::string>();
+  if (out->find('\0') != std::string::npos)
+    return r.fail(err, field, "contains a NUL character (\\u0000)", "remove it");
+  return true;
+}
+
+// An integer of the manifest as a long long: JSON allows numbers sc cannot
+// hold (18446744073709551615 would wrap to -1).
+bool get_integer(const json& j, const std::string& field, const Reporter& r, long long* out, std::string* err) {
+  if (!j.is_number_integer()) return r.fail(err, field, "must be an integer", "write a number without quotes");
+  if (j.is_number_unsigned() && j.get<unsigned long long>() > static_cast<unsigned long long>(LLONG_MAX))
+    return r.fail(err, field, "is out of range",
+                  "give a number from " + std::to_string(LLONG_MIN) + " to " + std::to_string(LLONG_MAX));
+  *out = j.get<long long>();
   return true;
 }
 
@@ -142,9 +158,9 @@ bool parse_settings(const json& doc, bool strict, const Reporter& r, Manifest* m
     for (const char* bound : {"min", "max"}) {
       auto b = s.find(bound);
       if (b == s.end()) continue;
-      if (!b->is_number_integer())
-        return r.fail(err, field_at("settings", i, bound), "must be an integer", "write a number without quotes");
-      (std::string(bound) == "min" ? spec.min : spec.max) = b->get<long long>();
+      long long n = 0;
+      if (!get_integer(*b, field_at("settings", i, bound), r, &n, err)) return false;
+      (std::string(bound) == "min" ? spec.min : spec.max) = n;
     }
     if (auto sec = s.find("secret"); sec != s.end()) {
       if (!sec->is_boolean())
@@ -157,9 +173,10 @@ bool parse_settings(const json& doc, bool strict, const Reporter& r, Manifest* m
         text = d->get<std::string>();
       else if (d->is_boolean())
         text = d->get<bool>() ? "yes" : "no";
-      else if (d->is_number_integer())
-        text = std::to_string(d->get<long long>());
-      else
+      else if (long long n = 0; d->is_number_integer()) {
+        if (!get_integer(*d, field_at("settings", i, "default"), r, &n, err)) return false;
+        text = std::to_string(n);
+      } else
         return r.fail(err, field_at("settings", i, "default"), std::string("must be a string, not ") + type_name(*d),
                       "quote the value");
       std::string normalized, why;
@@ -276,13 +293,17 @@ bool validate_setting_value(const SettingSpec& spec, std::string_view value, std
     return false;
   };
   if (value.find('\0') != std::string_view::npos) return fail("it contains a NUL byte");
+  if (!valid_utf8(value)) return fail("it is not valid UTF-8 text");
   std::string v(value);
+  // A refused secret is never quoted back: not on the terminal, not in the
+  // --json log.
+  const std::string given = spec.secret ? std::string("the value given") : in_quotes(v);
   switch (spec.type) {
     case SettingType::string:
     case SettingType::list:
       break;
     case SettingType::path:
-      if (!v.empty() && v[0] != '/') return fail(in_quotes(v) + " is not an absolute path (start it with /)");
+      if (!v.empty() && v[0] != '/') return fail(given + " is not an absolute path (start it with /)");
       if (v.find('\n') != std::string::npos) return fail("a path cannot contain a newline");
       break;
     case SettingType::boolean: {
@@ -293,23 +314,23 @@ bool validate_setting_value(const SettingSpec& spec, std::string_view value, std
       else if (l == "no" || l == "false" || l == "off" || l == "0")
         v = "no";
       else
-        return fail(in_quotes(v) + " is not a boolean (use yes or no)");
+        return fail(given + " is not a boolean (use yes or no)");
       break;
     }
     case SettingType::choice:
       if (std::find(spec.choices.begin(), spec.choices.end(), v) == spec.choices.end()) {
         std::string all;
         for (const auto& c : spec.choices) all += (all.empty() ? "" : ", ") + c;
-        return fail(in_quotes(v) + " is not one of: " + all);
+        return fail(given + " is not one of: " + all);
       }
       break;
     case SettingType::integer: {
       long long n = 0;
       auto res = std::from_chars(v.data(), v.data() + v.size(), n);
       if (v.empty() || res.ec != std::errc() || res.ptr != v.data() + v.size())
-        return fail(in_quotes(v) + " is not an integer");
-      if (spec.min && n < *spec.min) return fail(v + " is below the minimum " + std::to_string(*spec.min));
-      if (spec.max && n > *spec.max) return fail(v + " is above the maximum " + std::to_string(*spec.max));
+        return fail(given + " is not an integer");
+      if (spec.min && n < *spec.min) return fail(given + " is below the minimum " + std::to_string(*spec.min));
+      if (spec.max && n > *spec.max) return fail(given + " is above the maximum " + std::to_string(*spec.max));
       v = std::to_string(n);
       break;
     }
@@ -401,6 +422,16 @@ bool load_manifest(const std::filesystem::path& file, Manifest* out, std::string
     if (err) *err = file.string() + ": cannot read manifest: " + std::strerror(errno);
     return false;
   }
+  // Every `sc help` reads every manifest: a huge one would slow them all.
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<long long>(in.tellg());
+  if (size > static_cast<long long>(kMaxManifestBytes)) {
+    if (err)
+      *err = file.string() + ": the manifest is " + std::to_string(size) + " bytes, more than the " +
+             std::to_string(kMaxManifestBytes / 1024) + " KiB a manifest may have; reinstall the module";
+    return false;
+  }
+  in.seekg(0);
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_manifest(file, ss.str(), out, err);

@@ -2,6 +2,7 @@
 // to know about a module without opening its library.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -72,6 +73,9 @@ bool valid_command_name(std::string_view name);
 /// Parses and validates manifest text. Every error names `file`, the field
 /// (as a JSON pointer such as "settings"[2]."type") and the fix.
 bool parse_manifest(const std::filesystem::path& file, std::string_view text, Manifest* out, std::string* err);
+
+/// The largest manifest sc reads (1 MiB); a larger file is refused.
+inline constexpr std::size_t kMaxManifestBytes = 1 << 20;
 
 /// Reads and parses a manifest file.
 bool load_manifest(const std::filesystem::path& file, Manifest* out, std::string* err);

@@ -71,6 +71,22 @@ bool Session::dependencies(const std::string& name, std::vector<std::shared_ptr<
       name, [this](const std::string& n, std::string* e) { return catalog_.find(n, e); }, order, err);
 }
 
+namespace {
+
+// What a C++ exception thrown through the C ABI (which forbids it) was, for
+// the message naming the module. Called inside a catch block.
+std::string escaped_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return std::string("a C++ exception escaped the module (") + e.what() + "), which the plugin ABI forbids";
+  } catch (...) {
+    return "a C++ exception escaped the module, which the plugin ABI forbids";
+  }
+}
+
+}  // namespace
+
 bool Session::init_plugin(LoadedPlugin* plugin, std::string* err) {
   auto init = plugin->init_fn();
   if (!init) return true;
@@ -82,9 +98,20 @@ bool Session::init_plugin(LoadedPlugin* plugin, std::string* err) {
       this, &frame, plugin->manifest().file.empty() ? nullptr : catalog_.find(plugin->name(), nullptr), {}, {}};
   char buf[1024] = {};
   CrashScope scope(plugin->name().c_str(), "initialising");
-  if (init(host_api(), &host, buf, sizeof buf) != 0) {
+  int rc;
+  try {
+    rc = init(host_api(), &host, buf, sizeof buf);
+  } catch (...) {
     *err = "module " + plugin->name() + ": " + plugin->manifest().library.string() +
-           ": initialisation failed: " + (buf[0] ? buf : "no reason given") + "; see the module's documentation";
+           ": initialisation failed: " + escaped_exception() + "; report it to the module's author";
+    return false;
+  }
+  if (rc != 0) {
+    // The plugin may have filled the whole buffer: never read past it.
+    buf[sizeof buf - 1] = '\0';
+    *err = "module " + plugin->name() + ": " + plugin->manifest().library.string() +
+           ": initialisation failed: " + (buf[0] ? std::string(buf) : "no reason given") +
+           "; see the module's documentation";
     return false;
   }
   return true;
@@ -151,7 +178,14 @@ int Session::invoke(LoadedPlugin* plugin, Frame* frame, const std::vector<std::s
   {
     ++depth_;
     CrashScope scope(frame->module.c_str(), frame->command.c_str());
-    rc = fn(&call);
+    try {
+      rc = fn(&call);
+    } catch (...) {
+      --depth_;
+      frame->error = "module " + frame->module + ": " + frame->command + ": " + escaped_exception() +
+                     "; report it to the module's author";
+      return frame->status = kExitFailure;
+    }
     --depth_;
   }
   if (rc != SC_OK && rc != SC_FAIL && rc != SC_USAGE) {

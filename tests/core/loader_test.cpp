@@ -128,6 +128,35 @@ TEST_CASE("exceptions stop at the C++ layer", "[loader][abi]") {
   CHECK(r.status == 0);
 }
 
+TEST_CASE("an exception escaping a plain C ABI plugin names the module", "[loader][abi]") {
+  ScRun r = fx({"rawthrow", "boom"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("module rawthrow: boom: a C++ exception escaped the module (raw boom)"));
+  CHECK_THAT(r.err, !Contains("internal error"));
+  CHECK(fx({"rawthrow", "hello"}).out == "hello from rawthrow\n");
+}
+
+TEST_CASE("an init error that fills its whole buffer is cut at the buffer", "[loader][abi]") {
+  ScRun r = fx({"init-full-error", "hello"});
+  CHECK(r.status == 3);
+  // 1023 bytes of the plugin's 1024-byte buffer, then sc's own text:
+  // nothing read past the buffer.
+  CHECK_THAT(r.err, Contains("initialisation failed: " + std::string(1023, 'E') + "; see the module's documentation"));
+}
+
+TEST_CASE("control characters of a manifest are escaped in help", "[loader][help]") {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"help"}, {"esc-summary", "help"}}) {
+    ScRun r = fx(args);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Contains("fixture: \\e[2Jclears the screen\\x07"));
+    CHECK(r.out.find('\x1b') == std::string::npos);
+    CHECK(r.out.find('\x07') == std::string::npos);
+  }
+  // --json keeps the text as it is (JSON escapes it).
+  auto doc = nlohmann::json::parse(fx({"--json", "esc-summary", "help"}).out);
+  CHECK(doc["result"]["summary"] == "fixture: \x1b[2Jclears the screen\x07");
+}
+
 TEST_CASE("sc plugins lists every plugin with its state and reason", "[loader]") {
   ScRun r = fx({"--json", "plugins"});
   REQUIRE(r.status == 0);
@@ -180,7 +209,27 @@ TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
     fs::permissions(dir.path(), fs::perms(0777));
     ScRun r = run_sc(base);
     CHECK(r.status == 3);
-    CHECK_THAT(r.err, Contains("writable by everyone"));
+    CHECK_THAT(r.err, Contains("directory " + dir.path().string() + " (holding the manifest " +
+                               (dir / "cplugin.json").string() + ") is writable by everyone"));
+  }
+  SECTION("symlinks are checked where they lead") {
+    // A trusted directory of links to files in a directory anyone may
+    // write to: whoever writes there could replace the plugin.
+    TempDir links;
+    fs::permissions(links.path(), fs::perms(0755));
+    fs::permissions(dir.path(), fs::perms(0777));
+    for (const char* f : {"cplugin.json", "cplugin.so"}) fs::create_symlink(dir / f, links / f);
+    ScRun r = run_sc({"--plugin-path", links.path().string(), "cplugin", "greet", "x"});
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Contains("directory " + dir.path().string()) && Contains("writable by everyone"));
+    // The same links to a trusted directory are fine.
+    fs::permissions(dir.path(), fs::perms(0755));
+    CHECK(run_sc({"--plugin-path", links.path().string(), "cplugin", "greet", "x"}).status == 0);
+    // A link that lies in an untrusted directory is refused too.
+    fs::permissions(links.path(), fs::perms(0777));
+    r = run_sc({"--plugin-path", links.path().string(), "cplugin", "greet", "x"});
+    CHECK(r.status == 3);
+    CHECK_THAT(r.err, Contains("directory " + links.path().string()) && Contains("writable by everyone"));
   }
   if (::geteuid() == 0) {
     SECTION("library not owned by root") {

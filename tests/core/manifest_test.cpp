@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 using sc::Manifest;
 using sc::parse_manifest;
 
@@ -190,4 +192,29 @@ TEST_CASE("module and command names", "[manifest]") {
   CHECK(sc::valid_command_name("has-sc"));
   CHECK_FALSE(sc::valid_command_name("_private"));
   CHECK_FALSE(sc::valid_command_name("x;y"));
+}
+
+TEST_CASE("class 9: manifest limits: NUL, integer overflow, size", "[manifest][hostile]") {
+  // A NUL inside a string would cut it where C sees it.
+  CHECK_THAT(parse_error(with("\"backup.so\"", "\"backup.so\\u0000.evil\"")),
+             Catch::Contains("\"library\"") && Catch::Contains("NUL"));
+  CHECK_THAT(parse_error(with("\"Whole-host backups\"", "\"Whole\\u0000\"")),
+             Catch::Contains("\"summary\"") && Catch::Contains("NUL"));
+  // Integers sc cannot hold are refused, not wrapped (to -1 here).
+  CHECK_THAT(parse_error(with("\"min\": 1", "\"min\": 18446744073709551615")),
+             Catch::Contains("min") && Catch::Contains("out of range"));
+  CHECK_THAT(parse_error(with("\"default\": 7", "\"default\": 9223372036854775808")),
+             Catch::Contains("default") && Catch::Contains("out of range"));
+  Manifest m;
+  std::string err;
+  CHECK(parse_manifest("/x/backup.json", with("\"min\": 1", "\"min\": -9223372036854775808"), &m, &err));
+
+  // A manifest over 1 MiB is refused before it is parsed.
+  sc::test::TempDir dir;
+  const std::filesystem::path big = dir / "big.json";
+  std::string text = kGood;
+  text.insert(text.size() - 1, ", \"x-padding\": \"" + std::string(sc::kMaxManifestBytes, 'x') + "\"");
+  sc::test::write_text(big, text);
+  CHECK_FALSE(sc::load_manifest(big, &m, &err));
+  CHECK_THAT(err, Catch::Contains(big.string()) && Catch::Contains("more than the 1024 KiB"));
 }
