@@ -107,10 +107,17 @@ bool apply_globals(const po::variables_map& vm, CommandLine* out, std::string* e
       auto eq = item.find('=');
       std::string name = item.substr(0, eq);
       if (eq == std::string::npos || !valid_setting_name(name)) {
-        *err = "--set " + item + ": expected NAME=VALUE with NAME in upper case (e.g. --set FQDN=host.example.com)";
+        // The value is never echoed: it may be a secret.
+        *err = (eq == std::string::npos ? std::string("--set without '='") : "--set " + name + "=...") +
+               ": expected NAME=VALUE with NAME in upper case (e.g. --set FQDN=host.example.com)";
         return false;
       }
-      o.overrides[name] = item.substr(eq + 1);
+      std::string value = item.substr(eq + 1);
+      if (!valid_setting_value(value)) {
+        *err = "--set " + name + ": the value is not valid UTF-8 text (or holds a NUL byte); give it as UTF-8";
+        return false;
+      }
+      o.overrides[name] = std::move(value);
     }
   return true;
 }
@@ -180,11 +187,12 @@ int dispatch(Session& session, const CommandLine& cl, Frame& frame) {
 int run_command_line(const CommandLine& cl) {
   const std::string abi = std::to_string(SC_ABI_MAJOR) + "." + std::to_string(SC_ABI_MINOR);
   if (cl.version) {
+    Output out(cl.options.json, false);
     if (cl.options.json)
-      Output(true, false).emit_document({{"version", build::kVersion}, {"abi", abi}});
+      out.emit_document({{"version", build::kVersion}, {"abi", abi}});
     else
-      write_all(STDOUT_FILENO, std::string("sc ") + build::kVersion + " (plugin ABI " + abi + ")\n");
-    return kExitOk;
+      out.text(std::string("sc ") + build::kVersion + " (plugin ABI " + abi + ")\n");
+    return out.check_stdout(kExitOk);
   }
   Session session(cl.options, core_commands());
   Frame frame;

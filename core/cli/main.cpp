@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "base/fd.hpp"
+#include "base/text.hpp"
 #include "cli/cli.hpp"
 #include "peers/rsync_transport.hpp"
 #include "session/crash_guard.hpp"
@@ -21,12 +22,12 @@ int main(int argc, char** argv) {
     sc::CommandLine cl;
     std::string err;
     if (!sc::parse_command_line(argc, argv, &cl, &err)) {
-      sc::write_all(2, "sc: " + err + "\n");
+      sc::write_all(2, "sc: " + sc::printable(err, sc::Newlines::indent) + "\n");
       return sc::kExitUsage;
     }
     return sc::run_command_line(cl);
   } catch (const std::exception& e) {
-    sc::write_all(2, std::string("sc: internal error: ") + e.what() + "; please report this bug\n");
+    sc::write_all(2, "sc: internal error: " + sc::printable(e.what()) + "; please report this bug\n");
   } catch (...) {
     sc::write_all(2, "sc: internal error (unknown exception); please report this bug\n");
   }

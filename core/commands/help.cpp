@@ -2,6 +2,7 @@
 // manifests, never opening a library.
 #include <algorithm>
 
+#include "base/text.hpp"
 #include "build_config.hpp"
 #include "commands/commands.hpp"
 
@@ -13,6 +14,12 @@ namespace {
 
 std::string pad(const std::string& s, size_t width) {
   return s.size() >= width ? s + "  " : s + std::string(width - s.size(), ' ');
+}
+
+// Manifest text shown to a person: control characters escaped (a summary
+// must not clear the screen or forge a line).
+std::string shown(const std::string& s) {
+  return printable(s);
 }
 
 std::string usage_lines(const CoreCommand& c) {
@@ -52,7 +59,7 @@ int general_help(Session& s, Frame& frame) {
   json modules = json::array();
   for (const auto& e : s.catalog().all()) {
     if (e.manifest) {
-      t += "  " + pad(e.name, 14) + e.manifest->summary + "\n";
+      t += "  " + pad(e.name, 14) + shown(e.manifest->summary) + "\n";
       modules.push_back({{"name", e.name}, {"summary", e.manifest->summary}, {"version", e.manifest->version}});
     } else {
       t += "  " + pad(e.name, 14) + "(unusable: see `sc plugins`)\n";
@@ -73,11 +80,11 @@ int general_help(Session& s, Frame& frame) {
 }
 
 int module_help(Session& s, Frame& frame, const Manifest& m) {
-  std::string t = "sc " + m.name + " " + m.version + " - " + m.summary + "\n\nUsage: sc " + m.name +
+  std::string t = "sc " + m.name + " " + shown(m.version) + " - " + shown(m.summary) + "\n\nUsage: sc " + m.name +
                   " COMMAND [ARGS...]\n\nCommands:\n";
   for (const auto& c : m.commands) {
-    std::string lhs = c.name + (c.usage.empty() ? "" : " " + c.usage);
-    t += "  " + pad(lhs, 30) + c.summary + (c.changes_host ? " [changes the host]" : "") + "\n";
+    std::string lhs = c.name + (c.usage.empty() ? "" : " " + shown(c.usage));
+    t += "  " + pad(lhs, 30) + shown(c.summary) + (c.changes_host ? " [changes the host]" : "") + "\n";
   }
   if (m.commands.empty()) t += "  (none)\n";
   if (!m.hooks.empty()) {
@@ -91,12 +98,12 @@ int module_help(Session& s, Frame& frame, const Manifest& m) {
       std::string lhs = st.name + " (" + std::string(to_string(st.type));
       if (!st.choices.empty()) {
         lhs += ": ";
-        for (size_t i = 0; i < st.choices.size(); ++i) lhs += (i ? "|" : "") + st.choices[i];
+        for (size_t i = 0; i < st.choices.size(); ++i) lhs += (i ? "|" : "") + shown(st.choices[i]);
       }
       lhs += ")";
-      std::string rhs = !st.summary.empty() ? st.summary : st.prompt;
+      std::string rhs = shown(!st.summary.empty() ? st.summary : st.prompt);
       if (st.default_value)
-        rhs += " [default: " + (st.secret ? std::string(Settings::kRedacted) : *st.default_value) + "]";
+        rhs += " [default: " + (st.secret ? std::string(Settings::kRedacted) : shown(*st.default_value)) + "]";
       if (st.secret) rhs += " [secret]";
       t += "  " + pad(lhs, 30) + rhs + "\n";
     }
@@ -122,8 +129,11 @@ int core_help(Session& s, Frame& frame, const std::vector<std::string>& topic) {
   std::string err;
   auto m = s.manifest(topic[0], &err);
   if (!m) {
+    // Help about something that is not there is a usage error: the name
+    // is what was wrong (3 stays for running a module that is missing, and
+    // for a module asking through call(), as the ABI documents).
     frame.error = err;
-    return kExitUnavailable;
+    return s.depth() > 0 ? kExitUnavailable : kExitUsage;
   }
   if (topic.size() == 1) return module_help(s, frame, *m);
   const CommandSpec* c = m->command(topic[1]);
@@ -138,8 +148,9 @@ int core_help(Session& s, Frame& frame, const std::vector<std::string>& topic) {
     return kExitUsage;
   }
   frame_print(s, frame,
-              "Usage: sc " + m->name + " " + c->name + (c->usage.empty() ? "" : " " + c->usage) + "\n\n" + c->summary +
-                  "\n" + (c->changes_host ? "This command changes the host (try --dry-run first).\n" : ""));
+              "Usage: sc " + m->name + " " + c->name + (c->usage.empty() ? "" : " " + shown(c->usage)) + "\n\n" +
+                  shown(c->summary) + "\n" +
+                  (c->changes_host ? "This command changes the host (try --dry-run first).\n" : ""));
   frame.result =
       json{{"name", c->name}, {"usage", c->usage}, {"summary", c->summary}, {"changes_host", c->changes_host}};
   return kExitOk;

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "commands/commands.hpp"
+#include "engine/rooted_fs.hpp"
+#include "settings/legacy_settings.hpp"
 
 namespace sc {
 
@@ -34,8 +36,12 @@ struct SettingsCall {
     frame.error = "sc settings " + args[0] + ": wrong arguments; " + kUsage;
     return kExitUsage;
   }
-  bool check_name(const std::string& name) const {
+  /// `stored_ok`: a name the store already holds is accepted even when it
+  /// is not one a new setting may take (the original tool's files hold
+  /// shell names such as `lower_case`): it can be read and deleted.
+  bool check_name(const std::string& name, bool stored_ok = false) const {
     if (valid_setting_name(name)) return true;
+    if (stored_ok && valid_shell_name(name) && store.get(name)) return true;
     frame.error = "\"" + name + "\" is not a setting name (upper-case letters, digits and '_', starting with a letter)";
     return false;
   }
@@ -45,7 +51,7 @@ struct SettingsCall {
   }
 };
 
-bool read_value(Session& s, const std::string& name, bool secret, std::string* value, std::string* err) {
+bool read_value(Session& s, const std::string& name, bool secret, std::string* value, std::string* err, bool* usage) {
   if (s.prompter().interactive()) {
     Question q;
     q.kind = secret ? Question::Kind::secret : Question::Kind::text;
@@ -57,9 +63,18 @@ bool read_value(Session& s, const std::string& name, bool secret, std::string* v
   value->clear();
   char c;
   ssize_t r;
-  while ((r = ::read(STDIN_FILENO, &c, 1)) == 1 && c != '\n') value->push_back(c);
+  bool any = false;
+  while ((r = ::read(STDIN_FILENO, &c, 1)) == 1 && (any = true) && c != '\n') value->push_back(c);
   if (r < 0) {
     *err = std::string("cannot read the value from stdin: ") + std::strerror(errno);
+    return false;
+  }
+  if (!any) {
+    // Nothing at all (stdin empty, e.g. /dev/null) is not an empty value.
+    *err =
+        "no value given: stdin is empty and not a terminal; give the value on stdin, or as an argument (an "
+        "empty value as '')";
+    *usage = true;
     return false;
   }
   return true;
@@ -140,7 +155,7 @@ int settings_print(const SettingsCall& c) {
 
 int settings_get(const SettingsCall& c) {
   if (c.args.size() != 2) return c.bad_args();
-  if (!c.check_name(c.args[1])) return kExitUsage;
+  if (!c.check_name(c.args[1], true)) return kExitUsage;
   std::string err;
   auto v = c.s.settings().value_or_default(c.args[1], &err);
   if (!err.empty()) return c.fail(err);
@@ -170,8 +185,8 @@ int settings_set(const SettingsCall& c) {
                            "history; next time omit VALUE to type it or pipe it on stdin");
   } else if (c.s.depth() > 0) {
     return c.fail("sc settings set " + name + ": a module must give the value", kExitUsage);
-  } else if (!read_value(c.s, name, spec && spec->secret, &value, &err)) {
-    return c.fail("sc settings set " + name + ": " + err);
+  } else if (bool usage = false; !read_value(c.s, name, spec && spec->secret, &value, &err, &usage)) {
+    return c.fail("sc settings set " + name + ": " + err, usage ? kExitUsage : kExitFailure);
   }
   if (spec) {
     std::string normalized;
@@ -188,13 +203,23 @@ int settings_set(const SettingsCall& c) {
 // lines): how a backup's settings come back on a restored host.
 int settings_import(const SettingsCall& c) {
   if (c.args.size() < 2) return c.bad_args();
-  std::string text, err;
-  if (!c.s.executor().read_file(c.args[1], &text, &err)) return c.fail("sc settings import: " + err);
-  std::map<std::string, std::string> values;
-  if (!parse_settings(text, c.args[1], &values, &err)) return c.fail(err, kExitUsage);
   std::set<std::string> only(c.args.begin() + 2, c.args.end());
   for (const auto& n : only)
     if (!c.check_name(n)) return kExitUsage;
+  const std::string& file = c.args[1];
+  std::string text, err;
+  // What is wrong with the argument itself is a usage error; a file that
+  // cannot be read is a failure.
+  rooted_fs::Node node;
+  if (file.empty() || file[0] != '/')
+    return c.fail("sc settings import: \"" + file + "\" is not an absolute path; give the settings file as /PATH",
+                  kExitUsage);
+  if (!c.s.executor().stat(file, true, &node, &err)) return c.fail("sc settings import: " + err, kExitUsage);
+  if (node.type == rooted_fs::NodeType::dir)
+    return c.fail("sc settings import: " + file + " is a directory; give a settings file", kExitUsage);
+  if (!c.s.executor().read_file(file, &text, &err)) return c.fail("sc settings import: " + err);
+  std::map<std::string, std::string> values;
+  if (!parse_settings(text, file, &values, &err)) return c.fail(err, kExitUsage);
   int imported = 0;
   for (const auto& [name, value] : values) {
     if (!only.empty() && !only.count(name)) continue;
@@ -216,7 +241,7 @@ int settings_import(const SettingsCall& c) {
 
 int settings_del(const SettingsCall& c) {
   if (c.args.size() != 2) return c.bad_args();
-  if (!c.check_name(c.args[1])) return kExitUsage;
+  if (!c.check_name(c.args[1], true)) return kExitUsage;
   std::string err;
   if (!c.s.settings().put(c.args[1], std::nullopt, c.s.settings().spec_of(c.args[1]), &err)) return c.fail(err);
   return kExitOk;

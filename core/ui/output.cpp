@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "base/fd.hpp"
+#include "base/text.hpp"
 #include "sc/plugin.h"
 
 namespace sc {
@@ -78,7 +81,13 @@ std::string ActionSummary::text() const {
 Output::Output(bool json, bool verbose) : json_(json), verbose_(verbose) {}
 
 void Output::text(std::string_view s) {
-  if (!json_) write_all(STDOUT_FILENO, s);
+  if (!json_) out(s);
+}
+
+void Output::out(std::string_view s) {
+  // A failed write of a command's output (a full disk, a closed pipe) is a
+  // failure of the command: remembered, reported by finish().
+  if (!write_all(STDOUT_FILENO, s) && !stdout_errno_) stdout_errno_ = errno ? errno : EIO;
 }
 
 void Output::log(int level, std::string_view module, std::string_view message) {
@@ -88,9 +97,9 @@ void Output::log(int level, std::string_view module, std::string_view message) {
     log_.push_back({{"level", kLevels[level]}, {"module", std::string(module)}, {"message", std::string(message)}});
   if (level == SC_LOG_DEBUG && !verbose_) return;
   std::string line = "sc: ";
-  if (!module.empty()) line += std::string(module) + ": ";
+  if (!module.empty()) line += printable(module) + ": ";
   if (level != SC_LOG_INFO) line += std::string(kLevels[level]) + ": ";
-  line += message;
+  line += printable(message, Newlines::indent);
   if (line.empty() || line.back() != '\n') line += '\n';
   write_all(STDERR_FILENO, line);
 }
@@ -122,18 +131,29 @@ void Output::action(const Action& a) {
       break;
   }
   // "changed: write /etc/hostname (created)", "ran: systemctl daemon-reload"
-  std::string line = std::string(label) + ": " + (a.kind == "run" ? "" : a.kind + " ") + a.target;
-  if (!a.detail.empty() && a.detail != label) line += " (" + a.detail + ")";
+  // Targets and details hold what users and peers typed: one line each.
+  std::string line = std::string(label) + ": " + (a.kind == "run" ? "" : a.kind + " ") + printable(a.target);
+  if (!a.detail.empty() && a.detail != label) line += " (" + printable(a.detail) + ")";
   line += '\n';
   if (!a.diff.empty()) {
-    line += a.diff;
+    line += printable(a.diff, Newlines::keep);
     if (line.back() != '\n') line += '\n';
   }
   write_all(STDERR_FILENO, line);
 }
 
 void Output::emit_document(const nlohmann::json& doc) {
-  write_all(STDOUT_FILENO, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  out(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+int Output::check_stdout(int status) {
+  if (!stdout_errno_) return status;
+  log(SC_LOG_ERROR, "",
+      std::string("cannot write the output to stdout: ") + std::strerror(stdout_errno_) +
+          (stdout_errno_ == ENOSPC  ? " (the disk is full)"
+           : stdout_errno_ == EPIPE ? " (the reader went away)"
+                                    : ""));
+  return status == kExitOk ? kExitFailure : status;
 }
 
 }  // namespace sc
@@ -169,17 +189,17 @@ int Output::finish(const Frame& frame, const RunFacts& facts) {
     doc["summary"] = summary_.to_json();
     doc["log"] = log_;
     emit_document(doc);
-    return frame.status;
+    return check_stdout(frame.status);
   }
-  if (!frame.output.empty()) write_all(STDOUT_FILENO, frame.output);
+  if (!frame.output.empty()) out(frame.output);
   // A command that printed nothing shows its result.
-  if (frame.result && !frame.printed && frame.output.empty()) write_all(STDOUT_FILENO, result_text(*frame.result));
+  if (frame.result && !frame.printed && frame.output.empty()) out(result_text(*frame.result));
   if (summary_.total() > 0 && frame.status != kExitUsage) {
-    std::string label = "sc " + frame.module + (frame.command.empty() ? "" : " " + frame.command);
+    std::string label = "sc " + printable(frame.module) + (frame.command.empty() ? "" : " " + printable(frame.command));
     write_all(STDERR_FILENO, label + (facts.dry_run ? " (dry run)" : "") + ": " + summary_.text() + "\n");
   }
   if (frame.status != kExitOk && !frame.error.empty()) log(SC_LOG_ERROR, "", frame.error);
-  return frame.status;
+  return check_stdout(frame.status);
 }
 
 }  // namespace sc

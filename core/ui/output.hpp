@@ -85,7 +85,14 @@ class Output {
   /// Returns frame.status.
   int finish(const Frame& frame, const RunFacts& facts);
 
+  /// `status`, or 1 (with an error on stderr) when it was 0 and writing to
+  /// stdout failed during the run: output lost to a full disk or a closed
+  /// descriptor is never a success.
+  int check_stdout(int status);
+
  private:
+  void out(std::string_view s);  // to stdout, failures remembered
+  int stdout_errno_ = 0;
   bool json_;
   bool verbose_;
   ActionSummary summary_;

@@ -157,15 +157,18 @@ void add(sc::Context& ctx) {
   std::optional<std::string> password;
   bool from_stdin = false;
   for (const auto& a : ctx.args()) {
-    if (a.rfind("--password=", 0) == 0)
-      password = a.substr(11);
-    else if (a == "--password-stdin")
+    if (a.rfind("--password", 0) == 0 && a != "--password-stdin")
+      // Never from a command line: other users see it in ps, and it stays
+      // in shell histories and logs. The value is not echoed.
+      throw sc::Usage(
+          "a password is never taken from the command line (--password...): other users can read it; "
+          "give it on stdin with --password-stdin, or run on a terminal to be asked");
+    if (a == "--password-stdin")
       from_stdin = true;
     else
       pos.push_back(a);
   }
-  if (pos.empty() || pos.size() > 2)
-    throw sc::Usage("usage: sc db add USER [DATABASE] [--password=PASSWORD|--password-stdin]");
+  if (pos.empty() || pos.size() > 2) throw sc::Usage("usage: sc db add USER [DATABASE] [--password-stdin]");
   const std::string role = identifier(pos[0]);
   const std::string database = identifier(pos.size() > 1 ? pos[1] : pos[0]);
   if (from_stdin) {

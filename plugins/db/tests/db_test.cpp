@@ -26,9 +26,17 @@ TEST_CASE("db against a real PostgreSQL: add, sql, backup, del, restore", "[db][
 
   // Bad names are refused before anything reaches the server.
   std::string before = pg.psql("SELECT count(*) FROM pg_roles;");
-  ScRun r = db(pg, root.path(), {"add", "x; DROP ROLE postgres", "--password=pw"});
+  const std::string pw_line = "pw\n";
+  ScRun r = db(pg, root.path(), {"add", "x; DROP ROLE postgres", "--password-stdin"}, &pw_line);
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("is not a valid database or role name"));
+  // A password on the command line is refused, and never echoed.
+  for (const char* given : {"--password=hunter2", "--password"}) {
+    r = db(pg, root.path(), {"add", "cloud", given});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("never taken from the command line") && Contains("--password-stdin"));
+    CHECK_THAT(r.err, !Contains("hunter2"));
+  }
   for (const auto& hostile : hostile_strings()) CHECK(db(pg, root.path(), {"has", hostile}).status == 2);
   CHECK(pg.psql("SELECT count(*) FROM pg_roles;") == before);
 
