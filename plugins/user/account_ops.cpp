@@ -84,6 +84,21 @@ void add_group(Db& db, const std::string& name, unsigned gid) {
   db.gshadow.append({name, "!", "", ""});
 }
 
+std::vector<std::string> complete_entries(Db& db, long last_change) {
+  std::vector<std::string> added;
+  for (const Row* g : db.group.rows())
+    if (managed_field((*g)[2]) && !db.gshadow.find((*g)[0])) {
+      db.gshadow.append({(*g)[0], "!", "", ""});
+      added.push_back("gshadow " + (*g)[0]);
+    }
+  for (const Row* u : db.passwd.rows())
+    if (managed_field((*u)[2]) && !db.shadow.find((*u)[0])) {
+      db.shadow.append({(*u)[0], "!", std::to_string(last_change), "0", "99999", "7", "", "", ""});
+      added.push_back("shadow " + (*u)[0]);
+    }
+  return added;
+}
+
 void add_user(Db& db, const NewUser& u) {
   db.passwd.append({u.login, "x", std::to_string(u.uid), std::to_string(u.gid), "", u.home, u.shell});
   db.shadow.append({u.login, u.hash, std::to_string(u.last_change), "0", "99999", "7", "", "", ""});

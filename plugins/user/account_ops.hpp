@@ -48,6 +48,13 @@ void add_group(Db& db, const std::string& name, unsigned gid);
 /// passwd "LOGIN:x:UID:GID::HOME:SHELL" and shadow
 /// "LOGIN:HASH:LASTCHANGE:0:99999:7:::".
 void add_user(Db& db, const NewUser& user);
+/// Completes what a run killed between its writes of the four files left
+/// unfinished (they are written one after the other: group, gshadow,
+/// passwd, shadow): a managed group without its gshadow line gets "!::", a
+/// managed user without a shadow line a locked one ("!", changed
+/// `last_change`). Returns what it added ("gshadow NAME", "shadow LOGIN").
+std::vector<std::string> complete_entries(Db& db, long last_change);
+
 /// Adds `login` to the members of `group` in group and gshadow; false when
 /// it already was one or the group does not exist.
 bool add_member(Db& db, std::string_view group, const std::string& login);

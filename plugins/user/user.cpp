@@ -133,7 +133,13 @@ void copy_tree(sc::Context& ctx, const std::string& from, const std::string& to,
 
 /// The home directory of a new account: 0700 (Debian 12's adduser default),
 /// with the target's /etc/skel copied in, owned by the user.
+/// It is made under a temporary name and renamed into place when complete:
+/// a run killed half-way leaves no half-filled home that the next run would
+/// take for a finished one (it removes the partial copy and starts again).
 void make_home(sc::Context& ctx, const std::string& home, const std::string& login, const std::string& group) {
+  const auto slash = home.rfind('/');
+  const std::string partial = home.substr(0, slash + 1) + "." + home.substr(slash + 1) + ".sc-new";
+  if (plugin_common::target::exists(ctx, partial)) ctx.remove(partial, /*recursive=*/true);
   if (plugin_common::target::exists(ctx, home)) {
     ctx.info("home directory " + home + " exists: left as it is");
     return;
@@ -142,8 +148,36 @@ void make_home(sc::Context& ctx, const std::string& home, const std::string& log
   own.owner = login;
   own.group = group;
   own.mode = 0700;
-  ctx.make_dir(home, own);
-  copy_tree(ctx, "/etc/skel", home, own);
+  ctx.make_dir(partial, own);
+  copy_tree(ctx, "/etc/skel", partial, own);
+  ctx.rename(partial, home);
+}
+
+/// An account `add` finds already there: finishes what a killed run left
+/// undone (a missing shadow or gshadow line, the home) and says so.
+void complete_existing(sc::Context& ctx, const std::string& login) {
+  AccountStore peek(ctx, false);
+  Db probe = peek.db();
+  const long today = days_since_epoch(std::time(nullptr));
+  if (!complete_entries(probe, today).empty()) {
+    AccountStore store(ctx, true);
+    Db next = store.db();
+    std::vector<std::string> added = complete_entries(next, today);
+    if (!added.empty()) {
+      store.commit(next);
+      std::string list;
+      for (const auto& a : added) list += (list.empty() ? "" : ", ") + a;
+      ctx.warn("completed the account files, which an interrupted run had left unfinished (" + list +
+               "); an account completed so has no password: set one with `passwd`");
+    }
+  }
+  const Row* u = peek.db().passwd.find(login);
+  const auto uid = uid_of(peek.db(), login);
+  if (!u || !uid || !is_managed(*uid) || !valid_home((*u)[5])) return;
+  const Row* g = nullptr;
+  for (const Row* r : peek.db().group.rows())
+    if ((*r)[2] == (*u)[3]) g = r;
+  if (g && !plugin_common::target::exists(ctx, (*u)[5])) make_home(ctx, (*u)[5], login, (*g)[0]);
 }
 
 // -- commands -----------------------------------------------------------
@@ -198,6 +232,7 @@ void add(sc::Context& ctx) {
   {
     AccountStore peek(ctx, false);
     if (peek.db().passwd.find(login)) {
+      complete_existing(ctx, login);
       ctx.print("user " + login + " exists\n");
       ctx.result(json{{"login", login}, {"created", false}}.dump());
       return;
@@ -209,6 +244,7 @@ void add(sc::Context& ctx) {
   AccountStore store(ctx, true);
   Db next = store.db();
   if (next.passwd.find(login)) throw sc::Failure("user " + login + " was created by another program meanwhile");
+  complete_entries(next, days_since_epoch(std::time(nullptr)));
   gid = gid_of(next, group);
   NewUser u;
   u.login = login;
@@ -397,6 +433,7 @@ void roam(sc::Context& ctx) {
   AccountStore store(ctx, true);
   Db next = store.db();
   if (next.passwd.find(login)) throw sc::Failure("user " + login + " was created by another program meanwhile");
+  complete_entries(next, days_since_epoch(std::time(nullptr)));
   for (const Row* row : next.passwd.rows())
     if ((*row)[2] == std::to_string(u.uid))
       throw sc::Failure("uid " + std::to_string(u.uid) + " of " + login + " on " + master + " belongs to " + (*row)[0] +

@@ -2,6 +2,7 @@
 // hashing a tree to prove that nothing changed.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -64,6 +65,11 @@ std::string read_text(const fs::path& path);
 /// A digest of every path, type, mode, owner, link target and content
 /// under `dir`: equal digests mean an unchanged tree.
 std::string tree_hash(const fs::path& dir);
+
+/// Starts argv (argv[0] a path; stdin, stdout and stderr on /dev/null),
+/// sends it SIGKILL after `delay` unless it ended before, reaps it, and
+/// tells whether the kill hit it: fault tests kill at random points.
+bool run_killed_after(const std::vector<std::string>& argv, std::chrono::microseconds delay);
 
 /// Hostile strings every input check is tested with.
 const std::vector<std::string>& hostile_strings();
