@@ -1,5 +1,6 @@
 #include "common/peer_name.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <regex>
 #include <sc/plugin.hpp>
@@ -19,6 +20,14 @@ const std::regex& peer_regex() {
 std::string problem(std::string_view peer) {
   if (peer.empty()) return "it is empty";
   if (peer.size() > 330) return "it is longer than a user, a host name of 253 bytes and a port";
+  // A port that is not a number is said as such, not as a bad host.
+  std::string_view rest = peer.substr(peer.find('@') == std::string_view::npos ? 0 : peer.find('@') + 1);
+  if (!rest.empty() && rest[0] != '[' && std::count(rest.begin(), rest.end(), ':') == 1) {
+    std::string_view port = rest.substr(rest.find(':') + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return "the port must be a number from 1 to 65535";
+  }
   std::string p(peer);
   std::smatch m;
   if (!std::regex_match(p, m, peer_regex()))

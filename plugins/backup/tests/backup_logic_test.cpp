@@ -37,7 +37,8 @@ TEST_CASE("backup: entries", "[backup]") {
   }
   // Names the link refuses are refused here, before `backup add` sets up
   // anything (it used to write the cron tasks, then fail).
-  for (const std::string bad : {"a@b@c", "host:port", "[not-ipv6]", std::string(64, 'a') + ".example.com"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"a@b@c", "host:port", "[not-ipv6]", std::string(64, 'a') + ".example.com"}) {
     INFO(bad);
     CHECK_FALSE(backup::parse_entry(bad, &why));
     CHECK_THAT(why, Contains("is not a peer name"));

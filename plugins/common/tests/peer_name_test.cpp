@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <sc/plugin.hpp>
+#include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -10,8 +12,9 @@ using Catch::Contains;
 namespace peer_name = plugin_common::peer_name;
 
 TEST_CASE("peer_name: the core's peer names", "[common][peer_name]") {
-  for (const std::string ok : {"node1", "node1.example.com", "root@node1", "node1:2222", "root@node1:2222", "[::1]:22",
-                               "_alias", "192.168.1.2", "localhost", std::string(63, 'a') + ".example.com"}) {
+  for (const std::string& ok :
+       std::vector<std::string>{"node1", "node1.example.com", "root@node1", "node1:2222", "root@node1:2222", "[::1]:22",
+                                "_alias", "192.168.1.2", "localhost", std::string(63, 'a') + ".example.com"}) {
     INFO(ok);
     CHECK(peer_name::problem(ok).empty());
   }
