@@ -179,6 +179,12 @@ def make_root(root):
     os.chmod(f"{root}/srv/backup", 0o700)
     os.makedirs(f"{root}/srv/data", exist_ok=True)
     os.makedirs(f"{root}/root", exist_ok=True)
+    write(f"{root}/etc/os-release", 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n')
+    # A backup (SOURCE, /srv/snap) holding the accounts and --path /srv/data.
+    os.makedirs(f"{root}/srv/snap/fs/etc")
+    for name in ("passwd", "group", "shadow", "gshadow"):
+        shutil.copy2(f"{root}/etc/{name}", f"{root}/srv/snap/fs/etc/{name}")
+    write(f"{root}/srv/snap/fs/srv/data/file", "data\n")
     settings = {
         "FQDN": "node1.example.com",
         "BACKUP_DIR": "/srv/backup",
@@ -339,7 +345,7 @@ class Campaign:
         try:
             p = subprocess.run(
                 self.sc_argv(worker.root, words),
-                input=b"Hostile-Pw-1\nHostile-Pw-1\n",
+                input=b"Hostile-Pw-1\n",  # for --password-stdin
                 capture_output=True,
                 env=env,
                 cwd=worker.cwd,
