@@ -17,6 +17,8 @@ campaign by its manifest alone. Per run it checks:
   e. nothing is written outside the root: the temporary HOME (but for the
      commands that make our SSH key) and the working directory stay as they
      were;
+  f. stderr holds no raw control character but newline and tab (a
+     message escapes them);
 
 and, where a module keeps a hostile string as a value and can read it back,
 an exact round trip (ROUND_TRIPS).
@@ -134,7 +136,7 @@ ROUND_TRIPS = {
 
 # (module, command, placeholder or "*", corpus name or "*", check) -> why.
 # check is one of: crash, refused-changed, refused-silent, refused-unnamed,
-# canary, readonly-changed, outside-root, round-trip, timeout.
+# canary, readonly-changed, outside-root, round-trip, timeout, raw-control.
 KNOWN_FAILURES = {
     # Class "message limits" (core/session/session.cpp gives sc_call a
     # 2048-byte error buffer; sdk plugin.hpp cuts a longer message at its
@@ -142,6 +144,10 @@ KNOWN_FAILURES = {
     # 2 kB, and the argument's name and the rule that followed are lost.
     # Every module quotes the value first, so this shows in all of them.
     ("*", "*", "*", "100kB", "refused-unnamed"): "core: message limits, a message over 2 kB loses its end",
+    # Class "control-character escaping in messages": the core writes a
+    # plugin's message as it is, so an ESC sequence in an argument reaches
+    # the terminal (colours, a window title) and a CR hides what precedes it.
+    ("*", "*", "*", "*", "raw-control"): "core: control characters of a message reach the terminal unescaped",
 }
 
 
@@ -380,6 +386,8 @@ class Campaign:
                 problems.append(("refused-silent", "status 2 with an empty message"))
             elif not names_argument(err, value, place):
                 problems.append(("refused-unnamed", "the message names neither " + place + " nor the value"))
+        if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", err_b):
+            problems.append(("raw-control", "stderr holds a raw control character (ESC, CR, BEL...)"))
         if os.path.lexists(self.canary) or os.path.lexists(os.path.join(worker.cwd, "CANARY")):
             problems.append(("canary", "an injected command ran"))
             for c in (self.canary, os.path.join(worker.cwd, "CANARY")):
@@ -508,6 +516,11 @@ def main():
         print(f"{'all':<12} {total['cases']:>6} {total['failed']:>7} {total['known']:>6}")
         for (m, k), n in sorted(by_check.items()):
             print(f"  {m}: {n} x {k}")
+        known_by = {}
+        for f in knowns:
+            known_by[(f[3], f[8])] = known_by.get((f[3], f[8]), 0) + 1
+        for (k, why), n in sorted(known_by.items()):
+            print(f"  known, all modules: {n} x {k} ({why})")
         print(f"hostile campaign: {total['cases']} cases, {total['failed']} failed, {total['known']} known core "
               f"failures, {time.monotonic() - t0:.1f} s")
         return 1 if failures else 0
