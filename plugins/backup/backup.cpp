@@ -14,6 +14,7 @@
 #include <sys/file.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -44,6 +45,25 @@ Entry entry_arg(const std::string& text) {
   auto e = backup::parse_entry(text, &why);
   if (!e) throw sc::Usage(why);
   return *e;
+}
+
+/// The value of --at: a time (2026-01-02, "2026-01-02 03:04", 2026-01-02T03:04:05)
+/// or a snapshot name (2026-01-02T03-04-05Z, daily/2026-01-02T03-04-05Z).
+std::string at_arg(const std::string& at) {
+  std::string_view name = at;
+  for (const char* p : backup::kPeriods)
+    if (name.size() > std::strlen(p) && name.substr(0, std::strlen(p)) == p && name[std::strlen(p)] == '/')
+      name.remove_prefix(std::strlen(p) + 1);
+  const bool ok = !name.empty() && at.size() <= 64 && name[0] >= '0' && name[0] <= '9' &&
+                  std::all_of(name.begin(), name.end(), [](char c) {
+                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+                           c == ':' || c == ' ';
+                  });
+  if (!ok)
+    throw sc::Usage("--at \"" + at +
+                    "\" is neither a time (YYYY-MM-DD[ HH:MM[:SS]]) nor a snapshot name "
+                    "([PERIOD/]YYYY-MM-DDTHH-MM-SSZ, see `sc backup list`)");
+  return at;
 }
 
 std::string period_arg(const std::string& p) {
@@ -738,23 +758,32 @@ std::string pick_snapshot(sc::Context& ctx, const std::string& source, const std
 
 void restore_from(sc::Context& ctx) {
   std::string source, at, only_path;
+  bool given_at = false, given_path = false;
   const auto& a = ctx.args();
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] == "--at" && i + 1 < a.size())
+    if (a[i] == "--at" && i + 1 < a.size()) {
       at = a[++i];
-    else if (a[i] == "--path" && i + 1 < a.size())
+      given_at = true;
+    } else if (a[i] == "--path" && i + 1 < a.size()) {
       only_path = a[++i];
-    else if (source.empty() && !a[i].empty() && a[i][0] == '/')
+      given_path = true;
+    } else if (source.empty() && !a[i].empty() && a[i][0] == '/') {
       source = a[i];
-    else
+    } else {
       throw sc::Usage("usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH] (SOURCE absolute)");
+    }
   }
   if (source.empty())
     throw sc::Usage("missing SOURCE; usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH]");
-  if (!only_path.empty()) {
-    auto e = backup::parse_entry("x:" + only_path, nullptr);
+  // Every option is checked before SOURCE is looked at: an empty --path
+  // would otherwise mean "everything".
+  if (given_at) at_arg(at);
+  if (given_path) {
+    auto e = !only_path.empty() && only_path[0] == '/' ? backup::parse_entry("x:" + only_path, nullptr) : std::nullopt;
     if (!e)
-      throw sc::Usage("--path " + only_path + " is not an absolute path without '..', spaces or control characters");
+      throw sc::Usage("--path \"" + only_path +
+                      "\" is not an absolute path without '.', '..', spaces or "
+                      "control characters");
     only_path = e->path;
   }
   const std::string snap = pick_snapshot(ctx, source, at);
@@ -848,7 +877,7 @@ int verify(sc::Context& ctx) {
   const auto& a = ctx.args();
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] == "--at" && i + 1 < a.size())
-      at = a[++i];
+      at = at_arg(a[++i]);
     else if (!only)
       only = entry_arg(a[i]);
     else

@@ -3,18 +3,10 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/peer_name.hpp"
 #include "common/text_split.hpp"
 
 namespace backup {
-
-namespace {
-
-bool host_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '@' || c == ':' ||
-         c == '[' || c == ']';
-}
-
-}  // namespace
 
 bool valid_period(std::string_view period) {
   for (const char* p : kPeriods)
@@ -33,10 +25,11 @@ std::optional<Entry> parse_entry(std::string_view text, std::string* why) {
   e.host = std::string(text.substr(0, split));
   if (split != std::string_view::npos) e.path = std::string(text.substr(split + 1));
   if (e.host.empty()) return fail("the host is missing; write HOST or HOST:/PATH");
-  if (e.host[0] == '-') return fail("a host cannot start with '-'");
-  for (char c : e.host)
-    if (!host_char(c))
-      return fail(std::string("the host contains '") + c + "'; use a host name, user@host, host:port or an ssh alias");
+  // The rules sshlink and the core apply to a peer, checked here so that
+  // `backup add` refuses a name before it sets anything up or links.
+  if (auto bad = plugin_common::peer_name::problem(e.host); !bad.empty())
+    return fail("HOST \"" + e.host + "\" is not a peer name: " + bad +
+                "; write host, user@host, host:port or an ssh alias");
   if (e.host.find("..") != std::string::npos) return fail("the host contains \"..\"");
   if (!e.path.empty()) {
     for (char c : e.path)

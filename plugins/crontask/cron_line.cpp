@@ -1,6 +1,7 @@
 #include "cron_line.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include "common/sc_names.hpp"
@@ -83,7 +84,35 @@ bool valid_period(std::string_view period) {
   return std::find(kPeriods.begin(), kPeriods.end(), period) != kPeriods.end();
 }
 
+namespace {
+
+/// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or
+/// code points above U+10FFFF).
+bool valid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 4;
+    if (n == 4 || i + n >= text.size()) return false;
+    std::uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1fu) : n == 2 ? (c & 0x0fu) : (c & 0x07u);
+    for (size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3fu);
+    }
+    static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string arg_problem(std::string_view arg) {
+  // `sc crontask list` shows the arguments back (as JSON with --json):
+  // only text it can show exactly goes into an entry.
+  if (!valid_utf8(arg)) return "it is not valid UTF-8, which `sc crontask list` could not show back";
   for (char c : arg) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) return "it contains a control character (a newline or tab would break the cron entry)";

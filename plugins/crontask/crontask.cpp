@@ -156,7 +156,9 @@ void list(sc::Context& ctx) {
     text += line + "\n";
   }
   ctx.print(text);
-  ctx.result(result.dump());
+  // An entry written by hand (or by an older sc) may hold bytes that are
+  // not UTF-8: shown replaced, never a failure of the whole list.
+  ctx.result(result.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 void cleanup(sc::Context& ctx) {

@@ -5,8 +5,10 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sc/plugin.hpp>
 
+#include "common/peer_name.hpp"
 #include "common/sc_names.hpp"
 #include "sql.hpp"
 
@@ -283,24 +285,39 @@ void restorestream(sc::Context& ctx) {
 
 void restore(sc::Context& ctx) {
   ctx.expect_args(1, 1, "FILE");
-  auto data = ctx.read_file(ctx.args()[0]);
-  if (!data) throw sc::Usage("cannot read database dump " + ctx.args()[0]);
+  const std::string& file = ctx.args()[0];
+  if (file.empty() || file[0] != '/')
+    throw sc::Usage("FILE \"" + file + "\" is not an absolute path; give the path of a dump made by `sc db backup`");
+  auto data = ctx.read_file(file);
+  if (!data) throw sc::Usage("FILE \"" + file + "\": cannot read this database dump (does it exist?)");
   restore_data(ctx, *data, ctx.args()[0]);
 }
 
 void sql(sc::Context& ctx) {
   std::vector<std::string> pos;
   std::string file;
+  bool given_file = false;
   const auto& a = ctx.args();
   for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] == "--file" && i + 1 < a.size())
+    if (a[i] == "--file" && i + 1 < a.size()) {
       file = a[++i];
-    else
+      given_file = true;
+    } else {
       pos.push_back(a[i]);
+    }
   }
   if (pos.empty() || pos.size() > 2) throw sc::Usage("usage: sc db sql USER [DATABASE] [--file FILE]");
   const std::string role = identifier(pos[0]);
   const std::string database = identifier(pos.size() > 1 ? pos[1] : pos[0]);
+  // --file is read before anything else: a bad one is a usage error
+  // whatever the state of the server.
+  std::optional<std::string> script;
+  if (given_file) {
+    if (file.empty() || file[0] != '/')
+      throw sc::Usage("--file \"" + file + "\" is not an absolute path; give the path of an SQL script");
+    script = ctx.read_file(file);
+    if (!script) throw sc::Usage("--file \"" + file + "\": cannot read this SQL script (does it exist?)");
+  }
   const Server s = server(ctx);
   require_ready(ctx, s);
   // The administrator connects and becomes the role: objects belong to the
@@ -308,9 +325,7 @@ void sql(sc::Context& ctx) {
   sc::RunOptions o;
   o.env = {"PGOPTIONS=-c role=" + role};
   std::vector<std::string> args = {"-X", "-d", database};
-  if (!file.empty()) {
-    auto script = ctx.read_file(file);
-    if (!script) throw sc::Usage("cannot read SQL file " + file);
+  if (script) {
     o.input = *script;
     o.capture_err = true;
     args.insert(args.end(), {"-q", "-v", "ON_ERROR_STOP=1"});
@@ -336,7 +351,8 @@ void getpw(sc::Context& ctx) {
 /// local server: each one a `db backup` stream from the peer, restored here.
 void pull(sc::Context& ctx) {
   ctx.expect_args(2, 2, "MODULE HOST");
-  const std::string module = plugin_common::sc_names::checked_module_name(ctx.args()[0]), host = ctx.args()[1];
+  const std::string module = plugin_common::sc_names::checked_module_name(ctx.args()[0]),
+                    host = plugin_common::peer_name::checked(ctx.args()[1], "HOST");
   sc::CallResult listed = ctx.peer_sc(host, {module, "db"}, /*readonly=*/true);
   json doc = json::parse(listed.json, nullptr, false);
   if (listed.status != SC_OK || !doc.is_object())

@@ -8,6 +8,7 @@
 #include <sc/plugin.hpp>
 
 #include "common/apt_ensure.hpp"
+#include "common/peer_name.hpp"
 #include "common/sc_names.hpp"
 #include "common/target.hpp"
 #include "file_list.hpp"
@@ -47,9 +48,10 @@ void pull(sc::Context& ctx) {
   // lives (default /). The peer name itself is checked by sshlink.
   const std::string& source = ctx.args()[1];
   const std::string host = source.substr(0, source.find(":/"));
-  if (host.empty() || host[0] == '-' ||
-      std::any_of(source.begin(), source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
-    throw sc::Usage("\"" + source + "\" is not a peer (host, user@host, host:port, optionally followed by :/DIR)");
+  if (std::any_of(source.begin(), source.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    throw sc::Usage("HOST[:/DIR] \"" + source + "\" contains a control character");
+  if (host != "localhost") plugin_common::peer_name::checked(host, "HOST");
 
   sc::CallResult r = ctx.call("sshlink", "sc", {host, module, "files"});
   if (r.status == 3) no_sshlink("sc files pull", error_of(r.json));

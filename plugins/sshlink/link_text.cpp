@@ -4,18 +4,11 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "common/peer_name.hpp"
 #include "common/text_split.hpp"
 
 namespace sshlink {
 namespace {
-
-// The same rules as the core's peer names (core/peer_address.cpp), so a
-// name stored here is one the core accepts.
-const std::regex& peer_regex() {
-  static const std::regex re(R"(^([A-Za-z0-9._][A-Za-z0-9._-]{0,63}\$?@)?)"
-                             R"(([A-Za-z0-9_][A-Za-z0-9._-]{0,252}|\[[0-9A-Za-z:.%]{2,64}\])(:[0-9]{1,5})?$)");
-  return re;
-}
 
 bool parse_number(std::string_view text, unsigned long long max, unsigned long long* out) {
   if (text.empty() || text.size() > 12) return false;
@@ -29,15 +22,9 @@ bool parse_number(std::string_view text, unsigned long long max, unsigned long l
 }  // namespace
 
 bool valid_peer(std::string_view peer) {
-  std::string p(peer);
-  std::smatch m;
-  if (!std::regex_match(p, m, peer_regex())) return false;
-  if (m[3].matched) {
-    unsigned long long port = 0;
-    if (!parse_number(std::string_view(p).substr(static_cast<size_t>(m.position(3)) + 1), 65535, &port) || port == 0)
-      return false;
-  }
-  return true;
+  // The rules every module applies (plugins/common/peer_name): the core's,
+  // and DNS's that libssh applies only when it connects.
+  return plugin_common::peer_name::valid(peer);
 }
 
 std::string host_part(std::string_view peer) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
+#include "common/peer_name.hpp"
 #include "common/text_split.hpp"
 #include "link_text.hpp"
 
@@ -24,10 +25,7 @@ bool is_local(const std::string& host) {
 }
 
 void check_peer(const std::string& host) {
-  if (!is_local(host) && !sshlink::valid_peer(host))
-    throw sc::Usage("\"" + host +
-                    "\" is not a peer name; write host, user@host, host:port, user@host:port, "
-                    "[IPv6]:port or a Host alias of ~/.ssh/config");
+  if (!is_local(host)) plugin_common::peer_name::checked(host, "HOST");
 }
 
 std::string remote_sc(sc::Context& ctx) {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "common/apt_ensure.hpp"
+#include "common/peer_name.hpp"
 #include "common/target.hpp"
 #include "release.hpp"
 
@@ -236,8 +237,7 @@ void sync(sc::Context& ctx) {
   ctx.expect_args(2, 2, "HOST MODE");
   const std::string& host = ctx.args()[0];
   const std::string& mode = ctx.args()[1];
-  if (host.empty() || host[0] == '-' || host.find_first_of(" \t\n;|&$`'\"\\*?<>(){}") != std::string::npos)
-    throw sc::Usage("\"" + host + "\" is not a host name (host, user@host or host:port)");
+  plugin_common::peer_name::checked(host, "HOST");
   static const char* modes[] = {"master", "standby", "backup", "client", "roaming"};
   if (std::find(std::begin(modes), std::end(modes), mode) == std::end(modes))
     throw sc::Usage("\"" + mode + "\" is not a master mode (master, standby, backup, client or roaming)");

@@ -16,6 +16,7 @@
 #include "account_ops.hpp"
 #include "account_store.hpp"
 #include "common/apt_ensure.hpp"
+#include "common/peer_name.hpp"
 #include "common/target.hpp"
 
 namespace {
@@ -407,10 +408,7 @@ NewUser imported_account(const json& j, const std::string& login, std::string* g
 void roam(sc::Context& ctx) {
   ctx.expect_args(2, 2, "LOGIN MASTER");
   const std::string login = checked_name(ctx.args()[0], "login");
-  const std::string& master = ctx.args()[1];
-  if (master.empty() || master[0] == '-' ||
-      std::any_of(master.begin(), master.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; }))
-    throw sc::Usage("\"" + master + "\" is not a peer (host, user@host or host:port)");
+  const std::string master = plugin_common::peer_name::checked(ctx.args()[1], "MASTER");
   {
     AccountStore store(ctx, false);
     if (store.db().passwd.find(login)) {

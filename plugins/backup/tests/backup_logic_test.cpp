@@ -35,6 +35,14 @@ TEST_CASE("backup: entries", "[backup]") {
     INFO(hostile);
     CHECK_FALSE(backup::parse_entry(hostile, &why));
   }
+  // Names the link refuses are refused here, before `backup add` sets up
+  // anything (it used to write the cron tasks, then fail).
+  for (const std::string& bad :
+       std::vector<std::string>{"a@b@c", "host:port", "[not-ipv6]", std::string(64, 'a') + ".example.com"}) {
+    INFO(bad);
+    CHECK_FALSE(backup::parse_entry(bad, &why));
+    CHECK_THAT(why, Contains("is not a peer name"));
+  }
 }
 
 TEST_CASE("backup: names under BACKUP_DIR", "[backup]") {

@@ -136,6 +136,13 @@ TEST_CASE("crontask: periods and arguments", "[crontask]") {
   CHECK_THAT(crontask::arg_problem("a\nb"), Contains("control character"));
   CHECK_THAT(crontask::arg_problem("a\tb"), Contains("control character"));
   CHECK_THAT(crontask::arg_problem("a\\b"), Contains("backslash"));
+  // `crontask list --json` failed on an entry it had accepted.
+  CHECK(crontask::arg_problem("ünïcødé-名前").empty());
+  CHECK_THAT(crontask::arg_problem("\xff\xfe"), Contains("UTF-8"));
+  CHECK_THAT(crontask::arg_problem("a\xc3("), Contains("UTF-8"));
+  CHECK_THAT(crontask::arg_problem("\xc0\xaf"), Contains("UTF-8"));      // overlong '/'
+  CHECK_THAT(crontask::arg_problem("\xed\xa0\x80"), Contains("UTF-8"));  // a surrogate
+  CHECK_THAT(crontask::arg_problem("\xe2\x82"), Contains("UTF-8"));      // cut short
 
   CHECK(crontask::cron_word("host.example.com:/srv") == "host.example.com:/srv");
   CHECK(crontask::cron_word("") == "''");
