@@ -2,6 +2,7 @@
 // run on a full file system. Afterwards every account file parses, pwck and
 // grpck find nothing wrong once the next run has completed what the killed
 // one left, and a home is either complete or absent.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <random>
@@ -44,11 +45,16 @@ TEST_CASE("faults: SIGKILL at random points of user add, then a re-run completes
   TempDir root;
   make_tree(root.path());
   auto run = [&](const std::vector<std::string>& argv) { return run_sc({argv.begin() + 1, argv.end()}); };
-  const auto t0 = std::chrono::steady_clock::now();
-  REQUIRE(run(add_argv(root.path(), "timing")).status == 0);
-  const auto whole = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  // Kills land anywhere within the shortest of three whole runs.
+  auto whole = std::chrono::microseconds::max();
+  for (const char* login : {"timing1", "timing2", "timing3"}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(run(add_argv(root.path(), login)).status == 0);
+    whole =
+        std::min(whole, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
+  }
   std::mt19937 rng(7);
-  std::uniform_int_distribution<long> when(0, whole.count() * 3 / 2);
+  std::uniform_int_distribution<long> when(0, whole.count());
   int killed = 0, incomplete = 0;
   for (int i = 0; i < 100; ++i) {
     const std::string login = "u" + std::to_string(i);

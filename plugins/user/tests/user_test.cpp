@@ -326,8 +326,11 @@ TEST_CASE("user add creates accounts, homes and a hashed password", "[user]") {
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "user", "add", "alice"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.err, Contains("would change: write /etc/passwd") && Contains("would change: mkdir /home/alice") &&
-                        Contains("would change: write /home/alice/.profile"));
+  // The home is made under a temporary name and renamed into place.
+  CHECK_THAT(r.err, Contains("would change: write /etc/passwd") &&
+                        Contains("would change: mkdir /home/.alice.sc-new") &&
+                        Contains("would change: write /home/.alice.sc-new/.profile") &&
+                        Contains("would change: rename /home/.alice.sc-new -> /home/alice"));
   CHECK(tree_hash(root.path()) == before);
 
   const std::string password = "s3cret it's \"quoted\" $(x)";

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
@@ -651,10 +652,35 @@ inline CloneStats Clone::finish(const std::vector<std::string>& skip) {
 
 namespace detail {
 
+// A message longer than the host's buffer keeps its start and its end
+// (where the argument's name and the rule usually are), the middle left
+// out, never cutting a UTF-8 sequence.
 inline void copy_error(const sc_call* call, const char* msg) {
   if (!call->error || call->error_size == 0) return;
-  std::strncpy(call->error, msg, call->error_size - 1);
-  call->error[call->error_size - 1] = '\0';
+  const std::size_t room = call->error_size - 1, len = std::strlen(msg);
+  auto boundary = [msg](std::size_t i) { return (static_cast<unsigned char>(msg[i]) & 0xc0) != 0x80; };
+  if (len <= room) {
+    std::memcpy(call->error, msg, len + 1);
+    return;
+  }
+  constexpr std::size_t kGapRoom = 48;  // " [... N bytes left out ...] ", N up to 20 digits
+  if (room < 2 * kGapRoom) {
+    std::size_t h = room;
+    while (h > 0 && !boundary(h)) --h;
+    std::memcpy(call->error, msg, h);
+    call->error[h] = '\0';
+    return;
+  }
+  std::size_t h = (room - kGapRoom) / 2, t = len - (room - kGapRoom - h);
+  while (h > 0 && !boundary(h)) --h;
+  while (t < len && !boundary(t)) ++t;
+  char gap[kGapRoom + 1];
+  const int n = std::snprintf(gap, sizeof gap, " [... %zu bytes left out ...] ", t - h);
+  const std::size_t g = n > 0 ? static_cast<std::size_t>(n) : 0;
+  std::memcpy(call->error, msg, h);
+  std::memcpy(call->error + h, gap, g);
+  std::memcpy(call->error + h + g, msg + t, len - t);
+  call->error[h + g + (len - t)] = '\0';
 }
 
 template <class F>
