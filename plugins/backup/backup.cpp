@@ -493,7 +493,18 @@ void rotate(sc::Context& ctx, const std::string& period_dir, const std::string& 
                                                                 : period == "daily" ? "DAILY"
                                                                                     : "WEEKLY");
   size_t keep = std::stoul(ctx.setting(keep_setting).value_or("7"));
-  for (const auto& old : backup::to_rotate(complete, keep)) ctx.remove(period_dir + "/" + old, true);
+  // Renamed out of the snapshots' names first, then removed: a run killed
+  // while removing leaves a hidden leftover, never a snapshot that looks
+  // complete and is half gone. Leftovers of earlier runs go now.
+  const std::string suffix = ".sc-removing";
+  for (const auto& n : names_in(ctx, period_dir))
+    if (n.size() > suffix.size() + 1 && n[0] == '.' && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+      ctx.remove(period_dir + "/" + n, true);
+  for (const auto& old : backup::to_rotate(complete, keep)) {
+    const std::string doomed = period_dir + "/." + old + suffix;
+    ctx.rename(period_dir + "/" + old, doomed);
+    ctx.remove(doomed, true);
+  }
 }
 
 /// One run for one entry; returns its record (also stored in status.json).

@@ -174,15 +174,28 @@ std::string tree_hash(const fs::path& dir) {
   return all;
 }
 
-bool run_killed_after(const std::vector<std::string>& argv, std::chrono::microseconds delay) {
+bool run_killed_after(const std::vector<std::string>& argv, std::chrono::microseconds delay,
+                      const std::vector<std::string>& env_add) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e) {
+    const std::string item = *e;
+    const bool replaced = std::any_of(env_add.begin(), env_add.end(), [&](const std::string& add) {
+      return item.compare(0, add.find('=') + 1, add, 0, add.find('=') + 1) == 0;
+    });
+    if (!replaced) env_text.push_back(item);
+  }
+  env_text.insert(env_text.end(), env_add.begin(), env_add.end());
+  std::vector<char*> env;
+  for (auto& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   for (int fd : {0, 1, 2}) posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  const int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   std::this_thread::sleep_for(delay);

@@ -69,7 +69,9 @@ std::string tree_hash(const fs::path& dir);
 /// Starts argv (argv[0] a path; stdin, stdout and stderr on /dev/null),
 /// sends it SIGKILL after `delay` unless it ended before, reaps it, and
 /// tells whether the kill hit it: fault tests kill at random points.
-bool run_killed_after(const std::vector<std::string>& argv, std::chrono::microseconds delay);
+/// `env_add`: "NAME=VALUE" items set in its environment.
+bool run_killed_after(const std::vector<std::string>& argv, std::chrono::microseconds delay,
+                      const std::vector<std::string>& env_add = {});
 
 /// Hostile strings every input check is tested with.
 const std::vector<std::string>& hostile_strings();
