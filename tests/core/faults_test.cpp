@@ -100,11 +100,8 @@ TEST_CASE("faults: a full file system under a settings write keeps the old store
       "echo \"status=$?\"\n"
       "\"$sc\" --plugin-path \"$fx\" --root \"$root\" settings get PROBE_TEXT\n"
       "ls -A \"$root/etc\"\n";
-  sc::ProcessSpec p;
-  p.argv = {"unshare", "--mount", "--propagation",      "private", "sh",        "-c",
-            script,    "sh",      root.path().string(), kScBinary, kFixtureDir, std::string(8000, 'n')};
-  p.capture_out = p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
+  sc::ProcessResult r =
+      run_in_mount_namespace(script, {root.path().string(), kScBinary, kFixtureDir, std::string(8000, 'n')});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("status=1"));

@@ -206,6 +206,16 @@ bool run_killed_after(const std::vector<std::string>& argv, std::chrono::microse
   return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
+sc::ProcessResult run_in_mount_namespace(const std::string& script, const std::vector<std::string>& args,
+                                         const std::vector<std::string>& env_add) {
+  sc::ProcessSpec p;
+  p.argv = {"unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"};
+  p.argv.insert(p.argv.end(), args.begin(), args.end());
+  p.env_add = env_add;
+  p.capture_out = p.capture_err = true;
+  return sc::run_process(p);
+}
+
 const std::vector<std::string>& hostile_strings() {
   static const std::vector<std::string> v = {
       "it's",      "a\"b",       "x; rm -rf /",  "$(touch /tmp/pwned)", "`id`",

@@ -73,6 +73,12 @@ std::string tree_hash(const fs::path& dir);
 bool run_killed_after(const std::vector<std::string>& argv, std::chrono::microseconds delay,
                       const std::vector<std::string>& env_add = {});
 
+/// Runs the shell `script` (with `args` as $1...) as root in a private mount
+/// namespace, so that it can mount a small tmpfs (a full file system)
+/// without touching the machine; stdout and stderr captured.
+sc::ProcessResult run_in_mount_namespace(const std::string& script, const std::vector<std::string>& args,
+                                         const std::vector<std::string>& env_add = {});
+
 /// Hostile strings every input check is tested with.
 const std::vector<std::string>& hostile_strings();
 

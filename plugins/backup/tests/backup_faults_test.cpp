@@ -132,15 +132,10 @@ TEST_CASE("faults: backup start on a full file system keeps every snapshot", "[f
       "echo \"status=$?\"\n"
       "for s in \"$backup\"/*/fs-*/daily/*; do echo \"snapshot: $(basename \"$s\")\"; "
       "cat \"$s/fs$data/small.txt\" 2>/dev/null; done\n";
-  sc::ProcessSpec p;
-  p.argv = {"unshare", "--mount",    "--propagation",
-            "private", "sh",         "-c",
-            script,    "sh",         (h.client_root() / "srv/backup").string(),
-            kScBinary, kPluginDir,   h.client_root().string(),
-            entry,     data.string()};
-  p.env_add = {"HOME=" + h.home().string()};
-  p.capture_out = p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
+  sc::ProcessResult r = run_in_mount_namespace(script,
+                                               {(h.client_root() / "srv/backup").string(), kScBinary, kPluginDir,
+                                                h.client_root().string(), entry, data.string()},
+                                               {"HOME=" + h.home().string()});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("status=1"));

@@ -102,11 +102,7 @@ TEST_CASE("faults: user add on a full file system leaves the accounts as they we
       "rm -f \"$root/etc/filler\"\n"
       "for f in passwd shadow group gshadow; do cat \"$root/etc/$f\"; done\n"
       "ls -A \"$root/etc\"\n";
-  sc::ProcessSpec p;
-  p.argv = {"unshare", "--mount", "--propagation",      "private", "sh",      "-c",
-            script,    "sh",      root.path().string(), kScBinary, kPluginDir};
-  p.capture_out = p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
+  sc::ProcessResult r = run_in_mount_namespace(script, {root.path().string(), kScBinary, kPluginDir});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("status=1"));
