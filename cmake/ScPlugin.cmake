@@ -79,6 +79,13 @@ function(sc_add_plugin name)
   endif()
   # Refuse undefined symbols at link time: a plugin must not rely on the core.
   target_link_options(${name} PRIVATE "LINKER:--no-undefined")
+  # Export the entry point alone: hidden visibility leaves the weak
+  # instantiations of templates (std::regex, nlohmann::json...) exported,
+  # where another library's copy could be bound to them.
+  set(exports "${CMAKE_CURRENT_BINARY_DIR}/${name}.exports")
+  file(WRITE "${exports}" "{\n  global: sc_plugin_entry;\n  local: *;\n};\n")
+  target_link_options(${name} PRIVATE "LINKER:--version-script=${exports}")
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS "${exports}")
 
   configure_file("${arg_MANIFEST}" "${arg_OUTPUT_DIR}/${name}.json" COPYONLY)
   if(arg_NO_INSTALL)
