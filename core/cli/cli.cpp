@@ -102,6 +102,11 @@ bool apply_globals(const po::variables_map& vm, CommandLine* out, std::string* e
       std::error_code ec;
       o.plugin_dirs.push_back(std::filesystem::absolute(d, ec));
     }
+  if (vm.count("add-plugin-path"))
+    for (const auto& d : vm["add-plugin-path"].as<std::vector<std::string>>()) {
+      std::error_code ec;
+      o.plugin_dirs_first.push_back(std::filesystem::absolute(d, ec));
+    }
   if (vm.count("set"))
     for (const auto& item : vm["set"].as<std::vector<std::string>>()) {
       auto eq = item.find('=');

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -158,7 +159,10 @@ int core_plugins(Session& s, Frame& frame, const std::vector<std::string>& args)
   }
   frame_print(s, frame, t);
   frame.result = list;
-  return kExitOk;
+  // Like a status check: 1 when a module cannot be used.
+  const bool refused = std::any_of(list.begin(), list.end(), [](const json& j) { return j["state"] == "refused"; });
+  if (refused) frame.error = "some modules are refused: see their reasons above";
+  return refused ? kExitFailure : kExitOk;
 }
 
 }  // namespace sc

@@ -28,7 +28,8 @@ std::vector<fs::path> default_plugin_dirs() {
   return dirs;
 }
 
-PluginCatalog::PluginCatalog(std::vector<fs::path> dirs) : dirs_(std::move(dirs)) {}
+PluginCatalog::PluginCatalog(std::vector<fs::path> dirs, std::string origin)
+    : dirs_(std::move(dirs)), origin_(std::move(origin)) {}
 
 CatalogEntry& PluginCatalog::load_entry(const std::string& name, const fs::path& file) {
   auto [it, inserted] = cache_.try_emplace(name);
@@ -71,7 +72,8 @@ std::shared_ptr<const Manifest> PluginCatalog::find(const std::string& name, std
       std::string where;
       for (const auto& d : dirs_) where += (where.empty() ? "" : ", ") + d.string();
       *err = "module \"" + name + "\" is not installed (no " + name + ".json in " + where +
-             "); install it (Debian package " + kModulePackagePrefix + name + ") or check the spelling with `sc help`";
+             (origin_.empty() ? "" : ", " + origin_) + "); install it (Debian package " + kModulePackagePrefix + name +
+             ") or check the spelling with `sc help`";
     }
     return nullptr;
   }

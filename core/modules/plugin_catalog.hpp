@@ -30,7 +30,10 @@ struct CatalogEntry {
 /// each manifest at most once. Never opens a library.
 class PluginCatalog {
  public:
-  explicit PluginCatalog(std::vector<std::filesystem::path> dirs);
+  /// `origin`: where the search path came from when that matters to a
+  /// reader of "not installed" (e.g. that --plugin-path replaced the
+  /// default one); empty otherwise.
+  explicit PluginCatalog(std::vector<std::filesystem::path> dirs, std::string origin = "");
 
   const std::vector<std::filesystem::path>& dirs() const { return dirs_; }
 
@@ -55,6 +58,7 @@ class PluginCatalog {
   CatalogEntry& load_entry(const std::string& name, const std::filesystem::path& file);
 
   std::vector<std::filesystem::path> dirs_;
+  std::string origin_;
   std::map<std::string, CatalogEntry> cache_;
   std::vector<CatalogEntry> all_;
   bool all_loaded_ = false;

@@ -109,11 +109,21 @@ bool load_plugin(std::shared_ptr<const Manifest> manifest, std::unique_ptr<Loade
     if (!c.name || !c.run) return fail("command table entry " + std::to_string(i) + " is incomplete", reinstall);
     p->commands_.emplace(c.name, c.run);
   }
+  // Name and version agree: a missing entry is the module's own mistake,
+  // not a half-upgrade; say which table lacks what.
+  std::string table;
+  for (std::uint32_t i = 0; i < d->command_count; ++i) table += (i ? ", " : "") + std::string(d->commands[i].name);
+  auto missing = [&](const char* what, const std::string& name_in_manifest) {
+    return fail(std::string("the manifest declares ") + what + " \"" + name_in_manifest +
+                    "\" but the library's command table (sc_plugin.commands: " + (table.empty() ? "empty" : table) +
+                    ") has no entry of that name",
+                "add it to the module's SC_PLUGIN(...) list (C++) or sc_command table (C), or remove it from " +
+                    m.file.string() + "; then rebuild and reinstall");
+  };
   for (const auto& c : m.commands)
-    if (!p->command(c.name))
-      return fail("the manifest declares command \"" + c.name + "\" but the library lacks it", reinstall);
+    if (!p->command(c.name)) return missing("command", c.name);
   for (const auto& h : m.hooks)
-    if (!p->command(h)) return fail("the manifest declares hook \"" + h + "\" but the library lacks it", reinstall);
+    if (!p->command(h)) return missing("hook", h);
   *out = std::move(p);
   return true;
 }

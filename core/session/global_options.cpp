@@ -19,7 +19,9 @@ po::options_description global_options() {
       "give setting NAME for this run (repeatable); kept when the command asks for that setting")(
       "plugin-path", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
       "look for plugins in DIR instead of the default search path (repeatable, in order)")(
-      "verbose,v", "show unchanged items and debug messages")(
+      "add-plugin-path", po::value<std::vector<std::string>>()->value_name("DIR")->composing(),
+      "look for plugins in DIR first, then in the search path (repeatable, in order): a module under "
+      "development beside the installed ones")("verbose,v", "show unchanged items and debug messages")(
       "help,h", "show help (for the module or command given, if any)")("version", "show sc's version and ABI");
   return d;
 }

@@ -19,8 +19,9 @@ struct GlobalOptions {
   bool json = false;
   bool yes = false;
   bool verbose = false;
-  std::vector<std::filesystem::path> plugin_dirs;  ///< empty: the default search path
-  std::map<std::string, std::string> overrides;    ///< --set NAME=VALUE
+  std::vector<std::filesystem::path> plugin_dirs;        ///< empty: the default search path
+  std::vector<std::filesystem::path> plugin_dirs_first;  ///< --add-plugin-path: searched before the rest
+  std::map<std::string, std::string> overrides;          ///< --set NAME=VALUE
 };
 
 /// The table of global options, for parsing (boost::program_options).

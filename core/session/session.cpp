@@ -21,12 +21,27 @@ namespace {
 constexpr int kMaxDepth = 32;
 }
 
+namespace {
+
+// --add-plugin-path DIRs, then --plugin-path DIRs or the default path.
+std::vector<std::filesystem::path> search_path(const GlobalOptions& o) {
+  std::vector<std::filesystem::path> dirs = o.plugin_dirs_first;
+  const auto rest = o.plugin_dirs.empty() ? default_plugin_dirs() : o.plugin_dirs;
+  dirs.insert(dirs.end(), rest.begin(), rest.end());
+  return dirs;
+}
+
+}  // namespace
+
 Session::Session(GlobalOptions opts, std::span<const CoreCommand> core_commands)
     : opts_(std::move(opts)),
       core_commands_(core_commands),
       output_(opts_.json, opts_.verbose),
       executor_(ExecOptions{opts_.root, opts_.dry_run, opts_.diff}),
-      catalog_(opts_.plugin_dirs.empty() ? default_plugin_dirs() : opts_.plugin_dirs),
+      catalog_(search_path(opts_), opts_.plugin_dirs.empty() ? ""
+                                                             : "the search path given with --plugin-path, which "
+                                                               "replaces the default one (use --add-plugin-path "
+                                                               "DIR to look in DIR first, then in the default one)"),
       prompter_(opts_.yes),
       settings_(SettingsOptions{opts_.root, opts_.dry_run, opts_.yes, opts_.overrides}, catalog_, executor_, prompter_,
                 output_) {

@@ -159,7 +159,7 @@ TEST_CASE("control characters of a manifest are escaped in help", "[loader][help
 
 TEST_CASE("sc plugins lists every plugin with its state and reason", "[loader]") {
   ScRun r = fx({"--json", "plugins"});
-  REQUIRE(r.status == 0);
+  CHECK(r.status == 1);  // some fixtures are refused: like a status check
   auto doc = nlohmann::json::parse(r.out);
   std::map<std::string, nlohmann::json> by_name;
   for (const auto& p : doc["result"]) by_name[p["name"]] = p;
@@ -180,6 +180,48 @@ TEST_CASE("sc plugins lists every plugin with its state and reason", "[loader]")
   CHECK_THAT(r.out, Contains("cplugin       1.2.3  loaded-ok"));
   r = fx({"plugins", "--no-load"});
   CHECK_THAT(r.out, Contains("abort-ctor    1.0.0  found"));
+  // Only usable modules: status 0.
+  TempDir good;
+  for (const char* f : {"cplugin.json", "cplugin.so"}) fs::copy_file(fs::path(kFixtureDir) / f, good / f);
+  CHECK(run_sc({"--plugin-path", good.path().string(), "plugins"}).status == 0);
+}
+
+TEST_CASE("a directory given with --add-plugin-path is searched first, then the rest", "[loader]") {
+  // A module under development (probe-dep) that requires one installed
+  // elsewhere (probe, in the fixtures' directory).
+  TempDir dev;
+  for (const char* f : {"probe-dep.json", "probe-dep.so"}) fs::copy_file(fs::path(kFixtureDir) / f, dev / f);
+  ScRun r = run_sc({"--add-plugin-path", dev.path().string(), "--plugin-path", kFixtureDir, "--set", "PROBE_TEXT=t",
+                    "probe-dep", "getprobe"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "t\n");
+  // The copy in the added directory is the one used: the other is shadowed.
+  r = run_sc(
+      {"--add-plugin-path", dev.path().string(), "--plugin-path", kFixtureDir, "--json", "plugins", "--no-load"});
+  const auto listed = nlohmann::json::parse(r.out);
+  bool first = false;
+  for (const auto& m : listed["result"])
+    if (m["name"] == "probe-dep") first = m["manifest"] == (dev / "probe-dep.json").string();
+  CHECK(first);
+  // --plugin-path alone replaces the path: the refusal says so.
+  r = run_sc({"--plugin-path", dev.path().string(), "probe-dep", "getprobe"});
+  CHECK(r.status == 3);
+  CHECK_THAT(r.err, Contains("no probe.json in " + dev.path().string()) && Contains("--plugin-path") &&
+                        Contains("--add-plugin-path"));
+}
+
+TEST_CASE("a hook the library lacks names the table to fix", "[loader]") {
+  TempDir dir;
+  fs::copy_file(fs::path(kFixtureDir) / "cplugin.so", dir / "cplugin.so");
+  std::string manifest = read_text(fs::path(kFixtureDir) / "cplugin.json");
+  const auto brace = manifest.rfind('}');
+  manifest.insert(brace, ", \"hooks\": [\"files\"]\n");
+  write_text(dir / "cplugin.json", manifest);
+  ScRun r = run_sc({"--plugin-path", dir.path().string(), "cplugin", "greet", "x"});
+  CHECK(r.status == 3);
+  CHECK_THAT(r.err, Contains("declares hook \"files\" but the library's command table") &&
+                        Contains("greet, args, fail, inited") && Contains("SC_PLUGIN(...)"));
 }
 
 TEST_CASE("unsafe plugin files are refused", "[loader][security]") {
