@@ -192,16 +192,24 @@ int Session::invoke(LoadedPlugin* plugin, Frame* frame, const std::vector<std::s
   int rc;
   {
     ++depth_;
+    settings_.begin_command();
     CrashScope scope(frame->module.c_str(), frame->command.c_str());
     try {
       rc = fn(&call);
     } catch (...) {
       --depth_;
+      std::string ignored;
+      settings_.end_command(false, &ignored);
       frame->error = "module " + frame->module + ": " + frame->command + ": " + escaped_exception() +
                      "; report it to the module's author";
       return frame->status = kExitFailure;
     }
     --depth_;
+  }
+  // Answers to its questions are stored only when the command succeeded.
+  if (std::string err; !settings_.end_command(rc == SC_OK, &err)) {
+    frame->error = err;
+    return frame->status = kExitFailure;
   }
   if (rc != SC_OK && rc != SC_FAIL && rc != SC_USAGE) {
     output_.log(
@@ -267,7 +275,11 @@ int Session::run_top(Frame* frame, const std::vector<std::string>& args) {
       ready.module = dep->name;
       ready.command = "ready";
       ready.capture = true;
+      // Ready as the host is, not as this run's --set values would make it:
+      // otherwise `--set FQDN=...` would skip the setup that stores FQDN.
+      settings_.ignore_overrides(true);
       int rc = run(&ready, {});
+      settings_.ignore_overrides(false);
       if (rc == kExitOk) continue;
       if (rc == kExitUnavailable) {
         frame->error = ready.error;

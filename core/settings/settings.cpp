@@ -71,7 +71,9 @@ const SettingSpec* Settings::spec_of(const std::string& name) {
 }
 
 std::optional<std::string> Settings::value(const std::string& name, std::string* err) {
-  if (auto it = opts_.overrides.find(name); it != opts_.overrides.end()) return it->second;
+  if (auto it = opts_.overrides.find(name); it != opts_.overrides.end() && !without_overrides_) return it->second;
+  for (auto frame = answers_.rbegin(); frame != answers_.rend(); ++frame)
+    if (auto it = frame->find(name); it != frame->end()) return it->second.value;
   if (auto it = dry_changes_.find(name); it != dry_changes_.end()) return it->second;
   SettingsStore* s = store(err);
   if (!s) return std::nullopt;
@@ -173,7 +175,7 @@ int Settings::get(const std::string& module, const std::string& name, SettingQue
     *err = store_err;
     return SC_FAIL;
   }
-  const bool from_override = opts_.overrides.count(name) > 0;
+  const bool from_override = opts_.overrides.count(name) > 0 && !without_overrides_;
   if (current) {
     std::string normalized;
     if (!validate_setting_value(*spec, *current, &normalized, err)) {
@@ -185,14 +187,14 @@ int Settings::get(const std::string& module, const std::string& name, SettingQue
     if (q.prompt && from_override) {
       SettingsStore* s = store(err);
       if (!s) return SC_FAIL;
-      if (s->get(name) != normalized && !put(name, normalized, spec, err)) return SC_FAIL;
+      if (s->get(name) != normalized && !keep_answer(name, normalized, spec, err)) return SC_FAIL;
     }
     current = normalized;
   } else if (q.prompt) {
     std::string answer;
     int status = SC_FAIL;
     if (!ask(*spec, !q.no_default, &answer, &status, err)) return status;
-    if (!put(name, answer, spec, err)) return SC_FAIL;
+    if (!keep_answer(name, answer, spec, err)) return SC_FAIL;
     current = answer;
   } else if (spec->default_value && !q.no_default) {
     current = spec->default_value;
@@ -203,6 +205,42 @@ int Settings::get(const std::string& module, const std::string& name, SettingQue
   if (spec->secret && !current->empty()) executor_.add_secret(*current);
   *out = std::move(*current);
   return SC_OK;
+}
+
+bool Settings::keep_answer(const std::string& name, const std::string& value, const SettingSpec* spec,
+                           std::string* err) {
+  // Outside a command (or under --dry-run, where nothing is stored) there
+  // is nothing to wait for.
+  if (answers_.empty() || opts_.dry_run) return put(name, value, spec, err);
+  if (spec && spec->secret && !value.empty()) executor_.add_secret(value);
+  answers_.back()[name] = Answer{value, spec};
+  return true;
+}
+
+void Settings::begin_command() {
+  answers_.emplace_back();
+}
+
+bool Settings::end_command(bool succeeded, std::string* err) {
+  if (answers_.empty()) return true;
+  std::map<std::string, Answer> frame = std::move(answers_.back());
+  answers_.pop_back();
+  if (frame.empty()) return true;
+  if (!succeeded) {
+    std::string names;
+    for (const auto& [name, a] : frame) names += (names.empty() ? "" : ", ") + name;
+    output_.log(SC_LOG_INFO, kLogSource, "not stored, since the command did not succeed: " + names);
+    return true;
+  }
+  // A command nested in another hands its answers to it: the outer
+  // command's success decides. Stored at the end of the outermost one.
+  if (!answers_.empty()) {
+    for (auto& [name, a] : frame) answers_.back()[name] = std::move(a);
+    return true;
+  }
+  for (const auto& [name, a] : frame)
+    if (!put(name, a.value, a.spec, err)) return false;
+  return true;
 }
 
 int Settings::set(const std::string& module, const std::string& name, const std::string& value, std::string* err) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/executor.hpp"
 #include "modules/manifest.hpp"
@@ -87,8 +88,29 @@ class Settings {
   /// Removes `name` (SC_OK when already unset).
   int unset(const std::string& module, const std::string& name, std::string* err);
 
+  // -- a command's answers ----------------------------------------------
+
+  /// A command starts: the answers get() takes from a prompt or from
+  /// --set are kept for it (and seen by the rest of the run), not stored.
+  void begin_command();
+  /// It ended: when it succeeded, its answers are stored (recorded as
+  /// actions), or handed to the command it is nested in, whose success
+  /// decides; when it failed they are dropped, saying so. False with *err
+  /// when the store cannot be written.
+  bool end_command(bool succeeded, std::string* err);
+
+  /// While set, --set values are not seen: what a module's readiness
+  /// reports is the host, not this run's command line.
+  void ignore_overrides(bool ignore) { without_overrides_ = ignore; }
+
  private:
   bool ask(const SettingSpec& spec, bool offer_default, std::string* answer, int* status, std::string* err);
+  bool keep_answer(const std::string& name, const std::string& value, const SettingSpec* spec, std::string* err);
+
+  struct Answer {
+    std::string value;
+    const SettingSpec* spec = nullptr;
+  };
 
   SettingsOptions opts_;
   PluginCatalog& catalog_;
@@ -97,6 +119,8 @@ class Settings {
   Output& output_;
   std::unique_ptr<SettingsStore> store_;
   std::map<std::string, std::optional<std::string>> dry_changes_;
+  std::vector<std::map<std::string, Answer>> answers_;  // one map per running command, innermost last
+  bool without_overrides_ = false;
 };
 
 }  // namespace sc
