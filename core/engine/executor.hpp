@@ -183,9 +183,12 @@ class Executor {
   bool run(const RunSpec& spec, ProcessResult* result, bool* ran, std::string* err);
 
   /// Registers a secret: every occurrence is replaced by "********" in
-  /// diffs, action targets and details, and error messages. Empty values
-  /// are ignored.
+  /// diffs, action targets and details, and error messages. Values shorter
+  /// than kMinSearchedSecret bytes are not searched for (they would mask
+  /// every matching letter of the text, telling the secret): the places
+  /// that hold a secret as a value mask it themselves.
   void add_secret(std::string value);
+  static constexpr std::size_t kMinSearchedSecret = 6;
 
   /// `text` with every registered secret replaced by "********".
   std::string redact(std::string_view text) const;

@@ -56,7 +56,11 @@ bool Executor::run(const RunSpec& spec, ProcessResult* result, bool* ran, std::s
 }
 
 void Executor::add_secret(std::string value) {
-  if (value.empty()) return;
+  // A short secret is not searched for in free text: masking every "e" of
+  // a report would hide nothing and tell the secret. Where it is a value
+  // (a setting's change, a secret file, secret arguments) it is masked as
+  // such, whatever its length.
+  if (value.size() < kMinSearchedSecret) return;
   if (std::find(secrets_.begin(), secrets_.end(), value) != secrets_.end()) return;
   secrets_.push_back(std::move(value));
   std::stable_sort(secrets_.begin(), secrets_.end(),

@@ -474,6 +474,9 @@ TEST_CASE("secrets are redacted in diffs, targets, details and errors") {
         "(make_dir)");
   CHECK(last(ex).target == "/nodir/********");
   CHECK(ex.redact("a hunter2 b hunter2") == "a ******** b ********");
+  // A short secret is not searched for: masking every "e" would tell it.
+  ex.add_secret("e");
+  CHECK(ex.redact("the report here") == "the report here");
 }
 
 TEST_CASE("run: secret arguments and secrets in argv are not shown") {
@@ -725,11 +728,11 @@ TEST_CASE("the listener sees every action as it is recorded") {
   REQUIRE(ex.write_file("/a", "x", {}, &err));
   REQUIRE(ex.write_file("/a", "x", {}, &err));
   CHECK_FALSE(ex.remove("/", false, &err));
-  ex.add_secret("pw1");
-  ex.record({"setting", "db.password", ActionState::changed, "pw0 -> pw1", ""});
+  ex.add_secret("secret1");
+  ex.record({"setting", "db.password", ActionState::changed, "secret0 -> secret1", ""});
   CHECK(seen ==
         std::vector<std::string>{"write /a changed", "write /a ok", "remove / failed", "setting db.password changed"});
-  CHECK(last(ex).detail == "pw0 -> ********");
+  CHECK(last(ex).detail == "secret0 -> ********");
 }
 
 TEST_CASE("clone: a hard-link copy of a tree, put in place when complete") {
