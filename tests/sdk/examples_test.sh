@@ -16,7 +16,7 @@ abi_minor=$(sed -n 's/^#define SC_ABI_MINOR \([0-9]*\)$/\1/p' "$src/sdk/include/
 
 step "install the SDK component into $work/prefix"
 "$cmake" --install "$build" --prefix "$work/prefix" --component sdk > "$work/install.log" || { cat "$work/install.log"; fail "install"; }
-for f in include/sc/plugin.h include/sc/plugin.hpp share/sc-sdk/manifest.schema.json \
+for f in include/sc/plugin.h include/sc/plugin.hpp include/sc/testing.hpp share/sc-sdk/manifest.schema.json \
          share/cmake/sc-sdk/sc-sdk-config.cmake share/cmake/sc-sdk/sc-sdk-config-version.cmake \
          share/cmake/sc-sdk/sc-sdk-targets.cmake share/cmake/sc-sdk/ScPlugin.cmake share/pkgconfig/sc-sdk.pc \
          share/doc/synccluster-dev/ABI.md share/doc/synccluster-dev/MANIFEST.md \
