@@ -485,21 +485,24 @@ SnapshotSums checksum_snapshot(sc::Context& ctx, const std::string& target, cons
 /// Removes the period's oldest snapshots beyond its BACKUP_KEEP_* (only
 /// ever after a success: a failed run never costs a good snapshot).
 void rotate(sc::Context& ctx, const std::string& period_dir, const std::string& period, const std::string& added) {
-  std::vector<std::string> complete;
-  for (const auto& n : names_in(ctx, period_dir))
-    if (backup::parse_snapshot_name(n)) complete.push_back(n);
+  // Snapshots are renamed out of their names first, then removed: a run
+  // killed while removing leaves a hidden leftover, never a snapshot that
+  // looks complete and is half gone. Leftovers of earlier runs go now.
+  const std::string suffix = ".sc-removing";
+  std::vector<std::string> complete, leftovers;
+  for (const auto& n : names_in(ctx, period_dir)) {
+    if (backup::parse_snapshot_name(n))
+      complete.push_back(n);
+    else if (n.size() > suffix.size() + 1 && n[0] == '.' &&
+             n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+      leftovers.push_back(n);
+  }
   if (ctx.dry_run()) complete.push_back(added);
   const std::string keep_setting = "BACKUP_KEEP_" + std::string(period == "hourly"  ? "HOURLY"
                                                                 : period == "daily" ? "DAILY"
                                                                                     : "WEEKLY");
   size_t keep = std::stoul(ctx.setting(keep_setting).value_or("7"));
-  // Renamed out of the snapshots' names first, then removed: a run killed
-  // while removing leaves a hidden leftover, never a snapshot that looks
-  // complete and is half gone. Leftovers of earlier runs go now.
-  const std::string suffix = ".sc-removing";
-  for (const auto& n : names_in(ctx, period_dir))
-    if (n.size() > suffix.size() + 1 && n[0] == '.' && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
-      ctx.remove(period_dir + "/" + n, true);
+  for (const auto& n : leftovers) ctx.remove(period_dir + "/" + n, true);
   for (const auto& old : backup::to_rotate(complete, keep)) {
     const std::string doomed = period_dir + "/." + old + suffix;
     ctx.rename(period_dir + "/" + old, doomed);
