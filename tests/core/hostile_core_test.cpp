@@ -20,10 +20,6 @@ std::vector<std::string> rooted(const fs::path& root, std::vector<std::string> a
   return all;
 }
 
-ScRun fx_sc(const fs::path& root, std::vector<std::string> args, const std::string* input = nullptr) {
-  return run_sc(rooted(root, std::move(args)), input);
-}
-
 // sc with its stdout sent to `target` ("/dev/full", or "-" for closed).
 ScRun sc_stdout_to(const std::string& target, const std::vector<std::string>& args) {
   sc::ProcessSpec spec;
@@ -44,7 +40,7 @@ bool has_control(const std::string& s) {
 
 TEST_CASE("class 5: output that cannot be written is a failure", "[hostile][output]") {
   TempDir root;
-  REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", "x"}).status == 0);
+  REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", "x"}).status == 0);
   for (const std::string target : {"/dev/full", "-"}) {
     INFO(target);
     for (const auto& args : {std::vector<std::string>{"settings", "print"},
@@ -70,20 +66,20 @@ TEST_CASE("class 6: control characters never reach the terminal raw", "[hostile]
   const std::string forged =
       "a\nchanged: setting FQDN (forged)\n\x1b]0;pwned\x07\x1b[2J\xc2\x9b"
       "31m";
-  ScRun r = fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", forged});
+  ScRun r = run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", forged});
   CHECK(r.status == 0);
   CHECK_FALSE(has_control(r.err));
   CHECK(r.err.find("\nchanged: setting FQDN") == std::string::npos);
   CHECK_THAT(r.err, Contains("\\e[2J") && Contains("\\x07") && Contains("\\xc2\\x9b"));
   // Bytes that are not UTF-8 are refused for a setting, and shown escaped.
-  r = fx_sc(root.path(), {"settings", "set", "PROBE_PATH", "/a\xff\x1b"});
+  r = run_sc_fixtures(root.path(), {"settings", "set", "PROBE_PATH", "/a\xff\x1b"});
   CHECK(r.status == 2);
   CHECK_FALSE(has_control(r.err));
   // Errors: an argument echoed in a message is escaped too.
-  r = fx_sc(root.path(), {"settings", "get", "BAD\x1b[2Jname"});
+  r = run_sc_fixtures(root.path(), {"settings", "get", "BAD\x1b[2Jname"});
   CHECK(r.status == 2);
   CHECK_FALSE(has_control(r.err));
-  r = fx_sc(root.path(), {"no\x1b[2Jsuch", "cmd"});
+  r = run_sc_fixtures(root.path(), {"no\x1b[2Jsuch", "cmd"});
   CHECK(r.status == 2);
   CHECK_FALSE(has_control(r.err));
   r = run_sc({"--root", root.path().string(), "--no-such-option\x1b[2J"});
@@ -91,7 +87,7 @@ TEST_CASE("class 6: control characters never reach the terminal raw", "[hostile]
   CHECK_FALSE(has_control(r.err));
   // A multi-line message keeps its lines, indented: none can pass for a
   // line of sc's own.
-  r = fx_sc(root.path(), {"settings", "set", "PROBE_PATH", "relative\nsc: error: forged"});
+  r = run_sc_fixtures(root.path(), {"settings", "set", "PROBE_PATH", "relative\nsc: error: forged"});
   CHECK(r.status == 2);
   CHECK(r.err.find("\nsc: error: forged") == std::string::npos);
 }
@@ -100,17 +96,17 @@ TEST_CASE("class 6: a value's bytes survive a round trip", "[hostile][settings]"
   TempDir root;
   for (const auto& v : hostile_strings()) {
     INFO(v);
-    REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", v}).status == 0);  // "" too: an explicit ''
-    CHECK(fx_sc(root.path(), {"settings", "get", "PROBE_TEXT"}).out == v + "\n");
+    REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", v}).status == 0);  // "" too: an explicit ''
+    CHECK(run_sc_fixtures(root.path(), {"settings", "get", "PROBE_TEXT"}).out == v + "\n");
   }
   const std::string esc = "x\x1b[31my";
-  REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", esc}).status == 0);
-  CHECK(fx_sc(root.path(), {"settings", "get", "PROBE_TEXT"}).out == esc + "\n");
+  REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", esc}).status == 0);
+  CHECK(run_sc_fixtures(root.path(), {"settings", "get", "PROBE_TEXT"}).out == esc + "\n");
 }
 
 TEST_CASE("class 2: usage errors end with status 2 and change nothing", "[hostile][settings]") {
   TempDir root;
-  REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", "x"}).status == 0);
+  REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", "x"}).status == 0);
   write_text(root / "srv/legacy", "PROBE_TEXT='\xff\xfe'\n");
   write_text(root / "srv/ours", "# sc-settings 1\nPROBE_TEXT=\"y\"\n");
   const std::string before = tree_hash(root.path());
@@ -132,27 +128,27 @@ TEST_CASE("class 2: usage errors end with status 2 and change nothing", "[hostil
     std::string shown;
     for (const auto& a : c.args) shown += " [" + a + "]";
     INFO(shown);
-    ScRun r = fx_sc(root.path(), c.args);
+    ScRun r = run_sc_fixtures(root.path(), c.args);
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Contains(c.message));
   }
   CHECK(tree_hash(root.path()) == before);
   // A file that is there but cannot be read is a failure, not a usage error.
-  CHECK(fx_sc(root.path(), {"settings", "import", "/srv/missing"}).status == 1);
+  CHECK(run_sc_fixtures(root.path(), {"settings", "import", "/srv/missing"}).status == 1);
 }
 
 TEST_CASE("class 7: no input is not an empty value", "[hostile][settings]") {
   TempDir root;
-  REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", "kept"}).status == 0);
+  REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", "kept"}).status == 0);
   const std::string before = tree_hash(root.path());
-  ScRun r = fx_sc(root.path(), {"settings", "set", "PROBE_TEXT"});  // stdin: /dev/null
+  ScRun r = run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT"});  // stdin: /dev/null
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("no value given") && Contains("''"));
   CHECK(tree_hash(root.path()) == before);
   // An empty line is an empty value, given on purpose.
   const std::string empty_line = "\n";
-  CHECK(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT"}, &empty_line).status == 0);
-  CHECK(fx_sc(root.path(), {"settings", "get", "PROBE_TEXT"}).out == "\n");
+  CHECK(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT"}, &empty_line).status == 0);
+  CHECK(run_sc_fixtures(root.path(), {"settings", "get", "PROBE_TEXT"}).out == "\n");
 }
 
 TEST_CASE("class 3: a refused secret is never quoted back", "[hostile][settings]") {
@@ -161,16 +157,16 @@ TEST_CASE("class 3: a refused secret is never quoted back", "[hostile][settings]
     for (bool json : {false, true}) {
       std::vector<std::string> args = {"settings", "set", "PROBE_PIN", bad};
       if (json) args.insert(args.begin(), "--json");
-      ScRun r = fx_sc(root.path(), args);
+      ScRun r = run_sc_fixtures(root.path(), args);
       CHECK(r.status == 2);
       CHECK_THAT(r.out + r.err, !Contains(bad));
       CHECK_THAT(r.out + r.err, Contains("PROBE_PIN"));
     }
-    ScRun r = fx_sc(root.path(), {"--set", "PROBE_PIN=" + bad, "probe", "get", "PROBE_PIN"});
+    ScRun r = run_sc_fixtures(root.path(), {"--set", "PROBE_PIN=" + bad, "probe", "get", "PROBE_PIN"});
     CHECK_THAT(r.out + r.err, !Contains(bad));
   }
   // A setting that is not secret names the value, to help.
-  ScRun r = fx_sc(root.path(), {"settings", "set", "PROBE_INT", "zero"});
+  ScRun r = run_sc_fixtures(root.path(), {"settings", "set", "PROBE_INT", "zero"});
   CHECK_THAT(r.err, Contains("\"zero\""));
   // An ill-formed --set never echoes its value either.
   r = run_sc({"--root", root.path().string(), "--set", "lower=hunter2", "help"});
@@ -180,19 +176,19 @@ TEST_CASE("class 3: a refused secret is never quoted back", "[hostile][settings]
 
 TEST_CASE("class 10: the settings store cleans up and keeps its mode", "[hostile][settings]") {
   TempDir root;
-  REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_SECRET", "hunter2"}).status == 0);
+  REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_SECRET", "hunter2"}).status == 0);
   // A writer killed before its rename left a full copy of the settings.
   write_text(root / "etc/.sc.sc-AbC123", "# sc-settings 1\nPROBE_SECRET=\"hunter2\"\n", fs::perms(0600));
   write_text(root / "etc/.sc.legacy.sc-XyZ789", "PROBE_SECRET='hunter2'\n", fs::perms(0600));
   write_text(root / "etc/.other.sc-keep", "not ours\n");
-  REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", "y"}).status == 0);
+  REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", "y"}).status == 0);
   CHECK_FALSE(fs::exists(root / "etc/.sc.sc-AbC123"));
   CHECK_FALSE(fs::exists(root / "etc/.sc.legacy.sc-XyZ789"));
   CHECK(fs::exists(root / "etc/.other.sc-keep"));
 
   // A mode opened up by hand is put back by any read as root, and said.
   fs::permissions(root / "etc/sc", fs::perms(0666));
-  ScRun r = fx_sc(root.path(), {"settings", "get", "PROBE_TEXT"});
+  ScRun r = run_sc_fixtures(root.path(), {"settings", "get", "PROBE_TEXT"});
   CHECK(r.status == 0);
   if (::geteuid() == 0) {
     CHECK((fs::status(root / "etc/sc").permissions() & fs::perms::all) == fs::perms(0600));
@@ -200,7 +196,7 @@ TEST_CASE("class 10: the settings store cleans up and keeps its mode", "[hostile
   }
   // ... and by a set that changes nothing.
   fs::permissions(root / "etc/sc", fs::perms(0644));
-  REQUIRE(fx_sc(root.path(), {"settings", "set", "PROBE_TEXT", "y"}).status == 0);
+  REQUIRE(run_sc_fixtures(root.path(), {"settings", "set", "PROBE_TEXT", "y"}).status == 0);
   CHECK((fs::status(root / "etc/sc").permissions() & fs::perms::all) == fs::perms(0600));
 }
 
@@ -208,20 +204,20 @@ TEST_CASE("class 10: converting the original's files keeps every original", "[ho
   TempDir root;
   // CR LF lines; a lower-case name.
   write_text(root / "etc/sc", "FQDN='first.example.com'\r\nlower_name='kept'\r\n", fs::perms(0644));
-  ScRun r = fx_sc(root.path(), {"settings", "get", "FQDN"});
+  ScRun r = run_sc_fixtures(root.path(), {"settings", "get", "FQDN"});
   CHECK(r.out == "first.example.com\n");
   CHECK_THAT(r.err, Contains("copy kept as " + (root / "etc/sc.legacy").string()));
   CHECK(read_text(root / "etc/sc.legacy") == "FQDN='first.example.com'\r\nlower_name='kept'\r\n");
   // The lower-case name can be read and deleted, though not created anew.
-  CHECK(fx_sc(root.path(), {"settings", "get", "lower_name"}).out == "kept\n");
-  CHECK(fx_sc(root.path(), {"settings", "del", "lower_name"}).status == 0);
-  CHECK(fx_sc(root.path(), {"settings", "get", "lower_name"}).status == 2);
-  CHECK(fx_sc(root.path(), {"settings", "set", "lower_name", "x"}).status == 2);
+  CHECK(run_sc_fixtures(root.path(), {"settings", "get", "lower_name"}).out == "kept\n");
+  CHECK(run_sc_fixtures(root.path(), {"settings", "del", "lower_name"}).status == 0);
+  CHECK(run_sc_fixtures(root.path(), {"settings", "get", "lower_name"}).status == 2);
+  CHECK(run_sc_fixtures(root.path(), {"settings", "set", "lower_name", "x"}).status == 2);
 
   // Another original file later: the first copy stays, the new one gets
   // its own name, and the message says which.
   write_text(root / "etc/sc", "FQDN='second.example.com'\n", fs::perms(0644));
-  r = fx_sc(root.path(), {"settings", "get", "FQDN"});
+  r = run_sc_fixtures(root.path(), {"settings", "get", "FQDN"});
   CHECK(r.out == "second.example.com\n");
   CHECK_THAT(r.err, Contains("copy kept as " + (root / "etc/sc.legacy.1").string()));
   CHECK(read_text(root / "etc/sc.legacy") == "FQDN='first.example.com'\r\nlower_name='kept'\r\n");

@@ -68,6 +68,12 @@ ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args, 
   return run_sc(all, input);
 }
 
+ScRun run_sc_fixtures(const fs::path& root, const std::vector<std::string>& args, const std::string* input) {
+  std::vector<std::string> all = {"--plugin-path", kFixtureDir, "--root", root.string()};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_sc(all, input);
+}
+
 ScRun run_sc_tty(const std::vector<std::string>& args, const std::vector<TtyStep>& steps) {
   int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)

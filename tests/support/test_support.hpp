@@ -45,6 +45,10 @@ ScRun run_sc(const std::vector<std::string>& args, const std::string* input = nu
 /// Like run_sc, with `--plugin-path <built plugins> --root <root>` first.
 ScRun run_sc_rooted(const fs::path& root, const std::vector<std::string>& args, const std::string* input = nullptr);
 
+/// Like run_sc, with `--plugin-path <the fixture plugins> --root <root>`
+/// first: the core's tests, against the fixtures (probe, cplugin...).
+ScRun run_sc_fixtures(const fs::path& root, const std::vector<std::string>& args, const std::string* input = nullptr);
+
 /// One step of a terminal conversation: wait until the output contains
 /// `expect`, then type `reply`.
 struct TtyStep {
