@@ -111,9 +111,13 @@ done
 c=$(contents "$(deb synccluster-dev all)")
 for f in /usr/include/sc/plugin.h /usr/include/sc/plugin.hpp /usr/share/sc-sdk/manifest.schema.json \
          /usr/share/cmake/sc-sdk/sc-sdk-config.cmake /usr/share/pkgconfig/sc-sdk.pc \
-         /usr/share/doc/synccluster-dev/ABI.md.gz /usr/share/doc/synccluster-dev/examples/helloc/helloc.c; do
+         /usr/share/doc/synccluster-dev/ABI.md.gz /usr/share/doc/synccluster-dev/examples/helloc/helloc.c \
+         /usr/bin/dh_sc /usr/share/man/man1/dh_sc.1.gz /usr/share/perl5/Debian/Debhelper/Sequence/sc.pm \
+         /usr/share/doc/synccluster-dev/examples/motd/debian/control; do
   grep -qx "$f" <<< "$c" || fail "synccluster-dev lacks $f"
 done
+[ "$(fields "$(deb synccluster-dev all)" Provides)" = dh-sequence-sc ] ||
+  fail "synccluster-dev provides '$(fields "$(deb synccluster-dev all)" Provides)', not dh-sequence-sc"
 for m in $modules; do
   p=$(deb "synccluster-plugin-$m")
   want=$(printf '%s\n' "/usr/lib/sc/$m.json" "/usr/lib/sc/$m.so")
@@ -235,6 +239,37 @@ dpkg_quiet -i "$(deb synccluster-dev all)" || fail "dpkg -i synccluster-dev"
 cp -R /usr/share/doc/synccluster-dev/examples/helloc "$work/helloc"
 make -s -C "$work/helloc" > "$work/make.log" 2>&1 || { cat "$work/make.log"; fail "helloc against the packaged SDK"; }
 make -s -C "$work/helloc" check SC=sc || fail "helloc check against the packaged sc"
+
+echo "a module package from a clean copy of the SDK example, as GUIDE.md says (dh-sequence-sc)"
+mkdir "$work/motd-package"
+cp -R /usr/share/doc/synccluster-dev/examples/motd "$work/motd-package/motd"
+chmod +x "$work/motd-package/motd/debian/rules"
+(cd "$work/motd-package/motd" && dpkg-buildpackage -b -us -uc) > "$work/motd-build.log" 2>&1 ||
+  { tail -60 "$work/motd-build.log"; fail "dpkg-buildpackage of the SDK example"; }
+# Its own tests ran in the build, sc among them (installed here).
+grep -q "100% tests passed, 0 tests failed out of 3" "$work/motd-build.log" ||
+  { grep -A30 "ctest" "$work/motd-build.log"; fail "the example's three tests did not all run and pass in the build"; }
+motd_deb=$work/motd-package/synccluster-plugin-motd_1.0.0_$arch.deb
+lintian --fail-on error,warning "$work/motd-package"/*.changes > "$work/motd-lintian.log" 2>&1 ||
+  { cat "$work/motd-lintian.log"; fail "lintian: the example's package is not clean"; }
+control=$(dpkg -I "$motd_deb")
+field() { sed -n "s/^ $1: //p" <<< "$control"; }
+[ "$(field Package) $(field Version) $(field Architecture)" = "synccluster-plugin-motd 1.0.0 $arch" ] ||
+  fail "dpkg -I of the example: $control"
+motd_depends=$(field Depends)
+# manifest "abi": "1.0", "requires": ["hostconf"]
+grep -qE "(^|, )sc-abi-${abi%%.*} \(>= ${abi%%.*}\.0\)(,|$)" <<< "$motd_depends" ||
+  fail "the example's Depends: $motd_depends lacks sc-abi-${abi%%.*} (>= ${abi%%.*}.0)"
+grep -qE "(^|, )synccluster-plugin-hostconf(,|$)" <<< "$motd_depends" ||
+  fail "the example's Depends: $motd_depends lacks synccluster-plugin-hostconf (it requires hostconf)"
+[ "$(dpkg-deb -c "$motd_deb" | awk '{print $6}' | grep '^\./usr/lib/sc/.' | xargs)" = \
+  "./usr/lib/sc/motd.json ./usr/lib/sc/motd.so" ] || fail "the example's package: $(dpkg-deb -c "$motd_deb")"
+dpkg_quiet -i "$motd_deb" || fail "dpkg -i of the example's package"
+sc settings set FQDN node1.example.com > /dev/null 2>&1
+sc motd setup > /dev/null || fail "sc motd setup from the example's package"
+grep -q "^Welcome to " /etc/motd || fail "sc motd setup wrote: $(cat /etc/motd)"
+if dpkg -r "synccluster-plugin-$second" > "$work/dpkg.log" 2>&1; then fail "dpkg removed hostconf under motd"; fi
+dpkg_quiet --purge synccluster-plugin-motd || fail "dpkg --purge synccluster-plugin-motd"
 
 echo "dpkg --purge everything"
 dpkg_quiet --purge synccluster-dev "synccluster-plugin-$second" synccluster || fail "purge"

@@ -21,11 +21,12 @@ for f in include/sc/plugin.h include/sc/plugin.hpp include/sc/testing.hpp share/
          share/cmake/sc-sdk/sc-sdk-targets.cmake share/cmake/sc-sdk/ScPlugin.cmake share/pkgconfig/sc-sdk.pc \
          share/doc/synccluster-dev/ABI.md share/doc/synccluster-dev/MANIFEST.md \
          share/doc/synccluster-dev/GUIDE.md share/doc/synccluster-dev/examples/motd/manifest.json \
-         share/doc/synccluster-dev/examples/helloc/Makefile; do
+         share/doc/synccluster-dev/examples/helloc/Makefile bin/dh_sc share/man/man1/dh_sc.1 \
+         share/perl5/Debian/Debhelper/Sequence/sc.pm; do
   [ -f "$work/prefix/$f" ] || fail "the SDK install lacks $f"
 done
-# Only the SDK: no executable, no plugin.
-[ ! -e "$work/prefix/bin" ] && [ ! -e "$work/prefix/sbin" ] && [ ! -e "$work/prefix/lib/sc" ] ||
+# Only the SDK: no executable but its debhelper tool, no plugin.
+[ "$(ls "$work/prefix/bin")" = dh_sc ] && [ ! -e "$work/prefix/sbin" ] && [ ! -e "$work/prefix/lib/sc" ] ||
   fail "--component sdk installed more than the SDK"
 # The installed CMake files must not point back into the source or build tree.
 if grep -rl -e "$src" -e "$build" "$work/prefix/share/cmake" "$work/prefix/share/pkgconfig"; then
@@ -43,8 +44,9 @@ step "copy the examples out of the source tree"
 cp -R "$work/prefix/share/doc/synccluster-dev/examples" "$work/src"
 
 step "C++ example: find_package(sc-sdk) + sc_add_plugin"
+# motd requires hostconf: the built one (nothing is installed).
 "$cmake" -S "$work/src/motd" -B "$work/build-motd" -DCMAKE_PREFIX_PATH="$work/prefix" \
-  -DSC_EXECUTABLE="$sc" -DCMAKE_INSTALL_PREFIX="$work/motd-install" > "$work/motd-configure.log" 2>&1 ||
+  -DSC_EXECUTABLE="$sc" -DSC_REQUIRED_PLUGIN_PATH="$build/lib/sc" -DCMAKE_INSTALL_PREFIX="$work/motd-install" > "$work/motd-configure.log" 2>&1 ||
   { cat "$work/motd-configure.log"; fail "configure motd"; }
 "$cmake" --build "$work/build-motd" > "$work/motd-build.log" 2>&1 || { cat "$work/motd-build.log"; fail "build motd"; }
 "$ctest" --test-dir "$work/build-motd" --output-on-failure || fail "the motd example's own tests"
@@ -77,20 +79,22 @@ make -C "$work/src/helloc" install DESTDIR="$work/stage" PLUGINDIR=/lib/sc > /de
 
 step "both examples loaded by the built sc"
 chmod 0755 "$work/stage" "$work/stage/lib" "$work/stage/lib/sc"
-paths="--plugin-path $work/motd-install/lib/sc --plugin-path $work/stage/lib/sc"
+paths="--plugin-path $work/motd-install/lib/sc --plugin-path $work/stage/lib/sc --plugin-path $build/lib/sc"
 # shellcheck disable=SC2086
 "$sc" $paths --json plugins > "$work/plugins.json"
 python3 - "$work/plugins.json" <<'PY' || fail "sc plugins: $(cat "$work/plugins.json")"
 import json, sys
 listed = {p["name"]: p for p in json.load(open(sys.argv[1]))["result"]}
-assert sorted(listed) == ["helloc", "motd"], listed
-for p in listed.values():
-    assert p["state"] == "loaded-ok", p
+assert {"helloc", "motd", "hostconf"} <= set(listed), listed
+for name in ("helloc", "motd"):
+    assert listed[name]["state"] == "loaded-ok", listed[name]
 PY
 # shellcheck disable=SC2086
 [ "$("$sc" $paths helloc greet SDK)" = "Hello, SDK!" ] || fail "helloc greet"
 root=$work/root
 mkdir -p "$root/etc" && echo node7.example.net > "$root/etc/hostname"
+# shellcheck disable=SC2086
+"$sc" $paths --root "$root" settings set FQDN node7.example.net > /dev/null 2>&1
 # shellcheck disable=SC2086
 "$sc" $paths --root "$root" motd setup > /dev/null
 [ "$(cat "$root/etc/motd")" = "Welcome to node7.example.net" ] || fail "motd setup wrote: $(cat "$root/etc/motd")"

@@ -1,16 +1,23 @@
 #!/bin/sh
 # Runs the built motd module in sc, confined to a temporary --root.
-# Usage: run_in_sc.sh SC PLUGIN_DIR
+# Usage: run_in_sc.sh SC PLUGIN_DIR [DIR...]
+# PLUGIN_DIR (the build's) is searched first, then each DIR, then the
+# installed modules: motd requires hostconf, installed or in a DIR.
 set -eu
 sc=$1
-plugins=$2
+shift
+paths=
+for dir in "$@"; do paths="$paths --add-plugin-path $dir"; done
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-run() { "$sc" --plugin-path "$plugins" --root "$root" "$@"; }
+# shellcheck disable=SC2086
+run() { "$sc" $paths --root "$root" "$@"; }
 
 mkdir -p "$root/etc"
 echo node1.example.com > "$root/etc/hostname"
+# hostconf is ready: motd setup does not set it up first.
+run settings set FQDN node1.example.com > /dev/null
 
 run --dry-run motd setup > /dev/null
 [ ! -e "$root/etc/motd" ] || fail "--dry-run wrote /etc/motd"
