@@ -517,6 +517,18 @@ TEST_CASE("a share mounted with the module's fstab line works, and fails rather 
   CHECK(read_text(exported / "written.txt") == "written by the client\n");
   CHECK(ns.run({"ls", point.string()}).out == "hello.txt\nwritten.txt\n");
 
+  // Symlinks (transform_symlinks, and Debian's symlink containment, which
+  // sc keeps): an absolute link into the same directory becomes relative
+  // and works; one that would need ".." is refused by sshfs.
+  fs::create_symlink(exported / "hello.txt", exported / "abs-link");
+  fs::create_directories(exported / "sub");
+  fs::create_symlink("../hello.txt", exported / "sub/up-link");
+  CHECK(ns.run({"readlink", (point / "abs-link").string()}).out == "hello.txt\n");
+  CHECK(ns.run({"cat", (point / "abs-link").string()}).out == "hello from the peer\n");
+  auto up = ns.run({"cat", (point / "sub/up-link").string()});
+  CHECK_FALSE(up.ok());
+  CHECK_THAT(up.err, Contains("Operation not permitted"));
+
   // Names the client never looked up (nothing of them is cached): each
   // access below has to ask the peer.
   write_text(exported / "fresh-stat.txt", "s\n");
