@@ -3,8 +3,9 @@
 #   quiet CMD...                      runs a set-up command, its output shown only on failure
 #   bench_header                      prints the table header
 #   row LABEL TARGET_MS RUNS -- CMD   runs CMD RUNS times (after warm-up) and prints median, p90, min
-#   start_loopback_sshd WORK          a private sshd on 127.0.0.1 whose peer sc is the built one with
-#                                     --root WORK/peer-root; sets $port, $peer, $HOME (WORK/home)
+#   start_loopback_sshd WORK [LINE...] a private sshd on 127.0.0.1 whose peer sc is the built one with
+#                                     --root WORK/peer-root; sets $port, $peer, $HOME (WORK/home);
+#                                     LINEs are added to its sshd_config
 # Scripts using start_loopback_sshd must run as root and call stop_loopback_sshd on exit.
 
 bench_setup() {
@@ -54,6 +55,7 @@ row() {  # LABEL TARGET_MS RUNS -- COMMAND...
 sshd_pid=
 start_loopback_sshd() {
   local work=$1
+  shift
   mkdir -p "$work/home/.ssh" "$work/peer-home" "$work/bin" "$work/client-root/etc" "$work/peer-root/etc" \
            "$work/authorized" /run/sshd
   chmod 700 "$work/home/.ssh"
@@ -81,6 +83,8 @@ LogLevel VERBOSE
 MaxStartups 100
 SetEnv PATH=$work/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=$work/peer-home
 EOS
+  local line
+  for line in "$@"; do printf '%s\n' "$line" >>"$work/sshd_config"; done
   /usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" &
   sshd_pid=$!
   for _ in $(seq 100); do

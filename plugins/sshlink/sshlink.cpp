@@ -5,15 +5,13 @@
 //
 // As in the original, the peer name "localhost" means this host: nothing
 // goes over SSH for it.
-#include <pwd.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
 #include "common/peer_name.hpp"
-#include "common/text_split.hpp"
+#include "common/ssh_home.hpp"
 #include "link_text.hpp"
 
 namespace {
@@ -374,36 +372,16 @@ void delspeed(sc::Context& ctx) {
 
 // ---- hooks -------------------------------------------------------------------------
 
-/// The home directory, on the target system, of the user running sc: $HOME
-/// on the running system; under --root, that user's home in ROOT's
-/// /etc/passwd (root's is /root when the file does not say).
-std::string target_home(sc::Context& ctx) {
-  const passwd* pw = ::getpwuid(::geteuid());
-  const std::string user = pw && pw->pw_name ? pw->pw_name : "root";
-  if (!ctx.rooted()) {
-    const char* home = std::getenv("HOME");
-    return home && *home ? home : (pw && pw->pw_dir ? pw->pw_dir : "/root");
-  }
-  const std::string passwd_text = ctx.read_file("/etc/passwd").value_or("");
-  for (auto line : plugin_common::text_split::lines(passwd_text)) {
-    auto fields = plugin_common::text_split::fields(line, ':');
-    if (fields.size() >= 7 && fields[0] == user && !fields[5].empty() && fields[5][0] == '/')
-      return std::string(fields[5]);
-  }
-  return ::geteuid() == 0 ? "/root" : "";
-}
-
 // What a backup of this host must keep to restore its links: our key pair,
 // the hosts we trust, who may log in here, and the ssh client config; the
 // files of the target system (under --root, ROOT's), those that exist.
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  std::string home = target_home(ctx);
+  const std::string ssh_dir = plugin_common::ssh_home::target_ssh_dir(ctx);
   json list = json::array();
   std::string t;
-  if (!home.empty()) {
-    while (home.size() > 1 && home.back() == '/') home.pop_back();
-    const std::string dir = (home == "/" ? "" : home) + "/.ssh/";
+  if (!ssh_dir.empty()) {
+    const std::string dir = ssh_dir + "/";
     for (const char* name :
          {"id_ed25519", "id_ed25519.pub", "id_rsa", "id_rsa.pub", "known_hosts", "authorized_keys", "config"}) {
       const std::string p = dir + name;

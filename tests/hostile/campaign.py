@@ -108,6 +108,7 @@ FILLERS = {
     "TIME": "2026-01-01",
     "SNAPSHOT": "2026-01-01T00-00-00",
     "PATH": "/srv/data",
+    "REMOTE": "/srv/mass",
     "TARGET": "/srv/target",
     "OLD": "0.1.0",
     "NEW": "0.2.0",

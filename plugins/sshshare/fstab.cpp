@@ -1,0 +1,126 @@
+#include "fstab.hpp"
+
+namespace sshshare::fstab {
+namespace {
+
+bool blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+bool octal(char c) {
+  return c >= '0' && c <= '7';
+}
+
+// The fields of a line separated by runs of blanks (spaces and tabs).
+std::vector<std::string_view> blank_fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && blank(line[i])) ++i;
+    if (i == line.size()) break;
+    size_t start = i;
+    while (i < line.size() && !blank(line[i])) ++i;
+    out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string escape(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (char c : field) {
+    switch (c) {
+      case ' ':
+        out += "\\040";
+        break;
+      case '\t':
+        out += "\\011";
+        break;
+      case '\n':
+        out += "\\012";
+        break;
+      case '\\':
+        out += "\\134";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string unescape(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size() && octal(field[i + 1]) && octal(field[i + 2]) && octal(field[i + 3])) {
+      out += static_cast<char>(((field[i + 1] - '0') << 6) | ((field[i + 2] - '0') << 3) | (field[i + 3] - '0'));
+      i += 3;
+      continue;
+    }
+    out += field[i];
+  }
+  return out;
+}
+
+std::vector<Line> split(std::string_view text) {
+  std::vector<Line> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) {
+      out.push_back({std::string(text.substr(start)), false});
+      break;
+    }
+    out.push_back({std::string(text.substr(start, nl - start)), true});
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<Line>& lines) {
+  std::string out;
+  for (const auto& l : lines) {
+    out += l.text;
+    if (l.newline) out += '\n';
+  }
+  return out;
+}
+
+std::optional<Entry> parse_entry(std::string_view line) {
+  auto f = blank_fields(line);
+  if (f.empty() || f[0][0] == '#' || f.size() < 3) return std::nullopt;
+  Entry e;
+  e.spec = unescape(f[0]);
+  e.file = unescape(f[1]);
+  e.vfstype = unescape(f[2]);
+  if (f.size() > 3) e.options = unescape(f[3]);
+  if (f.size() > 4) e.freq = std::string(f[4]);
+  if (f.size() > 5) e.passno = std::string(f[5]);
+  return e;
+}
+
+std::vector<Mount> parse_mountinfo(std::string_view text) {
+  // "ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS"
+  std::vector<Mount> out;
+  for (const Line& l : split(text)) {
+    std::vector<std::string_view> f;
+    size_t start = 0;
+    const std::string_view line = l.text;
+    while (start <= line.size()) {
+      size_t sp = line.find(' ', start);
+      if (sp == std::string_view::npos) sp = line.size();
+      f.push_back(line.substr(start, sp - start));
+      start = sp + 1;
+    }
+    size_t dash = 6;
+    while (dash < f.size() && f[dash] != "-") ++dash;
+    if (f.size() < 7 || dash + 2 >= f.size()) continue;
+    out.push_back({unescape(f[4]), unescape(f[dash + 1]), unescape(f[dash + 2])});
+  }
+  return out;
+}
+
+}  // namespace sshshare::fstab

@@ -1,0 +1,287 @@
+#include "share.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace sshshare {
+namespace {
+
+bool control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// The port of a port= option (ssh takes option names in any case), 0 when
+// there is none.
+int port_option(std::string_view options) {
+  int port = 0;
+  size_t start = 0;
+  while (start <= options.size()) {
+    size_t comma = options.find(',', start);
+    if (comma == std::string_view::npos) comma = options.size();
+    std::string_view opt = options.substr(start, comma - start);
+    std::string lower(opt.substr(0, 5));
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; });
+    if (lower == "port=") {
+      int n = 0;
+      std::string_view digits = opt.substr(5);
+      bool ok = !digits.empty() && digits.size() <= 5;
+      for (char c : digits) {
+        ok = ok && c >= '0' && c <= '9';
+        if (ok) n = n * 10 + (c - '0');
+      }
+      port = ok ? n : -1;
+    }
+    start = comma + 1;
+  }
+  return port;
+}
+
+}  // namespace
+
+Peer split_peer(std::string_view peer) {
+  Peer p;
+  if (auto at = peer.find('@'); at != std::string_view::npos) {
+    p.user = std::string(peer.substr(0, at));
+    peer = peer.substr(at + 1);
+  }
+  std::string_view port;
+  if (!peer.empty() && peer[0] == '[') {
+    size_t close = peer.find(']');
+    p.host = std::string(peer.substr(0, close + 1));
+    if (close + 1 < peer.size()) port = peer.substr(close + 2);
+  } else {
+    size_t colon = peer.find(':');
+    p.host = std::string(peer.substr(0, colon));
+    if (colon != std::string_view::npos) port = peer.substr(colon + 1);
+  }
+  for (char c : port) p.port = p.port * 10 + (c - '0');
+  return p;
+}
+
+std::string peer_text(const Peer& p) {
+  return (p.user.empty() ? "" : p.user + "@") + p.host + (p.port > 0 ? ":" + std::to_string(p.port) : "");
+}
+
+std::string path_problem(std::string_view path, bool is_mount_point) {
+  if (path.empty()) return "it is empty";
+  if (path[0] != '/') return "it must be an absolute path (starting with '/')";
+  if (path.size() > 4095) return "it is longer than 4095 bytes";
+  if (std::any_of(path.begin(), path.end(), control))
+    return "it contains a control character (newline, tab, escape...), which has no place in a file name";
+  if (path == "/") return is_mount_point ? "a share cannot be mounted on / itself" : "";
+  if (path.back() == '/') return "write it without a '/' at its end";
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string_view comp = path.substr(start, slash - start);
+    if (comp.empty() || comp == "." || comp == "..")
+      return "write it without empty, '.' or '..' components (as the canonical path of the directory)";
+    start = slash + 1;
+  }
+  return {};
+}
+
+std::string option_file_problem(std::string_view file) {
+  if (file.empty() || file[0] != '/') return "it is not an absolute path";
+  for (char c : file) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '.' ||
+              c == '_' || c == '+' || c == '-' || c == '@';
+    if (!ok)
+      return "it holds a character other than letters, digits and \"/._+-@\", which the options field of an fstab "
+             "line cannot carry";
+  }
+  return {};
+}
+
+Timeouts timeouts_for(int seconds) {
+  Timeouts t;
+  // ssh sends a keep-alive after each interval without news from the peer
+  // and gives up when CountMax of them went unanswered: about (CountMax + 1)
+  // intervals after the last answer, measured 39.6 s for 10 s and 3.
+  t.alive_count = 3;
+  t.alive_interval = std::max(1, (seconds + t.alive_count) / (t.alive_count + 1));
+  t.connect = t.alive_interval;
+  return t;
+}
+
+std::string mount_options(const Peer& peer, int timeout_seconds, const SshFiles& files) {
+  const Timeouts t = timeouts_for(timeout_seconds);
+  // Mounted on first access by systemd (after the network), never at boot;
+  // reconnect after a dropped connection; keep-alives and a connect timeout
+  // so that an access to a peer that stopped answering fails instead of
+  // waiting for ever; ssh never asks anything (no terminal at mount time)
+  // and trusts only the host key `sshlink add` recorded, with our key; then
+  // the original's own options.
+  std::string o = "noauto,x-systemd.automount,_netdev,reconnect";
+  o += ",ServerAliveInterval=" + std::to_string(t.alive_interval);
+  o += ",ServerAliveCountMax=" + std::to_string(t.alive_count);
+  o += ",ConnectTimeout=" + std::to_string(t.connect);
+  o += ",BatchMode=yes,StrictHostKeyChecking=yes";
+  o += ",UserKnownHostsFile=" + files.known_hosts;
+  o += ",IdentityFile=" + files.identity;
+  if (peer.port > 0) o += ",port=" + std::to_string(peer.port);
+  o += ",idmap=user,transform_symlinks,allow_other,default_permissions";
+  return o;
+}
+
+std::string source(const Peer& peer, std::string_view remote) {
+  return (peer.user.empty() ? "" : peer.user + "@") + peer.host + ":" + std::string(remote);
+}
+
+std::string fstab_line(std::string_view source, std::string_view path, std::string_view options) {
+  return fstab::escape(source) + " " + fstab::escape(path) + " " + kFsType + " " + fstab::escape(options) + " 0 0\n";
+}
+
+bool is_sshfs(const fstab::Entry& e) {
+  return e.vfstype == "fuse.sshfs" || e.vfstype == "sshfs";
+}
+
+std::optional<Share> share_of(const fstab::Entry& e) {
+  std::string_view spec = e.spec;
+  Share s;
+  // As sshfs splits its source: the first ':' outside brackets ends
+  // [user@]host, and the last '@' in that part ends the user.
+  size_t colon = 0;
+  bool in_brackets = false;
+  for (; colon < spec.size(); ++colon) {
+    if (spec[colon] == '[') in_brackets = true;
+    if (spec[colon] == ']') in_brackets = false;
+    if (spec[colon] == ':' && !in_brackets) break;
+  }
+  if (colon >= spec.size()) return std::nullopt;
+  std::string_view host = spec.substr(0, colon);
+  if (size_t at = host.rfind('@'); at != std::string_view::npos) {
+    s.peer.user = std::string(host.substr(0, at));
+    host = host.substr(at + 1);
+  }
+  if (host.empty()) return std::nullopt;
+  s.peer.host = std::string(host);
+  s.remote = std::string(spec.substr(colon + 1));
+  int port = port_option(e.options);
+  s.peer.port = port > 0 ? port : 0;
+  s.path = trimmed_path(e.file);
+  s.options = e.options;
+  return s;
+}
+
+bool same_share(const Share& a, const Share& b) {
+  auto port = [](int p) { return p > 0 ? p : 22; };
+  return a.peer.user == b.peer.user && a.peer.host == b.peer.host && port(a.peer.port) == port(b.peer.port) &&
+         a.remote == b.remote && trimmed_path(a.path) == trimmed_path(b.path);
+}
+
+std::string trimmed_path(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return std::string(path);
+}
+
+AddPlan plan_add(std::string_view text, std::string_view path, std::string_view line) {
+  AddPlan plan;
+  std::vector<fstab::Line> lines = fstab::split(text);
+  std::string_view new_text = line;
+  if (!new_text.empty() && new_text.back() == '\n') new_text.remove_suffix(1);
+  const std::string want = trimmed_path(path);
+  bool placed = false;
+  std::vector<fstab::Line> out;
+  for (const auto& l : lines) {
+    auto e = fstab::parse_entry(l.text);
+    if (!e || trimmed_path(e->file) != want) {
+      out.push_back(l);
+      continue;
+    }
+    if (!is_sshfs(*e)) {
+      plan.conflict = "/etc/fstab already mounts " + e->vfstype + " " + e->spec + " on it (the line \"" + l.text +
+                      "\"); remove that entry first (for a share of another module, with that module's del)";
+      plan.text = std::string(text);
+      plan.replaced.clear();
+      return plan;
+    }
+    const bool same_line = l.text == new_text;
+    if (!same_line)
+      if (auto s = share_of(*e)) plan.replaced.push_back(*s);
+    if (placed) continue;  // a duplicate: removed
+    out.push_back({std::string(new_text), true});
+    placed = true;
+  }
+  if (!placed) {
+    if (!out.empty() && !out.back().newline) out.back().newline = true;
+    out.push_back({std::string(new_text), true});
+  }
+  plan.text = fstab::join(out);
+  return plan;
+}
+
+DelPlan plan_del(std::string_view text, const Share& wanted) {
+  DelPlan plan;
+  std::vector<fstab::Line> out;
+  for (const auto& l : fstab::split(text)) {
+    auto e = fstab::parse_entry(l.text);
+    std::optional<Share> s = e && is_sshfs(*e) ? share_of(*e) : std::nullopt;
+    if (s && same_share(*s, wanted)) {
+      ++plan.removed;
+      continue;
+    }
+    if (s && s->path == trimmed_path(wanted.path)) plan.others.push_back(*s);
+    out.push_back(l);
+  }
+  // A last line without '\n' that was removed leaves the one before it as
+  // the file's end, which keeps its own '\n'.
+  plan.text = plan.removed ? fstab::join(out) : std::string(text);
+  return plan;
+}
+
+std::vector<Share> list_shares(std::string_view text) {
+  std::vector<Share> out;
+  for (const auto& l : fstab::split(text)) {
+    auto e = fstab::parse_entry(l.text);
+    if (!e || !is_sshfs(*e)) continue;
+    if (auto s = share_of(*e)) out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+std::vector<fstab::Mount> mounts_at(const std::vector<fstab::Mount>& mounts, std::string_view path) {
+  std::vector<fstab::Mount> out;
+  const std::string want = trimmed_path(path);
+  for (const auto& m : mounts)
+    if (m.point == want) out.push_back(m);
+  return out;
+}
+
+bool sshfs_mounted(const std::vector<fstab::Mount>& mounts, std::string_view source) {
+  return std::any_of(mounts.begin(), mounts.end(),
+                     [&](const fstab::Mount& m) { return m.fstype == kFsType && m.source == source; });
+}
+
+bool automounted(const std::vector<fstab::Mount>& mounts) {
+  return std::any_of(mounts.begin(), mounts.end(), [](const fstab::Mount& m) { return m.fstype == "autofs"; });
+}
+
+std::string automount_unit(std::string_view path) {
+  // systemd's unit_name_path_escape(): the path without its leading and
+  // trailing '/', each '/' a '-', and every byte but letters, digits, ':',
+  // '_' and a '.' that does not start the name as \xNN.
+  std::string p = trimmed_path(path);
+  while (!p.empty() && p[0] == '/') p.erase(0, 1);
+  if (p.empty()) return "-.automount";
+  std::string out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+                       c == '_' || (c == '.' && i > 0);
+    if (c == '/') {
+      out += '-';
+    } else if (plain) {
+      out += c;
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+      out += buf;
+    }
+  }
+  return out + ".automount";
+}
+
+}  // namespace sshshare

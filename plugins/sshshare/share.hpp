@@ -1,0 +1,142 @@
+// What an sshfs share is made of, as pure functions: the checks of its
+// arguments, the fstab line (source, mount point, options) and what `add`
+// and `del` make of an fstab text, the mounts at a path, and the name of
+// the automount unit systemd generates for it. The commands (sshshare.cpp)
+// only read the target and apply these results through the host.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fstab.hpp"
+
+namespace sshshare {
+
+inline constexpr const char* kFstab = "/etc/fstab";
+inline constexpr const char* kFsType = "fuse.sshfs";
+
+/// A peer as ssh takes it.
+struct Peer {
+  std::string user;  ///< empty: ssh's default (the local user, or ~/.ssh/config)
+  std::string host;  ///< a name, an alias, or an IPv6 address in brackets
+  int port = 0;      ///< 0: not given (22, or ~/.ssh/config)
+};
+
+/// The parts of a peer name that plugin_common::peer_name accepts
+/// (host, user@host, host:port, user@host:port, [IPv6], [IPv6]:port).
+Peer split_peer(std::string_view peer);
+
+/// The peer name of `p` ("user@host:port"), as `add` takes it.
+std::string peer_text(const Peer& p);
+
+/// Why `path` cannot be a share's local mount point (`is_mount_point`) or
+/// remote directory, or "" when it can: an absolute path of at most 4095
+/// bytes, no control character, no empty, "." or ".." component, no '/' at
+/// its end; a mount point is not "/" either. Spaces and backslashes are
+/// fine (fstab escapes them).
+std::string path_problem(std::string_view path, bool is_mount_point);
+
+/// Why `file` (a path sc's SSH identity lives at) cannot stand in the
+/// options field of an fstab line, or "": letters, digits and "/._+-@"
+/// only (a ',' or '=' would split the option, a blank the line).
+std::string option_file_problem(std::string_view file);
+
+/// The files ssh (run by sshfs at mount time, as root, from systemd or
+/// mount) must use: those sc's own SSH connections use.
+struct SshFiles {
+  std::string identity;     ///< our private key
+  std::string known_hosts;  ///< where `sshlink add` put the peer's host key
+};
+
+/// How long ssh waits for a peer that stopped answering.
+struct Timeouts {
+  int alive_interval = 0;  ///< ServerAliveInterval
+  int alive_count = 0;     ///< ServerAliveCountMax
+  int connect = 0;         ///< ConnectTimeout (also bounds the banner exchange)
+};
+
+/// The ssh timeouts for SSHSHARE_TIMEOUT = `seconds` (>= 1): keep-alives
+/// every ceil(seconds/4) s, three of them unanswered drop the connection
+/// (so a request without an answer fails after about `seconds`), and a
+/// reconnection gives up after one keep-alive interval.
+Timeouts timeouts_for(int seconds);
+
+/// The options field of the fstab line of a share of `peer`.
+std::string mount_options(const Peer& peer, int timeout_seconds, const SshFiles& files);
+
+/// "user@host:/remote", the source sshfs mounts.
+std::string source(const Peer& peer, std::string_view remote);
+
+/// The whole fstab line (with its '\n'): source, mount point, fuse.sshfs,
+/// options, "0 0"; fields escaped as fstab(5) says.
+std::string fstab_line(std::string_view source, std::string_view path, std::string_view options);
+
+/// A share as an fstab entry names it.
+struct Share {
+  Peer peer;
+  std::string remote;
+  std::string path;
+  std::string options;
+};
+
+/// True for an entry of type fuse.sshfs or sshfs.
+bool is_sshfs(const fstab::Entry& e);
+
+/// The share of an sshfs entry: its spec split into peer and remote
+/// directory, the port taken from a port= option; nullopt when the spec
+/// has no "HOST:" part.
+std::optional<Share> share_of(const fstab::Entry& e);
+
+/// Same user, host, port (none given counts as 22), remote directory and
+/// mount point; options do not matter.
+bool same_share(const Share& a, const Share& b);
+
+/// `path` without the '/' an fstab entry may end it with ("/" stays).
+std::string trimmed_path(std::string_view path);
+
+/// What `add` makes of an fstab text.
+struct AddPlan {
+  std::string text;  ///< the new text (== the old one when nothing changes)
+  /// The sshfs entries for the path that the new line replaces or that are
+  /// removed as duplicates (their lines differed from the new one).
+  std::vector<Share> replaced;
+  std::string conflict;  ///< non-empty: why the path cannot take the share (the text is then unchanged)
+};
+
+/// The first sshfs entry for `path` becomes `line` (in place), other sshfs
+/// entries for it are removed, and without one `line` is appended (after a
+/// '\n' ending a last line that lacked one). Another type of entry for
+/// `path` is a conflict. Every other line is kept byte for byte.
+AddPlan plan_add(std::string_view text, std::string_view path, std::string_view line);
+
+/// What `del` makes of an fstab text.
+struct DelPlan {
+  std::string text;
+  int removed = 0;            ///< lines of the share removed
+  std::vector<Share> others;  ///< sshfs entries for the same path of another source
+};
+
+/// Removes the lines of the sshfs entries of `wanted` (same_share), and
+/// nothing else.
+DelPlan plan_del(std::string_view text, const Share& wanted);
+
+/// Every sshfs share in an fstab text, in its order.
+std::vector<Share> list_shares(std::string_view text);
+
+/// The mounts at `path`, in the order they were made (the last one is
+/// what `path` shows).
+std::vector<fstab::Mount> mounts_at(const std::vector<fstab::Mount>& mounts, std::string_view path);
+
+/// True when one of `mounts` is the sshfs mount of `source`.
+bool sshfs_mounted(const std::vector<fstab::Mount>& mounts, std::string_view source);
+
+/// True when one of `mounts` is an automount point (autofs).
+bool automounted(const std::vector<fstab::Mount>& mounts);
+
+/// systemd's unit name for a mount point, as `systemd-escape --path
+/// --suffix=automount PATH` gives it.
+std::string automount_unit(std::string_view path);
+
+}  // namespace sshshare
