@@ -192,6 +192,13 @@ std::string ganesha_conf(const Exports& e, const Listen& l) {
   return out;
 }
 
+std::string ganesha_core_block(std::string_view conf) {
+  size_t start = conf.find("\nNFS_CORE_PARAM {\n");
+  if (start == std::string_view::npos) return {};
+  size_t end = conf.find("\n}\n", start + 1);
+  return std::string(conf.substr(start + 1, end == std::string_view::npos ? std::string_view::npos : end + 2 - start));
+}
+
 bool written_by_sc(std::string_view text) {
   return text.substr(0, std::string_view(kHeaderStart).size()) == kHeaderStart;
 }

@@ -62,6 +62,11 @@ struct Listen {
 /// to 65534, read-write for the clients only.
 std::string ganesha_conf(const Exports& e, const Listen& l);
 
+/// The NFS_CORE_PARAM block of a ganesha.conf text ("" when it has none):
+/// what NFS-Ganesha reads only when it starts, while its exports are read
+/// again on SIGHUP (`systemctl reload nfs-ganesha`).
+std::string ganesha_core_block(std::string_view conf);
+
 /// True when `text` starts with the header sc writes in both files.
 bool written_by_sc(std::string_view text);
 

@@ -149,23 +149,49 @@ void exportfs(const sc::Context& ctx) {
   ctx.run_checked({"exportfs", "-ra"}, service::live());
 }
 
-/// Writes the file of the chosen server and applies it; true when it
-/// changed. The kernel's exports are applied at once (exportfs -ra);
-/// NFS-Ganesha's by `restart_ganesha`.
-bool write_and_apply(const sc::Context& ctx, const Config& c) {
-  const bool changed = write_server_file(ctx, file_of(c.server), text_for(c.server, exports_of(ctx, c), c.listen));
-  if (changed && c.server == Server::kernel) exportfs(ctx);
-  return changed;
+/// What a write changed in the server's file.
+enum class Change {
+  none,
+  exports,  ///< exports or clients: the kernel's table, or NFS-Ganesha's reload
+  server,   ///< NFS-Ganesha's own parameters (port, address): read at start only
+};
+
+/// Writes the file of the chosen server; the kernel's exports are applied
+/// at once (exportfs -ra), NFS-Ganesha's by apply_ganesha().
+Change write_and_apply(const sc::Context& ctx, const Config& c) {
+  const std::string path = file_of(c.server);
+  const std::string old = ctx.read_file(path).value_or("");
+  const std::string text = text_for(c.server, exports_of(ctx, c), c.listen);
+  if (!write_server_file(ctx, path, text)) return Change::none;
+  if (c.server == Server::kernel) {
+    exportfs(ctx);
+    return Change::exports;
+  }
+  return nfssrv::ganesha_core_block(old) == nfssrv::ganesha_core_block(text) ? Change::exports : Change::server;
 }
 
-/// NFS-Ganesha reads its configuration when it starts.
-void restart_ganesha(const sc::Context& ctx, bool changed) {
-  if (!changed) return;
+/// NFS-Ganesha takes new exports on SIGHUP (`systemctl reload`, which
+/// keeps its clients' state) and new parameters by a restart.
+void apply_ganesha(const sc::Context& ctx, Change change) {
+  if (change == Change::none) return;
   if (!ctx.rooted() && !server_installed(ctx, Server::ganesha)) {
     ctx.info("NFS-Ganesha is not installed: the exports are served after `sc nfssrv setup`");
     return;
   }
-  service::ensure_running(ctx, kGaneshaUnit, true);
+  if (change == Change::server) {
+    service::ensure_running(ctx, kGaneshaUnit, true);
+    return;
+  }
+  if (!service::systemd_running(ctx)) {
+    ctx.warn("systemd is not running on this host: send SIGHUP to ganesha.nfsd so that it reads the new exports");
+    return;
+  }
+  ctx.run_checked({"systemctl", "reload-or-restart", kGaneshaUnit}, service::live());
+}
+
+/// Applies what changed to the chosen server, after write_and_apply().
+void apply(const sc::Context& ctx, const Config& c, Change change) {
+  if (c.server == Server::ganesha) apply_ganesha(ctx, change);
 }
 
 /// The other server's file, when sc wrote it, made to export nothing, and
@@ -194,6 +220,17 @@ json config_json(const sc::Context& ctx, const Config& c) {
           {"clients", c.clients}};
 }
 
+/// What is exported now, in a line.
+void say_exports(const sc::Context& ctx, const Config& c) {
+  nfssrv::Exports e = exports_of(ctx, c);
+  if (e.clients.empty() || e.paths.empty())
+    ctx.print(std::string("nothing is exported: ") + (e.clients.empty()
+                                                          ? "no client is allowed (sc nfssrv allow CLIENT)\n"
+                                                          : "no directory to export (sc nfssrv add PATH)\n"));
+  else
+    ctx.print(nfssrv::join_items(e.paths) + " exported to " + nfssrv::join_items(e.clients) + "\n");
+}
+
 void say_server(const sc::Context& ctx, const Config& c) {
   ctx.print("NFS server: " + std::string(c.server == Server::kernel ? "the kernel's" : "NFS-Ganesha") + " (" + c.why +
             ")\n");
@@ -204,8 +241,13 @@ void setup(sc::Context& ctx) {
   Config c = load(ctx);
   plugin_common::apt_ensure::ensure(ctx, packages_of(c.server));
   retire(ctx, c.server == Server::kernel ? Server::ganesha : Server::kernel, c.listen);
-  const bool changed = write_and_apply(ctx, c);
-  service::ensure_running(ctx, unit_of(c.server), changed);
+  const Change change = write_and_apply(ctx, c);
+  if (c.server == Server::ganesha && change == Change::exports) apply_ganesha(ctx, change);
+  // The kernel's exports are applied by exportfs: its server is started,
+  // never restarted for them (under --root, recorded the first time).
+  // NFS-Ganesha restarts for new parameters; new exports were a reload.
+  const bool restart = c.server == Server::kernel ? ctx.rooted() && change != Change::none : change == Change::server;
+  service::ensure_running(ctx, unit_of(c.server), restart);
   say_server(ctx, c);
   nfssrv::Exports e = exports_of(ctx, c);
   if (c.clients.empty()) ctx.warn("no client is allowed yet: nothing is exported (sc nfssrv allow CLIENT)");
@@ -216,8 +258,8 @@ void setup(sc::Context& ctx) {
 void conf(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   Config c = load(ctx);
-  const bool changed = write_and_apply(ctx, c);
-  if (c.server == Server::ganesha) restart_ganesha(ctx, changed);
+  apply(ctx, c, write_and_apply(ctx, c));
+  say_exports(ctx, c);
   ctx.result(config_json(ctx, c).dump());
 }
 
@@ -264,8 +306,8 @@ int enabled(sc::Context& ctx) {
 /// Stores a changed list setting and applies the files.
 void change_list(sc::Context& ctx, Config& c, const char* setting, const std::vector<std::string>& items) {
   ctx.set_setting(setting, nfssrv::join_items(items));
-  const bool changed = write_and_apply(ctx, c);
-  if (c.server == Server::ganesha) restart_ganesha(ctx, changed);
+  apply(ctx, c, write_and_apply(ctx, c));
+  say_exports(ctx, c);
   ctx.result(config_json(ctx, c).dump());
 }
 
@@ -359,8 +401,7 @@ void restore(sc::Context& ctx) {
       std::any_of(source.begin(), source.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
     throw sc::Usage("SOURCE \"" + source + "\" is not a backup directory: give its absolute path");
   Config c = load(ctx);
-  const bool changed = write_and_apply(ctx, c);
-  if (c.server == Server::ganesha) restart_ganesha(ctx, changed);
+  apply(ctx, c, write_and_apply(ctx, c));
   ctx.print(file_of(c.server) + " written from the restored settings\n");
 }
 

@@ -49,6 +49,9 @@ TEST_CASE("nfsclient add writes the entry, reloads systemd and mounts it", "[nfs
   CHECK(r.status == 0);
   CHECK_THAT(r.err, Contains("would change: write /etc/fstab") && Contains("would run: mount /srv/mass"));
   CHECK(tree_hash(root.path()) == before);
+  r = run_sc_rooted(root.path(), {"--dry-run", "--json", "nfsclient", "add", "master.example.com", "/srv/mass"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl daemon-reload planned", "mount /srv/mass planned"});
+  CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"--json", "nfsclient", "add", "master.example.com", "/srv/mass"});
   REQUIRE(doc_of(r)["status"] == 0);
@@ -128,6 +131,11 @@ TEST_CASE("nfsclient del removes exactly the entry of PATH", "[nfsclient]") {
   const std::string before = tree_hash(root.path());
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "nfsclient", "del", "/srv/mass"});
   CHECK(r.status == 0);
+  CHECK(tree_hash(root.path()) == before);
+
+  r = run_sc_rooted(root.path(), {"--dry-run", "--json", "nfsclient", "del", "/srv/mass"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl stop srv-mass.automount planned",
+                                                   "umount /srv/mass planned", "systemctl daemon-reload planned"});
   CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"--json", "nfsclient", "del", "/srv/mass"});

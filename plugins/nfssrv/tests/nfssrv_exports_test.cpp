@@ -147,6 +147,19 @@ TEST_CASE("nfssrv: ganesha.conf", "[nfssrv]") {
                                             "    Enable_RQUOTA = false;\n"
                                             "}\n");
   CHECK(nfssrv::written_by_sc(nfssrv::ganesha_conf({}, {})));
+  // What a reload cannot change.
+  CHECK(nfssrv::ganesha_core_block(nfssrv::ganesha_conf(e, {20490, "127.0.0.1"})) ==
+        "NFS_CORE_PARAM {\n"
+        "    # NFSv4 over TCP only: no rpcbind, no NLM, no RQUOTA.\n"
+        "    Protocols = 4;\n"
+        "    NFS_Port = 20490;\n"
+        "    Bind_addr = 127.0.0.1;\n"
+        "    Enable_NLM = false;\n"
+        "    Enable_RQUOTA = false;\n"
+        "}\n");
+  CHECK(nfssrv::ganesha_core_block(nfssrv::ganesha_conf(e, {})) ==
+        nfssrv::ganesha_core_block(nfssrv::ganesha_conf({}, {})));
+  CHECK(nfssrv::ganesha_core_block("# Debian's sample, all comments\n").empty());
 }
 
 TEST_CASE("nfssrv: which server", "[nfssrv]") {

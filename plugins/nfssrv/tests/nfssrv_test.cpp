@@ -50,6 +50,10 @@ TEST_CASE("nfssrv with the kernel's server: setup, allow, add, del", "[nfssrv]")
   CHECK(r.status == 0);
   CHECK_THAT(r.err, Contains("would change: write /etc/exports") && Contains("would run: exportfs -ra"));
   CHECK(tree_hash(root.path()) == before);
+  r = run_sc_rooted(root.path(), {"--dry-run", "--json", "nfssrv", "setup"});
+  CHECK(run_actions(r) == std::vector<std::string>{"exportfs -ra planned", "systemctl enable nfs-server planned",
+                                                   "systemctl restart nfs-server planned"});
+  CHECK(tree_hash(root.path()) == before);
 
   r = run_sc_rooted(root.path(), {"--json", "nfssrv", "setup"});
   REQUIRE(doc_of(r)["status"] == 0);
@@ -159,6 +163,21 @@ TEST_CASE("nfssrv with NFS-Ganesha: setup retires the kernel's exports", "[nfssr
         std::vector<std::string>{"systemctl enable nfs-ganesha recorded", "systemctl restart nfs-ganesha recorded"});
   e.clients = {"c1", "c2"};
   CHECK(read_text(root / "etc/ganesha/ganesha.conf") == nfssrv::ganesha_conf(e, {20490, ""}));
+  // New exports only: a reload (SIGHUP), which keeps the clients' state.
+  r = run_sc_rooted(root.path(), {"--json", "nfssrv", "allow", "c3"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl reload-or-restart nfs-ganesha recorded"});
+  CHECK(doc_of(r)["output"] == "/home /srv/mass exported to c1 c2 c3\n");
+  r = run_sc_rooted(root.path(), {"--json", "nfssrv", "deny", "c3"});
+  CHECK(run_actions(r) == std::vector<std::string>{"systemctl reload-or-restart nfs-ganesha recorded"});
+  // Once the packages are there, setup again changes and runs nothing.
+  write_text(root / "usr/bin/ganesha.nfsd", "", fs::perms(0755));
+  write_text(root / "var/lib/dpkg/status",
+             "Package: nfs-ganesha-vfs\nStatus: install ok installed\nPriority: optional\nSection: net\n"
+             "Maintainer: Test <t@example.org>\nArchitecture: amd64\nVersion: 4.3-2\nDescription: test\n\n");
+  r = run_sc_rooted(root.path(), {"--json", "nfssrv", "setup"});
+  CHECK(run_actions(r) == std::vector<std::string>{});
+  CHECK(doc_of(r)["summary"]["changed"] == 0);
+  CHECK(run_sc_rooted(root.path(), {"nfssrv", "ready"}).status == 0);
   json files = doc_of(run_sc_rooted(root.path(), {"--json", "nfssrv", "files"}))["result"];
   CHECK(files == json{"/etc/exports", "/etc/ganesha/ganesha.conf"});
 
