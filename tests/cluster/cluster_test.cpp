@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,6 +184,19 @@ TEST_CASE("root of a trusted host reaches the others by name over ssh", "[cluste
   // sftp (what sshfs uses) works.
   std::string batch = "ls /\n";
   CHECK(c.on("c2", {"sftp", "-b", "-", "m"}, &batch).ok());
+  // A file in m's sshd_config.d overrides the harness's settings, after a
+  // SIGHUP to m's sshd.
+  int sshd = c.sshd_pid("m");
+  std::vector<int> in_m = c.processes("m");
+  CHECK(std::find(in_m.begin(), in_m.end(), sshd) != in_m.end());
+  CHECK(c.processes("c1") != in_m);
+  write_text(c.path("m", "/etc/ssh/sshd_config.d/test.conf"), "PermitRootLogin no\n");
+  REQUIRE(::kill(sshd, SIGHUP) == 0);
+  CHECK(wait_until(
+      [&] {
+        return !c.on("c1", {"ssh", "-o", "BatchMode=yes", "m", "true"}).ok();
+      },
+      std::chrono::seconds(10)));
 }
 
 TEST_CASE("the built sc runs in a host with the host's own settings", "[cluster]") {
@@ -362,17 +374,9 @@ TEST_CASE("teardown does not hang on an sshfs mount whose peer is stopped", "[cl
     REQUIRE(c.on("c1", {"mkdir", dir}).ok());
     REQUIRE(c.on("c1", {"sshfs", "-o", "BatchMode=yes", "m:/srv", dir}).ok());
     // Every process of m stops: its sshd and the sftp session.
-    struct stat m_ns {};
-    REQUIRE(::stat((c.state() / "ns/m.mnt").c_str(), &m_ns) == 0);
     int stopped = 0;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-      std::string pid = entry.path().filename().string();
-      struct stat ns {};
-      if (pid.find_first_not_of("0123456789") != std::string::npos ||
-          ::stat((entry.path() / "ns/mnt").c_str(), &ns) != 0 || ns.st_ino != m_ns.st_ino || ns.st_dev != m_ns.st_dev)
-        continue;
-      if (::kill(std::stoi(pid), SIGSTOP) == 0) ++stopped;
-    }
+    for (int pid : c.processes("m"))
+      if (::kill(pid, SIGSTOP) == 0) ++stopped;
     CHECK(stopped >= 2);
     // A reader in c1 now waits on the mount for good.
     REQUIRE(c.on("c1", {"sh", "-c", "ls -l \"$1\"/ >/dev/null 2>&1 &", "sh", dir}).ok());
@@ -382,6 +386,25 @@ TEST_CASE("teardown does not hang on an sshfs mount whose peer is stopped", "[cl
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(15));
   CHECK(processes_mentioning(dir).empty());
   CHECK(mounts_mentioning(dir).empty());
+}
+
+TEST_CASE("a cluster brought up by a shell script goes when the script ends", "[cluster]") {
+  TempDir tmp;
+  std::string state = (tmp / "state").string();
+  sc::ProcessSpec spec;
+  spec.argv = {"/bin/sh",
+               "-c",
+               "\"$0\" up --state \"$1\" --sc \"$2\" --plugins \"$3\" s >/dev/null && test -d \"$1/hosts/s\"",
+               Cluster::tool().string(),
+               state,
+               built_sc_path(),
+               kPluginDir};
+  spec.capture_out = spec.capture_err = true;
+  auto r = sc::run_process(spec);
+  INFO(r.err);
+  REQUIRE(r.ok());
+  CHECK(wait_until([&] { return !fs::exists(state); }, std::chrono::seconds(20)));
+  CHECK(processes_mentioning(state).empty());
 }
 
 TEST_CASE("a cluster whose test is killed is torn down", "[cluster]") {

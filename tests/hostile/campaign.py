@@ -114,6 +114,9 @@ FILLERS = {
     "NEW": "0.2.0",
     "MODE": "master",
     "KBPS": "100",
+    "SERVER": "nfs.example.com",
+    "REMOTE": "/srv/data",
+    "CLIENT": "client1.example.com",
 }
 # (module, command, placeholder) -> value, where the generic one does not fit.
 FILLER_OVERRIDES = {

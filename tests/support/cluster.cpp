@@ -1,5 +1,6 @@
 #include "cluster.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -79,8 +80,12 @@ Cluster::Cluster(std::vector<std::string> hosts) : hosts_(std::move(hosts)), sta
   std::istringstream lines(r.out);
   std::string name, address;
   while (lines >> name >> address) addresses_[name] = address;
-  for (const auto& h : hosts_)
-    if (!addresses_.count(h)) throw std::runtime_error("cluster up printed no address for " + h + ": " + r.out);
+  for (const auto& h : hosts_) {
+    if (!addresses_.count(h)) {
+      run_tool({"down", "--state", state_.string()});  // no destructor runs after a throw here
+      throw std::runtime_error("cluster up printed no address for " + h + ": " + r.out);
+    }
+  }
 }
 
 Cluster::~Cluster() {
@@ -151,6 +156,29 @@ void Cluster::trust(const std::string& from, const std::string& to) const {
 void Cluster::trust_all() const {
   ProcessResult r = run_tool({"trust-all", "--state", state_.string()});
   if (!r.ok()) throw std::runtime_error("cluster trust-all: " + r.err);
+}
+
+std::vector<int> Cluster::processes(const std::string& host) const {
+  check_host(host);
+  struct stat host_ns {};
+  if (::stat((state_ / "ns" / (host + ".mnt")).c_str(), &host_ns) != 0)
+    throw std::runtime_error("no mount namespace for " + host);
+  std::vector<int> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    struct stat ns {};
+    if (::stat((entry.path() / "ns/mnt").c_str(), &ns) == 0 && ns.st_dev == host_ns.st_dev &&
+        ns.st_ino == host_ns.st_ino)
+      out.push_back(std::stoi(pid));
+  }
+  return out;
+}
+
+int Cluster::sshd_pid(const std::string& host) const {
+  check_host(host);
+  return std::stoi(read_text(state_ / "hosts" / host / "sshd.pid"));
 }
 
 std::string Cluster::sshd_log(const std::string& host) const {

@@ -58,6 +58,13 @@ class Cluster {
   /// trust() for every ordered pair of hosts.
   void trust_all() const;
 
+  /// Pids of every process running in `host` (its sshd, sessions, what
+  /// on() left running): e.g. to SIGSTOP a peer and see what hangs.
+  std::vector<int> processes(const std::string& host) const;
+  /// Pid of the host's sshd listener (SIGHUP it after adding a file to the
+  /// host's /etc/ssh/sshd_config.d, which is read first).
+  int sshd_pid(const std::string& host) const;
+
   const std::vector<std::string>& hosts() const { return hosts_; }
   /// The state directory (ns files, hosts/NAME/..., sshd logs).
   const fs::path& state() const { return state_; }
