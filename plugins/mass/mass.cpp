@@ -99,7 +99,9 @@ void setup(sc::Context& ctx) {
   if (want.mode != Mode::separated) require_carrier(ctx, want.mode);
   const auto old = applied(ctx);
   if (old && old->mode != Mode::separated && old->mode != want.mode) require_carrier(ctx, old->mode);
-  const bool backup = want.mode == Mode::separated && ctx.setting_or_prompt("MASS_BACKUP") == "yes";
+  // Asked for this host's own storage only; a shared copy is backed up
+  // where it lives, and the answer stays for a return to separated.
+  if (want.mode == Mode::separated) ctx.setting_or_prompt("MASS_BACKUP");
 
   // Under --dry-run a mount removed above is still there: what the
   // directory shows is the peer's, not what this host kept.
@@ -127,7 +129,6 @@ void setup(sc::Context& ctx) {
   if (want.mode != Mode::separated && fresh && !is_in_place(ctx, want))
     // A first unison sync into an empty directory takes the peer's files.
     run_call(ctx, mass::add_call(want, empty));
-  ctx.set_setting("MASS_BACKUP", backup ? "yes" : "no");
   ctx.set_setting("MASS_APPLIED", mass::applied_text(want));
 }
 
@@ -145,10 +146,11 @@ int ready(sc::Context& ctx) {
   if (!ctx.stat(mass::kDir, true).is_dir()) return SC_FAIL;
   auto mode_text = ctx.setting("MASS_MODE", SC_SETTING_NO_DEFAULT);
   auto text = ctx.setting("MASS_APPLIED");
-  if (!mode_text || !text || !ctx.setting("MASS_BACKUP", SC_SETTING_NO_DEFAULT)) return SC_FAIL;
+  if (!mode_text || !text) return SC_FAIL;
   auto a = mass::parse_applied(*text);
   auto mode = mass::parse_mode(*mode_text);
   if (!a || !mode || a->mode != *mode) return SC_FAIL;
+  if (a->mode == Mode::separated && !ctx.setting("MASS_BACKUP", SC_SETTING_NO_DEFAULT)) return SC_FAIL;
   if (a->mode != Mode::separated && ctx.setting("MASS_HOST").value_or("") != a->host) return SC_FAIL;
   return is_in_place(ctx, *a) ? SC_OK : SC_FAIL;
 }
@@ -161,7 +163,7 @@ void mode(sc::Context& ctx) {
     ctx.result("null");
     return;
   }
-  const bool backup = ctx.setting("MASS_BACKUP").value_or("no") == "yes";
+  const bool backup = a->mode == Mode::separated && ctx.setting("MASS_BACKUP").value_or("no") == "yes";
   ctx.print(mass::mode_name(a->mode) + (a->host.empty() ? "" : " " + a->host + ":" + mass::kDir) +
             (a->period.empty() ? "" : " (" + a->period + ")") + (backup ? ", backed up" : "") + "\n");
   ctx.result(json{
