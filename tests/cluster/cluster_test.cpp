@@ -344,6 +344,29 @@ TEST_CASE("down is idempotent and a stale cluster is cleaned by the next up", "[
   CHECK(run_tool({"down", "--state", state}).ok());
 }
 
+TEST_CASE("down finishes the work of a keeper that does not answer", "[cluster]") {
+  TempDir tmp;
+  std::string state = (tmp / "state").string();
+  REQUIRE(tool_up({"--state", state, "--keep", "x"}).ok());
+  std::vector<int> sshds = processes_mentioning(state + "/hosts/x/sshd.log");
+  std::vector<int> keeper = processes_mentioning(state);
+  REQUIRE(sshds.size() == 1);
+  keeper.erase(std::remove(keeper.begin(), keeper.end(), sshds[0]), keeper.end());
+  REQUIRE(keeper.size() == 1);
+  REQUIRE(::kill(keeper[0], SIGSTOP) == 0);
+  sc::ProcessSpec spec;
+  spec.argv = {"/usr/bin/python3", Cluster::tool().string(), "down", "--state", state};
+  spec.env_add = {"SC_CLUSTER_DOWN_WAIT=1"};
+  spec.capture_out = spec.capture_err = true;
+  auto r = sc::run_process(spec);
+  INFO(r.err);
+  CHECK(r.ok());
+  CHECK_THAT(r.err, Contains("did not finish its teardown"));
+  CHECK_FALSE(fs::exists(state));
+  CHECK_FALSE(pid_alive(sshds[0]));
+  CHECK_FALSE(pid_alive(keeper[0]));
+}
+
 TEST_CASE("a stale cluster on any address block is removed by the next up", "[cluster]") {
   TempDir tmp;
   std::string a = (tmp / "a").string(), b = (tmp / "b").string();
@@ -404,7 +427,8 @@ TEST_CASE("a cluster brought up by a shell script goes when the script ends", "[
   INFO(r.err);
   REQUIRE(r.ok());
   CHECK(wait_until([&] { return !fs::exists(state); }, std::chrono::seconds(20)));
-  CHECK(processes_mentioning(state).empty());
+  // The keeper ends right after removing the state.
+  CHECK(wait_until([&] { return processes_mentioning(state).empty(); }, std::chrono::seconds(10)));
 }
 
 TEST_CASE("a cluster whose test is killed is torn down", "[cluster]") {
