@@ -28,6 +28,10 @@ using namespace useracct;
 
 constexpr const char* kSudoers = "/etc/sudoers.d/sc";
 constexpr const char* kPasswordStdin = "--password-stdin";
+/// This host's role towards its master: the original's setting, which the
+/// master module declares and stores (`sc master setup`); read through the
+/// core's `settings get` so that `user free` works without that module.
+constexpr const char* kRoleSetting = "MASTER_MODE";
 
 /// "created", or "would create" under --dry-run.
 std::string past(const sc::Context& ctx, const std::string& done, const std::string& planned) {
@@ -458,23 +462,26 @@ void roam(sc::Context& ctx) {
             "; its password and files come with the next pull from the master\n");
 }
 
+/// This host's role (MASTER_MODE), or "" when it is not set.
+std::string host_role(sc::Context& ctx) {
+  sc::CallResult r = ctx.call("settings", "get", {kRoleSetting});
+  auto doc = json::parse(r.json, nullptr, false);
+  if (r.status == SC_OK && doc.is_object() && doc["result"].is_string()) return doc["result"].get<std::string>();
+  return "";
+}
+
 void free_user(sc::Context& ctx) {
   ctx.expect_args(1, 1, "LOGIN");
   const std::string login = checked_name(ctx.args()[0], "login");
-  sc::CallResult r = ctx.call("master", "mode");
-  auto doc = json::parse(r.json, nullptr, false);
-  std::string mode;
-  if (r.status == SC_OK && doc.is_object()) {
-    if (doc["result"].is_string())
-      mode = doc["result"].get<std::string>();
-    else if (doc["output"].is_string())
-      mode = doc["output"].get<std::string>().substr(0, doc["output"].get<std::string>().find('\n'));
-  }
-  if (mode != "roaming")
-    throw sc::Usage("this host is not roaming" +
-                    (r.status == SC_OK ? " (its master mode is \"" + mode + "\")"
-                                       : std::string(" (the master module is not available)")) +
-                    ": `sc user free` only releases users of a roaming host; use `sc user del`");
+  const std::string role = host_role(ctx);
+  if (role != "roaming")
+    throw sc::Usage("this host is not roaming (" +
+                    (role.empty() ? std::string(kRoleSetting) +
+                                        " is not set; `sc master setup` sets it, or on a roaming host without the "
+                                        "master module `sc settings set " +
+                                        kRoleSetting + " roaming`"
+                                  : std::string(kRoleSetting) + " is \"" + role + "\"") +
+                    "): `sc user free` only releases users of a roaming host; use `sc user del`");
   delete_user(ctx, login, true);
 }
 
