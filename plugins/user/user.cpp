@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
+#include "account_merge.hpp"
 #include "account_ops.hpp"
 #include "account_store.hpp"
 #include "common/apt_ensure.hpp"
@@ -27,6 +28,10 @@ using namespace useracct;
 
 constexpr const char* kSudoers = "/etc/sudoers.d/sc";
 constexpr const char* kPasswordStdin = "--password-stdin";
+/// This host's role towards its master: the original's setting, which the
+/// master module declares and stores (`sc master setup`); read through the
+/// core's `settings get` so that `user free` works without that module.
+constexpr const char* kRoleSetting = "MASTER_MODE";
 
 /// "created", or "would create" under --dry-run.
 std::string past(const sc::Context& ctx, const std::string& done, const std::string& planned) {
@@ -457,24 +462,194 @@ void roam(sc::Context& ctx) {
             "; its password and files come with the next pull from the master\n");
 }
 
+/// This host's role (MASTER_MODE), or "" when it is not set.
+std::string host_role(sc::Context& ctx) {
+  sc::CallResult r = ctx.call("settings", "get", {kRoleSetting});
+  auto doc = json::parse(r.json, nullptr, false);
+  if (r.status == SC_OK && doc.is_object() && doc["result"].is_string()) return doc["result"].get<std::string>();
+  return "";
+}
+
 void free_user(sc::Context& ctx) {
   ctx.expect_args(1, 1, "LOGIN");
   const std::string login = checked_name(ctx.args()[0], "login");
-  sc::CallResult r = ctx.call("master", "mode");
-  auto doc = json::parse(r.json, nullptr, false);
-  std::string mode;
-  if (r.status == SC_OK && doc.is_object()) {
-    if (doc["result"].is_string())
-      mode = doc["result"].get<std::string>();
-    else if (doc["output"].is_string())
-      mode = doc["output"].get<std::string>().substr(0, doc["output"].get<std::string>().find('\n'));
-  }
-  if (mode != "roaming")
-    throw sc::Usage("this host is not roaming" +
-                    (r.status == SC_OK ? " (its master mode is \"" + mode + "\")"
-                                       : std::string(" (the master module is not available)")) +
-                    ": `sc user free` only releases users of a roaming host; use `sc user del`");
+  const std::string role = host_role(ctx);
+  if (role != "roaming")
+    throw sc::Usage("this host is not roaming (" +
+                    (role.empty() ? std::string(kRoleSetting) +
+                                        " is not set; `sc master setup` sets it, or on a roaming host without the "
+                                        "master module `sc settings set " +
+                                        kRoleSetting + " roaming`"
+                                  : std::string(kRoleSetting) + " is \"" + role + "\"") +
+                    "): `sc user free` only releases users of a roaming host; use `sc user del`");
   delete_user(ctx, login, true);
+}
+
+/// Command `accounts`: the account files as `user pull` on the hosts of
+/// this master reads them (export_accounts). The files are replaced one by
+/// one (group, gshadow, passwd, shadow) by whoever edits them, so they are
+/// read until two reads agree: never half of one edit and half of another.
+void accounts(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  std::optional<AccountTexts> last;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    AccountStore store(ctx, false);
+    AccountTexts t = export_accounts(store.db());
+    if (last && last->passwd == t.passwd && last->shadow == t.shadow && last->group == t.group &&
+        last->gshadow == t.gshadow) {
+      const size_t users = managed_users(store.db()).size(), groups = managed_groups(store.db()).size();
+      // The hashes go into the --json result only, never onto a terminal.
+      ctx.print(std::to_string(users) + " user" + (users == 1 ? "" : "s") + " and " + std::to_string(groups) +
+                " group" + (groups == 1 ? "" : "s") + " of " + std::to_string(kFirstId) + "-" +
+                std::to_string(kLastId) + " (the files are in the --json result, for `sc user pull`)\n");
+      ctx.result(
+          json{{"format", 1}, {"passwd", t.passwd}, {"shadow", t.shadow}, {"group", t.group}, {"gshadow", t.gshadow}}
+              .dump());
+      return;
+    }
+    last = std::move(t);
+  }
+  throw sc::Failure("the account files kept changing while they were read; try again when the edits are done");
+}
+
+/// The master's account files, through `sc user accounts` on it over this
+/// run's SSH connection, checked before anything is changed.
+Db fetch_master_accounts(sc::Context& ctx, const std::string& host) {
+  const std::string unchanged = "; nothing was changed";
+  sc::CallResult r;
+  try {
+    r = ctx.peer_sc(host, {"user", "accounts"}, /*readonly=*/true);
+  } catch (const sc::Failure& e) {
+    throw sc::Failure("cannot read the accounts of the master " + host + ": " + e.what() + unchanged);
+  }
+  auto doc = json::parse(r.json, nullptr, false);
+  if (!doc.is_object())
+    throw sc::Failure("the master " + host + " answered `sc user accounts` with no JSON document" + unchanged);
+  const std::string error = doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
+  if (r.status == 3) throw sc::Failure("the user module is not available on " + host + ": " + error + unchanged);
+  if (r.status != SC_OK)
+    throw sc::Failure("cannot read the accounts of the master " + host + ": " + error +
+                      (error.find("has no command \"accounts\"") != std::string::npos
+                           ? "; its sc is older than this one: upgrade sc on " + host
+                           : std::string()) +
+                      unchanged);
+  const json& res = doc["result"];
+  AccountTexts t;
+  bool complete = res.is_object();
+  for (auto [name, text] : {std::pair<const char*, std::string*>{"passwd", &t.passwd},
+                            {"shadow", &t.shadow},
+                            {"group", &t.group},
+                            {"gshadow", &t.gshadow}}) {
+    if (complete && res.contains(name) && res[name].is_string())
+      *text = res[name].get<std::string>();
+    else
+      complete = false;
+  }
+  if (!complete)
+    throw sc::Failure("the master " + host +
+                      " sent incomplete account files (passwd, shadow, group and gshadow expected)" + unchanged);
+  std::string err;
+  auto db = check_master(t, host, &err);
+  if (!db) throw sc::Failure(err);
+  return std::move(*db);
+}
+
+/// "added", or "would add" under --dry-run.
+std::string did(const sc::Context& ctx, const std::string& done, const std::string& verb) {
+  return ctx.dry_run() ? "would " + verb : done;
+}
+
+std::string group_name_of(const Db& db, const std::string& gid) {
+  for (const Row* g : db.group.rows())
+    if ((*g)[2] == gid) return (*g)[0];
+  return gid;
+}
+
+/// `user pull HOST MODE` and the `sync` hook.
+void pull_accounts(sc::Context& ctx) {
+  ctx.expect_args(2, 2, "HOST MODE");
+  const std::string host = plugin_common::peer_name::checked(ctx.args()[0], "HOST");
+  const auto role = parse_role(ctx.args()[1]);
+  if (!role)
+    throw sc::Usage("\"" + ctx.args()[1] +
+                    "\" is not a MODE: give this host's role, master, standby, backup, client or roaming");
+  json result = {{"master", host}, {"mode", role_name(*role)}};
+  if (*role == Role::master) {
+    ctx.print("this host is the master: no accounts to pull\n");
+    result["changed"] = false;
+    ctx.result(result.dump());
+    return;
+  }
+  // The network first, the lock after: the account files are locked only
+  // for the merge itself.
+  const Db master = fetch_master_accounts(ctx, host);
+  PullPlan plan;
+  {
+    AccountStore store(ctx, true);
+    plan = plan_pull(store.db(), master, *role, host);
+    if (!plan.conflicts.empty()) {
+      std::string text;
+      for (const auto& c : plan.conflicts) text += (text.empty() ? "" : "; ") + c;
+      throw sc::Failure("refusing to pull the accounts of " + host + ", nothing was changed: " + text);
+    }
+    store.commit(plan.next);
+  }
+  for (const auto& w : plan.warnings) ctx.warn(w);
+  std::string out;
+  auto line = [&](const std::string& text) { out += text + "\n"; };
+  for (const auto& g : plan.groups_added)
+    line(did(ctx, "added", "add") + " group " + g + " (gid " + (*plan.next.group.find(g))[2] + ")");
+  for (const auto& g : plan.groups_updated) line(did(ctx, "updated", "update") + " group " + g);
+  for (const auto& u : plan.users_added)
+    line(did(ctx, "added", "add") + " user " + u + " (uid " + (*plan.next.passwd.find(u))[2] + ")");
+  for (const auto& u : plan.users_updated) line(did(ctx, "updated", "update") + " user " + u);
+  for (const auto& u : plan.passwords_changed) line(did(ctx, "updated", "update") + " the password of " + u);
+  for (const auto& m : plan.members_added) {
+    const auto colon = m.find(':');
+    line(did(ctx, "added", "add") + " " + m.substr(colon + 1) + " to group " + m.substr(0, colon));
+  }
+  for (const auto& m : plan.members_removed) {
+    const auto colon = m.find(':');
+    line(did(ctx, "removed", "remove") + " " + m.substr(colon + 1) + " from group " + m.substr(0, colon));
+  }
+  for (const auto& u : plan.users_removed) {
+    line(did(ctx, "removed", "remove") + " user " + u + ", gone from " + host + " (its home directory is kept)");
+  }
+  for (const auto& g : plan.groups_removed) line(did(ctx, "removed", "remove") + " group " + g + ", gone from " + host);
+  // Homes of the cluster users, from /etc/skel, where this host keeps its
+  // own (a client's /home may be the master's, mounted later over them).
+  std::vector<std::string> homes;
+  if (role_creates_users(*role)) {
+    for (const auto& login : plan.cluster_users) {
+      const Row& u = *plan.next.passwd.find(login);
+      const std::string home = u[5];
+      if (plugin_common::target::exists(ctx, home)) continue;
+      const std::string parent = fs::path(home).parent_path().string();
+      if (!plugin_common::target::exists(ctx, parent)) ctx.make_dir(parent, sc::FileAttr::with_mode(0755));
+      make_home(ctx, home, login, group_name_of(plan.next, u[3]));
+      homes.push_back(home);
+      line(did(ctx, "created", "create") + " the home directory " + home + " of " + login);
+    }
+  }
+  if (!plan.not_roaming.empty())
+    ctx.info(std::to_string(plan.not_roaming.size()) + " user" + (plan.not_roaming.size() == 1 ? "" : "s") + " of " +
+             host + " not on this roaming host (`sc user roam LOGIN " + host + "` adds one)");
+  if (!plan.changed() && homes.empty()) line("the accounts are as on " + host);
+  ctx.print(out);
+  result["changed"] = plan.changed() || !homes.empty();
+  result["users_added"] = plan.users_added;
+  result["users_updated"] = plan.users_updated;
+  result["passwords_changed"] = plan.passwords_changed;
+  result["users_removed"] = plan.users_removed;
+  result["groups_added"] = plan.groups_added;
+  result["groups_updated"] = plan.groups_updated;
+  result["groups_removed"] = plan.groups_removed;
+  result["members_added"] = plan.members_added;
+  result["members_removed"] = plan.members_removed;
+  result["homes_created"] = homes;
+  result["not_roaming"] = plan.not_roaming;
+  result["warnings"] = plan.warnings;
+  ctx.result(result.dump());
 }
 
 void cleanup_local(sc::Context& ctx) {
@@ -606,4 +781,5 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::c
           sc::command<&export_user>("export"), sc::command<&roam>("roam"), sc::command<&free_user>("free"),
           sc::command<&cleanup_local>("cleanup_local"), sc::command<&restore>("restore"),
           sc::command<&restoregroups>("restoregroups"), sc::command<&restoresudoers>("restoresudoers"),
-          sc::command<&files>("files"), sc::command<&upgrade>("upgrade"))
+          sc::command<&files>("files"), sc::command<&upgrade>("upgrade"), sc::command<&accounts>("accounts"),
+          sc::command<&pull_accounts>("pull"), sc::command<&pull_accounts>("sync"))

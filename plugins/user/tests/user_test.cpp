@@ -663,3 +663,29 @@ TEST_CASE("user roam and free need a master", "[user]") {
   CHECK_THAT(r.err, Contains("sc user roam needs sshlink (not installed/not built yet)"));
   CHECK(tree_hash(root.path()) == before);
 }
+
+TEST_CASE("user free releases a user where MASTER_MODE says roaming, without the master module", "[user]") {
+  TempDir root;
+  make_system(root.path());
+  REQUIRE(run_sc_rooted(root.path(), {"user", "add", "alice"}).status == 0);
+  const std::string before = tree_hash(root.path());
+  ScRun r = run_sc_rooted(root.path(), {"user", "free", "alice"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("this host is not roaming (MASTER_MODE is not set; `sc master setup` sets it, or on a "
+                             "roaming host without the master module `sc settings set MASTER_MODE roaming`)"));
+  CHECK(tree_hash(root.path()) == before);
+  REQUIRE(run_sc_rooted(root.path(), {"settings", "set", "MASTER_MODE", "client"}).status == 0);
+  const std::string client = tree_hash(root.path());
+  r = run_sc_rooted(root.path(), {"user", "free", "alice"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("this host is not roaming (MASTER_MODE is \"client\")"));
+  CHECK(tree_hash(root.path()) == client);
+  REQUIRE(run_sc_rooted(root.path(), {"settings", "set", "MASTER_MODE", "roaming"}).status == 0);
+  r = run_sc_rooted(root.path(), {"user", "free", "alice"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(read_text(root / "etc/passwd") == kPasswd);
+  CHECK(read_text(root / "etc/group") == kGroup);
+  CHECK_FALSE(fs::exists(root / "home/alice"));
+  check_account_files(root.path());
+}
