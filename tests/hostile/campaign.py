@@ -113,16 +113,19 @@ FILLERS = {
     "NEW": "0.2.0",
     "MODE": "master",
     "KBPS": "100",
+    "REMOTE": "/srv/data",
+    "LOCAL": "/srv/data",
 }
 # (module, command, placeholder) -> value, where the generic one does not fit.
 FILLER_OVERRIDES = {
     ("sshlink", "getvar", "NAME"): "FQDN",
     ("sshlink", "getfiles", "FILE"): "etc/hostname",
+    ("unisonsync", "resolve", "keep-local|keep-remote|keep-both"): "keep-both",
 }
 
 # Commands allowed to change the temporary HOME: they make our SSH key
 # pair (~/.ssh) before they reach the peer.
-KEY_COMMANDS = {("sshlink", "add"), ("backup", "add")}
+KEY_COMMANDS = {("sshlink", "add"), ("backup", "add"), ("unisonsync", "add"), ("unisonsync", "start")}
 
 # Exact round trips: after `MODULE COMMAND ...` succeeded with the hostile
 # string at placeholder P, `MODULE LIST --json` must hold it unchanged in
