@@ -368,3 +368,57 @@ TEST_CASE("unisonsync: a first sync against a missing peer directory is refused"
   CHECK(r.status == 0);
   CHECK(fs::exists(p.remote / ".sc-unisonsync"));
 }
+
+TEST_CASE("unisonsync: setup, cleanup, ready and the files, restore and sync hooks", "[unisonsync][peer]") {
+  Pair p;
+  const fs::path unison_dir = p.state_dir() / "unison";
+  ScRun r = p.sc({"unisonsync", "ready"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("not ready: /var/lib/sc/unisonsync/unison/_common.prf is missing or outdated"));
+  REQUIRE(p.sc({"unisonsync", "setup"}).status == 0);
+  CHECK(p.sc({"unisonsync", "ready"}).status == 0);
+  REQUIRE(p.sc({"unisonsync", "add", p.h.peer(), p.remote_s, "/srv/data", "daily"}).status == 0);
+  const fs::path prf = unison_dir / (p.name + ".prf");
+  const std::string profile = read_text(prf);
+
+  // A backup holding the profile (and things that are not profiles).
+  const fs::path snap = p.h.client_root() / "srv/snap/fs/var/lib/sc/unisonsync/unison";
+  write_text(snap / (p.name + ".prf"), profile);
+  write_text(snap / "_common.prf", "batch = false\n");
+  write_text(snap / "junk.prf", "root = /\n");
+  r = p.sc({"unisonsync", "del", p.h.peer(), p.remote_s, "daily"});
+  REQUIRE(r.status == 0);
+  CHECK_FALSE(fs::exists(p.h.client_root() / "etc/cron.d/sc_unisonsync_daily"));
+  r = p.sc({"unisonsync", "restore", "/srv/snap"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("restored 1 synchronisation(s)"));
+  CHECK_THAT(r.err, Contains("junk.prf is not a profile of sc unisonsync: not restored"));
+  CHECK(read_text(prf) == profile);
+  CHECK(fs::exists(p.h.client_root() / "etc/cron.d/sc_unisonsync_daily"));
+  CHECK(read_text(unison_dir / "_common.prf") != "batch = false\n");
+  CHECK(p.sc({"unisonsync", "restore", "/srv/none"}).status == 0);
+  CHECK(p.sc({"unisonsync", "restore", "relative"}).status == 2);
+
+  // sync: only a standby or roaming host takes its master's profiles.
+  const std::string before = tree_hash(p.h.client_root());
+  CHECK(p.sc({"unisonsync", "sync", p.h.peer(), "master"}).status == 0);
+  CHECK(p.sc({"unisonsync", "sync", p.h.peer(), "client"}).status == 0);
+  CHECK(p.sc({"unisonsync", "sync", p.h.peer(), "mirror"}).status == 2);
+  CHECK(p.sc({"unisonsync", "sync", "localhost", "standby"}).status == 2);
+  CHECK(tree_hash(p.h.client_root()) == before);
+
+  // cleanup: the cron task and the common preferences go, the profile stays.
+  r = p.sc({"unisonsync", "cleanup"});
+  CHECK(r.status == 0);
+  CHECK_FALSE(fs::exists(p.h.client_root() / "etc/cron.d/sc_unisonsync_daily"));
+  CHECK_FALSE(fs::exists(unison_dir / "_common.prf"));
+  CHECK(fs::exists(prf));
+  r = p.sc({"unisonsync", "ready"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("not ready: the daily cron task is missing (sc unisonsync setup)"));
+  REQUIRE(p.sc({"unisonsync", "setup"}).status == 0);
+  CHECK(p.sc({"unisonsync", "ready"}).status == 0);
+  r = p.sc({"--json", "unisonsync", "setup"});
+  CHECK(doc(r)["summary"]["changed"] == 0);
+}
