@@ -169,6 +169,14 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
   fs::remove(p.local / "sub dir/deep.txt");
   put(p.remote / "sub dir/deep.txt", "remote deep\n", -30);
   put(p.local / "b.txt", "local b\n", -40);
+  // A file made on both sides at once, and a directory deleted here while
+  // a file in it changed there.
+  put(p.local / "n.txt", "local new\n", -80);
+  put(p.remote / "n.txt", "remote new\n", -40);
+  put(p.local / "dir/f.txt", "f\n", -300);
+  REQUIRE(p.start().status == 0);
+  fs::remove_all(p.local / "dir");
+  put(p.remote / "dir/f.txt", "remote f\n", -25);
   r = p.start();
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
@@ -192,10 +200,15 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
     CHECK(read_text(side / "b.txt") == "local b2\n");
     CHECK(copies(side / "sub dir", "deep").empty());
     CHECK(copies(side, "b").empty());
+    CHECK(read_text(side / "n.txt") == "remote new\n");
+    REQUIRE(copies(side, "n").size() == 1);
+    CHECK(read_text(side / copies(side, "n")[0]) == "local new\n");
+    CHECK(read_text(side / "dir/f.txt") == "remote f\n");
+    CHECK(copies(side, "dir").empty());
   }
   r = p.sc({"--json", "unisonsync", "conflicts"});
   json list = doc(r)["result"];
-  REQUIRE(list.size() == 4);
+  REQUIRE(list.size() == 6);
   std::map<std::string, json> by_path;
   for (const auto& c : list) by_path[c["path"].get<std::string>()] = c;
   json a = by_path.at("/srv/data/a.txt");
@@ -217,15 +230,17 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
   CHECK(by_path.at("/srv/data/sub dir/deep.txt")["local_time"].is_null());
   CHECK(by_path.at("/srv/data/b.txt")["kind"] == "deleted-there");
   CHECK(by_path.at("/srv/data/b.txt")["remote_time"].is_null());
+  CHECK(by_path.at("/srv/data/n.txt")["kind"] == "both-changed");
+  CHECK(by_path.at("/srv/data/dir")["kind"] == "deleted-here");
   r = p.sc({"unisonsync", "conflicts"});
   CHECK_THAT(r.out, Contains("/srv/data/it's \"odd\"\\nname é\n"));
   r = p.sc({"unisonsync", "ready"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.out, Contains("not ready: 4 unresolved conflicts (sc unisonsync conflicts)"));
+  CHECK_THAT(r.out, Contains("not ready: 6 unresolved conflicts (sc unisonsync conflicts)"));
   // Another run changes nothing and records nothing twice.
   r = p.start();
   REQUIRE(r.status == 0);
-  CHECK(doc(p.sc({"--json", "unisonsync", "conflicts"}))["result"].size() == 4);
+  CHECK(doc(p.sc({"--json", "unisonsync", "conflicts"}))["result"].size() == 6);
 
   // Resolving: a version changed since is never discarded.
   const std::string a_copy = copies(p.local, "a")[0];
@@ -258,6 +273,9 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
   r = p.sc({"unisonsync", "resolve", "/srv/data/b.txt", "keep-local"});
   CHECK(r.status == 0);
   CHECK(read_text(p.remote / "b.txt") == "local b2\n");
+  CHECK(p.sc({"unisonsync", "resolve", "/srv/data/n.txt", "keep-both"}).status == 0);
+  CHECK(p.sc({"unisonsync", "resolve", "/srv/data/dir", "keep-remote"}).status == 0);
+  CHECK(read_text(p.local / "dir/f.txt") == "remote f\n");
   CHECK(doc(p.sc({"--json", "unisonsync", "conflicts"}))["result"].empty());
   CHECK(p.sc({"unisonsync", "ready"}).status == 0);
 
