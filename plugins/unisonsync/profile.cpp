@@ -272,6 +272,18 @@ std::vector<std::string> unison_argv(const std::string& profile) {
   return {"unison", profile};
 }
 
+std::vector<std::string> probe_root_argv(const std::string& root) {
+  return {"find", root + "/", "-mindepth", "1", "-maxdepth", "1", "!", "-name", kMarker, "-printf", "x", "-quit"};
+}
+
+std::vector<std::string> mark_root_argv(const std::string& root) {
+  return {"touch", "--", root + "/" + kMarker};
+}
+
+std::vector<std::string> put_back_argv(const std::string& root, const std::string& copy, const std::string& path) {
+  return {"mv", "-n", "-T", "--", root + "/" + copy, root + "/" + path};
+}
+
 std::string unison_status_text(int status) {
   switch (status) {
     case 0:

@@ -89,6 +89,16 @@ std::optional<Sync> parse_profile(std::string_view text);
 /// unison's command line for a profile.
 std::vector<std::string> unison_argv(const std::string& profile);
 
+/// Commands sc runs on the peer (each word quoted for its shell by sc):
+/// before a first sync, print one "x" when `root` holds anything but the
+/// marker (and fail when it is missing or not a directory)...
+std::vector<std::string> probe_root_argv(const std::string& root);
+/// ...then make the marker at the top of `root`;
+std::vector<std::string> mark_root_argv(const std::string& root);
+/// after a run, put a change unison set aside (`copy`) back at `path`
+/// (both relative to `root`), never over something that is there.
+std::vector<std::string> put_back_argv(const std::string& root, const std::string& copy, const std::string& path);
+
 /// What an exit status of unison means.
 std::string unison_status_text(int status);
 

@@ -381,10 +381,7 @@ void first_sync_checks(sc::Context& ctx, const std::string& name, const Sync& s)
   const auto names = ctx.list_dir(s.local);
   const bool local_empty = std::none_of(names.begin(), names.end(), [](const std::string& n) { return n != kMarker; });
 
-  sc::RunResult r = ctx.peer_run(
-      s.host,
-      {"find", s.remote + "/", "-mindepth", "1", "-maxdepth", "1", "!", "-name", kMarker, "-printf", "x", "-quit"},
-      reading());
+  sc::RunResult r = ctx.peer_run(s.host, unisonsync::probe_root_argv(s.remote), reading());
   if (!r.ok()) {
     std::string why = first_line(r.err);
     if (why.empty()) why = ctx.last_error();
@@ -418,7 +415,7 @@ void mark_roots(sc::Context& ctx, const Sync& s) {
   if (!ctx.stat(local_marker).exists()) ctx.write_file(local_marker, "", sc::FileAttr::with_mode(0644));
   sc::RunOptions o;
   o.capture_out = o.capture_err = true;
-  sc::RunResult r = ctx.peer_run(s.host, {"touch", "--", s.remote + "/" + kMarker}, o);
+  sc::RunResult r = ctx.peer_run(s.host, unisonsync::mark_root_argv(s.remote), o);
   if (!r.ok())
     throw sc::Failure("cannot mark " + s.remote + " on " + s.host + " (" + first_line(r.err + ctx.last_error()) + ")");
 }
@@ -480,8 +477,7 @@ std::vector<Conflict> record_conflicts(sc::Context& ctx, const std::string& name
         if (side.peer) {
           sc::RunOptions o;
           o.capture_out = o.capture_err = true;
-          sc::RunResult mv =
-              ctx.peer_run(s.host, {"mv", "-n", "-T", "--", s.remote + "/" + f.path, s.remote + "/" + path}, o);
+          sc::RunResult mv = ctx.peer_run(s.host, unisonsync::put_back_argv(s.remote, f.path, path), o);
           if (!mv.ok()) ctx.warn("cannot put " + path + " back on " + s.host + ": " + first_line(mv.err));
         } else if (!ctx.stat(s.local + "/" + path).exists()) {
           ctx.rename(s.local + "/" + f.path, s.local + "/" + path);

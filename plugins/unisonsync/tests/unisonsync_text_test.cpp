@@ -163,6 +163,12 @@ TEST_CASE("a synchronisation's profile, exactly, and read back", "[unisonsync]")
 
 TEST_CASE("unison's command line, versions, statuses and messages", "[unisonsync]") {
   CHECK(unison_argv("daily:m:_srv_mass") == std::vector<std::string>{"unison", "daily:m:_srv_mass"});
+  using V = std::vector<std::string>;
+  CHECK(probe_root_argv("/srv/it's mass") == V{"find", "/srv/it's mass/", "-mindepth", "1", "-maxdepth", "1", "!",
+                                               "-name", ".sc-unisonsync", "-printf", "x", "-quit"});
+  CHECK(mark_root_argv("/srv/mass") == V{"touch", "--", "/srv/mass/.sc-unisonsync"});
+  CHECK(put_back_argv("/srv/mass", "d/g (conflict_on_2026-12-02_was_deleted)", "d/g") ==
+        V{"mv", "-n", "-T", "--", "/srv/mass/d/g (conflict_on_2026-12-02_was_deleted)", "/srv/mass/d/g"});
   CHECK(unison_version("unison version 2.52.1 (ocaml 4.13.1)\n") == "2.52.1");
   CHECK(unison_version("unison version 2.53.7\n") == "2.53.7");
   CHECK(unison_version("bash: unison: command not found\n") == "");
