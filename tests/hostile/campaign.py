@@ -108,7 +108,6 @@ FILLERS = {
     "TIME": "2026-01-01",
     "SNAPSHOT": "2026-01-01T00-00-00",
     "PATH": "/srv/data",
-    "REMOTE": "/srv/mass",
     "TARGET": "/srv/target",
     "OLD": "0.1.0",
     "NEW": "0.2.0",
@@ -117,16 +116,18 @@ FILLERS = {
     "SERVER": "nfs.example.com",
     "REMOTE": "/srv/data",
     "CLIENT": "client1.example.com",
+    "LOCAL": "/srv/data",
 }
 # (module, command, placeholder) -> value, where the generic one does not fit.
 FILLER_OVERRIDES = {
     ("sshlink", "getvar", "NAME"): "FQDN",
     ("sshlink", "getfiles", "FILE"): "etc/hostname",
+    ("unisonsync", "resolve", "keep-local|keep-remote|keep-both"): "keep-both",
 }
 
 # Commands allowed to change the temporary HOME: they make our SSH key
 # pair (~/.ssh) before they reach the peer.
-KEY_COMMANDS = {("sshlink", "add"), ("backup", "add")}
+KEY_COMMANDS = {("sshlink", "add"), ("backup", "add"), ("unisonsync", "add"), ("unisonsync", "start")}
 
 # Exact round trips: after `MODULE COMMAND ...` succeeded with the hostile
 # string at placeholder P, `MODULE LIST --json` must hold it unchanged in
