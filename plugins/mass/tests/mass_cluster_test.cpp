@@ -118,3 +118,31 @@ TEST_CASE("mass nfs4 under --root: nfsclient's fstab entry with FS-Cache, and re
   CHECK(read_text(root / "etc/fstab") == "# static file system information\n");
   CHECK(run_sc_rooted(root.path(), {"mass", "mode"}).out == "separated\n");
 }
+
+TEST_CASE("cluster: mass on c1 in unison mode keeps a copy of m's /srv/mass, and switching away keeps it",
+          "[mass][cluster]") {
+  Cluster c({"m", "c1"});
+  c.trust_all();
+  REQUIRE(c.sc("m", {"--set", "MASS_MODE=separated", "--set", "MASS_BACKUP=yes", "mass", "setup"}).status == 0);
+  REQUIRE(c.on("m", {"sh", "-c", "echo from m > /srv/mass/hello.txt"}).ok());
+
+  // An empty /srv/mass on c1 takes m's files at the first sync.
+  ScRun r = c.sc("c1", {"--set", "MASS_MODE=unison", "--set", "MASS_HOST=m", "mass", "setup"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(c.sc("c1", {"mass", "mode"}).out == "unison m:/srv/mass (daily)\n");
+  CHECK(c.sc("c1", {"unisonsync", "has", "m", "/srv/mass", "daily"}).status == 0);
+  r = c.sc("c1", {"unisonsync", "start", "m", "/srv/mass", "/srv/mass", "daily"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(read_text(c.path("c1", "/srv/mass/hello.txt")) == "from m\n");
+  CHECK(c.sc("c1", {"mass", "ready"}).status == 0);
+
+  // Switching to separated removes the sync and keeps the local copy.
+  r = c.sc("c1", {"--set", "MASS_MODE=separated", "--set", "MASS_BACKUP=no", "mass", "setup"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(c.sc("c1", {"unisonsync", "has", "m", "/srv/mass", "daily"}).status == 1);
+  CHECK(read_text(c.path("c1", "/srv/mass/hello.txt")) == "from m\n");
+  CHECK(read_text(c.path("m", "/srv/mass/hello.txt")) == "from m\n");
+}
