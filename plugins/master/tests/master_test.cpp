@@ -1,0 +1,148 @@
+// The master module: its pure part (roles.cpp) byte for byte, and its
+// commands run by the built sc under --root.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "../roles.hpp"
+#include "test_support.hpp"
+
+using namespace sc::test;
+using Catch::Contains;
+using nlohmann::json;
+
+TEST_CASE("master: role names, setting names and the status text", "[master]") {
+  using master::Role;
+  for (const char* r : {"master", "standby", "backup", "client", "roaming"})
+    CHECK(master::role_name(*master::parse_role(r)) == std::string(r));
+  for (const char* bad : {"", "Master", "client ", "slave", "standby\n"}) CHECK_FALSE(master::parse_role(bad));
+  CHECK(master::all_roles().size() == 5);
+
+  for (const char* ok : {"FQDN", "MASTER_MODE", "A", "B2_C"}) CHECK(master::valid_setting_name(ok));
+  for (const char* bad : {"", "fqdn", "_A", "2A", "A-B", "A B", "A;touch x", std::string(65, 'A').c_str()})
+    CHECK_FALSE(master::valid_setting_name(bad));
+  CHECK(master::valid_setting_name(std::string(64, 'A')));
+
+  CHECK(master::status_text(std::nullopt, "", false, "") ==
+        "this host has no role (MASTER_MODE is not set): a host of its own; `sc master setup` gives it one\n");
+  CHECK(master::status_text(Role::master, "", false, "") == "this host is the master\n");
+  CHECK(master::status_text(Role::client, "m", true, "") ==
+        "this host is a client host of the master m\nm answers (SSH, our key accepted)\n");
+  CHECK(master::status_text(Role::roaming, "root@m:2222", false, "connection refused") ==
+        "this host is a roaming host of the master root@m:2222\nroot@m:2222 does not answer: connection refused\n");
+}
+
+namespace {
+
+fs::path settled_root(const TempDir& root, const std::string& settings) {
+  write_text(root / "etc/hostname", "node1\n");
+  write_text(root / "etc/sc", "# sc-settings 1\nSSHLINK_CONNECT_TIMEOUT=\"2\"\n" + settings, fs::perms(0600));
+  return root.path();
+}
+
+json doc_of(const ScRun& r) {
+  auto doc = json::parse(r.out, nullptr, false);
+  INFO(r.out << r.err);
+  REQUIRE(doc.is_object());
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("master mode, enabled and ready follow MASTER_MODE and MASTER_HOST", "[master]") {
+  TempDir root;
+  settled_root(root, "");
+  const std::string before = tree_hash(root.path());
+
+  // No role: a host of its own, the original's answer "master".
+  ScRun r = run_sc_rooted(root.path(), {"master", "mode"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "master\n");
+  json doc = doc_of(run_sc_rooted(root.path(), {"--json", "master", "mode"}));
+  CHECK(doc["result"] == json({{"mode", "master"}, {"set", false}, {"master", nullptr}}));
+  r = run_sc_rooted(root.path(), {"master", "enabled"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("MASTER_MODE is not set"));
+  CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 1);
+
+  // The master is enabled and ready (the original's never was).
+  CHECK(run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "enabled"}).status == 0);
+  CHECK(run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "ready"}).status == 0);
+
+  // A client needs its master's name.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "master", "enabled"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("MASTER_HOST is not set"));
+  doc = doc_of(run_sc_rooted(root.path(),
+                             {"--json", "--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "mode"}));
+  CHECK(doc["result"] == json({{"mode", "client"}, {"set", true}, {"master", "m"}}));
+  CHECK(run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "enabled"})
+            .status == 0);
+
+  // A role that is not one, a master name that is not a peer name: exit 2.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=slave", "master", "mode"});
+  CHECK(r.status == 2);
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=a@b@c", "master", "enabled"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("MASTER_HOST \"a@b@c\" is not a peer name"));
+  CHECK(tree_hash(root.path()) == before);
+}
+
+TEST_CASE("master status, getvar and exec on the master and towards an absent master", "[master]") {
+  TempDir root;
+  settled_root(root, "FQDN=\"node1.example.com\"\n");
+  const std::string before = tree_hash(root.path());
+
+  ScRun r = run_sc_rooted(root.path(), {"master", "status"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("MASTER_MODE is not set"));
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "status"});
+  CHECK(r.out == "this host is the master\n");
+
+  // On the master, getvar reads this host's own settings.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "getvar", "FQDN"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "node1.example.com\n");
+  CHECK(doc_of(run_sc_rooted(root.path(), {"--json", "master", "getvar", "FQDN"}))["result"] == "node1.example.com");
+  check_refused(root.path(), "master", {"getvar", "fqdn"}, "\"fqdn\" is not a setting NAME");
+  check_refused(root.path(), "master", {"getvar", "A;touch /tmp/x"}, "is not a setting NAME");
+  check_refused(root.path(), "master", {"getvar"}, "NAME");
+  check_refused(root.path(), "master", {"exec"}, "COMMAND");
+  check_refused(root.path(), "master", {"exec", ""}, "the COMMAND is empty");
+
+  // On the master, exec runs here: planned only under --dry-run.
+  r = run_sc_rooted(root.path(), {"--dry-run", "--set", "MASTER_MODE=master", "master", "exec", "touch", "/x y"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Contains("touch"));
+  CHECK_FALSE(fs::exists(root / "x y"));
+
+  // A client whose master does not answer (a closed port): status says so
+  // and exits 0; getvar and exec fail (exit 1), naming the master.
+  const std::vector<std::string> client = {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=127.0.0.1:1"};
+  auto with = [&](std::vector<std::string> args) {
+    std::vector<std::string> all = client;
+    all.insert(all.end(), args.begin(), args.end());
+    return run_sc_rooted(root.path(), all);
+  };
+  r = with({"master", "status"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("this host is a client host of the master 127.0.0.1:1\n127.0.0.1:1 does not answer: "));
+  json doc = doc_of(with({"--json", "master", "status"}));
+  CHECK(doc["result"]["mode"] == "client");
+  CHECK(doc["result"]["master"] == "127.0.0.1:1");
+  CHECK(doc["result"]["reachable"] == false);
+  CHECK(doc["result"]["why"].is_string());
+  r = with({"master", "getvar", "FQDN"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("127.0.0.1:1"));
+  r = with({"master", "exec", "true"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("127.0.0.1:1"));
+  // A client without MASTER_HOST: exit 2, how to fix it.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "master", "getvar", "FQDN"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("sc settings set MASTER_HOST HOST"));
+  CHECK(tree_hash(root.path()) == before);
+}
