@@ -80,7 +80,16 @@ int enabled(sc::Context& ctx) {
 
 int ready(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  return enabled(ctx);
+  if (enabled(ctx) != SC_OK) return SC_FAIL;
+  const Role role = *stored_role(ctx);
+  const std::string host = master_of(ctx);
+  for (const auto& check : master::ready_checks(master::spec_of(role), host)) {
+    if (ctx.call(check.module, check.command, check.args).status != SC_OK) {
+      ctx.info("not in place: `" + master::call_text(check) + "` fails (`sc master setup` puts it back)");
+      return SC_FAIL;
+    }
+  }
+  return SC_OK;
 }
 
 void status(sc::Context& ctx) {
@@ -133,8 +142,20 @@ void exec(sc::Context& ctx) {
   if (!r.ok()) throw sc::Failure(ctx.last_error());
 }
 
+void roles(sc::Context& ctx) {
+  ctx.expect_args(0, 1, "[ROLE]");
+  std::vector<Role> which = master::all_roles();
+  if (ctx.args().size() == 1) {
+    auto role = master::parse_role(ctx.arg(0));
+    if (!role) throw sc::Usage("\"" + ctx.arg(0) + "\" is not a ROLE: give master, standby, backup, client or roaming");
+    which = {*role};
+  }
+  ctx.print(master::roles_text(which));
+  ctx.result(master::roles_json(which));
+}
+
 }  // namespace
 
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&mode>("mode"), sc::command<&enabled>("enabled"),
           sc::command<&ready>("ready"), sc::command<&status>("status"), sc::command<&getvar>("getvar"),
-          sc::command<&exec>("exec"))
+          sc::command<&exec>("exec"), sc::command<&roles>("roles"))

@@ -1,5 +1,9 @@
 #include "roles.hpp"
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
 namespace master {
 
 const std::vector<Role>& all_roles() {
@@ -43,6 +47,227 @@ std::string status_text(std::optional<Role> role, const std::string& master, boo
   std::string text = "this host is a " + std::string(role_name(*role)) + " host of the master " + master + "\n";
   if (reachable) return text + master + " answers (SSH, our key accepted)\n";
   return text + master + " does not answer: " + (why.empty() ? "unreachable" : why) + "\n";
+}
+
+}  // namespace master
+
+namespace master {
+
+namespace {
+
+constexpr const char* kMasterArg = "{master}";
+
+Step module_setup(const std::string& module) {
+  return Step{Call{module, "setup", {}}, Call{module, "ready", {}}};
+}
+
+/// The module that owns a setting the table gives (by its prefix: the
+/// table only gives settings of the mass module today).
+std::string owner_of_setting(const std::string& name) {
+  if (name.rfind("MASS_", 0) == 0) return "mass";
+  return "";
+}
+
+std::string joined(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+}  // namespace
+
+const std::vector<RoleSpec>& role_table() {
+  // The original's roles (lib/master, master_setup), with what sc has
+  // built: the package sets of the utils module and the sshd root login
+  // are left to the administrator (see README).
+  static const std::vector<RoleSpec> table = {
+      RoleSpec{Role::master,
+               "hosts every service and the shared data; the other hosts take their accounts, settings and data "
+               "from it",
+               {{"MASS_MODE", "separated"}},
+               {},
+               {module_setup("user"), module_setup("mass"), module_setup("nfssrv")},
+               {},
+               false,
+               {"mail", "roundcube", "cloud", "wstunnel"}},
+      RoleSpec{Role::standby,
+               "ready to take over: the master's accounts, settings and mass storage (unison) copied periodically",
+               {{"MASS_MODE", "unison"}, {"MASS_HOST", kMasterArg}},
+               {"unisonsync", "update"},
+               {module_setup("user"), module_setup("unisonsync"), module_setup("mass"), module_setup("nfssrv")},
+               {"daily", "fast"},
+               false,
+               {"ssl", "mail", "roundcube", "cloud", "wstunnel"}},
+      RoleSpec{Role::backup,
+               "stores the backups of the master (its backup list) and of the hosts it names",
+               {},
+               {"backup/BACKUP_LIST", "update"},
+               {module_setup("user"), module_setup("backup")},
+               {"daily"},
+               false,
+               {}},
+      RoleSpec{Role::client,
+               "a local client: homes are the master's over NFS, the mass storage too (nfs4), accounts pulled",
+               {{"MASS_MODE", "nfs4"}, {"MASS_HOST", kMasterArg}},
+               {},
+               {module_setup("user"),
+                Step{Call{"nfsclient", "add", {kMasterArg, "/home"}}, Call{"nfsclient", "has", {"/home"}}},
+                module_setup("mass")},
+               {"daily", "fast"},
+               true,
+               {}},
+      RoleSpec{Role::roaming,
+               "a remote client: the users it holds (sc user roam) keep their homes here, synchronised; the mass "
+               "storage a unison copy",
+               {{"MASS_MODE", "unison"}, {"MASS_HOST", kMasterArg}},
+               {},
+               {module_setup("user"), module_setup("unisonsync"), module_setup("mass")},
+               {"daily"},
+               true,
+               {}},
+  };
+  return table;
+}
+
+const RoleSpec& spec_of(Role role) {
+  for (const auto& s : role_table())
+    if (s.role == role) return s;
+  return role_table().front();  // unreachable: every role is in the table
+}
+
+Call bound(const Call& call, const std::string& master) {
+  Call c = call;
+  for (auto& a : c.args)
+    if (a == kMasterArg) a = master;
+  return c;
+}
+
+std::string call_text(const Call& call) {
+  std::string text = "sc " + call.module + " " + call.command;
+  for (const auto& a : call.args) text += " " + a;
+  return text;
+}
+
+std::string package_of(const std::string& module) {
+  return "synccluster-plugin-" + module;
+}
+
+std::vector<std::string> modules_needed(const RoleSpec& spec) {
+  std::set<std::string> m;
+  for (const auto& s : spec.steps) {
+    m.insert(s.run.module);
+    m.insert(s.check.module);
+  }
+  for (const auto& i : spec.imports) m.insert(i.substr(0, i.find('/')));
+  for (const auto& [name, value] : spec.settings)
+    if (std::string o = owner_of_setting(name); !o.empty()) m.insert(o);
+  if (!spec.cron.empty()) m.insert("crontask");
+  if (spec.boot) m.insert("boot");
+  if (spec.role != Role::master) m.insert("sshlink");
+  return {m.begin(), m.end()};
+}
+
+std::vector<Call> ready_checks(const RoleSpec& spec, const std::string& master) {
+  std::vector<Call> checks;
+  for (const auto& s : spec.steps) checks.push_back(bound(s.check, master));
+  for (const auto& p : spec.cron) checks.push_back(Call{"crontask", "has", {"master", p}});
+  if (spec.boot) checks.push_back(Call{"boot", "has", {"master"}});
+  return checks;
+}
+
+std::string roles_text(const std::vector<Role>& roles) {
+  std::string out;
+  for (Role r : roles) {
+    const RoleSpec& s = spec_of(r);
+    if (!out.empty()) out += "\n";
+    out += std::string(role_name(r)) + ": " + s.summary + "\n";
+    std::vector<std::string> settings;
+    for (const auto& [n, v] : s.settings) settings.push_back(n + "=" + (v == kMasterArg ? "MASTER" : v));
+    if (!settings.empty()) out += "  settings: " + joined(settings, " ") + "\n";
+    if (!s.imports.empty()) out += "  imported from the master: " + joined(s.imports, " ") + "\n";
+    std::vector<std::string> steps;
+    for (const auto& st : s.steps) steps.push_back(call_text(bound(st.run, "MASTER")));
+    out += "  sets up: " + joined(steps, ", ") + "\n";
+    if (!s.cron.empty()) {
+      std::vector<std::string> cron;
+      for (const auto& p : s.cron) cron.push_back("sc master cron " + p);
+      out += "  cron: " + joined(cron, ", ") + "\n";
+    }
+    if (s.boot) out += "  boot: sc master boot\n";
+    if (!s.not_built.empty()) out += "  not built yet (skipped): " + joined(s.not_built, ", ") + "\n";
+    out += "  modules: " + joined(modules_needed(s), " ") + "\n";
+  }
+  return out;
+}
+
+std::string roles_json(const std::vector<Role>& roles) {
+  using nlohmann::json;
+  json all = json::array();
+  auto call_json = [](const Call& c) { return json{{"module", c.module}, {"command", c.command}, {"args", c.args}}; };
+  for (Role r : roles) {
+    const RoleSpec& s = spec_of(r);
+    json settings = json::object();
+    for (const auto& [n, v] : s.settings) settings[n] = v;
+    json steps = json::array();
+    for (const auto& st : s.steps) steps.push_back(json{{"run", call_json(st.run)}, {"check", call_json(st.check)}});
+    all.push_back(json{{"role", role_name(r)},
+                       {"summary", s.summary},
+                       {"settings", settings},
+                       {"imports", s.imports},
+                       {"steps", steps},
+                       {"cron", s.cron},
+                       {"boot", s.boot},
+                       {"not_built", s.not_built},
+                       {"modules", modules_needed(s)}});
+  }
+  return all.dump();
+}
+
+std::string applied_text(Role role, const std::string& master) {
+  return role == Role::master ? std::string(role_name(role)) : std::string(role_name(role)) + " " + master;
+}
+
+std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, const std::string& source) {
+  const bool has_master = spec.role != Role::master;
+  std::vector<Call> plan;
+  if (has_master) plan.push_back(Call{"sshlink", "add", {master}});
+  plan.push_back(Call{"settings", "set", {"MASTER_MODE", role_name(spec.role)}});
+  if (has_master)
+    plan.push_back(Call{"settings", "set", {"MASTER_HOST", master}});
+  else
+    plan.push_back(Call{"settings", "del", {"MASTER_HOST"}});
+  if (has_master && !spec.imports.empty()) {
+    Call c{"sshlink", "importsettings", {master}};
+    c.args.insert(c.args.end(), spec.imports.begin(), spec.imports.end());
+    plan.push_back(c);
+  }
+  for (const auto& [name, value] : spec.settings) plan.push_back(bound(Call{"settings", "set", {name, value}}, master));
+  for (const auto& s : spec.steps) plan.push_back(bound(s.run, master));
+  for (const auto& p : spec.cron) plan.push_back(Call{"crontask", "add", {"master", p}});
+  if (spec.boot) plan.push_back(Call{"boot", "add", {"master"}});
+  if (!source.empty()) plan.push_back(Call{"backup", "restore_from", {source}});
+  plan.push_back(Call{"settings", "set", {"MASTER_APPLIED", applied_text(spec.role, master)}});
+  if (has_master) plan.push_back(Call{"master", "pull", {}});
+  return plan;
+}
+
+std::string plan_text(Role role, const std::string& master, const std::vector<Call>& plan) {
+  std::string out = std::string("setup of the role ") + role_name(role) +
+                    (role == Role::master ? std::string() : " (master " + master + ")") + ", " +
+                    std::to_string(plan.size()) + " steps:\n";
+  for (size_t i = 0; i < plan.size(); ++i) out += "  " + std::to_string(i + 1) + ". " + call_text(plan[i]) + "\n";
+  return out;
+}
+
+std::string stopped_text(const std::vector<Call>& plan, size_t failed, const std::string& why) {
+  std::string text = "step " + std::to_string(failed + 1) + " of " + std::to_string(plan.size()) + ", `" +
+                     call_text(plan[failed]) + "`, failed: " + why + "; ";
+  text += failed == 0 ? std::string("nothing was done before it")
+                      : "steps 1-" + std::to_string(failed) + " were done (`" + call_text(plan[0]) + "` to `" +
+                            call_text(plan[failed - 1]) + "`)";
+  return text +
+         ". Fix the cause and run `sc master setup` again: every step is idempotent, those done stay done and it "
+         "goes on from there";
 }
 
 }  // namespace master

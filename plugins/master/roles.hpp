@@ -26,3 +26,81 @@ bool valid_setting_name(std::string_view name);
 std::string status_text(std::optional<Role> role, const std::string& master, bool reachable, const std::string& why);
 
 }  // namespace master
+
+namespace master {
+
+/// A command of another module that a role runs: `sc MODULE COMMAND ARGS`,
+/// where an argument "{master}" stands for the master's peer name.
+struct Call {
+  std::string module;
+  std::string command;
+  std::vector<std::string> args;
+  bool operator==(const Call& o) const { return module == o.module && command == o.command && args == o.args; }
+};
+
+/// One step of a role's setup, and the look-only call that says it is in
+/// place (`sc master ready`).
+struct Step {
+  Call run;
+  Call check;
+};
+
+/// What a role is, as data (`sc master roles`).
+struct RoleSpec {
+  Role role;
+  std::string summary;
+  /// Settings of other modules the role gives, NAME and VALUE ("{master}").
+  std::vector<std::pair<std::string, std::string>> settings;
+  /// Settings copied from the master, as `sc sshlink importsettings` takes
+  /// them: MODULE or MODULE/REGEX.
+  std::vector<std::string> imports;
+  /// Modules' commands, in order.
+  std::vector<Step> steps;
+  /// Periods of `sc master cron PERIOD` (crontask tasks).
+  std::vector<std::string> cron;
+  /// `sc master boot` at each boot (boot unit).
+  bool boot = false;
+  /// Services of the original this role has that sc has not built yet:
+  /// skipped, and named.
+  std::vector<std::string> not_built;
+};
+
+/// The role table.
+const std::vector<RoleSpec>& role_table();
+const RoleSpec& spec_of(Role role);
+
+/// `call` with "{master}" replaced by `master`.
+Call bound(const Call& call, const std::string& master);
+/// "sc MODULE COMMAND ARGS" (arguments as they are, for a message).
+std::string call_text(const Call& call);
+/// The Debian package of a module: synccluster-plugin-MODULE.
+std::string package_of(const std::string& module);
+/// Every module the role's setup calls (its steps, imports, settings'
+/// owners given as `owners`, crontask, boot, sshlink for a role with a
+/// master), sorted, each once.
+std::vector<std::string> modules_needed(const RoleSpec& spec);
+/// The look-only calls that say the role is in place on this host.
+std::vector<Call> ready_checks(const RoleSpec& spec, const std::string& master);
+
+/// What MASTER_APPLIED holds once `setup` put a role in place: "ROLE" on
+/// the master, "ROLE MASTER" otherwise.
+std::string applied_text(Role role, const std::string& master);
+
+/// The calls of `sc master setup [SOURCE]` for a role, in order: link the
+/// master, store the role, import the master's settings, give the role's
+/// settings, set up its modules, add its cron and boot tasks, restore the
+/// backup SOURCE (when given), record the role, pull from the master. Every
+/// call is idempotent, so a setup stopped half-way is finished by running
+/// it again.
+std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, const std::string& source);
+/// The plan as `setup` prints it, one numbered call a line.
+std::string plan_text(Role role, const std::string& master, const std::vector<Call>& plan);
+/// What a setup that failed at plan[failed] says: what was done, and how
+/// to finish it.
+std::string stopped_text(const std::vector<Call>& plan, size_t failed, const std::string& why);
+
+/// `sc master roles [ROLE]`: the table as text, and as JSON text.
+std::string roles_text(const std::vector<Role>& roles);
+std::string roles_json(const std::vector<Role>& roles);
+
+}  // namespace master

@@ -64,9 +64,12 @@ TEST_CASE("master mode, enabled and ready follow MASTER_MODE and MASTER_HOST", "
   CHECK_THAT(r.err, Contains("MASTER_MODE is not set"));
   CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 1);
 
-  // The master is enabled and ready (the original's never was).
+  // The master is enabled; ready once what its role sets up is in place
+  // (the original's master was never ready: see the setup test).
   CHECK(run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "enabled"}).status == 0);
-  CHECK(run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "ready"}).status == 0);
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "ready"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("not in place: `sc user ready` fails"));
 
   // A client needs its master's name.
   r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "master", "enabled"});
@@ -145,4 +148,80 @@ TEST_CASE("master status, getvar and exec on the master and towards an absent ma
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("sc settings set MASTER_HOST HOST"));
   CHECK(tree_hash(root.path()) == before);
+}
+
+TEST_CASE("master: the role table, its text, JSON, modules and readiness checks", "[master]") {
+  using master::Call;
+  using master::Role;
+  REQUIRE(master::role_table().size() == 5);
+  for (Role r : master::all_roles()) CHECK(master::spec_of(r).role == r);
+
+  CHECK(master::roles_text({Role::client}) ==
+        "client: a local client: homes are the master's over NFS, the mass storage too (nfs4), accounts pulled\n"
+        "  settings: MASS_MODE=nfs4 MASS_HOST=MASTER\n"
+        "  sets up: sc user setup, sc nfsclient add MASTER /home, sc mass setup\n"
+        "  cron: sc master cron daily, sc master cron fast\n"
+        "  boot: sc master boot\n"
+        "  modules: boot crontask mass nfsclient sshlink user\n");
+  CHECK(master::roles_text({Role::master}) ==
+        "master: hosts every service and the shared data; the other hosts take their accounts, settings and data "
+        "from it\n"
+        "  settings: MASS_MODE=separated\n"
+        "  sets up: sc user setup, sc mass setup, sc nfssrv setup\n"
+        "  not built yet (skipped): mail, roundcube, cloud, wstunnel\n"
+        "  modules: mass nfssrv user\n");
+  CHECK_THAT(master::roles_text({Role::backup}), Contains("  imported from the master: backup/BACKUP_LIST update\n") &&
+                                                     Contains("  modules: backup crontask sshlink update user\n"));
+  // Every role, separated by an empty line, in the manifest's order.
+  const std::string all = master::roles_text(master::all_roles());
+  CHECK(all.find("master: ") == 0);
+  CHECK(all.find("\n\nstandby: ") < all.find("\n\nbackup: "));
+  CHECK(all.find("\n\nclient: ") < all.find("\n\nroaming: "));
+
+  CHECK(master::modules_needed(master::spec_of(Role::standby)) ==
+        std::vector<std::string>{"crontask", "mass", "nfssrv", "sshlink", "unisonsync", "update", "user"});
+  CHECK(master::modules_needed(master::spec_of(Role::roaming)) ==
+        std::vector<std::string>{"boot", "crontask", "mass", "sshlink", "unisonsync", "user"});
+  CHECK(master::package_of("nfsclient") == "synccluster-plugin-nfsclient");
+
+  CHECK(master::ready_checks(master::spec_of(Role::client), "root@m:2222") ==
+        std::vector<Call>{{"user", "ready", {}},
+                          {"nfsclient", "has", {"/home"}},
+                          {"mass", "ready", {}},
+                          {"crontask", "has", {"master", "daily"}},
+                          {"crontask", "has", {"master", "fast"}},
+                          {"boot", "has", {"master"}}});
+  CHECK(master::ready_checks(master::spec_of(Role::master), "") ==
+        std::vector<Call>{{"user", "ready", {}}, {"mass", "ready", {}}, {"nfssrv", "ready", {}}});
+  CHECK(master::bound(Call{"nfsclient", "add", {"{master}", "/home"}}, "m") ==
+        Call{"nfsclient", "add", {"m", "/home"}});
+  CHECK(master::call_text(Call{"crontask", "add", {"master", "fast"}}) == "sc crontask add master fast");
+
+  auto doc = json::parse(master::roles_json({Role::client}));
+  REQUIRE(doc.is_array());
+  REQUIRE(doc.size() == 1);
+  CHECK(doc[0]["role"] == "client");
+  CHECK(doc[0]["settings"] == json({{"MASS_MODE", "nfs4"}, {"MASS_HOST", "{master}"}}));
+  CHECK(doc[0]["steps"][1] ==
+        json({{"run", {{"module", "nfsclient"}, {"command", "add"}, {"args", {"{master}", "/home"}}}},
+              {"check", {{"module", "nfsclient"}, {"command", "has"}, {"args", {"/home"}}}}}));
+  CHECK(doc[0]["cron"] == json({"daily", "fast"}));
+  CHECK(doc[0]["boot"] == true);
+  CHECK(doc[0]["not_built"] == json::array());
+  CHECK(doc[0]["modules"] == json({"boot", "crontask", "mass", "nfsclient", "sshlink", "user"}));
+}
+
+TEST_CASE("sc master roles prints the table; a ROLE that is not one is refused", "[master]") {
+  TempDir root;
+  settled_root(root, "");
+  ScRun r = run_sc_rooted(root.path(), {"master", "roles"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == master::roles_text(master::all_roles()));
+  r = run_sc_rooted(root.path(), {"master", "roles", "roaming"});
+  CHECK(r.out == master::roles_text({master::Role::roaming}));
+  json doc = doc_of(run_sc_rooted(root.path(), {"--json", "master", "roles", "standby"}));
+  CHECK(doc["result"] == json::parse(master::roles_json({master::Role::standby})));
+  check_refused(root.path(), "master", {"roles", "slave"}, "\"slave\" is not a ROLE");
+  check_refused(root.path(), "master", {"roles", "client", "x"}, "usage");
 }
