@@ -4,6 +4,7 @@
 // synchronised. What each role sets up is the role table (roles.cpp).
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
+#include <set>
 
 #include "common/peer_name.hpp"
 #include "roles.hpp"
@@ -15,6 +16,9 @@ using nlohmann::json;
 
 constexpr const char* kModeSetting = "MASTER_MODE";
 constexpr const char* kHostSetting = "MASTER_HOST";
+constexpr const char* kAppliedSetting = "MASTER_APPLIED";
+/// Status of a call whose module is not installed.
+constexpr int kNotInstalled = 3;
 
 /// This host's role as stored: nullopt when MASTER_MODE is unset (the core
 /// checks the stored value against the manifest's choices).
@@ -83,6 +87,13 @@ int ready(sc::Context& ctx) {
   if (enabled(ctx) != SC_OK) return SC_FAIL;
   const Role role = *stored_role(ctx);
   const std::string host = master_of(ctx);
+  const std::string wanted = master::applied_text(role, host);
+  const std::string applied = ctx.setting(kAppliedSetting).value_or("");
+  if (applied != wanted) {
+    ctx.info(applied.empty() ? "no role was set up here yet (`sc master setup`)"
+                             : "the role set up here is \"" + applied + "\", not \"" + wanted + "\"");
+    return SC_FAIL;
+  }
   for (const auto& check : master::ready_checks(master::spec_of(role), host)) {
     if (ctx.call(check.module, check.command, check.args).status != SC_OK) {
       ctx.info("not in place: `" + master::call_text(check) + "` fails (`sc master setup` puts it back)");
@@ -154,8 +165,147 @@ void roles(sc::Context& ctx) {
   ctx.result(master::roles_json(which));
 }
 
+/// The backup a fresh host is restored from: an absolute path holding fs/.
+std::string checked_source(const sc::Context& ctx, const std::string& source) {
+  std::string s = source;
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  const std::string fix = ": give the directory of a backup (the one holding fs/), as an absolute path";
+  const bool dotted = s.find("/../") != std::string::npos || s.find("/./") != std::string::npos ||
+                      (s.size() >= 3 && s.compare(s.size() - 3, 3, "/..") == 0) ||
+                      (s.size() >= 2 && s.compare(s.size() - 2, 2, "/.") == 0);
+  if (s.empty() || s[0] != '/' || s == "/" || dotted || s.find('\n') != std::string::npos)
+    throw sc::Usage("SOURCE \"" + source + "\" is not a backup directory" + fix);
+  if (!ctx.stat(s + "/fs", true).is_dir())
+    throw sc::Usage("SOURCE \"" + source + "\" is not a backup directory (it has no fs/)" + fix);
+  return s;
+}
+
+/// Modules of `needed` that are not installed here.
+std::vector<std::string> not_installed(const sc::Context& ctx, const std::vector<std::string>& needed) {
+  std::vector<std::string> missing;
+  for (const auto& m : needed)
+    if (ctx.call("help", m).status != SC_OK) missing.push_back(m);
+  return missing;
+}
+
+void setup(sc::Context& ctx) {
+  ctx.expect_args(0, 1, "[SOURCE]");
+  const std::string source = ctx.args().empty() ? "" : checked_source(ctx, ctx.arg(0));
+  const std::string role_text = ctx.setting_or_prompt(kModeSetting);
+  const auto role = master::parse_role(role_text);
+  if (!role) throw sc::Usage("MASTER_MODE \"" + role_text + "\" is not master, standby, backup, client or roaming");
+  std::string host;
+  if (*role != Role::master)
+    host = plugin_common::peer_name::checked(ctx.setting_or_prompt(kHostSetting), "MASTER_HOST");
+  const master::RoleSpec& spec = master::spec_of(*role);
+
+  // Another role in place: that is a transition (promote, switch), which
+  // removes what the old role set up; a setup would pile one on the other.
+  const std::string applied = ctx.setting(kAppliedSetting).value_or("");
+  const std::string wanted = master::applied_text(*role, host);
+  if (!applied.empty() && applied != wanted)
+    throw sc::Usage("this host is set up as \"" + applied + "\", not \"" + wanted +
+                    "\": changing a host's role or master is a transition (sc master promote or switch, not built "
+                    "yet), not a setup; nothing was changed");
+
+  // Every module the role calls must be here before anything changes.
+  std::vector<std::string> needed = master::modules_needed(spec);
+  if (!source.empty()) needed.push_back("backup");
+  std::vector<std::string> missing = not_installed(ctx, needed);
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : std::set<std::string>(missing.begin(), missing.end()))
+      list += (list.empty() ? "" : ", ") + m + " (package " + master::package_of(m) + ")";
+    throw sc::Usage("the role " + role_text + " needs modules that are not installed: " + list +
+                    "; install them and run `sc master setup` again; nothing was changed");
+  }
+
+  const std::vector<master::Call> plan = master::setup_plan(spec, host, source);
+  ctx.print(master::plan_text(*role, host, plan));
+  if (!spec.not_built.empty()) {
+    std::string names;
+    for (const auto& n : spec.not_built) names += (names.empty() ? "" : ", ") + n;
+    ctx.info("skipped: " + names + " (services of the role " + role_text + " that sc has not built yet)");
+  }
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const master::Call& c = plan[i];
+    const int status = ctx.call_shown(c.module, c.command, c.args);
+    if (status == SC_OK) continue;
+    const std::string why =
+        status == kNotInstalled ? "the module " + c.module + " is not installed" : "status " + std::to_string(status);
+    throw sc::Failure(master::stopped_text(plan, i, why));
+  }
+  json steps = json::array();
+  for (const auto& c : plan) steps.push_back(master::call_text(c));
+  ctx.result(json{{"role", role_text},
+                  {"master", host.empty() ? json(nullptr) : json(host)},
+                  {"plan", steps},
+                  {"not_built", spec.not_built}}
+                 .dump());
+}
+
+/// `sync MASTER ROLE` to every ready module that has the hook, over the one
+/// SSH connection of this run.
+void pull_from_master(sc::Context& ctx) {
+  auto role = stored_role(ctx);
+  if (!role) throw sc::Usage("MASTER_MODE is not set: this host has no master to pull from (`sc master setup`)");
+  json result = {{"mode", master::role_name(*role)}, {"master", nullptr}, {"modules", json::array()}};
+  if (*role == Role::master) {
+    ctx.print("this host is the master: nothing to pull\n");
+    ctx.result(result.dump());
+    return;
+  }
+  const std::string host = master_of(ctx);
+  result["master"] = host;
+  if (std::string why; !ctx.peer_linked(host, &why))
+    throw sc::Failure("cannot reach the master " + host + ": " + why + "; nothing was pulled");
+  auto [rc, captured] = ctx.broadcast("sync", {host, master::role_name(*role)}, /*ready_only=*/true, /*capture=*/true);
+  auto items = json::parse(captured, nullptr, false);
+  std::string failed;
+  if (items.is_array()) {
+    for (const auto& item : items) {
+      if (!item.is_object()) continue;
+      const std::string module = item.value("module", "?");
+      const int status = item.value("status", SC_FAIL);
+      if (item.contains("output") && item["output"].is_string()) ctx.print(item["output"].get<std::string>());
+      if (status != SC_OK) failed += (failed.empty() ? "" : ", ") + module;
+      result["modules"].push_back(json{{"module", module}, {"status", status}});
+    }
+  }
+  ctx.result(result.dump());
+  if (rc != SC_OK)
+    throw sc::Failure("pulling from " + host + " failed for " + (failed.empty() ? std::string("a module") : failed) +
+                      " (see above); the other modules pulled; run `sc master pull` again once fixed");
+}
+
+void pull(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  pull_from_master(ctx);
+}
+
+void cron(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "PERIOD");
+  const std::string period = ctx.arg(0);
+  if (period != "fast" && period != "hourly" && period != "daily" && period != "weekly" && period != "monthly")
+    throw sc::Usage("\"" + period + "\" is not a PERIOD: fast, hourly, daily, weekly or monthly");
+  if (period != "fast") return pull_from_master(ctx);
+  // Every 20 minutes: the accounts only, as the original did.
+  auto role = stored_role(ctx);
+  if (!role) throw sc::Usage("MASTER_MODE is not set: this host has no master to pull from (`sc master setup`)");
+  if (*role == Role::master) return;
+  const std::string host = master_of(ctx);
+  const int status = ctx.call_shown("user", "pull", {host, master::role_name(*role)});
+  if (status != SC_OK) throw sc::Failure("sc user pull " + host + " failed (status " + std::to_string(status) + ")");
+}
+
+void boot(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  pull_from_master(ctx);
+}
+
 }  // namespace
 
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&mode>("mode"), sc::command<&enabled>("enabled"),
           sc::command<&ready>("ready"), sc::command<&status>("status"), sc::command<&getvar>("getvar"),
-          sc::command<&exec>("exec"), sc::command<&roles>("roles"))
+          sc::command<&exec>("exec"), sc::command<&roles>("roles"), sc::command<&setup>("setup"),
+          sc::command<&pull>("pull"), sc::command<&cron>("cron"), sc::command<&boot>("boot"))

@@ -69,7 +69,7 @@ TEST_CASE("master mode, enabled and ready follow MASTER_MODE and MASTER_HOST", "
   CHECK(run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "enabled"}).status == 0);
   r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=master", "master", "ready"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("not in place: `sc user ready` fails"));
+  CHECK_THAT(r.err, Contains("no role was set up here yet (`sc master setup`)"));
 
   // A client needs its master's name.
   r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "master", "enabled"});
@@ -224,4 +224,190 @@ TEST_CASE("sc master roles prints the table; a ROLE that is not one is refused",
   CHECK(doc["result"] == json::parse(master::roles_json({master::Role::standby})));
   check_refused(root.path(), "master", {"roles", "slave"}, "\"slave\" is not a ROLE");
   check_refused(root.path(), "master", {"roles", "client", "x"}, "usage");
+}
+
+TEST_CASE("master: the setup plan of each role, its text and where a stopped setup stands", "[master]") {
+  using master::Role;
+  auto texts = [](const std::vector<master::Call>& plan) {
+    std::vector<std::string> out;
+    for (const auto& c : plan) out.push_back(master::call_text(c));
+    return out;
+  };
+  CHECK(texts(master::setup_plan(master::spec_of(Role::master), "", "")) ==
+        std::vector<std::string>{"sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
+                                 "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
+                                 "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+  const auto client = master::setup_plan(master::spec_of(Role::client), "m", "");
+  CHECK(texts(client) ==
+        std::vector<std::string>{"sc sshlink add m", "sc settings set MASTER_MODE client",
+                                 "sc settings set MASTER_HOST m", "sc settings set MASS_MODE nfs4",
+                                 "sc settings set MASS_HOST m", "sc user setup", "sc nfsclient add m /home",
+                                 "sc mass setup", "sc crontask add master daily", "sc crontask add master fast",
+                                 "sc boot add master", "sc settings set MASTER_APPLIED client m", "sc master pull"});
+  // A backup host imports the master's backup list; a SOURCE is restored
+  // before the role is recorded and the first pull.
+  CHECK(texts(master::setup_plan(master::spec_of(Role::backup), "root@m:2222", "/srv/snap")) ==
+        std::vector<std::string>{"sc sshlink add root@m:2222", "sc settings set MASTER_MODE backup",
+                                 "sc settings set MASTER_HOST root@m:2222",
+                                 "sc sshlink importsettings root@m:2222 backup/BACKUP_LIST update", "sc user setup",
+                                 "sc backup setup", "sc crontask add master daily", "sc backup restore_from /srv/snap",
+                                 "sc settings set MASTER_APPLIED backup root@m:2222", "sc master pull"});
+  // An argument with a space stays one argument (the calls are argv, never a shell line).
+  CHECK(master::setup_plan(master::spec_of(Role::master), "", "/srv/my snap")[6] ==
+        master::Call{"backup", "restore_from", {"/srv/my snap"}});
+
+  const auto plan = master::setup_plan(master::spec_of(Role::roaming), "m", "");
+  CHECK(master::plan_text(Role::roaming, "m", plan) ==
+        "setup of the role roaming (master m), 12 steps:\n"
+        "  1. sc sshlink add m\n"
+        "  2. sc settings set MASTER_MODE roaming\n"
+        "  3. sc settings set MASTER_HOST m\n"
+        "  4. sc settings set MASS_MODE unison\n"
+        "  5. sc settings set MASS_HOST m\n"
+        "  6. sc user setup\n"
+        "  7. sc unisonsync setup\n"
+        "  8. sc mass setup\n"
+        "  9. sc crontask add master daily\n"
+        "  10. sc boot add master\n"
+        "  11. sc settings set MASTER_APPLIED roaming m\n"
+        "  12. sc master pull\n");
+  CHECK(master::stopped_text(plan, 0, "status 1") ==
+        "step 1 of 12, `sc sshlink add m`, failed: status 1; nothing was done before it. Fix the cause and run `sc "
+        "master setup` again: every step is idempotent, those done stay done and it goes on from there");
+  CHECK(master::stopped_text(plan, 6, "status 1") ==
+        "step 7 of 12, `sc unisonsync setup`, failed: status 1; steps 1-6 were done (`sc sshlink add m` to `sc user "
+        "setup`). Fix the cause and run `sc master setup` again: every step is idempotent, those done stay done and it "
+        "goes on from there");
+  CHECK(master::applied_text(Role::master, "") == "master");
+  CHECK(master::applied_text(Role::client, "m") == "client m");
+}
+
+namespace {
+
+/// A root where the master role's modules find their programs: sudo (user),
+/// exportfs (nfssrv, kernel server), a cron daemon.
+void master_ready_root(const TempDir& root) {
+  settled_root(root, "NFSSRV_SERVER=\"kernel\"\nFQDN=\"node1.example.com\"\n");
+  write_text(root / "usr/bin/sudo", "#!/bin/sh\n", fs::perms(0755));
+  write_text(root / "usr/sbin/exportfs", "#!/bin/sh\n", fs::perms(0755));
+  write_text(root / "usr/sbin/cron", "#!/bin/sh\n", fs::perms(0755));
+  write_text(root / "etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+  write_text(root / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+  write_text(root / "etc/group", "root:x:0:\nsudo:x:27:\n");
+  fs::create_directories(root / "etc/sudoers.d");
+}
+
+}  // namespace
+
+TEST_CASE("master setup of the master role under --root: the plan, then in place, ready, and a re-run changes nothing",
+          "[master]") {
+  TempDir root;
+  master_ready_root(root);
+  const std::string before = tree_hash(root.path());
+
+  // --dry-run: the whole plan shown, nothing changed.
+  ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("setup of the role master, 7 steps:\n  1. sc settings set MASTER_MODE master\n") == 0);
+  CHECK_THAT(r.err, Contains("skipped: mail, roundcube, cloud, wstunnel (services of the role master that sc has not "
+                             "built yet)"));
+  CHECK_THAT(r.err, Contains("would change: write /etc/sudoers.d/sc"));
+  CHECK(tree_hash(root.path()) == before);
+  CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 1);
+
+  r = run_sc_rooted(root.path(), {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(fs::is_directory(root / "srv/mass"));
+  CHECK(fs::exists(root / "etc/sudoers.d/sc"));
+  CHECK(fs::exists(root / "etc/exports"));
+  const std::string settings = read_text(root / "etc/sc");
+  CHECK_THAT(settings, Contains("MASTER_MODE=\"master\"") && Contains("MASTER_APPLIED=\"master\"") &&
+                           Contains("MASS_MODE=\"separated\""));
+  r = run_sc_rooted(root.path(), {"master", "ready"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  // Another run changes nothing.
+  const std::string done = tree_hash(root.path());
+  json doc = doc_of(run_sc_rooted(root.path(), {"--json", "--yes", "master", "setup"}));
+  CHECK(doc["status"] == 0);
+  CHECK(doc["summary"]["changed"] == 0);
+  CHECK(doc["result"]["role"] == "master");
+  CHECK(doc["result"]["not_built"] == json({"mail", "roundcube", "cloud", "wstunnel"}));
+  CHECK(tree_hash(root.path()) == done);
+
+  // Something the role set up is gone: not ready, naming it.
+  fs::remove(root / "etc/sudoers.d/sc");
+  r = run_sc_rooted(root.path(), {"master", "ready"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("not in place: `sc user ready` fails"));
+
+  // Another role over this one is a transition: refused, nothing changed.
+  const std::string now = tree_hash(root.path());
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("this host is set up as \"master\", not \"client m\"") && Contains("transition"));
+  CHECK(tree_hash(root.path()) == now);
+
+  // Pull on the master: nothing to do.
+  r = run_sc_rooted(root.path(), {"master", "pull"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "this host is the master: nothing to pull\n");
+  CHECK(run_sc_rooted(root.path(), {"master", "cron", "daily"}).status == 0);
+  CHECK(run_sc_rooted(root.path(), {"master", "cron", "fast"}).status == 0);
+  CHECK(run_sc_rooted(root.path(), {"master", "boot"}).status == 0);
+}
+
+TEST_CASE("master setup refuses, before any change, what it cannot do", "[master]") {
+  TempDir root;
+  master_ready_root(root);
+  const std::string before = tree_hash(root.path());
+
+  // A module the role needs is not installed: named with its package.
+  TempDir plugins;
+  for (const auto& e : fs::directory_iterator(kPluginDir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("nfsclient.", 0) == 0 || name.rfind("boot.", 0) == 0) continue;
+    fs::create_symlink(fs::canonical(e.path()), plugins / name);
+  }
+  ScRun r = run_sc({"--plugin-path", plugins.path().string(), "--root", root.path().string(), "--set",
+                    "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
+  INFO(r.err);
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("the role client needs modules that are not installed: boot (package "
+                             "synccluster-plugin-boot), nfsclient (package synccluster-plugin-nfsclient)") &&
+                        Contains("nothing was changed"));
+  CHECK(tree_hash(root.path()) == before);
+
+  // A SOURCE that is not a backup.
+  for (const std::string bad : {"relative/snap", "/srv/none", "/srv/../etc", "/"}) {
+    std::vector<std::string> args = {"setup", bad};
+    check_refused(root.path(), "master", args, "is not a backup directory");
+  }
+  // No role given and no terminal: exit 2, naming --set.
+  r = run_sc_rooted(root.path(), {"master", "setup"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("MASTER_MODE"));
+  check_refused(root.path(), "master", {"cron", "often"}, "\"often\" is not a PERIOD");
+  check_refused(root.path(), "master", {"pull", "x"}, "usage");
+  r = run_sc_rooted(root.path(), {"master", "pull"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("MASTER_MODE is not set"));
+  CHECK(tree_hash(root.path()) == before);
+
+  // A client whose master does not answer: step 1 (linking it) fails, the
+  // message says nothing was done and how to finish (--dry-run: no SSH key
+  // of ours is made in HOME).
+  r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=client", "--set",
+                                  "MASTER_HOST=127.0.0.1:1", "master", "setup"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("step 1 of 13, `sc sshlink add 127.0.0.1:1`, failed") &&
+                        Contains("nothing was done before it") && Contains("run `sc master setup` again"));
+  CHECK(tree_hash(root.path()) == before);
+  // Pulling from it fails, naming it, and changes nothing.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=127.0.0.1:1", "master", "pull"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("cannot reach the master 127.0.0.1:1") && Contains("nothing was pulled"));
+  CHECK(tree_hash(root.path()) == before);
 }
