@@ -211,7 +211,7 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
   CHECK(doc[0]["modules"] == json({"boot", "crontask", "mass", "nfsclient", "sshlink", "user"}));
 }
 
-TEST_CASE("sc master roles prints the table; a ROLE that is not one is refused", "[master]") {
+TEST_CASE("sc master roles prints the table and refuses a ROLE that is not one", "[master]") {
   TempDir root;
   settled_root(root, "");
   ScRun r = run_sc_rooted(root.path(), {"master", "roles"});

@@ -1,0 +1,105 @@
+// Issue 15, scenario 1, through the master module on real hosts
+// (tests/support/CLUSTER.md), no --root: a master m and two clients c1, c2.
+// An account added on m reaches each client at its `sc master pull` with the
+// same ids, groups and password hash, over one SSH connection per pull;
+// deleted on m, it goes from the clients at the next pull, homes kept. The
+// clients' role is stored with `sc settings set` rather than `sc master
+// setup`, whose client role mounts the master's /home over NFS, which the
+// test cluster cannot run (kernel NFS); the setup plan is tested under
+// --root (master_test.cpp).
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "cluster.hpp"
+
+using namespace sc::test;
+using Catch::Contains;
+using nlohmann::json;
+
+namespace {
+
+std::string out_of(const Cluster& c, const std::string& host, const std::vector<std::string>& argv) {
+  sc::ProcessResult r = c.on(host, argv);
+  INFO(host << ": " << r.err);
+  CHECK(r.exit_code == 0);
+  return r.out;
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+void run_ok(Cluster& c, const std::string& host, const std::vector<std::string>& args) {
+  ScRun r = c.sc(host, args);
+  INFO(host << ": sc " << args.front() << " " << args.at(1) << "\n" << r.out << r.err);
+  REQUIRE(r.status == 0);
+}
+
+}  // namespace
+
+TEST_CASE("master pull on real hosts: master m and clients c1, c2 get its accounts", "[master][cluster]") {
+  Cluster c({"m", "c1", "c2"});
+  c.trust_all();
+  run_ok(c, "m", {"settings", "set", "MASTER_MODE", "master"});
+  for (const std::string client : {"c1", "c2"}) {
+    run_ok(c, client, {"settings", "set", "MASTER_MODE", "client"});
+    run_ok(c, client, {"settings", "set", "MASTER_HOST", "m"});
+    run_ok(c, client, {"user", "setup"});  // the user module is ready: its sync hook runs
+  }
+
+  const std::string pw = "Tr0ub4dor&3\n";
+  ScRun r = c.sc("m", {"user", "add", "alice", "--password-stdin"}, &pw);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(c.on("m", {"usermod", "--append", "--groups", "sudo", "alice"}).ok());
+  const std::string id_m = out_of(c, "m", {"id", "alice"});
+
+  for (const std::string client : {"c1", "c2"}) {
+    const size_t sessions = count_of(c.sshd_log("m"), "Accepted publickey");
+    r = c.sc(client, {"--json", "master", "pull"});
+    INFO(client << ": " << r.out << r.err);
+    REQUIRE(r.status == 0);
+    auto doc = json::parse(r.out, nullptr, false);
+    REQUIRE(doc.is_object());
+    CHECK(doc["result"]["master"] == "m");
+    CHECK(doc["result"]["mode"] == "client");
+    CHECK(doc["result"]["modules"].dump().find("{\"module\":\"user\",\"status\":0}") != std::string::npos);
+    CHECK_THAT(doc["output"].get<std::string>(), Contains("added user alice (uid 10000)"));
+    // One SSH connection to the master for the whole pull.
+    CHECK(count_of(c.sshd_log("m"), "Accepted publickey") == sessions + 1);
+    CHECK(out_of(c, client, {"id", "alice"}) == id_m);
+    CHECK(out_of(c, client, {"getent", "passwd", "alice"}) == out_of(c, "m", {"getent", "passwd", "alice"}));
+    CHECK(out_of(c, client, {"getent", "shadow", "alice"}) == out_of(c, "m", {"getent", "shadow", "alice"}));
+    CHECK(out_of(c, client, {"stat", "-c", "%U:%G", "/home/alice"}) == "alice:alice\n");
+  }
+
+  // The master's own pull does nothing; a client's status sees the master.
+  r = c.sc("m", {"master", "pull"});
+  CHECK(r.out == "this host is the master: nothing to pull\n");
+  r = c.sc("c1", {"master", "status"});
+  CHECK(r.out == "this host is a client host of the master m\nm answers (SSH, our key accepted)\n");
+  r = c.sc("c1", {"master", "getvar", "MASTER_MODE"});
+  CHECK(r.out == "master\n");
+
+  // Deleted on the master: gone from c1 at its next pull (cron's fast
+  // period pulls the accounts), the home kept.
+  REQUIRE(c.sc("m", {"--yes", "user", "del", "alice"}).status == 0);
+  r = c.sc("c1", {"master", "cron", "fast"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("removed user alice, gone from m (its home directory is kept)"));
+  CHECK_FALSE(c.on("c1", {"getent", "passwd", "alice"}).ok());
+  CHECK(c.on("c1", {"test", "-d", "/home/alice"}).ok());
+  r = c.sc("c2", {"master", "pull"});
+  CHECK(r.status == 0);
+  CHECK_FALSE(c.on("c2", {"getent", "passwd", "alice"}).ok());
+
+  // The master gone (its sshd stopped): the pull says so, nothing changed.
+  REQUIRE(::kill(c.sshd_pid("m"), SIGTERM) == 0);
+  r = c.sc("c1", {"master", "pull"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("cannot reach the master m") && Contains("nothing was pulled"));
+}
