@@ -188,6 +188,28 @@ std::vector<std::string> not_installed(const sc::Context& ctx, const std::vector
   return missing;
 }
 
+/// This host's name as its master knows it, for the role's steps that act
+/// on the master for this host (nfssrv allow): the FQDN setting (hostconf),
+/// else /etc/hostname.
+std::string host_name(const sc::Context& ctx) {
+  std::string name;
+  auto doc = json::parse(ctx.call("settings", "get", {"FQDN"}).json, nullptr, false);
+  if (doc.is_object() && doc.value("status", SC_FAIL) == SC_OK && doc["result"].is_string())
+    name = doc["result"].get<std::string>();
+  if (name.empty() || name == "localhost") {
+    name = ctx.read_file("/etc/hostname").value_or("");
+    name = name.substr(0, name.find('\n'));
+  }
+  bool ok = !name.empty() && name.size() <= 253 && name != "localhost" && name[0] != '-' && name[0] != '.';
+  for (char ch : name)
+    ok = ok &&
+         ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.');
+  if (!ok)
+    throw sc::Usage("this host has no name its master can allow (FQDN is not set and /etc/hostname holds \"" + name +
+                    "\"): give it one with `sc hostconf setup`; nothing was changed");
+  return name;
+}
+
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 1, "[SOURCE]");
   const std::string source = ctx.args().empty() ? "" : checked_source(ctx, ctx.arg(0));
@@ -220,7 +242,8 @@ void setup(sc::Context& ctx) {
                     "; install them and run `sc master setup` again; nothing was changed");
   }
 
-  const std::vector<master::Call> plan = master::setup_plan(spec, host, source);
+  const std::string self = master::uses_host_name(spec) ? host_name(ctx) : "";
+  const std::vector<master::Call> plan = master::setup_plan(spec, host, self, source);
   ctx.print(master::plan_text(*role, host, plan));
   if (!spec.not_built.empty()) {
     std::string names;

@@ -56,6 +56,7 @@ namespace master {
 namespace {
 
 constexpr const char* kMasterArg = "{master}";
+constexpr const char* kHostArg = "{host}";
 
 Step module_setup(const std::string& module) {
   return Step{Call{module, "setup", {}}, Call{module, "ready", {}}};
@@ -111,6 +112,8 @@ const std::vector<RoleSpec>& role_table() {
                {{"MASS_MODE", "nfs4"}, {"MASS_HOST", kMasterArg}},
                {},
                {module_setup("user"),
+                // The master exports /home to the hosts it allows only.
+                Step{Call{"sshlink", "sc", {kMasterArg, "nfssrv", "allow", kHostArg}}, Call{}},
                 Step{Call{"nfsclient", "add", {kMasterArg, "/home"}}, Call{"nfsclient", "has", {"/home"}}},
                 module_setup("mass")},
                {"daily", "fast"},
@@ -135,11 +138,21 @@ const RoleSpec& spec_of(Role role) {
   return role_table().front();  // unreachable: every role is in the table
 }
 
-Call bound(const Call& call, const std::string& master) {
+Call bound(const Call& call, const std::string& master, const std::string& self) {
   Call c = call;
-  for (auto& a : c.args)
-    if (a == kMasterArg) a = master;
+  for (auto& a : c.args) {
+    if (a == kMasterArg)
+      a = master;
+    else if (a == kHostArg)
+      a = self;
+  }
   return c;
+}
+
+bool uses_host_name(const RoleSpec& spec) {
+  for (const auto& s : spec.steps)
+    if (std::find(s.run.args.begin(), s.run.args.end(), kHostArg) != s.run.args.end()) return true;
+  return false;
 }
 
 std::string call_text(const Call& call) {
@@ -156,7 +169,7 @@ std::vector<std::string> modules_needed(const RoleSpec& spec) {
   std::set<std::string> m;
   for (const auto& s : spec.steps) {
     m.insert(s.run.module);
-    m.insert(s.check.module);
+    if (!s.check.module.empty()) m.insert(s.check.module);
   }
   for (const auto& i : spec.imports) m.insert(i.substr(0, i.find('/')));
   for (const auto& [name, value] : spec.settings)
@@ -169,7 +182,8 @@ std::vector<std::string> modules_needed(const RoleSpec& spec) {
 
 std::vector<Call> ready_checks(const RoleSpec& spec, const std::string& master) {
   std::vector<Call> checks;
-  for (const auto& s : spec.steps) checks.push_back(bound(s.check, master));
+  for (const auto& s : spec.steps)
+    if (!s.check.module.empty()) checks.push_back(bound(s.check, master));
   for (const auto& p : spec.cron) checks.push_back(Call{"crontask", "has", {"master", p}});
   if (spec.boot) checks.push_back(Call{"boot", "has", {"master"}});
   return checks;
@@ -209,7 +223,9 @@ std::string roles_json(const std::vector<Role>& roles) {
     json settings = json::object();
     for (const auto& [n, v] : s.settings) settings[n] = v;
     json steps = json::array();
-    for (const auto& st : s.steps) steps.push_back(json{{"run", call_json(st.run)}, {"check", call_json(st.check)}});
+    for (const auto& st : s.steps)
+      steps.push_back(
+          json{{"run", call_json(st.run)}, {"check", st.check.module.empty() ? json(nullptr) : call_json(st.check)}});
     all.push_back(json{{"role", role_name(r)},
                        {"summary", s.summary},
                        {"settings", settings},
@@ -227,7 +243,8 @@ std::string applied_text(Role role, const std::string& master) {
   return role == Role::master ? std::string(role_name(role)) : std::string(role_name(role)) + " " + master;
 }
 
-std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, const std::string& source) {
+std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, const std::string& self,
+                             const std::string& source) {
   const bool has_master = spec.role != Role::master;
   std::vector<Call> plan;
   if (has_master) plan.push_back(Call{"sshlink", "add", {master}});
@@ -242,7 +259,7 @@ std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, co
     plan.push_back(c);
   }
   for (const auto& [name, value] : spec.settings) plan.push_back(bound(Call{"settings", "set", {name, value}}, master));
-  for (const auto& s : spec.steps) plan.push_back(bound(s.run, master));
+  for (const auto& s : spec.steps) plan.push_back(bound(s.run, master, self));
   for (const auto& p : spec.cron) plan.push_back(Call{"crontask", "add", {"master", p}});
   if (spec.boot) plan.push_back(Call{"boot", "add", {"master"}});
   if (!source.empty()) plan.push_back(Call{"backup", "restore_from", {source}});

@@ -30,7 +30,8 @@ std::string status_text(std::optional<Role> role, const std::string& master, boo
 namespace master {
 
 /// A command of another module that a role runs: `sc MODULE COMMAND ARGS`,
-/// where an argument "{master}" stands for the master's peer name.
+/// where an argument "{master}" stands for the master's peer name and
+/// "{host}" for this host's name (as the master knows it).
 struct Call {
   std::string module;
   std::string command;
@@ -39,7 +40,8 @@ struct Call {
 };
 
 /// One step of a role's setup, and the look-only call that says it is in
-/// place (`sc master ready`).
+/// place (`sc master ready`); a check with no module: none here (the step
+/// acts on the master, which `ready` does not contact).
 struct Step {
   Call run;
   Call check;
@@ -69,8 +71,10 @@ struct RoleSpec {
 const std::vector<RoleSpec>& role_table();
 const RoleSpec& spec_of(Role role);
 
-/// `call` with "{master}" replaced by `master`.
-Call bound(const Call& call, const std::string& master);
+/// `call` with "{master}" replaced by `master` and "{host}" by `self`.
+Call bound(const Call& call, const std::string& master, const std::string& self = "THIS-HOST");
+/// True when the role's setup needs this host's name ("{host}").
+bool uses_host_name(const RoleSpec& spec);
 /// "sc MODULE COMMAND ARGS" (arguments as they are, for a message).
 std::string call_text(const Call& call);
 /// The Debian package of a module: synccluster-plugin-MODULE.
@@ -92,7 +96,8 @@ std::string applied_text(Role role, const std::string& master);
 /// backup SOURCE (when given), record the role, pull from the master. Every
 /// call is idempotent, so a setup stopped half-way is finished by running
 /// it again.
-std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, const std::string& source);
+std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, const std::string& self,
+                             const std::string& source);
 /// The plan as `setup` prints it, one numbered call a line.
 std::string plan_text(Role role, const std::string& master, const std::vector<Call>& plan);
 /// What a setup that failed at plan[failed] says: what was done, and how

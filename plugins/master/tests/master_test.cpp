@@ -159,7 +159,8 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
   CHECK(master::roles_text({Role::client}) ==
         "client: a local client: homes are the master's over NFS, the mass storage too (nfs4), accounts pulled\n"
         "  settings: MASS_MODE=nfs4 MASS_HOST=MASTER\n"
-        "  sets up: sc user setup, sc nfsclient add MASTER /home, sc mass setup\n"
+        "  sets up: sc user setup, sc sshlink sc MASTER nfssrv allow THIS-HOST, sc nfsclient add MASTER /home, sc mass "
+        "setup\n"
         "  cron: sc master cron daily, sc master cron fast\n"
         "  boot: sc master boot\n"
         "  modules: boot crontask mass nfsclient sshlink user\n");
@@ -203,6 +204,9 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
   CHECK(doc[0]["role"] == "client");
   CHECK(doc[0]["settings"] == json({{"MASS_MODE", "nfs4"}, {"MASS_HOST", "{master}"}}));
   CHECK(doc[0]["steps"][1] ==
+        json({{"run", {{"module", "sshlink"}, {"command", "sc"}, {"args", {"{master}", "nfssrv", "allow", "{host}"}}}},
+              {"check", nullptr}}));
+  CHECK(doc[0]["steps"][2] ==
         json({{"run", {{"module", "nfsclient"}, {"command", "add"}, {"args", {"{master}", "/home"}}}},
               {"check", {{"module", "nfsclient"}, {"command", "has"}, {"args", {"/home"}}}}}));
   CHECK(doc[0]["cron"] == json({"daily", "fast"}));
@@ -233,30 +237,32 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
     for (const auto& c : plan) out.push_back(master::call_text(c));
     return out;
   };
-  CHECK(texts(master::setup_plan(master::spec_of(Role::master), "", "")) ==
+  CHECK_FALSE(master::uses_host_name(master::spec_of(Role::master)));
+  CHECK(master::uses_host_name(master::spec_of(Role::client)));
+  CHECK(texts(master::setup_plan(master::spec_of(Role::master), "", "", "")) ==
         std::vector<std::string>{"sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
                                  "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
                                  "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
-  const auto client = master::setup_plan(master::spec_of(Role::client), "m", "");
-  CHECK(texts(client) ==
-        std::vector<std::string>{"sc sshlink add m", "sc settings set MASTER_MODE client",
-                                 "sc settings set MASTER_HOST m", "sc settings set MASS_MODE nfs4",
-                                 "sc settings set MASS_HOST m", "sc user setup", "sc nfsclient add m /home",
-                                 "sc mass setup", "sc crontask add master daily", "sc crontask add master fast",
-                                 "sc boot add master", "sc settings set MASTER_APPLIED client m", "sc master pull"});
+  const auto client = master::setup_plan(master::spec_of(Role::client), "m", "c1.example.com", "");
+  CHECK(texts(client) == std::vector<std::string>{
+                             "sc sshlink add m", "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m",
+                             "sc settings set MASS_MODE nfs4", "sc settings set MASS_HOST m", "sc user setup",
+                             "sc sshlink sc m nfssrv allow c1.example.com", "sc nfsclient add m /home", "sc mass setup",
+                             "sc crontask add master daily", "sc crontask add master fast", "sc boot add master",
+                             "sc settings set MASTER_APPLIED client m", "sc master pull"});
   // A backup host imports the master's backup list; a SOURCE is restored
   // before the role is recorded and the first pull.
-  CHECK(texts(master::setup_plan(master::spec_of(Role::backup), "root@m:2222", "/srv/snap")) ==
+  CHECK(texts(master::setup_plan(master::spec_of(Role::backup), "root@m:2222", "", "/srv/snap")) ==
         std::vector<std::string>{"sc sshlink add root@m:2222", "sc settings set MASTER_MODE backup",
                                  "sc settings set MASTER_HOST root@m:2222",
                                  "sc sshlink importsettings root@m:2222 backup/BACKUP_LIST update", "sc user setup",
                                  "sc backup setup", "sc crontask add master daily", "sc backup restore_from /srv/snap",
                                  "sc settings set MASTER_APPLIED backup root@m:2222", "sc master pull"});
   // An argument with a space stays one argument (the calls are argv, never a shell line).
-  CHECK(master::setup_plan(master::spec_of(Role::master), "", "/srv/my snap")[6] ==
+  CHECK(master::setup_plan(master::spec_of(Role::master), "", "", "/srv/my snap")[6] ==
         master::Call{"backup", "restore_from", {"/srv/my snap"}});
 
-  const auto plan = master::setup_plan(master::spec_of(Role::roaming), "m", "");
+  const auto plan = master::setup_plan(master::spec_of(Role::roaming), "m", "", "");
   CHECK(master::plan_text(Role::roaming, "m", plan) ==
         "setup of the role roaming (master m), 12 steps:\n"
         "  1. sc sshlink add m\n"
@@ -402,7 +408,7 @@ TEST_CASE("master setup refuses, before any change, what it cannot do", "[master
   r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=client", "--set",
                                   "MASTER_HOST=127.0.0.1:1", "master", "setup"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("step 1 of 13, `sc sshlink add 127.0.0.1:1`, failed") &&
+  CHECK_THAT(r.err, Contains("step 1 of 14, `sc sshlink add 127.0.0.1:1`, failed") &&
                         Contains("nothing was done before it") && Contains("run `sc master setup` again"));
   CHECK(tree_hash(root.path()) == before);
   // Pulling from it fails, naming it, and changes nothing.
