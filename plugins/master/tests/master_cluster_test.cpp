@@ -103,3 +103,34 @@ TEST_CASE("master pull on real hosts: master m and clients c1, c2 get its accoun
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("cannot reach the master m") && Contains("nothing was pulled"));
 }
+
+TEST_CASE("master setup --dry-run of a client against a real master shows the whole plan and changes nothing",
+          "[master][cluster]") {
+  Cluster c({"m", "c1"});
+  c.trust_all();
+  auto state = [&](const std::string& host) {
+    std::string all;
+    for (const char* f : {"/etc/fstab", "/etc/passwd", "/etc/group"}) all += read_text(c.path(host, f));
+    all += c.on(host, {"ls", "-A", "/etc/cron.d", "/srv", "/home"}).out;
+    all += c.on(host, {"cat", "/etc/sc"}).out;
+    all += c.on(host, {"ls", "-A", "/etc/sudoers.d"}).out;
+    return all;
+  };
+  const std::string before_c1 = state("c1"), before_m = state("m");
+  ScRun r = c.sc("c1", {"--dry-run", "--yes", "--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "--set",
+                        "FQDN=c1.example.com", "master", "setup"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("setup of the role client (master m), 14 steps:\n"
+                   "  1. sc sshlink add m\n"
+                   "  2. sc settings set MASTER_MODE client\n"
+                   "  3. sc settings set MASTER_HOST m\n"
+                   "  4. sc settings set MASS_MODE nfs4\n"
+                   "  5. sc settings set MASS_HOST m\n"
+                   "  6. sc user setup\n"
+                   "  7. sc sshlink sc m nfssrv allow c1.example.com\n"
+                   "  8. sc nfsclient add m /home\n") == 0);
+  CHECK_THAT(r.err, Contains("would change: write /etc/sudoers.d/sc") && Contains("/etc/fstab"));
+  CHECK(state("c1") == before_c1);
+  CHECK(state("m") == before_m);
+}
