@@ -295,6 +295,27 @@ void pull_from_master(sc::Context& ctx) {
       result["modules"].push_back(json{{"module", module}, {"status", status}});
     }
   }
+  // The role's own modules with a sync hook that did not run: they are
+  // not ready here (the broadcast skips those), so say it rather than
+  // leave the accounts, say, silently behind.
+  std::set<std::string> ran, seen;
+  for (const auto& m : result["modules"]) ran.insert(m["module"].get<std::string>());
+  std::vector<std::string> not_ready;
+  for (const auto& step : master::spec_of(*role).steps) {
+    const std::string& module = step.run.module;
+    if (!seen.insert(module).second || ran.count(module)) continue;
+    auto help = json::parse(ctx.call("help", module).json, nullptr, false);
+    if (!help.is_object() || !help["result"].is_object() || !help["result"]["hooks"].is_array()) continue;
+    for (const auto& h : help["result"]["hooks"])
+      if (h == "sync") not_ready.push_back(module);
+  }
+  if (!not_ready.empty()) {
+    std::string names;
+    for (const auto& m : not_ready) names += (names.empty() ? "" : ", ") + m;
+    ctx.warn("not pulled, since not ready here: " + names + " (`sc MODULE ready` says why; `sc master setup` sets " +
+             (not_ready.size() == 1 ? "it" : "them") + " up)");
+  }
+  result["not_ready"] = not_ready;
   ctx.result(result.dump());
   if (rc != SC_OK)
     throw sc::Failure("pulling from " + host + " failed for " + (failed.empty() ? std::string("a module") : failed) +

@@ -47,8 +47,8 @@ TEST_CASE("master pull on real hosts: master m and clients c1, c2 get its accoun
   for (const std::string client : {"c1", "c2"}) {
     run_ok(c, client, {"settings", "set", "MASTER_MODE", "client"});
     run_ok(c, client, {"settings", "set", "MASTER_HOST", "m"});
-    run_ok(c, client, {"user", "setup"});  // the user module is ready: its sync hook runs
   }
+  run_ok(c, "c1", {"user", "setup"});  // the user module is ready: its sync hook runs
 
   const std::string pw = "Tr0ub4dor&3\n";
   ScRun r = c.sc("m", {"user", "add", "alice", "--password-stdin"}, &pw);
@@ -56,6 +56,17 @@ TEST_CASE("master pull on real hosts: master m and clients c1, c2 get its accoun
   REQUIRE(r.status == 0);
   REQUIRE(c.on("m", {"usermod", "--append", "--groups", "sudo", "alice"}).ok());
   const std::string id_m = out_of(c, "m", {"id", "alice"});
+
+  // c2's user module is not set up: the pull says the accounts stayed behind.
+  r = c.sc("c2", {"--json", "master", "pull"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  auto skipped = json::parse(r.out, nullptr, false);
+  REQUIRE(skipped.is_object());
+  CHECK(skipped["result"]["not_ready"] == json({"user"}));
+  CHECK_THAT(skipped.dump(), Contains("not pulled, since not ready here: user"));
+  CHECK_FALSE(c.on("c2", {"getent", "passwd", "alice"}).ok());
+  run_ok(c, "c2", {"user", "setup"});
 
   for (const std::string client : {"c1", "c2"}) {
     const size_t sessions = count_of(c.sshd_log("m"), "Accepted publickey");
