@@ -32,10 +32,20 @@ std::optional<Role> stored_role(const sc::Context& ctx) {
   return role;
 }
 
-/// MASTER_HOST, checked; "" when unset.
+/// The original's setting MASTER (a host restored from its backup, or its
+/// /etc/sc imported), which MASTER_HOST replaces; "" when unset.
+std::string original_master(const sc::Context& ctx) {
+  auto doc = json::parse(ctx.call("settings", "get", {"MASTER"}).json, nullptr, false);
+  if (doc.is_object() && doc.value("status", SC_FAIL) == SC_OK && doc["result"].is_string())
+    return doc["result"].get<std::string>();
+  return "";
+}
+
+/// MASTER_HOST (else the original's MASTER), checked; "" when unset.
 std::string stored_master(const sc::Context& ctx) {
   auto host = ctx.setting(kHostSetting);
-  if (!host || host->empty()) return "";
+  if (!host || host->empty()) host = original_master(ctx);
+  if (host->empty()) return "";
   if (std::string why = plugin_common::peer_name::problem(*host); !why.empty())
     throw sc::Usage("MASTER_HOST \"" + *host + "\" is not a peer name (" + why +
                     "): set it with `sc settings set MASTER_HOST HOST`");

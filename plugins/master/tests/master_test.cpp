@@ -81,6 +81,16 @@ TEST_CASE("master mode, enabled and ready follow MASTER_MODE and MASTER_HOST", "
   CHECK(run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "enabled"})
             .status == 0);
 
+  // A host of the original tool (its setting MASTER, which MASTER_HOST
+  // replaces) keeps its master.
+  {
+    TempDir old;
+    settled_root(old, "MASTER_MODE=\"client\"\nMASTER=\"root@m\"\n");
+    doc = doc_of(run_sc_rooted(old.path(), {"--json", "master", "mode"}));
+    CHECK(doc["result"] == json({{"mode", "client"}, {"set", true}, {"master", "root@m"}}));
+    CHECK(run_sc_rooted(old.path(), {"master", "enabled"}).status == 0);
+  }
+
   // A role that is not one, a master name that is not a peer name: exit 2.
   r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=slave", "master", "mode"});
   CHECK(r.status == 2);
@@ -395,6 +405,14 @@ TEST_CASE("master setup refuses, before any change, what it cannot do", "[master
   r = run_sc_rooted(root.path(), {"master", "setup"});
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("MASTER_MODE"));
+  // A master name that is not a peer name, given with --set: exit 2, named.
+  for (const std::string bad : {"a@b@c", "m; touch /tmp/x", "-oProxyCommand=x", "$(touch x)"}) {
+    r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=" + bad, "master", "setup"});
+    INFO(bad << ": " << r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("MASTER_HOST"));
+  }
+  CHECK(tree_hash(root.path()) == before);
   check_refused(root.path(), "master", {"cron", "often"}, "\"often\" is not a PERIOD");
   check_refused(root.path(), "master", {"pull", "x"}, "usage");
   r = run_sc_rooted(root.path(), {"master", "pull"});
