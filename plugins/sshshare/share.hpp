@@ -10,9 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "fstab.hpp"
+#include "common/fstab.hpp"
 
 namespace sshshare {
+
+namespace fstab = plugin_common::fstab;
 
 inline constexpr const char* kFstab = "/etc/fstab";
 inline constexpr const char* kFsType = "fuse.sshfs";

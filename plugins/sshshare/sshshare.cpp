@@ -9,9 +9,9 @@
 #include <sc/plugin.hpp>
 
 #include "common/apt_ensure.hpp"
+#include "common/fstab.hpp"
 #include "common/peer_name.hpp"
 #include "common/ssh_home.hpp"
-#include "fstab.hpp"
 #include "share.hpp"
 
 namespace {

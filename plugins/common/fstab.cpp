@@ -1,6 +1,6 @@
-#include "fstab.hpp"
+#include "common/fstab.hpp"
 
-namespace sshshare::fstab {
+namespace plugin_common::fstab {
 namespace {
 
 bool blank(char c) {
@@ -123,4 +123,4 @@ std::vector<Mount> parse_mountinfo(std::string_view text) {
   return out;
 }
 
-}  // namespace sshshare::fstab
+}  // namespace plugin_common::fstab

@@ -1,6 +1,7 @@
-// /etc/fstab and /proc/self/mountinfo as text: fields decoded as libmount
-// decodes them, and edits made line by line, so that every line a command
-// does not mean to change stays byte for byte what it was.
+// /etc/fstab and /proc/self/mountinfo as text, for the modules that mount
+// (sshshare): fields decoded as libmount decodes them, and edits made line
+// by line, so that every line a command does not mean to change stays byte
+// for byte what it was.
 #pragma once
 
 #include <optional>
@@ -8,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sshshare::fstab {
+namespace plugin_common::fstab {
 
 /// A field as fstab(5) and mountinfo write it: space, tab, newline and
 /// backslash as \040, \011, \012 and \134; every other byte as it is.
@@ -53,4 +54,4 @@ struct Mount {
 /// do not have mountinfo's shape are skipped.
 std::vector<Mount> parse_mountinfo(std::string_view text);
 
-}  // namespace sshshare::fstab
+}  // namespace plugin_common::fstab
