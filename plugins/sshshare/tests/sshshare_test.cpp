@@ -468,16 +468,6 @@ TEST_CASE("hostile but valid path names are escaped, never split a line, never d
   CHECK(read_text(root / "etc/fstab") == before);
 }
 
-TEST_CASE("automount unit names agree with systemd-escape", "[sshshare]") {
-  for (const std::string p :
-       {"/srv/mass", "/srv/with space", "/x/ünï-名前", "/a\\b", "/.hidden/x.y", "/a:b_c-d", "/$HOME", "/it's"}) {
-    auto r = run({"systemd-escape", "--path", "--suffix=automount", p});
-    INFO(p);
-    REQUIRE(r.ok());
-    CHECK(sshshare::automount_unit(p) + "\n" == r.out);
-  }
-}
-
 // The mount itself: `mount --fstab` of the fstab `add` wrote (so the very
 // line, options and all, that mount(8) reads at boot), reads and writes
 // through it, then a peer that stops answering: accesses must fail, not
