@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/share_path.hpp"
+#include "common/text_split.hpp"
 
 namespace nfsclient {
 namespace {
@@ -335,6 +336,16 @@ std::string cachefilesd_default_with_run(std::string_view text) {
 
 bool cachefilesd_runs(std::string_view text) {
   return cachefilesd_default_with_run(text) == text;
+}
+
+std::string cachefilesd_dir(std::string_view conf) {
+  // "dir PATH", one command a line; '#' starts a comment line.
+  std::string dir;
+  for (std::string_view line : plugin_common::text_split::lines(conf, plugin_common::text_split::Cr::strip)) {
+    auto w = plugin_common::text_split::words(line);
+    if (w.size() == 2 && w[0] == "dir") dir = std::string(w[1]);
+  }
+  return dir;
 }
 
 }  // namespace nfsclient

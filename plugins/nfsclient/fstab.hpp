@@ -102,4 +102,9 @@ std::string cachefilesd_default_with_run(std::string_view text);
 /// True when cachefilesd_default_with_run(text) is text.
 bool cachefilesd_runs(std::string_view text);
 
+/// The cache directory /etc/cachefilesd.conf names: the word after "dir"
+/// on its last "dir PATH" line (cachefilesd keeps the last one), or "" when
+/// it names none.
+std::string cachefilesd_dir(std::string_view conf);
+
 }  // namespace nfsclient

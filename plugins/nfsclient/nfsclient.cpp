@@ -100,9 +100,10 @@ void enable_cache(const sc::Context& ctx) {
   ctx.write_file(kCachefilesdDefault, text, a);
   // The directory its configuration names (the package makes the default one).
   std::string dir = "/var/cache/fscache";
-  if (auto conf = ctx.read_file(kCachefilesdConf))
-    for (const auto& e : nfsclient::entries(*conf))
-      if (e.spec == "dir" && plugin_common::share_path::problem(e.path).empty()) dir = e.path;
+  if (auto conf = ctx.read_file(kCachefilesdConf)) {
+    const std::string named = nfsclient::cachefilesd_dir(*conf);
+    if (plugin_common::share_path::problem(named).empty()) dir = plugin_common::share_path::clean(named);
+  }
   ctx.make_dir(dir, kept_dir());
   service::ensure_running(ctx, "cachefilesd", text != old);
 }

@@ -233,3 +233,25 @@ TEST_CASE("nfsclient: cachefilesd allowed to run", "[nfsclient]") {
   CHECK(nfsclient::cachefilesd_default_with_run("") == "RUN=yes\n");
   CHECK(nfsclient::cachefilesd_default_with_run("X=1") == "X=1\nRUN=yes\n");
 }
+
+TEST_CASE("nfsclient: the cache directory cachefilesd.conf names", "[nfsclient]") {
+  // Debian 12's /etc/cachefilesd.conf, without its license header.
+  const std::string debian =
+      "dir /var/cache/fscache\n"
+      "tag mycache\n"
+      "brun 10%\n"
+      "bcull 7%\n"
+      "bstop 3%\n"
+      "frun 10%\n"
+      "fcull 7%\n"
+      "fstop 3%\n"
+      "\n"
+      "# Assuming you're using SELinux with the default security policy included in\n"
+      "# this package\n"
+      "# secctx system_u:system_r:cachefiles_kernel_t:s0\n";
+  CHECK(nfsclient::cachefilesd_dir(debian) == "/var/cache/fscache");
+  CHECK(nfsclient::cachefilesd_dir("  dir\t/srv/fscache/ \r\ntag x\n") == "/srv/fscache/");
+  CHECK(nfsclient::cachefilesd_dir("dir /a\ndir /b\n") == "/b");
+  CHECK(nfsclient::cachefilesd_dir("# dir /a\ndirs /b\ndir\ndir /c d\n").empty());
+  CHECK(nfsclient::cachefilesd_dir("").empty());
+}

@@ -120,6 +120,16 @@ TEST_CASE("nfsclient add --cache installs and starts cachefilesd", "[nfsclient]"
   CHECK(read_text(root / "etc/default/cachefilesd") == "#RUN=yes\n");
 }
 
+TEST_CASE("nfsclient add --cache makes the cache directory cachefilesd.conf names", "[nfsclient]") {
+  TempDir root;
+  make_client_root(root.path());
+  write_text(root / "etc/cachefilesd.conf", "dir /srv/fscache\ntag mycache\n");
+  ScRun r = run_sc_rooted(root.path(), {"--json", "nfsclient", "add", "m", "/srv/mass", "--cache"});
+  REQUIRE(doc_of(r)["status"] == 0);
+  CHECK(fs::is_directory(root / "srv/fscache"));
+  CHECK_FALSE(fs::exists(root / "var/cache/fscache"));
+}
+
 TEST_CASE("nfsclient del removes exactly the entry of PATH", "[nfsclient]") {
   TempDir root;
   const std::string others =
