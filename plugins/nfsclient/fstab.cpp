@@ -1,30 +1,16 @@
 #include "fstab.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
-#include "common/share_path.hpp"
 #include "common/text_split.hpp"
 
 namespace nfsclient {
 namespace {
 
+namespace fstab = plugin_common::fstab;
+
 bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
-}
-
-/// The words of one line, split at spaces, tabs and '\r'.
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && blank(line[i])) ++i;
-    if (i == line.size()) break;
-    size_t start = i;
-    while (i < line.size() && !blank(line[i])) ++i;
-    out.push_back(line.substr(start, i - start));
-  }
-  return out;
 }
 
 /// The lines of `text`, each with its '\n' (the last one may lack it).
@@ -88,6 +74,13 @@ bool has_option(std::string_view options, std::string_view wanted) {
   return false;
 }
 
+/// The line indexes of `entries`, for fstab's edits.
+std::vector<size_t> lines_of(const std::vector<fstab::Entry>& entries) {
+  std::vector<size_t> out;
+  for (const auto& e : entries) out.push_back(e.line);
+  return out;
+}
+
 }  // namespace
 
 std::string server_problem(std::string_view server) {
@@ -126,31 +119,15 @@ std::string mount_options(bool cache) {
 }
 
 std::string fstab_line(const Mount& m) {
-  return m.server + ":" + m.remote + " " + m.path + " nfs4 " + mount_options(m.cache) + " 0 0";
+  return fstab::escape(m.server + ":" + m.remote) + " " + fstab::escape(m.path) + " nfs4 " + mount_options(m.cache) +
+         " 0 0";
 }
 
-std::vector<Entry> entries(std::string_view fstab) {
-  std::vector<Entry> out;
-  auto lines = raw_lines(fstab);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    auto w = words(without_newline(lines[i]));
-    if (w.size() < 3 || w[0][0] == '#') continue;
-    Entry e;
-    e.line = i;
-    e.spec = std::string(w[0]);
-    e.path = plugin_common::share_path::clean(unescape(w[1]));
-    e.type = std::string(w[2]);
-    if (w.size() > 3) e.options = std::string(w[3]);
-    out.push_back(std::move(e));
-  }
-  return out;
+bool is_nfs(const fstab::Entry& e) {
+  return e.vfstype == "nfs" || e.vfstype == "nfs4";
 }
 
-bool is_nfs(const Entry& e) {
-  return e.type == "nfs" || e.type == "nfs4";
-}
-
-std::optional<Mount> mount_of(const Entry& e) {
+std::optional<Mount> mount_of(const fstab::Entry& e) {
   if (!is_nfs(e)) return std::nullopt;
   size_t colon;
   if (!e.spec.empty() && e.spec[0] == '[') {
@@ -163,128 +140,42 @@ std::optional<Mount> mount_of(const Entry& e) {
   }
   Mount m;
   m.server = e.spec.substr(0, colon);
-  m.remote = unescape(e.spec.substr(colon + 1));
+  m.remote = e.spec.substr(colon + 1);
   if (m.server.empty() || m.remote.empty() || m.remote[0] != '/') return std::nullopt;
-  m.path = e.path;
+  m.path = e.file;
   m.cache = has_option(e.options, "fsc");
   return m;
 }
 
-bool managed(const Entry& e) {
+bool managed(const fstab::Entry& e) {
   if (!is_nfs(e)) return false;
-  if (e.type == "nfs4" && (e.options == mount_options(false) || e.options == mount_options(true))) return true;
+  if (e.vfstype == "nfs4" && (e.options == mount_options(false) || e.options == mount_options(true))) return true;
   // What the original tool wrote (with its wait for LightDM).
   const std::string original =
       "rw,rsize=131072,wsize=131072,_netdev,hard,noauto,x-systemd.requires=lightdm.service,"
       "x-systemd.automount";
-  return e.type == "nfs4" && (e.options == original || e.options == original + ",proto=tcp,fsc");
+  return e.vfstype == "nfs4" && (e.options == original || e.options == original + ",proto=tcp,fsc");
 }
 
-std::optional<Entry> other_mount_on(std::string_view fstab, std::string_view path) {
-  for (auto& e : entries(fstab))
-    if (e.path == path && !is_nfs(e)) return e;
+std::optional<fstab::Entry> other_mount_on(std::string_view text, std::string_view path) {
+  for (auto& e : fstab::entries_on(text, path))
+    if (!is_nfs(e)) return std::move(e);
   return std::nullopt;
 }
 
-std::vector<Entry> nfs_entries_on(std::string_view fstab, std::string_view path) {
-  std::vector<Entry> out;
-  for (auto& e : entries(fstab))
-    if (e.path == path && is_nfs(e)) out.push_back(std::move(e));
+std::vector<fstab::Entry> nfs_entries_on(std::string_view text, std::string_view path) {
+  std::vector<fstab::Entry> out;
+  for (auto& e : fstab::entries_on(text, path))
+    if (is_nfs(e)) out.push_back(std::move(e));
   return out;
 }
 
-std::string without_lines(std::string_view fstab, const std::vector<size_t>& drop) {
-  std::string out;
-  auto lines = raw_lines(fstab);
-  for (size_t i = 0; i < lines.size(); ++i)
-    if (std::find(drop.begin(), drop.end(), i) == drop.end()) out += lines[i];
-  return out;
+std::string with_mount(std::string_view text, const Mount& m) {
+  return fstab::with_line(text, lines_of(nfs_entries_on(text, m.path)), fstab_line(m));
 }
 
-std::string with_mount(std::string_view fstab, const Mount& m) {
-  auto existing = nfs_entries_on(fstab, m.path);
-  const std::string line = fstab_line(m);
-  auto lines = raw_lines(fstab);
-  if (existing.empty()) {
-    std::string out(fstab);
-    if (!out.empty() && out.back() != '\n') out += '\n';
-    return out + line + "\n";
-  }
-  std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i == existing[0].line) {
-      // In its place, with the line ending it had ("\n", "\r\n" or none).
-      std::string_view raw = lines[i];
-      std::string_view body = without_newline(raw);
-      std::string ending(raw.substr(body.size()));
-      if (!body.empty() && body.back() == '\r') ending.insert(ending.begin(), '\r');
-      out += line + ending;
-      continue;
-    }
-    bool later = std::any_of(existing.begin() + 1, existing.end(), [&](const Entry& e) { return e.line == i; });
-    if (!later) out += lines[i];
-  }
-  return out;
-}
-
-std::string without_mount(std::string_view fstab, std::string_view path) {
-  std::vector<size_t> drop;
-  for (const auto& e : nfs_entries_on(fstab, path)) drop.push_back(e.line);
-  return without_lines(fstab, drop);
-}
-
-std::string unescape(std::string_view field) {
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size() && field[i + 1] >= '0' && field[i + 1] <= '3' && field[i + 2] >= '0' &&
-        field[i + 2] <= '7' && field[i + 3] >= '0' && field[i + 3] <= '7') {
-      out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += field[i];
-    }
-  }
-  return out;
-}
-
-bool mounted(std::string_view mountinfo, std::string_view path) {
-  for (std::string_view raw : raw_lines(mountinfo)) {
-    auto w = words(without_newline(raw));
-    if (w.size() >= 5 && plugin_common::share_path::clean(unescape(w[4])) == path) return true;
-  }
-  return false;
-}
-
-std::string unit_stem(std::string_view path) {
-  // systemd-escape --path: no leading, trailing or repeated '/'; "/" alone
-  // is "-"; then '/' is '-', and every byte but [A-Za-z0-9:_.] (and a
-  // leading '.') is \xNN.
-  std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t slash = path.find('/', pos);
-    if (slash == std::string_view::npos) slash = path.size();
-    if (slash > pos) parts.push_back(path.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  if (parts.empty()) return "-";
-  std::string out;
-  for (size_t k = 0; k < parts.size(); ++k) {
-    if (k) out += '-';
-    for (size_t i = 0; i < parts[k].size(); ++i) {
-      const unsigned char c = static_cast<unsigned char>(parts[k][i]);
-      bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || digit(static_cast<char>(c)) || c == ':' ||
-                   c == '_' || (c == '.' && !(k == 0 && i == 0));
-      if (plain) {
-        out += static_cast<char>(c);
-      } else {
-        char buf[5];
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
-      }
-    }
-  }
-  return out;
+std::string without_mount(std::string_view text, std::string_view path) {
+  return fstab::without_lines(text, lines_of(nfs_entries_on(text, path)));
 }
 
 std::string cachefilesd_default_with_run(std::string_view text) {

@@ -18,6 +18,9 @@ TEST_CASE("fstab: fields are escaped and read back as libmount does", "[common][
   CHECK(fstab::unescape("a\\04") == "a\\04");    // too short: kept
   CHECK(fstab::unescape("a\\089") == "a\\089");  // not octal: kept
   CHECK(fstab::unescape("\\") == "\\");
+  CHECK(fstab::unescape("/a\\040b\\011c\\134d\\012") == "/a b\tc\\d\n");
+  CHECK(fstab::unescape("/a\\999") == "/a\\999");
+  CHECK(fstab::unescape("\\101\\0400") == "A 0");
   // An escaped field never holds a blank or a newline.
   for (const auto& s : sc::test::hostile_strings()) {
     const std::string e = fstab::escape(s);

@@ -223,6 +223,27 @@ TEST_CASE("nfsclient list, cleanup and the files and restore hooks", "[nfsclient
   CHECK(doc_of(r)["summary"]["changed"] == 0);
 }
 
+TEST_CASE("nfsclient reads entries written with fstab's escapes, as sshshare writes them", "[nfsclient]") {
+  TempDir root;
+  const std::string hand = "s:/a\\040b /srv/my\\040mass nfs4 rw 0 0\r\n";
+  const std::string sshfs = "m:/srv/a\\040b /srv/mass fuse.sshfs o 0 0\n";
+  make_client_root(root.path(), kFstab + hand + sshfs);
+  ScRun r = run_sc_rooted(root.path(), {"nfsclient", "list"});
+  CHECK(r.out == "s:/a\\040b /srv/my\\040mass (not written by sc)\n");
+  json items = doc_of(run_sc_rooted(root.path(), {"--json", "nfsclient", "list"}))["result"];
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["spec"] == "s:/a b");
+  CHECK(items[0]["remote"] == "/a b");
+  CHECK(items[0]["path"] == "/srv/my mass");
+  CHECK(items[0]["options"] == "rw");
+  // sshshare's share on /srv/mass is not an NFS entry: never replaced.
+  check_refused(root.path(), "nfsclient", {"add", "m", "/srv/mass"},
+                "already in /etc/fstab, mounting m:/srv/a b (fuse.sshfs) on line 5");
+  // Another path: every other line stays byte for byte.
+  REQUIRE(run_sc_rooted(root.path(), {"nfsclient", "add", "m", "/srv/other"}).status == 0);
+  CHECK(read_text(root / "etc/fstab") == kFstab + hand + sshfs + line("m", "/srv/other", "/srv/other"));
+}
+
 TEST_CASE("nfsclient setup, ready and enabled", "[nfsclient]") {
   TempDir root;
   write_text(root / "etc/fstab", kFstab);
