@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/host_address.hpp"
 #include "common/text_split.hpp"
 
 namespace nfsclient {
@@ -31,38 +32,6 @@ std::string_view without_newline(std::string_view raw) {
   return raw;
 }
 
-bool digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool valid_ipv4(std::string_view s) {
-  int parts = 0;
-  size_t i = 0;
-  while (true) {
-    size_t start = i;
-    while (i < s.size() && digit(s[i])) ++i;
-    size_t len = i - start;
-    if (len == 0 || len > 3 || (len > 1 && s[start] == '0')) return false;
-    if (std::stoi(std::string(s.substr(start, len))) > 255) return false;
-    ++parts;
-    if (i == s.size()) break;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
-  }
-  return parts == 4;
-}
-
-bool valid_ipv6(std::string_view s) {
-  if (s.size() < 2 || s.size() > 45 || std::count(s.begin(), s.end(), ':') < 2) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-  });
-}
-
-bool all_digits_and_dots(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return digit(c) || c == '.'; });
-}
-
 bool has_option(std::string_view options, std::string_view wanted) {
   size_t pos = 0;
   while (pos <= options.size()) {
@@ -86,7 +55,7 @@ std::vector<size_t> lines_of(const std::vector<fstab::Entry>& entries) {
 std::string server_problem(std::string_view server) {
   if (server.empty()) return "it is empty";
   if (server.front() == '[') {
-    if (server.back() != ']' || !valid_ipv6(server.substr(1, server.size() - 2)))
+    if (server.back() != ']' || !plugin_common::host_address::is_ipv6(server.substr(1, server.size() - 2)))
       return "an IPv6 address in brackets is hexadecimal digits, ':' and '.' ([fd00::1])";
     return {};
   }
@@ -95,23 +64,7 @@ std::string server_problem(std::string_view server) {
   if (std::count(server.begin(), server.end(), ':') == 1)
     return "it holds ':': NFS takes a host without a port (NFSv4 uses port 2049)";
   if (server.find(':') != std::string_view::npos) return "write an IPv6 address in brackets: [fd00::1]";
-  if (server.size() > 253) return "it is longer than 253 bytes";
-  if (all_digits_and_dots(server))
-    return valid_ipv4(server) ? std::string() : "it is neither a host name nor an IPv4 address";
-  size_t start = 0;
-  while (start <= server.size()) {
-    size_t dot = server.find('.', start);
-    if (dot == std::string_view::npos) dot = server.size();
-    std::string_view label = server.substr(start, dot - start);
-    if (label.empty()) return "it has an empty label (two dots, or a dot at an end)";
-    if (label.size() > 63) return "a label (between dots) is longer than 63 bytes";
-    if (label.front() == '-' || label.back() == '-') return "a label starts or ends with '-'";
-    for (char c : label)
-      if (!(digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
-        return "a host name is letters, digits, '-' and '.'";
-    start = dot + 1;
-  }
-  return {};
+  return plugin_common::host_address::name_or_ipv4_problem(server);
 }
 
 std::string mount_options(bool cache) {
