@@ -1,29 +1,17 @@
 #include "fstab.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
-#include "common/share_path.hpp"
+#include "common/host_address.hpp"
+#include "common/text_split.hpp"
 
 namespace nfsclient {
 namespace {
 
+namespace fstab = plugin_common::fstab;
+
 bool blank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
-}
-
-/// The words of one line, split at spaces, tabs and '\r'.
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && blank(line[i])) ++i;
-    if (i == line.size()) break;
-    size_t start = i;
-    while (i < line.size() && !blank(line[i])) ++i;
-    out.push_back(line.substr(start, i - start));
-  }
-  return out;
 }
 
 /// The lines of `text`, each with its '\n' (the last one may lack it).
@@ -44,38 +32,6 @@ std::string_view without_newline(std::string_view raw) {
   return raw;
 }
 
-bool digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool valid_ipv4(std::string_view s) {
-  int parts = 0;
-  size_t i = 0;
-  while (true) {
-    size_t start = i;
-    while (i < s.size() && digit(s[i])) ++i;
-    size_t len = i - start;
-    if (len == 0 || len > 3 || (len > 1 && s[start] == '0')) return false;
-    if (std::stoi(std::string(s.substr(start, len))) > 255) return false;
-    ++parts;
-    if (i == s.size()) break;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
-  }
-  return parts == 4;
-}
-
-bool valid_ipv6(std::string_view s) {
-  if (s.size() < 2 || s.size() > 45 || std::count(s.begin(), s.end(), ':') < 2) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-  });
-}
-
-bool all_digits_and_dots(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return digit(c) || c == '.'; });
-}
-
 bool has_option(std::string_view options, std::string_view wanted) {
   size_t pos = 0;
   while (pos <= options.size()) {
@@ -87,12 +43,19 @@ bool has_option(std::string_view options, std::string_view wanted) {
   return false;
 }
 
+/// The line indexes of `entries`, for fstab's edits.
+std::vector<size_t> lines_of(const std::vector<fstab::Entry>& entries) {
+  std::vector<size_t> out;
+  for (const auto& e : entries) out.push_back(e.line);
+  return out;
+}
+
 }  // namespace
 
 std::string server_problem(std::string_view server) {
   if (server.empty()) return "it is empty";
   if (server.front() == '[') {
-    if (server.back() != ']' || !valid_ipv6(server.substr(1, server.size() - 2)))
+    if (server.back() != ']' || !plugin_common::host_address::is_ipv6(server.substr(1, server.size() - 2)))
       return "an IPv6 address in brackets is hexadecimal digits, ':' and '.' ([fd00::1])";
     return {};
   }
@@ -101,23 +64,7 @@ std::string server_problem(std::string_view server) {
   if (std::count(server.begin(), server.end(), ':') == 1)
     return "it holds ':': NFS takes a host without a port (NFSv4 uses port 2049)";
   if (server.find(':') != std::string_view::npos) return "write an IPv6 address in brackets: [fd00::1]";
-  if (server.size() > 253) return "it is longer than 253 bytes";
-  if (all_digits_and_dots(server))
-    return valid_ipv4(server) ? std::string() : "it is neither a host name nor an IPv4 address";
-  size_t start = 0;
-  while (start <= server.size()) {
-    size_t dot = server.find('.', start);
-    if (dot == std::string_view::npos) dot = server.size();
-    std::string_view label = server.substr(start, dot - start);
-    if (label.empty()) return "it has an empty label (two dots, or a dot at an end)";
-    if (label.size() > 63) return "a label (between dots) is longer than 63 bytes";
-    if (label.front() == '-' || label.back() == '-') return "a label starts or ends with '-'";
-    for (char c : label)
-      if (!(digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
-        return "a host name is letters, digits, '-' and '.'";
-    start = dot + 1;
-  }
-  return {};
+  return plugin_common::host_address::name_or_ipv4_problem(server);
 }
 
 std::string mount_options(bool cache) {
@@ -125,31 +72,15 @@ std::string mount_options(bool cache) {
 }
 
 std::string fstab_line(const Mount& m) {
-  return m.server + ":" + m.remote + " " + m.path + " nfs4 " + mount_options(m.cache) + " 0 0";
+  return fstab::escape(m.server + ":" + m.remote) + " " + fstab::escape(m.path) + " nfs4 " + mount_options(m.cache) +
+         " 0 0";
 }
 
-std::vector<Entry> entries(std::string_view fstab) {
-  std::vector<Entry> out;
-  auto lines = raw_lines(fstab);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    auto w = words(without_newline(lines[i]));
-    if (w.size() < 3 || w[0][0] == '#') continue;
-    Entry e;
-    e.line = i;
-    e.spec = std::string(w[0]);
-    e.path = plugin_common::share_path::clean(unescape(w[1]));
-    e.type = std::string(w[2]);
-    if (w.size() > 3) e.options = std::string(w[3]);
-    out.push_back(std::move(e));
-  }
-  return out;
+bool is_nfs(const fstab::Entry& e) {
+  return e.vfstype == "nfs" || e.vfstype == "nfs4";
 }
 
-bool is_nfs(const Entry& e) {
-  return e.type == "nfs" || e.type == "nfs4";
-}
-
-std::optional<Mount> mount_of(const Entry& e) {
+std::optional<Mount> mount_of(const fstab::Entry& e) {
   if (!is_nfs(e)) return std::nullopt;
   size_t colon;
   if (!e.spec.empty() && e.spec[0] == '[') {
@@ -162,128 +93,42 @@ std::optional<Mount> mount_of(const Entry& e) {
   }
   Mount m;
   m.server = e.spec.substr(0, colon);
-  m.remote = unescape(e.spec.substr(colon + 1));
+  m.remote = e.spec.substr(colon + 1);
   if (m.server.empty() || m.remote.empty() || m.remote[0] != '/') return std::nullopt;
-  m.path = e.path;
+  m.path = e.file;
   m.cache = has_option(e.options, "fsc");
   return m;
 }
 
-bool managed(const Entry& e) {
+bool managed(const fstab::Entry& e) {
   if (!is_nfs(e)) return false;
-  if (e.type == "nfs4" && (e.options == mount_options(false) || e.options == mount_options(true))) return true;
+  if (e.vfstype == "nfs4" && (e.options == mount_options(false) || e.options == mount_options(true))) return true;
   // What the original tool wrote (with its wait for LightDM).
   const std::string original =
       "rw,rsize=131072,wsize=131072,_netdev,hard,noauto,x-systemd.requires=lightdm.service,"
       "x-systemd.automount";
-  return e.type == "nfs4" && (e.options == original || e.options == original + ",proto=tcp,fsc");
+  return e.vfstype == "nfs4" && (e.options == original || e.options == original + ",proto=tcp,fsc");
 }
 
-std::optional<Entry> other_mount_on(std::string_view fstab, std::string_view path) {
-  for (auto& e : entries(fstab))
-    if (e.path == path && !is_nfs(e)) return e;
+std::optional<fstab::Entry> other_mount_on(std::string_view text, std::string_view path) {
+  for (auto& e : fstab::entries_on(text, path))
+    if (!is_nfs(e)) return std::move(e);
   return std::nullopt;
 }
 
-std::vector<Entry> nfs_entries_on(std::string_view fstab, std::string_view path) {
-  std::vector<Entry> out;
-  for (auto& e : entries(fstab))
-    if (e.path == path && is_nfs(e)) out.push_back(std::move(e));
+std::vector<fstab::Entry> nfs_entries_on(std::string_view text, std::string_view path) {
+  std::vector<fstab::Entry> out;
+  for (auto& e : fstab::entries_on(text, path))
+    if (is_nfs(e)) out.push_back(std::move(e));
   return out;
 }
 
-std::string without_lines(std::string_view fstab, const std::vector<size_t>& drop) {
-  std::string out;
-  auto lines = raw_lines(fstab);
-  for (size_t i = 0; i < lines.size(); ++i)
-    if (std::find(drop.begin(), drop.end(), i) == drop.end()) out += lines[i];
-  return out;
+std::string with_mount(std::string_view text, const Mount& m) {
+  return fstab::with_line(text, lines_of(nfs_entries_on(text, m.path)), fstab_line(m));
 }
 
-std::string with_mount(std::string_view fstab, const Mount& m) {
-  auto existing = nfs_entries_on(fstab, m.path);
-  const std::string line = fstab_line(m);
-  auto lines = raw_lines(fstab);
-  if (existing.empty()) {
-    std::string out(fstab);
-    if (!out.empty() && out.back() != '\n') out += '\n';
-    return out + line + "\n";
-  }
-  std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i == existing[0].line) {
-      // In its place, with the line ending it had ("\n", "\r\n" or none).
-      std::string_view raw = lines[i];
-      std::string_view body = without_newline(raw);
-      std::string ending(raw.substr(body.size()));
-      if (!body.empty() && body.back() == '\r') ending.insert(ending.begin(), '\r');
-      out += line + ending;
-      continue;
-    }
-    bool later = std::any_of(existing.begin() + 1, existing.end(), [&](const Entry& e) { return e.line == i; });
-    if (!later) out += lines[i];
-  }
-  return out;
-}
-
-std::string without_mount(std::string_view fstab, std::string_view path) {
-  std::vector<size_t> drop;
-  for (const auto& e : nfs_entries_on(fstab, path)) drop.push_back(e.line);
-  return without_lines(fstab, drop);
-}
-
-std::string unescape(std::string_view field) {
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size() && field[i + 1] >= '0' && field[i + 1] <= '3' && field[i + 2] >= '0' &&
-        field[i + 2] <= '7' && field[i + 3] >= '0' && field[i + 3] <= '7') {
-      out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += field[i];
-    }
-  }
-  return out;
-}
-
-bool mounted(std::string_view mountinfo, std::string_view path) {
-  for (std::string_view raw : raw_lines(mountinfo)) {
-    auto w = words(without_newline(raw));
-    if (w.size() >= 5 && plugin_common::share_path::clean(unescape(w[4])) == path) return true;
-  }
-  return false;
-}
-
-std::string unit_stem(std::string_view path) {
-  // systemd-escape --path: no leading, trailing or repeated '/'; "/" alone
-  // is "-"; then '/' is '-', and every byte but [A-Za-z0-9:_.] (and a
-  // leading '.') is \xNN.
-  std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t slash = path.find('/', pos);
-    if (slash == std::string_view::npos) slash = path.size();
-    if (slash > pos) parts.push_back(path.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  if (parts.empty()) return "-";
-  std::string out;
-  for (size_t k = 0; k < parts.size(); ++k) {
-    if (k) out += '-';
-    for (size_t i = 0; i < parts[k].size(); ++i) {
-      const unsigned char c = static_cast<unsigned char>(parts[k][i]);
-      bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || digit(static_cast<char>(c)) || c == ':' ||
-                   c == '_' || (c == '.' && !(k == 0 && i == 0));
-      if (plain) {
-        out += static_cast<char>(c);
-      } else {
-        char buf[5];
-        std::snprintf(buf, sizeof buf, "\\x%02x", c);
-        out += buf;
-      }
-    }
-  }
-  return out;
+std::string without_mount(std::string_view text, std::string_view path) {
+  return fstab::without_lines(text, lines_of(nfs_entries_on(text, path)));
 }
 
 std::string cachefilesd_default_with_run(std::string_view text) {
@@ -335,6 +180,16 @@ std::string cachefilesd_default_with_run(std::string_view text) {
 
 bool cachefilesd_runs(std::string_view text) {
   return cachefilesd_default_with_run(text) == text;
+}
+
+std::string cachefilesd_dir(std::string_view conf) {
+  // "dir PATH", one command a line; '#' starts a comment line.
+  std::string dir;
+  for (std::string_view line : plugin_common::text_split::lines(conf, plugin_common::text_split::Cr::strip)) {
+    auto w = plugin_common::text_split::words(line);
+    if (w.size() == 2 && w[0] == "dir") dir = std::string(w[1]);
+  }
+  return dir;
 }
 
 }  // namespace nfsclient

@@ -6,6 +6,7 @@
 #include <sc/plugin.hpp>
 
 #include "common/apt_ensure.hpp"
+#include "common/fstab.hpp"
 #include "common/share_path.hpp"
 #include "common/system_service.hpp"
 #include "fstab.hpp"
@@ -14,6 +15,7 @@ namespace {
 
 using nlohmann::json;
 namespace service = plugin_common::system_service;
+namespace fstab = plugin_common::fstab;
 
 constexpr const char* kFstab = "/etc/fstab";
 constexpr const char* kCachefilesdDefault = "/etc/default/cachefilesd";
@@ -39,8 +41,12 @@ std::string checked_mount_point(const std::string& raw) {
 }
 
 /// The live mount table (never under --root: the target is not running).
-std::string mount_table(const sc::Context& ctx) {
-  return ctx.read_file("/proc/self/mountinfo").value_or("");
+std::vector<fstab::Mount> mount_table(const sc::Context& ctx) {
+  return fstab::parse_mountinfo(ctx.read_file("/proc/self/mountinfo").value_or(""));
+}
+
+bool mounted(const std::vector<fstab::Mount>& table, const std::string& path) {
+  return !fstab::mounts_at(table, path).empty();
 }
 
 sc::RunOptions live() {
@@ -59,7 +65,7 @@ sc::FileAttr kept_dir() {
 /// recorded. A busy mount is a failure, before fstab is touched.
 void unmount(const sc::Context& ctx, const std::string& path) {
   if (service::systemd_running(ctx)) {
-    sc::RunResult r = ctx.run({"systemctl", "stop", nfsclient::unit_stem(path) + ".automount"}, live());
+    sc::RunResult r = ctx.run({"systemctl", "stop", fstab::automount_unit(path)}, live());
     if (!r.ok()) ctx.debug("stopping the automount of " + path + ": " + ctx.last_error());
   }
   if (ctx.rooted()) {
@@ -67,7 +73,7 @@ void unmount(const sc::Context& ctx, const std::string& path) {
     return;
   }
   // An automount under the NFS mount: up to two layers.
-  for (int layer = 0; layer < 2 && nfsclient::mounted(mount_table(ctx), path); ++layer) {
+  for (int layer = 0; layer < 2 && mounted(mount_table(ctx), path); ++layer) {
     sc::RunResult r = ctx.run({"umount", path}, live());
     if (!r.ok())
       throw sc::Failure("cannot unmount " + path + ": " + ctx.last_error() + "; " + kFstab +
@@ -100,9 +106,10 @@ void enable_cache(const sc::Context& ctx) {
   ctx.write_file(kCachefilesdDefault, text, a);
   // The directory its configuration names (the package makes the default one).
   std::string dir = "/var/cache/fscache";
-  if (auto conf = ctx.read_file(kCachefilesdConf))
-    for (const auto& e : nfsclient::entries(*conf))
-      if (e.spec == "dir" && plugin_common::share_path::problem(e.path).empty()) dir = e.path;
+  if (auto conf = ctx.read_file(kCachefilesdConf)) {
+    const std::string named = nfsclient::cachefilesd_dir(*conf);
+    if (plugin_common::share_path::problem(named).empty()) dir = plugin_common::share_path::clean(named);
+  }
   ctx.make_dir(dir, kept_dir());
   service::ensure_running(ctx, "cachefilesd", text != old);
 }
@@ -134,8 +141,8 @@ void add(sc::Context& ctx) {
 
   const std::string old = fstab_text(ctx);
   if (auto other = nfsclient::other_mount_on(old, m.path))
-    throw sc::Usage("PATH " + m.path + " is already in " + kFstab + ", mounting " + other->spec + " (" + other->type +
-                    ") on line " + std::to_string(other->line + 1) +
+    throw sc::Usage("PATH " + m.path + " is already in " + kFstab + ", mounting " + other->spec + " (" +
+                    other->vfstype + ") on line " + std::to_string(other->line + 1) +
                     ": sc replaces only NFS entries; remove that line first or choose another PATH");
   const sc::PathInfo here = ctx.stat(m.path, /*follow=*/true);
   if (here.exists() && !here.is_dir())
@@ -154,7 +161,7 @@ void add(sc::Context& ctx) {
   if (text != old) {
     reload_systemd(ctx);
     mount_now(ctx, m);
-  } else if (!ctx.rooted() && !nfsclient::mounted(mount_table(ctx), m.path)) {
+  } else if (!ctx.rooted() && !mounted(mount_table(ctx), m.path)) {
     mount_now(ctx, m);
   }
   ctx.print(m.path + " mounts " + m.server + ":" + m.remote + (m.cache ? " (cached)" : "") + "\n");
@@ -186,20 +193,20 @@ int has(sc::Context& ctx) {
 
 void list(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  const std::string table = ctx.rooted() ? std::string() : mount_table(ctx);
+  const auto table = ctx.rooted() ? std::vector<fstab::Mount>() : mount_table(ctx);
   json result = json::array();
   std::string text;
-  for (const auto& e : nfsclient::entries(fstab_text(ctx))) {
+  for (const auto& e : fstab::entries(fstab_text(ctx))) {
     if (!nfsclient::is_nfs(e)) continue;
     auto m = nfsclient::mount_of(e);
-    json item = m ? mount_json(*m) : json{{"server", nullptr}, {"remote", nullptr}, {"path", e.path}};
+    json item = m ? mount_json(*m) : json{{"server", nullptr}, {"remote", nullptr}, {"path", e.file}};
     if (!m) item["cache"] = nullptr;
     item["spec"] = e.spec;
-    item["type"] = e.type;
+    item["type"] = e.vfstype;
     item["options"] = e.options;
     item["managed"] = nfsclient::managed(e);
-    item["mounted"] = ctx.rooted() ? json(nullptr) : json(nfsclient::mounted(table, e.path));
-    text += e.spec + " " + e.path + (m && m->cache ? " (cached)" : "") +
+    item["mounted"] = ctx.rooted() ? json(nullptr) : json(mounted(table, e.file));
+    text += fstab::escape(e.spec) + " " + fstab::escape(e.file) + (m && m->cache ? " (cached)" : "") +
             (nfsclient::managed(e) ? "" : " (not written by sc)") + "\n";
     result.push_back(std::move(item));
   }
@@ -211,7 +218,7 @@ void list(sc::Context& ctx) {
 /// an entry sc manages uses the cache.
 std::vector<std::string> needed_packages(const sc::Context& ctx, bool* cache) {
   *cache = false;
-  for (const auto& e : nfsclient::entries(fstab_text(ctx)))
+  for (const auto& e : fstab::entries(fstab_text(ctx)))
     if (nfsclient::managed(e)) *cache = *cache || nfsclient::mount_of(e).value_or(nfsclient::Mount{}).cache;
   std::vector<std::string> p = {kClientPackage};
   if (*cache) p.push_back(kCachePackage);
@@ -248,14 +255,14 @@ void cleanup(sc::Context& ctx) {
   const std::string old = fstab_text(ctx);
   std::vector<size_t> drop;
   std::vector<std::string> paths;
-  for (const auto& e : nfsclient::entries(old))
+  for (const auto& e : fstab::entries(old))
     if (nfsclient::managed(e)) {
       drop.push_back(e.line);
-      if (std::find(paths.begin(), paths.end(), e.path) == paths.end()) paths.push_back(e.path);
+      if (std::find(paths.begin(), paths.end(), e.file) == paths.end()) paths.push_back(e.file);
     }
   if (drop.empty()) return;
   for (const auto& p : paths) unmount(ctx, p);
-  write_fstab(ctx, nfsclient::without_lines(old, drop));
+  write_fstab(ctx, fstab::without_lines(old, drop));
   reload_systemd(ctx);
   for (const auto& p : paths) ctx.print("removed the NFS mount on " + p + "\n");
 }
@@ -265,7 +272,7 @@ void cleanup(sc::Context& ctx) {
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   bool any = false;
-  for (const auto& e : nfsclient::entries(fstab_text(ctx))) any = any || nfsclient::managed(e);
+  for (const auto& e : fstab::entries(fstab_text(ctx))) any = any || nfsclient::managed(e);
   ctx.print(any ? std::string(kFstab) + "\n" : "");
   ctx.result(any ? json::array({kFstab}).dump() : "[]");
 }
@@ -286,16 +293,17 @@ void restore(sc::Context& ctx) {
   const std::string old = fstab_text(ctx);
   std::string text = old;
   std::vector<std::string> restored;
-  for (const auto& e : nfsclient::entries(*saved)) {
+  for (const auto& e : fstab::entries(*saved)) {
     if (!nfsclient::managed(e)) continue;
     auto m = nfsclient::mount_of(e);
     if (!m || !nfsclient::server_problem(m->server).empty() || !plugin_common::share_path::problem(m->remote).empty() ||
         !plugin_common::share_path::problem(m->path).empty() || m->path == "/") {
-      ctx.warn("not restored: the entry \"" + e.spec + " " + e.path + "\" of the backup cannot be written by sc");
+      ctx.warn("not restored: the entry \"" + fstab::escape(e.spec) + " " + fstab::escape(e.file) +
+               "\" of the backup cannot be written by sc");
       continue;
     }
     if (auto other = nfsclient::other_mount_on(text, m->path)) {
-      ctx.warn("not restored: " + m->path + " is mounted here from " + other->spec + " (" + other->type + ")");
+      ctx.warn("not restored: " + m->path + " is mounted here from " + other->spec + " (" + other->vfstype + ")");
       continue;
     }
     if (!nfsclient::nfs_entries_on(text, m->path).empty()) continue;  // this host's own entry wins

@@ -3,37 +3,16 @@
 #include <algorithm>
 #include <set>
 
+#include "common/host_address.hpp"
 #include "common/text_split.hpp"
 
 namespace nfssrv {
 namespace {
 
+namespace host_address = plugin_common::host_address;
+
 bool digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-bool valid_ipv4(std::string_view s) {
-  int parts = 0;
-  size_t i = 0;
-  while (true) {
-    size_t start = i;
-    while (i < s.size() && digit(s[i])) ++i;
-    size_t len = i - start;
-    if (len == 0 || len > 3 || (len > 1 && s[start] == '0')) return false;
-    if (std::stoi(std::string(s.substr(start, len))) > 255) return false;
-    ++parts;
-    if (i == s.size()) break;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
-  }
-  return parts == 4;
-}
-
-bool valid_ipv6(std::string_view s) {
-  if (s.size() < 2 || s.size() > 45 || std::count(s.begin(), s.end(), ':') < 2) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-  });
 }
 
 /// A prefix length from 0 to `max`.
@@ -71,34 +50,21 @@ std::string client_problem(std::string_view client) {
   std::string_view address = client.substr(0, slash);
   std::string_view prefix = slash == std::string_view::npos ? std::string_view() : client.substr(slash + 1);
   if (address.find(':') != std::string_view::npos) {
-    if (!valid_ipv6(address)) return "an IPv6 address is hexadecimal digits, ':' and '.' (fd00::1)";
+    if (!host_address::is_ipv6(address)) return "an IPv6 address is hexadecimal digits, ':' and '.' (fd00::1)";
     if (slash != std::string_view::npos && !valid_prefix(prefix, 128)) return "an IPv6 prefix length is 0 to 128";
     return {};
   }
   if (std::all_of(address.begin(), address.end(), [](char c) { return digit(c) || c == '.'; })) {
-    if (!valid_ipv4(address)) return "it is neither a host name nor an IPv4 address";
+    if (!host_address::is_ipv4(address)) return "it is neither a host name nor an IPv4 address";
     if (slash != std::string_view::npos && !valid_prefix(prefix, 32)) return "an IPv4 prefix length is 0 to 32";
     return {};
   }
   if (slash != std::string_view::npos) return "a network is an IP address and a prefix length (10.0.0.0/24)";
-  size_t start = 0;
-  while (start <= address.size()) {
-    size_t dot = address.find('.', start);
-    if (dot == std::string_view::npos) dot = address.size();
-    std::string_view label = address.substr(start, dot - start);
-    if (label.empty()) return "it has an empty label (two dots, or a dot at an end)";
-    if (label.size() > 63) return "a label (between dots) is longer than 63 bytes";
-    if (label.front() == '-' || label.back() == '-') return "a label starts or ends with '-'";
-    for (char c : label)
-      if (!(digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
-        return "a host name is letters, digits, '-' and '.'";
-    start = dot + 1;
-  }
-  return {};
+  return host_address::name_or_ipv4_problem(address);
 }
 
 bool valid_address(std::string_view address) {
-  return valid_ipv4(address) || valid_ipv6(address);
+  return host_address::is_ipv4(address) || host_address::is_ipv6(address);
 }
 
 std::vector<std::string> list_items(std::string_view text) {

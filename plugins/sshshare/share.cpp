@@ -1,10 +1,14 @@
 #include "share.hpp"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "common/share_path.hpp"
 
 namespace sshshare {
 namespace {
+
+namespace fstab = plugin_common::fstab;
+using plugin_common::share_path::clean;
 
 bool control(char c) {
   const auto u = static_cast<unsigned char>(c);
@@ -161,7 +165,7 @@ std::optional<Share> share_of(const fstab::Entry& e) {
   s.remote = std::string(spec.substr(colon + 1));
   int port = port_option(e.options);
   s.peer.port = port > 0 ? port : 0;
-  s.path = trimmed_path(e.file);
+  s.path = e.file;
   s.options = e.options;
   return s;
 }
@@ -169,84 +173,56 @@ std::optional<Share> share_of(const fstab::Entry& e) {
 bool same_share(const Share& a, const Share& b) {
   auto port = [](int p) { return p > 0 ? p : 22; };
   return a.peer.user == b.peer.user && a.peer.host == b.peer.host && port(a.peer.port) == port(b.peer.port) &&
-         a.remote == b.remote && trimmed_path(a.path) == trimmed_path(b.path);
-}
-
-std::string trimmed_path(std::string_view path) {
-  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  return std::string(path);
+         a.remote == b.remote && clean(a.path) == clean(b.path);
 }
 
 AddPlan plan_add(std::string_view text, std::string_view path, std::string_view line) {
   AddPlan plan;
-  std::vector<fstab::Line> lines = fstab::split(text);
+  plan.text = std::string(text);
   std::string_view new_text = line;
   if (!new_text.empty() && new_text.back() == '\n') new_text.remove_suffix(1);
-  const std::string want = trimmed_path(path);
-  bool placed = false;
-  std::vector<fstab::Line> out;
-  for (const auto& l : lines) {
-    auto e = fstab::parse_entry(l.text);
-    if (!e || trimmed_path(e->file) != want) {
-      out.push_back(l);
-      continue;
-    }
-    if (!is_sshfs(*e)) {
-      plan.conflict = "/etc/fstab already mounts " + e->vfstype + " " + e->spec + " on it (the line \"" + l.text +
+  const std::vector<fstab::Line> lines = fstab::split(text);
+  std::vector<size_t> ours;
+  for (const auto& e : fstab::entries_on(text, path)) {
+    std::string_view raw = lines[e.line].text;
+    if (!is_sshfs(e)) {
+      plan.conflict = "/etc/fstab already mounts " + e.vfstype + " " + e.spec + " on it (the line \"" +
+                      std::string(raw) +
                       "\"); remove that entry first (for a share of another module, with that module's del)";
-      plan.text = std::string(text);
       plan.replaced.clear();
       return plan;
     }
-    const bool same_line = l.text == new_text;
-    if (!same_line)
-      if (auto s = share_of(*e)) plan.replaced.push_back(*s);
-    if (placed) continue;  // a duplicate: removed
-    out.push_back({std::string(new_text), true});
-    placed = true;
+    ours.push_back(e.line);
+    // A line ended "\r\n" keeps its '\r' (with_line): the same line.
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    if (raw != new_text)
+      if (auto s = share_of(e)) plan.replaced.push_back(*s);
   }
-  if (!placed) {
-    if (!out.empty() && !out.back().newline) out.back().newline = true;
-    out.push_back({std::string(new_text), true});
-  }
-  plan.text = fstab::join(out);
+  plan.text = fstab::with_line(text, ours, new_text);
   return plan;
 }
 
 DelPlan plan_del(std::string_view text, const Share& wanted) {
   DelPlan plan;
-  std::vector<fstab::Line> out;
-  for (const auto& l : fstab::split(text)) {
-    auto e = fstab::parse_entry(l.text);
-    std::optional<Share> s = e && is_sshfs(*e) ? share_of(*e) : std::nullopt;
-    if (s && same_share(*s, wanted)) {
-      ++plan.removed;
-      continue;
-    }
-    if (s && s->path == trimmed_path(wanted.path)) plan.others.push_back(*s);
-    out.push_back(l);
+  std::vector<size_t> drop;
+  for (const auto& e : fstab::entries(text)) {
+    std::optional<Share> s = is_sshfs(e) ? share_of(e) : std::nullopt;
+    if (!s) continue;
+    if (same_share(*s, wanted))
+      drop.push_back(e.line);
+    else if (s->path == clean(wanted.path))
+      plan.others.push_back(*s);
   }
-  // A last line without '\n' that was removed leaves the one before it as
-  // the file's end, which keeps its own '\n'.
-  plan.text = plan.removed ? fstab::join(out) : std::string(text);
+  plan.removed = static_cast<int>(drop.size());
+  plan.text = fstab::without_lines(text, drop);
   return plan;
 }
 
 std::vector<Share> list_shares(std::string_view text) {
   std::vector<Share> out;
-  for (const auto& l : fstab::split(text)) {
-    auto e = fstab::parse_entry(l.text);
-    if (!e || !is_sshfs(*e)) continue;
-    if (auto s = share_of(*e)) out.push_back(std::move(*s));
-  }
-  return out;
-}
-
-std::vector<fstab::Mount> mounts_at(const std::vector<fstab::Mount>& mounts, std::string_view path) {
-  std::vector<fstab::Mount> out;
-  const std::string want = trimmed_path(path);
-  for (const auto& m : mounts)
-    if (m.point == want) out.push_back(m);
+  for (const auto& e : fstab::entries(text))
+    if (is_sshfs(e))
+      if (auto s = share_of(e)) out.push_back(std::move(*s));
   return out;
 }
 
@@ -257,31 +233,6 @@ bool sshfs_mounted(const std::vector<fstab::Mount>& mounts, std::string_view sou
 
 bool automounted(const std::vector<fstab::Mount>& mounts) {
   return std::any_of(mounts.begin(), mounts.end(), [](const fstab::Mount& m) { return m.fstype == "autofs"; });
-}
-
-std::string automount_unit(std::string_view path) {
-  // systemd's unit_name_path_escape(): the path without its leading and
-  // trailing '/', each '/' a '-', and every byte but letters, digits, ':',
-  // '_' and a '.' that does not start the name as \xNN.
-  std::string p = trimmed_path(path);
-  while (!p.empty() && p[0] == '/') p.erase(0, 1);
-  if (p.empty()) return "-.automount";
-  std::string out;
-  for (size_t i = 0; i < p.size(); ++i) {
-    const char c = p[i];
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
-                       c == '_' || (c == '.' && i > 0);
-    if (c == '/') {
-      out += '-';
-    } else if (plain) {
-      out += c;
-    } else {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-      out += buf;
-    }
-  }
-  return out + ".automount";
 }
 
 }  // namespace sshshare

@@ -1,8 +1,9 @@
 // What an sshfs share is made of, as pure functions: the checks of its
-// arguments, the fstab line (source, mount point, options) and what `add`
-// and `del` make of an fstab text, the mounts at a path, and the name of
-// the automount unit systemd generates for it. The commands (sshshare.cpp)
-// only read the target and apply these results through the host.
+// arguments, the fstab line (source, mount point, options), what `add` and
+// `del` make of an fstab text, and whether a share is mounted. The fstab
+// and mountinfo text itself (fields, entries, byte-exact edits, unit
+// names) is plugins/common/fstab's. The commands (sshshare.cpp) only read
+// the target and apply these results through the host.
 #pragma once
 
 #include <optional>
@@ -10,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fstab.hpp"
+#include "common/fstab.hpp"
 
 namespace sshshare {
 
@@ -82,19 +83,16 @@ struct Share {
 };
 
 /// True for an entry of type fuse.sshfs or sshfs.
-bool is_sshfs(const fstab::Entry& e);
+bool is_sshfs(const plugin_common::fstab::Entry& e);
 
 /// The share of an sshfs entry: its spec split into peer and remote
 /// directory, the port taken from a port= option; nullopt when the spec
 /// has no "HOST:" part.
-std::optional<Share> share_of(const fstab::Entry& e);
+std::optional<Share> share_of(const plugin_common::fstab::Entry& e);
 
 /// Same user, host, port (none given counts as 22), remote directory and
 /// mount point; options do not matter.
 bool same_share(const Share& a, const Share& b);
-
-/// `path` without the '/' an fstab entry may end it with ("/" stays).
-std::string trimmed_path(std::string_view path);
 
 /// What `add` makes of an fstab text.
 struct AddPlan {
@@ -105,10 +103,11 @@ struct AddPlan {
   std::string conflict;  ///< non-empty: why the path cannot take the share (the text is then unchanged)
 };
 
-/// The first sshfs entry for `path` becomes `line` (in place), other sshfs
-/// entries for it are removed, and without one `line` is appended (after a
-/// '\n' ending a last line that lacked one). Another type of entry for
-/// `path` is a conflict. Every other line is kept byte for byte.
+/// The first sshfs entry for `path` becomes `line` (in place, ending as
+/// that entry's line ended), other sshfs entries for it are removed, and
+/// without one `line` is appended (after a '\n' ending a last line that
+/// lacked one): plugin_common::fstab::with_line(). Another type of entry
+/// for `path` is a conflict. Every other line is kept byte for byte.
 AddPlan plan_add(std::string_view text, std::string_view path, std::string_view line);
 
 /// What `del` makes of an fstab text.
@@ -125,18 +124,10 @@ DelPlan plan_del(std::string_view text, const Share& wanted);
 /// Every sshfs share in an fstab text, in its order.
 std::vector<Share> list_shares(std::string_view text);
 
-/// The mounts at `path`, in the order they were made (the last one is
-/// what `path` shows).
-std::vector<fstab::Mount> mounts_at(const std::vector<fstab::Mount>& mounts, std::string_view path);
-
 /// True when one of `mounts` is the sshfs mount of `source`.
-bool sshfs_mounted(const std::vector<fstab::Mount>& mounts, std::string_view source);
+bool sshfs_mounted(const std::vector<plugin_common::fstab::Mount>& mounts, std::string_view source);
 
 /// True when one of `mounts` is an automount point (autofs).
-bool automounted(const std::vector<fstab::Mount>& mounts);
-
-/// systemd's unit name for a mount point, as `systemd-escape --path
-/// --suffix=automount PATH` gives it.
-std::string automount_unit(std::string_view path);
+bool automounted(const std::vector<plugin_common::fstab::Mount>& mounts);
 
 }  // namespace sshshare

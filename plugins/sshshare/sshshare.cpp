@@ -1,23 +1,25 @@
 // sshshare: directories of other hosts mounted with sshfs from /etc/fstab
 // (the original's lib/sshshare), for the mass module's sshfs mode and for
 // administrators. The fstab line, its options and every edit of the file
-// come from share.cpp; this file reads the target and applies them through
-// the host: the file through write_file, mounts through `mount`/`umount`
-// runs that act on the live system (recorded, not run, under --root).
+// come from share.cpp (on plugins/common/fstab); this file reads the target
+// and applies them through the host: the file through write_file, mounts
+// through `mount`/`umount` runs that act on the live system (recorded, not
+// run, under --root).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
 #include "common/apt_ensure.hpp"
+#include "common/fstab.hpp"
 #include "common/peer_name.hpp"
 #include "common/ssh_home.hpp"
-#include "fstab.hpp"
 #include "share.hpp"
 
 namespace {
 
 using json = nlohmann::json;
 using sshshare::kFstab;
+namespace fstab = plugin_common::fstab;
 
 constexpr const char* kMountInfo = "/proc/self/mountinfo";
 
@@ -86,8 +88,8 @@ bool systemd_running(const sc::Context& ctx) {
   return ctx.stat("/run/systemd/system", /*follow=*/true).is_dir();
 }
 
-std::vector<sshshare::fstab::Mount> mounts_at(const sc::Context& ctx, const std::string& path) {
-  return sshshare::mounts_at(sshshare::fstab::parse_mountinfo(ctx.read_file(kMountInfo).value_or("")), path);
+std::vector<fstab::Mount> mounts_at(const sc::Context& ctx, const std::string& path) {
+  return fstab::mounts_at(fstab::parse_mountinfo(ctx.read_file(kMountInfo).value_or("")), path);
 }
 
 sc::RunOptions live_run(int timeout_s) {
@@ -107,7 +109,7 @@ void daemon_reload(const sc::Context& ctx) {
 
 void stop_automount(const sc::Context& ctx, const std::string& path, int timeout_s) {
   // Stopped, or systemd would mount the share again at the next access.
-  if (systemd_running(ctx)) ctx.run_checked({"systemctl", "stop", sshshare::automount_unit(path)}, live_run(timeout_s));
+  if (systemd_running(ctx)) ctx.run_checked({"systemctl", "stop", fstab::automount_unit(path)}, live_run(timeout_s));
 }
 
 void unmount(const sc::Context& ctx, const std::string& path, int timeout_s) {
@@ -242,14 +244,14 @@ int has(sc::Context& ctx) {
 void list(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const auto shares = sshshare::list_shares(ctx.read_file(kFstab).value_or(""));
-  const auto mounts = sshshare::fstab::parse_mountinfo(ctx.read_file(kMountInfo).value_or(""));
+  const auto mounts = fstab::parse_mountinfo(ctx.read_file(kMountInfo).value_or(""));
   std::string text;
   json items = json::array();
   for (const auto& s : shares) {
-    const auto at = sshshare::mounts_at(mounts, s.path);
+    const auto at = fstab::mounts_at(mounts, s.path);
     const bool mounted = sshshare::sshfs_mounted(at, sshshare::source(s.peer, s.remote)) || sshshare::automounted(at);
-    text += sshshare::fstab::escape(sshshare::peer_text(s.peer)) + " " + sshshare::fstab::escape(s.remote) + " " +
-            sshshare::fstab::escape(s.path) + "\n";
+    text +=
+        fstab::escape(sshshare::peer_text(s.peer)) + " " + fstab::escape(s.remote) + " " + fstab::escape(s.path) + "\n";
     items.push_back(share_json(s, mounted));
   }
   ctx.print(text);

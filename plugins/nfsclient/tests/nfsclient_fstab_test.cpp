@@ -1,6 +1,7 @@
-// nfsclient's pure functions: the exact fstab text, edits that keep every
-// other byte, and the names systemd and the kernel give a mount point,
-// checked against systemd's own tools where this machine has them.
+// nfsclient's pure functions: the exact fstab text, its edits of NFS
+// entries that keep every other byte, checked against systemd's own fstab
+// generator and libmount; cachefilesd's files. (The fstab model, mountinfo
+// and unit names: plugins/common/tests/fstab_test.cpp.)
 #include <catch2/catch.hpp>
 
 #include "../fstab.hpp"
@@ -127,7 +128,7 @@ TEST_CASE("nfsclient: removing takes exactly the entry of the path", "[nfsclient
         "/dev/sdb1 /srv/mass ext4 defaults 0 2\n");
   auto other = nfsclient::other_mount_on("/dev/sdb1 /srv/mass/ ext4 defaults 0 2\n", "/srv/mass");
   REQUIRE(other);
-  CHECK(other->type == "ext4");
+  CHECK(other->vfstype == "ext4");
   CHECK(other->spec == "/dev/sdb1");
   CHECK_FALSE(nfsclient::other_mount_on(text, "/srv/mass"));
 }
@@ -140,9 +141,9 @@ TEST_CASE("nfsclient: entries and what sc manages", "[nfsclient]") {
                            "x-systemd.requires=lightdm.service,x-systemd.automount,proto=tcp,fsc 0 0\n"
                            "broken /x nfs4 rw 0 0\n"
                            "short line\n";
-  auto all = nfsclient::entries(text);
+  auto all = plugin_common::fstab::entries(text);
   REQUIRE(all.size() == 7);
-  CHECK(all[0].path == "/");
+  CHECK(all[0].file == "/");
   CHECK(all[0].line == 8);
   auto m = nfsclient::mount_of(all[3]);
   REQUIRE(m);
@@ -162,28 +163,16 @@ TEST_CASE("nfsclient: entries and what sc manages", "[nfsclient]") {
   CHECK_FALSE(nfsclient::mount_of(all[6]));
   CHECK_FALSE(nfsclient::mount_of(all[0]));
   CHECK_FALSE(nfsclient::managed(all[0]));
-}
-
-TEST_CASE("nfsclient: escapes, the mount table and unit names", "[nfsclient]") {
-  CHECK(nfsclient::unescape("/a\\040b\\011c\\134d\\012") == "/a b\tc\\d\n");
-  CHECK(nfsclient::unescape("/a\\04") == "/a\\04");
-  CHECK(nfsclient::unescape("/a\\999") == "/a\\999");
-  const std::string mountinfo =
-      "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
-      "40 22 0:35 / /srv/mass rw,relatime shared:20 - autofs systemd-1 rw,fd=40\n"
-      "41 40 0:36 / /srv/my\\040data rw - nfs4 m:/x rw\n";
-  CHECK(nfsclient::mounted(mountinfo, "/srv/mass"));
-  CHECK(nfsclient::mounted(mountinfo, "/srv/my data"));
-  CHECK(nfsclient::mounted(mountinfo, "/"));
-  CHECK_FALSE(nfsclient::mounted(mountinfo, "/srv"));
-  CHECK_FALSE(nfsclient::mounted("", "/srv/mass"));
-  // Against systemd's own escaping.
-  for (const std::string p :
-       {"/srv/mass", "/home", "/", "/srv/my-mass/x_y", "/.hidden/a.b", "/srv/ünï:cødé", "/a,b=c@d+e%f", "/it's"}) {
-    INFO(p);
-    std::string want = run_out({"systemd-escape", "--path", p});
-    CHECK(nfsclient::unit_stem(p) + "\n" == want);
-  }
+  // A line written by hand with fstab's escapes (sshshare writes them too)
+  // is read decoded: its remote directory and mount point as they are.
+  auto e = plugin_common::fstab::parse_entry("s:/a\\040b /srv/my\\040mass/ nfs4 rw,fsc 0 0\r");
+  REQUIRE(e);
+  m = nfsclient::mount_of(*e);
+  REQUIRE(m);
+  CHECK(m->server == "s");
+  CHECK(m->remote == "/a b");
+  CHECK(m->path == "/srv/my mass");
+  CHECK(m->cache);
 }
 
 TEST_CASE("nfsclient: systemd reads the entries as automounts after the network", "[nfsclient]") {
@@ -232,4 +221,26 @@ TEST_CASE("nfsclient: cachefilesd allowed to run", "[nfsclient]") {
   CHECK(nfsclient::cachefilesd_default_with_run("# RUN=yes\n#RUN=yes\n") == "RUN=yes\n#RUN=yes\n");
   CHECK(nfsclient::cachefilesd_default_with_run("") == "RUN=yes\n");
   CHECK(nfsclient::cachefilesd_default_with_run("X=1") == "X=1\nRUN=yes\n");
+}
+
+TEST_CASE("nfsclient: the cache directory cachefilesd.conf names", "[nfsclient]") {
+  // Debian 12's /etc/cachefilesd.conf, without its license header.
+  const std::string debian =
+      "dir /var/cache/fscache\n"
+      "tag mycache\n"
+      "brun 10%\n"
+      "bcull 7%\n"
+      "bstop 3%\n"
+      "frun 10%\n"
+      "fcull 7%\n"
+      "fstop 3%\n"
+      "\n"
+      "# Assuming you're using SELinux with the default security policy included in\n"
+      "# this package\n"
+      "# secctx system_u:system_r:cachefiles_kernel_t:s0\n";
+  CHECK(nfsclient::cachefilesd_dir(debian) == "/var/cache/fscache");
+  CHECK(nfsclient::cachefilesd_dir("  dir\t/srv/fscache/ \r\ntag x\n") == "/srv/fscache/");
+  CHECK(nfsclient::cachefilesd_dir("dir /a\ndir /b\n") == "/b");
+  CHECK(nfsclient::cachefilesd_dir("# dir /a\ndirs /b\ndir\ndir /c d\n").empty());
+  CHECK(nfsclient::cachefilesd_dir("").empty());
 }

@@ -120,6 +120,16 @@ TEST_CASE("nfsclient add --cache installs and starts cachefilesd", "[nfsclient]"
   CHECK(read_text(root / "etc/default/cachefilesd") == "#RUN=yes\n");
 }
 
+TEST_CASE("nfsclient add --cache makes the cache directory cachefilesd.conf names", "[nfsclient]") {
+  TempDir root;
+  make_client_root(root.path());
+  write_text(root / "etc/cachefilesd.conf", "dir /srv/fscache\ntag mycache\n");
+  ScRun r = run_sc_rooted(root.path(), {"--json", "nfsclient", "add", "m", "/srv/mass", "--cache"});
+  REQUIRE(doc_of(r)["status"] == 0);
+  CHECK(fs::is_directory(root / "srv/fscache"));
+  CHECK_FALSE(fs::exists(root / "var/cache/fscache"));
+}
+
 TEST_CASE("nfsclient del removes exactly the entry of PATH", "[nfsclient]") {
   TempDir root;
   const std::string others =
@@ -211,6 +221,27 @@ TEST_CASE("nfsclient list, cleanup and the files and restore hooks", "[nfsclient
   CHECK_THAT(r.out, Contains("/old is mounted here from /dev/sdb1"));
   r = run_sc_rooted(root.path(), {"--json", "nfsclient", "restore", "/srv/backup/snap"});
   CHECK(doc_of(r)["summary"]["changed"] == 0);
+}
+
+TEST_CASE("nfsclient reads entries written with fstab's escapes, as sshshare writes them", "[nfsclient]") {
+  TempDir root;
+  const std::string hand = "s:/a\\040b /srv/my\\040mass nfs4 rw 0 0\r\n";
+  const std::string sshfs = "m:/srv/a\\040b /srv/mass fuse.sshfs o 0 0\n";
+  make_client_root(root.path(), kFstab + hand + sshfs);
+  ScRun r = run_sc_rooted(root.path(), {"nfsclient", "list"});
+  CHECK(r.out == "s:/a\\040b /srv/my\\040mass (not written by sc)\n");
+  json items = doc_of(run_sc_rooted(root.path(), {"--json", "nfsclient", "list"}))["result"];
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["spec"] == "s:/a b");
+  CHECK(items[0]["remote"] == "/a b");
+  CHECK(items[0]["path"] == "/srv/my mass");
+  CHECK(items[0]["options"] == "rw");
+  // sshshare's share on /srv/mass is not an NFS entry: never replaced.
+  check_refused(root.path(), "nfsclient", {"add", "m", "/srv/mass"},
+                "already in /etc/fstab, mounting m:/srv/a b (fuse.sshfs) on line 5");
+  // Another path: every other line stays byte for byte.
+  REQUIRE(run_sc_rooted(root.path(), {"nfsclient", "add", "m", "/srv/other"}).status == 0);
+  CHECK(read_text(root / "etc/fstab") == kFstab + hand + sshfs + line("m", "/srv/other", "/srv/other"));
 }
 
 TEST_CASE("nfsclient setup, ready and enabled", "[nfsclient]") {

@@ -1,14 +1,16 @@
 // sshshare's pure functions: the exact fstab line and options, fstab edits
-// that keep every other byte, field escapes, mountinfo, unit names.
+// that keep every other byte, mountinfo, unit names (the fields' escapes and
+// the fstab model itself: plugins/common/tests/fstab_test.cpp).
 #include "../share.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "../fstab.hpp"
+#include "common/fstab.hpp"
 #include "common/peer_name.hpp"
 #include "test_support.hpp"
 
 using namespace sshshare;
+namespace fstab = plugin_common::fstab;
 
 namespace {
 
@@ -66,42 +68,6 @@ TEST_CASE("timeouts come from SSHSHARE_TIMEOUT", "[sshshare]") {
   CHECK(t.alive_interval == 9);
   t = timeouts_for(3600);
   CHECK(t.alive_interval == 900);
-}
-
-TEST_CASE("fstab fields are escaped and read back as libmount does", "[sshshare]") {
-  CHECK(fstab::escape("a b\tc\nd\\e") == "a\\040b\\011c\\012d\\134e");
-  CHECK(fstab::escape("ünï-名前#$") == "ünï-名前#$");
-  for (const auto& s : sc::test::hostile_strings()) CHECK(fstab::unescape(fstab::escape(s)) == s);
-  CHECK(fstab::unescape("a\\040b") == "a b");
-  CHECK(fstab::unescape("a\\04") == "a\\04");    // too short: kept
-  CHECK(fstab::unescape("a\\089") == "a\\089");  // not octal: kept
-  CHECK(fstab::unescape("\\") == "\\");
-  // An escaped field never holds a blank or a newline.
-  for (const auto& s : sc::test::hostile_strings()) {
-    const std::string e = fstab::escape(s);
-    CHECK(e.find_first_of(" \t\n") == std::string::npos);
-  }
-}
-
-TEST_CASE("fstab entries are parsed like mount(8) reads them", "[sshshare]") {
-  auto e = fstab::parse_entry("  m:/srv/a\\040b\t/srv/x   fuse.sshfs  ro,port=2 0   0");
-  REQUIRE(e);
-  CHECK(e->spec == "m:/srv/a b");
-  CHECK(e->file == "/srv/x");
-  CHECK(e->vfstype == "fuse.sshfs");
-  CHECK(e->options == "ro,port=2");
-  CHECK(e->freq == "0");
-  CHECK(e->passno == "0");
-  CHECK_FALSE(fstab::parse_entry(""));
-  CHECK_FALSE(fstab::parse_entry("   "));
-  CHECK_FALSE(fstab::parse_entry("# m:/a /a fuse.sshfs x 0 0"));
-  CHECK_FALSE(fstab::parse_entry("  #m:/a /a fuse.sshfs"));
-  CHECK_FALSE(fstab::parse_entry("/dev/sda1 /"));
-  e = fstab::parse_entry("proc /proc proc");
-  REQUIRE(e);
-  CHECK(e->options.empty());
-
-  for (const char* text : {"", "a", "a\n", "a\nb", "\n\n", "x\r\ny\n"}) CHECK(fstab::join(fstab::split(text)) == text);
 }
 
 TEST_CASE("shares are read back from fstab entries", "[sshshare]") {
@@ -182,6 +148,16 @@ TEST_CASE("add keeps every other line byte for byte and never duplicates", "[ssh
   CHECK_THAT(p.conflict, Catch::Contains("nfs4"));
 
   CHECK(plan_add("", "/p", "x /p fuse.sshfs o 0 0\n").text == "x /p fuse.sshfs o 0 0\n");
+
+  // A line ended "\r\n" keeps its ending: the same line is no change and
+  // replaces nothing; another one is replaced in place, still "\r\n".
+  const std::string crlf = "# x\r\nm:/srv/mass /srv/mass fuse.sshfs o 0 0\r\ny /y ext4 d 0 0\r\n";
+  p = plan_add(crlf, "/srv/mass", line);
+  CHECK(p.text == crlf);
+  CHECK(p.replaced.empty());
+  p = plan_add("# x\r\nold@m:/srv/mass /srv/mass fuse.sshfs old 0 0\r\n", "/srv/mass", line);
+  CHECK(p.text == "# x\r\nm:/srv/mass /srv/mass fuse.sshfs o 0 0\r\n");
+  CHECK(p.replaced.size() == 1);
 }
 
 TEST_CASE("del removes exactly the share's lines", "[sshshare]") {
@@ -262,7 +238,7 @@ TEST_CASE("every valid peer name makes a source sshfs splits back", "[sshshare]"
   }
 }
 
-TEST_CASE("mountinfo: mount points and types", "[sshshare]") {
+TEST_CASE("mountinfo: a share's sshfs mount and its automount point", "[sshshare]") {
   const std::string info =
       "22 1 0:21 / /proc rw,nosuid shared:12 - proc proc rw\n"
       "40 25 0:35 / /srv/mass rw,relatime shared:20 - autofs systemd-1 rw,fd=40\n"
@@ -270,29 +246,14 @@ TEST_CASE("mountinfo: mount points and types", "[sshshare]") {
       "42 25 0:37 / /mnt/with\\040space rw - fuse.sshfs m:/a\\040b rw\n"
       "garbage\n";
   auto mounts = fstab::parse_mountinfo(info);
-  REQUIRE(mounts.size() == 4);
-  CHECK(mounts[3].point == "/mnt/with space");
-  CHECK(mounts[3].source == "m:/a b");
-  auto at = mounts_at(mounts, "/srv/mass");
+  auto at = fstab::mounts_at(mounts, "/srv/mass");
   REQUIRE(at.size() == 2);
-  CHECK(at[0].fstype == "autofs");
-  CHECK(at[1].fstype == "fuse.sshfs");
   CHECK(automounted(at));
   CHECK(sshfs_mounted(at, "m:/srv/mass"));
   CHECK_FALSE(sshfs_mounted(at, "n:/srv/mass"));
-  CHECK(mounts_at(mounts, "/srv/mass/").size() == 2);
-  at = mounts_at(mounts, "/mnt/with space");
+  at = fstab::mounts_at(mounts, "/mnt/with space");
   REQUIRE(at.size() == 1);
   CHECK_FALSE(automounted(at));
   CHECK(sshfs_mounted(at, "m:/a b"));
-  CHECK(mounts_at(mounts, "/srv").empty());
-}
-
-TEST_CASE("automount unit names are systemd-escape's", "[sshshare]") {
-  CHECK(automount_unit("/srv/mass") == "srv-mass.automount");
-  CHECK(automount_unit("/srv/with space/.hid/a-b") == "srv-with\\x20space-.hid-a\\x2db.automount");
-  CHECK(automount_unit("/.x") == "\\x2ex.automount");
-  CHECK(automount_unit("/x/ünï") == "x-\\xc3\\xbcn\\xc3\\xaf.automount");
-  CHECK(automount_unit("/a\\b") == "a\\x5cb.automount");
-  CHECK(automount_unit("/") == "-.automount");
+  CHECK_FALSE(sshfs_mounted(fstab::mounts_at(mounts, "/proc"), "proc"));
 }

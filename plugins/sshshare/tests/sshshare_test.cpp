@@ -17,8 +17,8 @@
 #include <sstream>
 #include <thread>
 
-#include "../fstab.hpp"
 #include "../share.hpp"
+#include "common/fstab.hpp"
 #include "engine/process.hpp"
 #include "sshd_harness.hpp"
 
@@ -56,8 +56,8 @@ std::string expected_options(const SshdHarness& h, int t = 30) {
 
 // A mountinfo line saying `type` is mounted on `point`.
 std::string mountinfo_line(const std::string& point, const std::string& type, const std::string& source) {
-  return "41 40 0:36 / " + sshshare::fstab::escape(point) + " rw,nosuid - " + type + " " +
-         sshshare::fstab::escape(source) + " rw\n";
+  return "41 40 0:36 / " + plugin_common::fstab::escape(point) + " rw,nosuid - " + type + " " +
+         plugin_common::fstab::escape(source) + " rw\n";
 }
 
 json doc_of(const ScRun& r) {
@@ -140,7 +140,7 @@ class PrivateMounts {
     return s.str();
   }
   bool mounted(const fs::path& point) const {
-    for (const auto& m : sshshare::fstab::parse_mountinfo(mountinfo()))
+    for (const auto& m : plugin_common::fstab::parse_mountinfo(mountinfo()))
       if (m.point == point.string()) return true;
     return false;
   }
@@ -466,16 +466,6 @@ TEST_CASE("hostile but valid path names are escaped, never split a line, never d
     CHECK(r.status == 0);
   }
   CHECK(read_text(root / "etc/fstab") == before);
-}
-
-TEST_CASE("automount unit names agree with systemd-escape", "[sshshare]") {
-  for (const std::string p :
-       {"/srv/mass", "/srv/with space", "/x/ünï-名前", "/a\\b", "/.hidden/x.y", "/a:b_c-d", "/$HOME", "/it's"}) {
-    auto r = run({"systemd-escape", "--path", "--suffix=automount", p});
-    INFO(p);
-    REQUIRE(r.ok());
-    CHECK(sshshare::automount_unit(p) + "\n" == r.out);
-  }
 }
 
 // The mount itself: `mount --fstab` of the fstab `add` wrote (so the very
