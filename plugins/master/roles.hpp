@@ -6,16 +6,16 @@
 #include <string_view>
 #include <vector>
 
+#include "common/role.hpp"
+
 namespace master {
 
-/// A host's role towards the master (the setting MASTER_MODE).
-enum class Role { master, standby, backup, client, roaming };
-
-/// Every role, in the order the manifest's choices list them.
-const std::vector<Role>& all_roles();
-/// "client" -> Role::client; nullopt for anything else.
-std::optional<Role> parse_role(std::string_view text);
-const char* role_name(Role role);
+/// A host's role towards the master (the setting MASTER_MODE): one list,
+/// shared with the user module.
+using plugin_common::role::all_roles;
+using plugin_common::role::parse_role;
+using plugin_common::role::Role;
+using plugin_common::role::role_name;
 
 /// A setting name: an upper-case letter, then upper-case letters, digits
 /// and '_', at most 64 characters (the core's rule).

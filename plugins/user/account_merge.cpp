@@ -9,19 +9,6 @@
 namespace useracct {
 namespace {
 
-std::optional<unsigned> number(const std::string& s) {
-  if (s.empty() || s.size() > 10 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  unsigned long long v = std::stoull(s);
-  if (v >= 4294967295ull) return std::nullopt;
-  return static_cast<unsigned>(v);
-}
-
-bool managed_id(const std::string& field) {
-  auto n = number(field);
-  return n && is_managed(*n);
-}
-
 bool has_control(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
@@ -54,7 +41,7 @@ bool name_ok(const std::string& name) {
 }
 
 bool numeric_or_empty(const std::string& s) {
-  return s.empty() || number(s).has_value();
+  return s.empty() || parse_id(s).has_value();
 }
 
 std::string row_text(const Row& row) {
@@ -86,28 +73,6 @@ void drop_member(std::string* field, const std::string& login) {
 
 }  // namespace
 
-std::optional<Role> parse_role(std::string_view text) {
-  for (Role r : {Role::master, Role::standby, Role::backup, Role::client, Role::roaming})
-    if (text == role_name(r)) return r;
-  return std::nullopt;
-}
-
-const char* role_name(Role role) {
-  switch (role) {
-    case Role::master:
-      return "master";
-    case Role::standby:
-      return "standby";
-    case Role::backup:
-      return "backup";
-    case Role::client:
-      return "client";
-    case Role::roaming:
-      return "roaming";
-  }
-  return "";
-}
-
 bool role_creates_users(Role role) {
   return role == Role::standby || role == Role::backup || role == Role::client;
 }
@@ -118,11 +83,11 @@ AccountTexts export_accounts(const Db& db) {
   t.group = db.group.text();
   for (const Row* s : db.shadow.rows()) {
     const Row* p = db.passwd.find((*s)[0]);
-    if (p && managed_id((*p)[2])) t.shadow += row_text(*s);
+    if (p && managed_id_field((*p)[2])) t.shadow += row_text(*s);
   }
   for (const Row* s : db.gshadow.rows()) {
     const Row* g = db.group.find((*s)[0]);
-    if (g && managed_id((*g)[2])) t.gshadow += row_text(*s);
+    if (g && managed_id_field((*g)[2])) t.gshadow += row_text(*s);
   }
   return t;
 }
@@ -151,7 +116,7 @@ std::optional<Db> check_master(const AccountTexts& texts, const std::string& hos
   for (const Row* r : db.group.rows()) {
     const Row& g = *r;
     if (!group_names.insert(g[0]).second) bad.push_back("/etc/group: " + shown(g[0]) + " appears more than once");
-    auto gid = number(g[2]);
+    auto gid = parse_id(g[2]);
     if (!gid) {
       bad.push_back("/etc/group: the gid of " + shown(g[0]) + gid_note);
       continue;
@@ -182,8 +147,8 @@ std::optional<Db> check_master(const AccountTexts& texts, const std::string& hos
   for (const Row* r : db.passwd.rows()) {
     const Row& u = *r;
     if (!user_names.insert(u[0]).second) bad.push_back("/etc/passwd: " + shown(u[0]) + " appears more than once");
-    auto uid = number(u[2]);
-    auto gid = number(u[3]);
+    auto uid = parse_id(u[2]);
+    auto gid = parse_id(u[3]);
     if (!uid || !gid) {
       bad.push_back("/etc/passwd: the uid or gid of " + shown(u[0]) + gid_note);
       continue;
@@ -220,13 +185,13 @@ std::optional<Db> check_master(const AccountTexts& texts, const std::string& hos
   // shadow and gshadow hold only the accounts of the range: each must be one.
   for (const Row* s : db.shadow.rows()) {
     const Row* p = db.passwd.find((*s)[0]);
-    if (!p || !managed_id((*p)[2]))
+    if (!p || !managed_id_field((*p)[2]))
       bad.push_back("/etc/shadow: " + shown((*s)[0]) + " is not a user of " + std::to_string(kFirstId) + "-" +
                     std::to_string(kLastId) + " there");
   }
   for (const Row* s : db.gshadow.rows()) {
     const Row* g = db.group.find((*s)[0]);
-    if (!g || !managed_id((*g)[2]))
+    if (!g || !managed_id_field((*g)[2]))
       bad.push_back("/etc/gshadow: " + shown((*s)[0]) + " is not a group of " + std::to_string(kFirstId) + "-" +
                     std::to_string(kLastId) + " there");
   }
@@ -280,12 +245,12 @@ PullPlan plan_pull(const Db& local, const Db& master, Role role, const std::stri
   std::vector<const Row*> master_users, master_groups;
   std::set<std::string> master_user_names, master_group_names;
   for (const Row* r : master.passwd.rows())
-    if (managed_id((*r)[2])) {
+    if (managed_id_field((*r)[2])) {
       master_users.push_back(r);
       master_user_names.insert((*r)[0]);
     }
   for (const Row* r : master.group.rows())
-    if (managed_id((*r)[2])) {
+    if (managed_id_field((*r)[2])) {
       master_groups.push_back(r);
       master_group_names.insert((*r)[0]);
     }
@@ -304,7 +269,7 @@ PullPlan plan_pull(const Db& local, const Db& master, Role role, const std::stri
   for (const Row* m : master_users) {
     const Row& mu = *m;
     const Row* l = local.passwd.find(mu[0]);
-    if (l && !managed_id((*l)[2])) {
+    if (l && !managed_id_field((*l)[2])) {
       if (creates)
         p.conflicts.push_back("user " + mu[0] + " is a local account" + here + " (uid " + (*l)[2] +
                               ") and a cluster account" + there + " (uid " + mu[2] + "): rename or remove one of them");
@@ -322,11 +287,11 @@ PullPlan plan_pull(const Db& local, const Db& master, Role role, const std::stri
       const Row& y = *l;
       if (y[0] == x || y[2] != mu[2] || master_user_names.count(y[0])) continue;
       p.conflicts.push_back("uid " + mu[2] + " is " + x + "'s" + there + " but " + y[0] + "'s" + here + " (" + y[0] +
-                            (managed_id(y[2]) ? " is gone from " + host : std::string(" is a local account")) +
+                            (managed_id_field(y[2]) ? " is gone from " + host : std::string(" is a local account")) +
                             "; its files here would belong to " + x + "): if " + y[0] + " left the cluster, remove it" +
                             here + " (`userdel " + y[0] + "` keeps its home) and pull again");
     }
-    if (!managed_id(mu[3])) {
+    if (!managed_id_field(mu[3])) {
       const Row* mg = master_group_of_gid(mu[3]);
       const Row* lg = local_group_of_gid(mu[3]);
       const std::string master_name = mg ? (*mg)[0] : "?";
@@ -341,22 +306,22 @@ PullPlan plan_pull(const Db& local, const Db& master, Role role, const std::stri
   for (const Row* m : master_groups) {
     const Row& mg = *m;
     const Row* l = local.group.find(mg[0]);
-    if (l && !managed_id((*l)[2]))
+    if (l && !managed_id_field((*l)[2]))
       p.conflicts.push_back("group " + mg[0] + " is a local group" + here + " (gid " + (*l)[2] +
                             ") and a cluster group" + there + " (gid " + mg[2] + "): rename or remove one of them");
     for (const Row* o : local.group.rows())
       if ((*o)[0] != mg[0] && (*o)[2] == mg[2] && !master_group_names.count((*o)[0]))
         p.conflicts.push_back("gid " + mg[2] + " is group " + mg[0] + there + " but group " + (*o)[0] + here + " (" +
                               (*o)[0] +
-                              (managed_id((*o)[2]) ? " is gone from " + host : std::string(" is a local group")) +
+                              (managed_id_field((*o)[2]) ? " is gone from " + host : std::string(" is a local group")) +
                               "): if " + (*o)[0] + " left the cluster, remove it" + here + " and pull again");
   }
   std::vector<std::string> groups_gone;
   for (const Row* l : local.group.rows())
-    if (managed_id((*l)[2]) && !master_group_names.count((*l)[0])) {
+    if (managed_id_field((*l)[2]) && !master_group_names.count((*l)[0])) {
       groups_gone.push_back((*l)[0]);
       for (const Row* u : local.passwd.rows())
-        if ((*u)[3] == (*l)[2] && !managed_id((*u)[2]))
+        if ((*u)[3] == (*l)[2] && !managed_id_field((*u)[2]))
           p.conflicts.push_back("group " + (*l)[0] + " (gid " + (*l)[2] + ") is gone from " + host +
                                 " but is the primary group of the local user " + (*u)[0] + here +
                                 ": give that user another group");
@@ -372,7 +337,7 @@ PullPlan plan_pull(const Db& local, const Db& master, Role role, const std::stri
   // Users gone from the master: accounts and memberships (homes are kept).
   for (const Row* l : local.passwd.rows()) {
     const std::string login = (*l)[0];
-    if (!managed_id((*l)[2]) || master_user_names.count(login)) continue;
+    if (!managed_id_field((*l)[2]) || master_user_names.count(login)) continue;
     next.passwd.remove(login);
     next.shadow.remove(login);
     for (Row* g : next.group.rows()) drop_member(&(*g)[3], login);
@@ -451,9 +416,9 @@ PullPlan plan_pull(const Db& local, const Db& master, Role role, const std::stri
   // Other groups both hosts have (sudo, users, audio...): the cluster
   // members are the master's, local members stay.
   for (Row* g : next.group.rows()) {
-    if (managed_id((*g)[2])) continue;
+    if (managed_id_field((*g)[2])) continue;
     const Row* m = master.group.find((*g)[0]);
-    if (!m || managed_id((*m)[2])) continue;
+    if (!m || managed_id_field((*m)[2])) continue;
     const auto members = members_among((*m)[3], cluster_set);
     (*g)[3] = merge_members((*g)[3], members, cluster);
     if (Row* s = next.gshadow.find((*g)[0])) (*s)[3] = merge_members((*s)[3], members, cluster);
@@ -472,10 +437,10 @@ PullPlan plan_pull(const Db& local, const Db& master, Role role, const std::stri
   // to it, this says so if they did not.
   std::map<std::string, std::string> uid_seen, gid_seen;
   for (const Row* u : next.passwd.rows())
-    if (managed_id((*u)[2]) && !uid_seen.emplace((*u)[2], (*u)[0]).second)
+    if (managed_id_field((*u)[2]) && !uid_seen.emplace((*u)[2], (*u)[0]).second)
       p.conflicts.push_back("uid " + (*u)[2] + " would be both " + uid_seen[(*u)[2]] + "'s and " + (*u)[0] + "'s");
   for (const Row* g : next.group.rows())
-    if (managed_id((*g)[2]) && !gid_seen.emplace((*g)[2], (*g)[0]).second)
+    if (managed_id_field((*g)[2]) && !gid_seen.emplace((*g)[2], (*g)[0]).second)
       p.conflicts.push_back("gid " + (*g)[2] + " would be both group " + gid_seen[(*g)[2]] + " and group " + (*g)[0]);
   if (!p.conflicts.empty()) p.next = local;
   return p;

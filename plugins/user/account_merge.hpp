@@ -12,15 +12,14 @@
 #include <vector>
 
 #include "account_db.hpp"
+#include "common/role.hpp"
 
 namespace useracct {
 
 /// This host's role towards its master (the original's MASTER_MODE).
-enum class Role { master, standby, backup, client, roaming };
-
-/// "client" -> Role::client; nullopt for anything else.
-std::optional<Role> parse_role(std::string_view text);
-const char* role_name(Role role);
+using plugin_common::role::parse_role;
+using plugin_common::role::Role;
+using plugin_common::role::role_name;
 /// Whether a pull creates the master's users that are missing here: on a
 /// standby, a backup server and a client; not on the master (nothing to
 /// pull) nor on a roaming host, which has only the users `sc user roam`

@@ -6,19 +6,6 @@
 namespace useracct {
 namespace {
 
-std::optional<unsigned> number(const std::string& s) {
-  if (s.empty() || s.size() > 10 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  unsigned long long v = std::stoull(s);
-  if (v >= 4294967295ull) return std::nullopt;
-  return static_cast<unsigned>(v);
-}
-
-bool managed_field(const std::string& id) {
-  auto n = number(id);
-  return n && is_managed(*n);
-}
-
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -34,6 +21,20 @@ bool drop_from_list(std::string* field, std::string_view login) {
 }
 
 }  // namespace
+
+std::optional<unsigned> parse_id(const std::string& field) {
+  if (field.empty() || field.size() > 10 ||
+      !std::all_of(field.begin(), field.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  unsigned long long v = std::stoull(field);
+  if (v >= 4294967295ull) return std::nullopt;
+  return static_cast<unsigned>(v);
+}
+
+bool managed_id_field(const std::string& field) {
+  auto n = parse_id(field);
+  return n && is_managed(*n);
+}
 
 bool valid_name(std::string_view name, const char* what, std::string* why) {
   bool ok = !name.empty() && name.size() <= 32 && ((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_') &&
@@ -55,25 +56,25 @@ bool is_managed(unsigned id) {
 
 std::optional<unsigned> uid_of(const Db& db, std::string_view login) {
   const Row* r = db.passwd.find(login);
-  return r ? number((*r)[2]) : std::nullopt;
+  return r ? parse_id((*r)[2]) : std::nullopt;
 }
 
 std::optional<unsigned> primary_gid_of(const Db& db, std::string_view login) {
   const Row* r = db.passwd.find(login);
-  return r ? number((*r)[3]) : std::nullopt;
+  return r ? parse_id((*r)[3]) : std::nullopt;
 }
 
 std::optional<unsigned> gid_of(const Db& db, std::string_view group) {
   const Row* r = db.group.find(group);
-  return r ? number((*r)[2]) : std::nullopt;
+  return r ? parse_id((*r)[2]) : std::nullopt;
 }
 
 std::optional<unsigned> free_id(const Db& db) {
   std::set<unsigned> used;
   for (const Row* r : db.passwd.rows())
-    if (auto n = number((*r)[2])) used.insert(*n);
+    if (auto n = parse_id((*r)[2])) used.insert(*n);
   for (const Row* r : db.group.rows())
-    if (auto n = number((*r)[2])) used.insert(*n);
+    if (auto n = parse_id((*r)[2])) used.insert(*n);
   for (unsigned id = kFirstId; id <= kLastId; ++id)
     if (!used.count(id)) return id;
   return std::nullopt;
@@ -87,12 +88,12 @@ void add_group(Db& db, const std::string& name, unsigned gid) {
 std::vector<std::string> complete_entries(Db& db, long last_change) {
   std::vector<std::string> added;
   for (const Row* g : db.group.rows())
-    if (managed_field((*g)[2]) && !db.gshadow.find((*g)[0])) {
+    if (managed_id_field((*g)[2]) && !db.gshadow.find((*g)[0])) {
       db.gshadow.append({(*g)[0], "!", "", ""});
       added.push_back("gshadow " + (*g)[0]);
     }
   for (const Row* u : db.passwd.rows())
-    if (managed_field((*u)[2]) && !db.shadow.find((*u)[0])) {
+    if (managed_id_field((*u)[2]) && !db.shadow.find((*u)[0])) {
       db.shadow.append({(*u)[0], "!", std::to_string(last_change), "0", "99999", "7", "", "", ""});
       added.push_back("shadow " + (*u)[0]);
     }
@@ -128,7 +129,7 @@ bool add_member(Db& db, std::string_view group, const std::string& login) {
 std::vector<std::string> users_with_primary_gid(const Db& db, unsigned gid) {
   std::vector<std::string> out;
   for (const Row* r : db.passwd.rows())
-    if (number((*r)[3]) == gid) out.push_back((*r)[0]);
+    if (parse_id((*r)[3]) == gid) out.push_back((*r)[0]);
   return out;
 }
 
@@ -143,7 +144,7 @@ std::optional<std::string> remove_user(Db& db, std::string_view login) {
   }
   // The personal group userdel would remove (USERGROUPS_ENAB).
   const Row* own = db.group.find(login);
-  if (own && gid && number((*own)[2]) == *gid && (*own)[3].empty() && users_with_primary_gid(db, *gid).empty()) {
+  if (own && gid && parse_id((*own)[2]) == *gid && (*own)[3].empty() && users_with_primary_gid(db, *gid).empty()) {
     remove_group(db, login);
     return std::string(login);
   }
@@ -158,28 +159,28 @@ void remove_group(Db& db, std::string_view group) {
 std::vector<std::string> managed_users(const Db& db) {
   std::vector<std::string> out;
   for (const Row* r : db.passwd.rows())
-    if (managed_field((*r)[2])) out.push_back((*r)[0]);
+    if (managed_id_field((*r)[2])) out.push_back((*r)[0]);
   return out;
 }
 
 std::vector<std::string> managed_groups(const Db& db) {
   std::vector<std::string> out;
   for (const Row* r : db.group.rows())
-    if (managed_field((*r)[2])) out.push_back((*r)[0]);
+    if (managed_id_field((*r)[2])) out.push_back((*r)[0]);
   return out;
 }
 
 std::vector<std::string> managed_homes(const Db& db) {
   std::vector<std::string> out;
   for (const Row* r : db.passwd.rows())
-    if (managed_field((*r)[2]) && valid_home((*r)[5]) && !contains(out, (*r)[5])) out.push_back((*r)[5]);
+    if (managed_id_field((*r)[2]) && valid_home((*r)[5]) && !contains(out, (*r)[5])) out.push_back((*r)[5]);
   return out;
 }
 
 void restore_groups(Db& local, const Db& backup, MergeReport* report) {
   for (const Row* r : backup.group.rows()) {
     const Row& g = *r;
-    if (!managed_field(g[2]) || local.group.find(g[0])) continue;
+    if (!managed_id_field(g[2]) || local.group.find(g[0])) continue;
     std::string why;
     if (!valid_name(g[0], "group", &why)) {
       report->warnings.push_back("group from the backup skipped: " + why);
@@ -203,7 +204,7 @@ void restore_groups(Db& local, const Db& backup, MergeReport* report) {
 void restore_users(Db& local, const Db& backup, MergeReport* report) {
   for (const Row* r : backup.passwd.rows()) {
     const Row& u = *r;
-    if (!managed_field(u[2]) || local.passwd.find(u[0])) continue;
+    if (!managed_id_field(u[2]) || local.passwd.find(u[0])) continue;
     std::string why;
     if (!valid_name(u[0], "login", &why)) {
       report->warnings.push_back("user from the backup skipped: " + why);
@@ -217,7 +218,7 @@ void restore_users(Db& local, const Db& backup, MergeReport* report) {
     }
     bool group_here = false;
     for (const Row* l : local.group.rows()) group_here = group_here || (*l)[2] == u[3];
-    if (!number(u[3]) || !group_here) {
+    if (!parse_id(u[3]) || !group_here) {
       report->warnings.push_back("user " + u[0] + " skipped: its primary group (gid " + u[3] + ") does not exist here");
       continue;
     }

@@ -25,6 +25,12 @@ bool valid_name(std::string_view name, const char* what, std::string* why);
 
 bool is_managed(unsigned id);
 
+/// A uid or gid field: decimal, below 4294967295 (-1, "no id"); nullopt
+/// for anything else.
+std::optional<unsigned> parse_id(const std::string& field);
+/// True when `field` is an id of kFirstId..kLastId.
+bool managed_id_field(const std::string& field);
+
 std::optional<unsigned> uid_of(const Db& db, std::string_view login);
 std::optional<unsigned> primary_gid_of(const Db& db, std::string_view login);
 std::optional<unsigned> gid_of(const Db& db, std::string_view group);

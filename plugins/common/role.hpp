@@ -1,0 +1,20 @@
+// A host's role towards its master (the setting MASTER_MODE, the original's
+// names): declared by the master module, read by modules whose work depends
+// on the role (user pull, free). One list of roles and their names.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace plugin_common::role {
+
+enum class Role { master, standby, backup, client, roaming };
+
+/// Every role, in the order the master manifest's choices list them.
+const std::vector<Role>& all_roles();
+/// "client" -> Role::client; nullopt for anything else.
+std::optional<Role> parse_role(std::string_view text);
+const char* role_name(Role role);
+
+}  // namespace plugin_common::role
