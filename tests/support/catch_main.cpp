@@ -3,9 +3,8 @@
 // with a message) when the child exits early, not die of the signal with
 // no message (seen under load, when a child exited before reading all).
 #define CATCH_CONFIG_RUNNER
-#include <csignal>
-
 #include <catch2/catch.hpp>
+#include <csignal>
 
 int main(int argc, char* argv[]) {
   std::signal(SIGPIPE, SIG_IGN);
