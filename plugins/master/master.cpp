@@ -220,6 +220,74 @@ std::string host_name(const sc::Context& ctx) {
   return name;
 }
 
+/// Runs the plan's calls in order; the first that fails stops it, saying
+/// what was done and that running `command` again finishes it.
+void run_plan(sc::Context& ctx, const std::vector<master::Call>& plan, const std::string& command) {
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const master::Call& c = plan[i];
+    const int status = ctx.call_shown(c.module, c.command, c.args);
+    if (status == SC_OK) continue;
+    const std::string why =
+        status == kNotInstalled ? "the module " + c.module + " is not installed" : "status " + std::to_string(status);
+    throw sc::Failure(master::stopped_text(plan, i, why, command));
+  }
+}
+
+json plan_json(const std::vector<master::Call>& plan) {
+  json steps = json::array();
+  for (const auto& c : plan) steps.push_back(master::call_text(c));
+  return steps;
+}
+
+/// The role set up here (MASTER_APPLIED), checked; nullopt when none is.
+std::optional<std::pair<Role, std::string>> applied_role(const sc::Context& ctx) {
+  const std::string applied = ctx.setting(kAppliedSetting).value_or("");
+  if (applied.empty()) return std::nullopt;
+  auto parsed = master::parse_applied(applied);
+  if (!parsed)
+    throw sc::Usage(
+        "MASTER_APPLIED is \"" + applied +
+        "\", not ROLE or ROLE MASTER: it is kept by sc master; `sc settings del MASTER_APPLIED` forgets it");
+  return parsed;
+}
+
+/// Refuses, before any change, a plan that calls a module not installed.
+void require_modules(const sc::Context& ctx, const std::vector<master::Call>& plan, const std::string& what) {
+  std::set<std::string> needed;
+  for (const auto& c : plan)
+    if (c.module != "settings") needed.insert(c.module);
+  std::vector<std::string> missing = not_installed(ctx, {needed.begin(), needed.end()});
+  if (missing.empty()) return;
+  std::string list;
+  for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m + " (package " + master::package_of(m) + ")";
+  throw sc::Usage(what + " needs modules that are not installed: " + list +
+                  "; install them and run it again; "
+                  "nothing was changed");
+}
+
+void cleanup(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  const auto applied = applied_role(ctx);
+  // No role set up: only the role's settings to forget (none, on a re-run).
+  std::vector<master::Call> plan;
+  if (applied)
+    plan = master::cleanup_plan(master::spec_of(applied->first));
+  else
+    for (const char* name : {kModeSetting, kHostSetting, kAppliedSetting})
+      plan.push_back(master::Call{"settings", "del", {name}});
+  require_modules(ctx, plan, "sc master cleanup");
+  ctx.print(master::titled_plan_text(
+      applied ? "cleanup of the role " + std::string(master::role_name(applied->first)) +
+                    (applied->second.empty() ? std::string() : " (master " + applied->second + ")")
+              : std::string("cleanup (no role was set up here)"),
+      plan));
+  run_plan(ctx, plan, "sc master cleanup");
+  ctx.result(json{{"role", applied ? json(master::role_name(applied->first)) : json(nullptr)},
+                  {"master", applied && !applied->second.empty() ? json(applied->second) : json(nullptr)},
+                  {"plan", plan_json(plan)}}
+                 .dump());
+}
+
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 1, "[SOURCE]");
   const std::string source = ctx.args().empty() ? "" : checked_source(ctx, ctx.arg(0));
@@ -237,8 +305,8 @@ void setup(sc::Context& ctx) {
   const std::string wanted = master::applied_text(*role, host);
   if (!applied.empty() && applied != wanted)
     throw sc::Usage("this host is set up as \"" + applied + "\", not \"" + wanted +
-                    "\": changing a host's role or master is a transition (sc master promote or switch, not built "
-                    "yet), not a setup; nothing was changed");
+                    "\": changing a host's role or master is a transition, not a setup: `sc master cleanup` then "
+                    "`sc master setup`; nothing was changed");
 
   // Every module the role calls must be here before anything changes.
   std::vector<std::string> needed = master::modules_needed(spec);
@@ -260,19 +328,10 @@ void setup(sc::Context& ctx) {
     for (const auto& n : spec.not_built) names += (names.empty() ? "" : ", ") + n;
     ctx.info("skipped: " + names + " (services of the role " + role_text + " that sc has not built yet)");
   }
-  for (size_t i = 0; i < plan.size(); ++i) {
-    const master::Call& c = plan[i];
-    const int status = ctx.call_shown(c.module, c.command, c.args);
-    if (status == SC_OK) continue;
-    const std::string why =
-        status == kNotInstalled ? "the module " + c.module + " is not installed" : "status " + std::to_string(status);
-    throw sc::Failure(master::stopped_text(plan, i, why));
-  }
-  json steps = json::array();
-  for (const auto& c : plan) steps.push_back(master::call_text(c));
+  run_plan(ctx, plan, "sc master setup");
   ctx.result(json{{"role", role_text},
                   {"master", host.empty() ? json(nullptr) : json(host)},
-                  {"plan", steps},
+                  {"plan", plan_json(plan)},
                   {"not_built", spec.not_built}}
                  .dump());
 }
@@ -362,4 +421,5 @@ void boot(sc::Context& ctx) {
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&mode>("mode"), sc::command<&enabled>("enabled"),
           sc::command<&ready>("ready"), sc::command<&status>("status"), sc::command<&getvar>("getvar"),
           sc::command<&exec>("exec"), sc::command<&roles>("roles"), sc::command<&setup>("setup"),
-          sc::command<&pull>("pull"), sc::command<&cron>("cron"), sc::command<&boot>("boot"))
+          sc::command<&pull>("pull"), sc::command<&cron>("cron"), sc::command<&boot>("boot"),
+          sc::command<&cleanup>("cleanup"))

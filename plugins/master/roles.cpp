@@ -242,22 +242,58 @@ std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, co
 }
 
 std::string plan_text(Role role, const std::string& master, const std::vector<Call>& plan) {
-  std::string out = std::string("setup of the role ") + role_name(role) +
-                    (role == Role::master ? std::string() : " (master " + master + ")") + ", " +
-                    std::to_string(plan.size()) + " steps:\n";
+  return titled_plan_text(std::string("setup of the role ") + role_name(role) +
+                              (role == Role::master ? std::string() : " (master " + master + ")"),
+                          plan);
+}
+
+std::string titled_plan_text(const std::string& title, const std::vector<Call>& plan) {
+  std::string out = title + ", " + std::to_string(plan.size()) + " steps:\n";
   for (size_t i = 0; i < plan.size(); ++i) out += "  " + std::to_string(i + 1) + ". " + call_text(plan[i]) + "\n";
   return out;
 }
 
-std::string stopped_text(const std::vector<Call>& plan, size_t failed, const std::string& why) {
+std::string stopped_text(const std::vector<Call>& plan, size_t failed, const std::string& why,
+                         const std::string& command) {
   std::string text = "step " + std::to_string(failed + 1) + " of " + std::to_string(plan.size()) + ", `" +
                      call_text(plan[failed]) + "`, failed: " + why + "; ";
   text += failed == 0 ? std::string("nothing was done before it")
                       : "steps 1-" + std::to_string(failed) + " were done (`" + call_text(plan[0]) + "` to `" +
                             call_text(plan[failed - 1]) + "`)";
-  return text +
-         ". Fix the cause and run `sc master setup` again: every step is idempotent, those done stay done and it "
-         "goes on from there";
+  return text + ". Fix the cause and run `" + command +
+         "` again: every step is idempotent, those done stay done and it goes on from there";
+}
+
+std::optional<std::pair<Role, std::string>> parse_applied(const std::string& text) {
+  const size_t space = text.find(' ');
+  auto role = parse_role(text.substr(0, space));
+  if (!role) return std::nullopt;
+  const std::string master = space == std::string::npos ? "" : text.substr(space + 1);
+  if ((*role == Role::master) != master.empty() || master.find(' ') != std::string::npos) return std::nullopt;
+  return std::make_pair(*role, master);
+}
+
+std::vector<Call> undo_steps(const RoleSpec& spec) {
+  std::vector<Call> plan;
+  if (spec.boot) plan.push_back(Call{"boot", "del", {"master"}});
+  if (!spec.cron.empty()) plan.push_back(Call{"crontask", "del", {"master"}});
+  bool mass = false;
+  std::vector<Call> mounts;
+  for (const auto& s : spec.steps) {
+    if (s.run.module == "mass" && s.run.command == "setup") mass = true;
+    if (s.run.module == "nfsclient" && s.run.command == "add" && s.run.args.size() >= 2)
+      mounts.insert(mounts.begin(), Call{"nfsclient", "del", {s.run.args[1]}});
+  }
+  if (mass) plan.push_back(Call{"mass", "cleanup", {}});
+  plan.insert(plan.end(), mounts.begin(), mounts.end());
+  return plan;
+}
+
+std::vector<Call> cleanup_plan(const RoleSpec& spec) {
+  std::vector<Call> plan = undo_steps(spec);
+  for (const char* name : {"MASTER_MODE", "MASTER_HOST", "MASTER_APPLIED"})
+    plan.push_back(Call{"settings", "del", {name}});
+  return plan;
 }
 
 }  // namespace master

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/role.hpp"
@@ -100,9 +101,25 @@ std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, co
                              const std::string& source);
 /// The plan as `setup` prints it, one numbered call a line.
 std::string plan_text(Role role, const std::string& master, const std::vector<Call>& plan);
-/// What a setup that failed at plan[failed] says: what was done, and how
-/// to finish it.
-std::string stopped_text(const std::vector<Call>& plan, size_t failed, const std::string& why);
+/// Any plan: "TITLE, N steps:" then one numbered call a line.
+std::string titled_plan_text(const std::string& title, const std::vector<Call>& plan);
+/// What a plan that failed at plan[failed] says: what was done, and how
+/// to finish it (running `command` again).
+std::string stopped_text(const std::vector<Call>& plan, size_t failed, const std::string& why,
+                         const std::string& command = "sc master setup");
+
+/// MASTER_APPLIED read back: the role and its master ("" on the master);
+/// nullopt when it is not "ROLE" (master) or "ROLE MASTER" (the others).
+std::optional<std::pair<Role, std::string>> parse_applied(const std::string& text);
+/// What undoes the parts of a role's setup that act on this host and are
+/// tied to the role (its master): the boot unit, the cron tasks, the
+/// mass storage's sync or mount, the NFS mounts. Files, accounts and
+/// settings of other modules are kept.
+std::vector<Call> undo_steps(const RoleSpec& spec);
+/// `sc master cleanup`: undo_steps, then unset MASTER_MODE, MASTER_HOST
+/// and, last (so that a stopped cleanup is finished by running it
+/// again), MASTER_APPLIED.
+std::vector<Call> cleanup_plan(const RoleSpec& spec);
 
 /// `sc master roles [ROLE]`: the table as text, and as JSON text.
 std::string roles_text(const std::vector<Role>& roles);

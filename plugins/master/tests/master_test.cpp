@@ -363,7 +363,8 @@ TEST_CASE("master setup of the master role under --root: the plan, then in place
   const std::string now = tree_hash(root.path());
   r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("this host is set up as \"master\", not \"client m\"") && Contains("transition"));
+  CHECK_THAT(r.err, Contains("this host is set up as \"master\", not \"client m\"") && Contains("transition") &&
+                        Contains("sc master cleanup"));
   CHECK(tree_hash(root.path()) == now);
 
   // Pull on the master: nothing to do.
@@ -434,4 +435,77 @@ TEST_CASE("master setup refuses, before any change, what it cannot do", "[master
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("cannot reach the master 127.0.0.1:1") && Contains("nothing was pulled"));
   CHECK(tree_hash(root.path()) == before);
+}
+
+TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[master]") {
+  using master::Role;
+  auto texts = [](const std::vector<master::Call>& plan) {
+    std::vector<std::string> out;
+    for (const auto& c : plan) out.push_back(master::call_text(c));
+    return out;
+  };
+  CHECK(texts(master::cleanup_plan(master::spec_of(Role::master))) ==
+        std::vector<std::string>{"sc mass cleanup", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
+                                 "sc settings del MASTER_APPLIED"});
+  CHECK(texts(master::cleanup_plan(master::spec_of(Role::client))) ==
+        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup",
+                                 "sc nfsclient del /home", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
+                                 "sc settings del MASTER_APPLIED"});
+  CHECK(texts(master::cleanup_plan(master::spec_of(Role::backup))) ==
+        std::vector<std::string>{"sc crontask del master", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
+                                 "sc settings del MASTER_APPLIED"});
+  CHECK(texts(master::undo_steps(master::spec_of(Role::roaming))) ==
+        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup"});
+  CHECK(texts(master::undo_steps(master::spec_of(Role::standby))) ==
+        std::vector<std::string>{"sc crontask del master", "sc mass cleanup"});
+
+  CHECK(master::parse_applied("master") == std::make_pair(Role::master, std::string()));
+  CHECK(master::parse_applied("client root@m:2222") == std::make_pair(Role::client, std::string("root@m:2222")));
+  for (const char* bad : {"", "master m", "client", "client a b", "slave m", " client m"})
+    CHECK_FALSE(master::parse_applied(bad));
+}
+
+TEST_CASE("master cleanup under --root: the plan, the role's parts gone, files kept, and a re-run", "[master]") {
+  TempDir root;
+  master_ready_root(root);
+  ScRun r = run_sc_rooted(root.path(), {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  write_text(root / "srv/mass/kept.txt", "data\n");
+
+  // --dry-run: the whole plan, nothing changed.
+  const std::string set_up = tree_hash(root.path());
+  r = run_sc_rooted(root.path(), {"--dry-run", "master", "cleanup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("cleanup of the role master, 4 steps:\n  1. sc mass cleanup\n  2. sc settings del MASTER_MODE\n"
+                   "  3. sc settings del MASTER_HOST\n  4. sc settings del MASTER_APPLIED\n") == 0);
+  CHECK(tree_hash(root.path()) == set_up);
+
+  r = run_sc_rooted(root.path(), {"master", "cleanup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  const std::string settings = read_text(root / "etc/sc");
+  CHECK(settings.find("MASTER_MODE") == std::string::npos);
+  CHECK(settings.find("MASTER_APPLIED") == std::string::npos);
+  CHECK(settings.find("MASS_MODE") == std::string::npos);
+  CHECK(read_text(root / "srv/mass/kept.txt") == "data\n");
+  CHECK(fs::exists(root / "etc/sudoers.d/sc"));
+  CHECK(read_text(root / "etc/passwd") == "root:x:0:0:root:/root:/bin/bash\n");
+  CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 1);
+
+  // Again: only the (unset) settings to forget, nothing changes.
+  const std::string done = tree_hash(root.path());
+  json doc = doc_of(run_sc_rooted(root.path(), {"--json", "master", "cleanup"}));
+  CHECK(doc["status"] == 0);
+  CHECK(doc["summary"]["changed"] == 0);
+  CHECK(doc["result"]["role"] == nullptr);
+  CHECK(doc["result"]["plan"] ==
+        json({"sc settings del MASTER_MODE", "sc settings del MASTER_HOST", "sc settings del MASTER_APPLIED"}));
+  CHECK(tree_hash(root.path()) == done);
+
+  // Now another role can be set up (here the master again).
+  r = run_sc_rooted(root.path(), {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  CHECK(r.status == 0);
+  CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 0);
 }
