@@ -288,6 +288,50 @@ void cleanup(sc::Context& ctx) {
                  .dump());
 }
 
+void promote(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  const auto applied = applied_role(ctx);
+  if (!applied || applied->first != Role::standby)
+    throw sc::Usage(std::string("promote makes a standby the master, and this host is ") +
+                    (applied ? "set up as \"" + master::applied_text(applied->first, applied->second) + "\""
+                             : std::string("not set up as any role")) +
+                    (applied && applied->first == Role::master ? " already" : "") +
+                    ": a standby is set up with `sc master setup` (MASTER_MODE=standby); nothing was changed");
+  const std::vector<master::Call> plan = master::promote_plan();
+  require_modules(ctx, plan, "sc master promote");
+  ctx.print(master::titled_plan_text("promotion of this standby (master " + applied->second + ") to the master", plan));
+  run_plan(ctx, plan, "sc master promote");
+  ctx.result(json{{"old_master", applied->second}, {"plan", plan_json(plan)}}.dump());
+}
+
+void switch_master(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "NEWMASTER");
+  const std::string host = plugin_common::peer_name::checked(ctx.arg(0), "NEWMASTER");
+  const auto applied = applied_role(ctx);
+  if (!applied)
+    throw sc::Usage(
+        "no role is set up here (MASTER_APPLIED is unset): `sc master setup` gives this host one; "
+        "nothing was changed");
+  if (applied->first == Role::master)
+    throw sc::Usage(
+        "this host is the master: it has no master to switch (`sc master promote` on a standby makes "
+        "another host the master); nothing was changed");
+  const std::string role = master::role_name(applied->first);
+  if (applied->second == host) {
+    ctx.print("this " + role + " host's master is already " + host + ": nothing to switch\n");
+    ctx.result(json{{"role", role}, {"old_master", host}, {"master", host}, {"plan", json::array()}}.dump());
+    return;
+  }
+  const master::RoleSpec& spec = master::spec_of(applied->first);
+  const std::string self = master::uses_host_name(spec) ? host_name(ctx) : "";
+  const std::vector<master::Call> plan = master::switch_plan(spec, host, self);
+  require_modules(ctx, plan, "sc master switch");
+  ctx.print(master::titled_plan_text(
+      "switch of this " + role + " host from the master " + applied->second + " to " + host, plan));
+  run_plan(ctx, plan, "sc master switch " + host);
+  ctx.result(json{{"role", role}, {"old_master", applied->second}, {"master", host}, {"plan", plan_json(plan)}}.dump());
+}
+
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 1, "[SOURCE]");
   const std::string source = ctx.args().empty() ? "" : checked_source(ctx, ctx.arg(0));
@@ -305,8 +349,9 @@ void setup(sc::Context& ctx) {
   const std::string wanted = master::applied_text(*role, host);
   if (!applied.empty() && applied != wanted)
     throw sc::Usage("this host is set up as \"" + applied + "\", not \"" + wanted +
-                    "\": changing a host's role or master is a transition, not a setup: `sc master cleanup` then "
-                    "`sc master setup`; nothing was changed");
+                    "\": changing a host's role or master is a transition, not a setup: `sc master switch NEWMASTER` "
+                    "(the same role, another master), `sc master promote` (a standby becomes the master), or `sc "
+                    "master cleanup` then `sc master setup` (another role); nothing was changed");
 
   // Every module the role calls must be here before anything changes.
   std::vector<std::string> needed = master::modules_needed(spec);
@@ -422,4 +467,4 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&mode>("mode"), sc::com
           sc::command<&ready>("ready"), sc::command<&status>("status"), sc::command<&getvar>("getvar"),
           sc::command<&exec>("exec"), sc::command<&roles>("roles"), sc::command<&setup>("setup"),
           sc::command<&pull>("pull"), sc::command<&cron>("cron"), sc::command<&boot>("boot"),
-          sc::command<&cleanup>("cleanup"))
+          sc::command<&cleanup>("cleanup"), sc::command<&promote>("promote"), sc::command<&switch_master>("switch"))

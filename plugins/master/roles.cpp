@@ -296,4 +296,16 @@ std::vector<Call> cleanup_plan(const RoleSpec& spec) {
   return plan;
 }
 
+std::vector<Call> promote_plan() {
+  std::vector<Call> plan = undo_steps(spec_of(Role::standby));
+  for (auto& c : setup_plan(spec_of(Role::master), "", "", "")) plan.push_back(c);
+  return plan;
+}
+
+std::vector<Call> switch_plan(const RoleSpec& spec, const std::string& master, const std::string& self) {
+  std::vector<Call> plan = undo_steps(spec);
+  for (auto& c : setup_plan(spec, master, self, "")) plan.push_back(c);
+  return plan;
+}
+
 }  // namespace master

@@ -120,6 +120,13 @@ std::vector<Call> undo_steps(const RoleSpec& spec);
 /// and, last (so that a stopped cleanup is finished by running it
 /// again), MASTER_APPLIED.
 std::vector<Call> cleanup_plan(const RoleSpec& spec);
+/// `sc master promote` on a standby: its parts undone, then the setup of
+/// the master role (MASTER_APPLIED still says standby until its last step,
+/// so a stopped promote is finished by running it again).
+std::vector<Call> promote_plan();
+/// `sc master switch NEWMASTER`: the role's parts tied to the old master
+/// undone, then its setup with `master` (linked first).
+std::vector<Call> switch_plan(const RoleSpec& spec, const std::string& master, const std::string& self);
 
 /// `sc master roles [ROLE]`: the table as text, and as JSON text.
 std::string roles_text(const std::vector<Role>& roles);

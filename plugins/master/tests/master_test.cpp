@@ -364,7 +364,7 @@ TEST_CASE("master setup of the master role under --root: the plan, then in place
   r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("this host is set up as \"master\", not \"client m\"") && Contains("transition") &&
-                        Contains("sc master cleanup"));
+                        Contains("sc master switch NEWMASTER") && Contains("sc master cleanup"));
   CHECK(tree_hash(root.path()) == now);
 
   // Pull on the master: nothing to do.
@@ -459,6 +459,37 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
   CHECK(texts(master::undo_steps(master::spec_of(Role::standby))) ==
         std::vector<std::string>{"sc crontask del master", "sc mass cleanup"});
 
+  CHECK(texts(master::promote_plan()) ==
+        std::vector<std::string>{"sc crontask del master", "sc mass cleanup", "sc settings set MASTER_MODE master",
+                                 "sc settings del MASTER_HOST", "sc settings set MASS_MODE separated", "sc user setup",
+                                 "sc mass setup", "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+
+  const auto sw = master::switch_plan(master::spec_of(Role::client), "m2", "c1.example.com");
+  CHECK(texts(sw) == std::vector<std::string>{
+                         "sc boot del master", "sc crontask del master", "sc mass cleanup", "sc nfsclient del /home",
+                         "sc sshlink add m2", "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m2",
+                         "sc settings set MASS_MODE nfs4", "sc settings set MASS_HOST m2", "sc user setup",
+                         "sc sshlink sc m2 nfssrv allow c1.example.com", "sc nfsclient add m2 /home", "sc mass setup",
+                         "sc crontask add master daily", "sc crontask add master fast", "sc boot add master",
+                         "sc settings set MASTER_APPLIED client m2", "sc master pull"});
+  const auto bk = master::switch_plan(master::spec_of(Role::backup), "root@m2:2222", "");
+  CHECK(master::titled_plan_text("switch of this backup host from the master m to root@m2:2222", bk) ==
+        "switch of this backup host from the master m to root@m2:2222, 10 steps:\n"
+        "  1. sc crontask del master\n"
+        "  2. sc sshlink add root@m2:2222\n"
+        "  3. sc settings set MASTER_MODE backup\n"
+        "  4. sc settings set MASTER_HOST root@m2:2222\n"
+        "  5. sc sshlink importsettings root@m2:2222 backup/BACKUP_LIST update\n"
+        "  6. sc user setup\n"
+        "  7. sc backup setup\n"
+        "  8. sc crontask add master daily\n"
+        "  9. sc settings set MASTER_APPLIED backup root@m2:2222\n"
+        "  10. sc master pull\n");
+  CHECK(master::stopped_text(bk, 1, "status 1", "sc master switch root@m2:2222") ==
+        "step 2 of 10, `sc sshlink add root@m2:2222`, failed: status 1; steps 1-1 were done (`sc crontask del master` "
+        "to `sc crontask del master`). Fix the cause and run `sc master switch root@m2:2222` again: every step is "
+        "idempotent, those done stay done and it goes on from there");
+
   CHECK(master::parse_applied("master") == std::make_pair(Role::master, std::string()));
   CHECK(master::parse_applied("client root@m:2222") == std::make_pair(Role::client, std::string("root@m:2222")));
   for (const char* bad : {"", "master m", "client", "client a b", "slave m", " client m"})
@@ -508,4 +539,86 @@ TEST_CASE("master cleanup under --root: the plan, the role's parts gone, files k
   r = run_sc_rooted(root.path(), {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   CHECK(r.status == 0);
   CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 0);
+}
+
+TEST_CASE("master promote turns a standby into the master under --root; other roles are refused", "[master]") {
+  TempDir root;
+  master_ready_root(root);
+  // A standby as setup leaves it (its parts that need the master aside).
+  write_text(root / "etc/sc",
+             read_text(root / "etc/sc") +
+                 "MASTER_MODE=\"standby\"\nMASTER_HOST=\"m\"\nMASTER_APPLIED=\"standby m\"\nMASS_MODE=\"unison\"\n"
+                 "MASS_HOST=\"m\"\n",
+             fs::perms(0600));
+  const std::string before = tree_hash(root.path());
+  ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "master", "promote"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 9 steps:\n  1. sc crontask del master\n") == 0);
+  CHECK(tree_hash(root.path()) == before);
+
+  // MASS_BACKUP, which mass setup asks, takes its default (--yes).
+  r = run_sc_rooted(root.path(), {"--yes", "master", "promote"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  const std::string settings = read_text(root / "etc/sc");
+  CHECK_THAT(settings, Contains("MASTER_MODE=\"master\"") && Contains("MASTER_APPLIED=\"master\"") &&
+                           Contains("MASS_MODE=\"separated\""));
+  CHECK(settings.find("MASTER_HOST") == std::string::npos);
+  CHECK(settings.find("MASS_HOST") == std::string::npos);
+  r = run_sc_rooted(root.path(), {"master", "ready"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+
+  // The master, a client: refused, nothing changed.
+  const std::string now = tree_hash(root.path());
+  r = run_sc_rooted(root.path(), {"master", "promote"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("promote makes a standby the master, and this host is set up as \"master\" already") &&
+                        Contains("nothing was changed"));
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_APPLIED=client m", "master", "promote"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("set up as \"client m\""));
+  check_refused(root.path(), "master", {"promote", "x"}, "usage");
+  CHECK(tree_hash(root.path()) == now);
+}
+
+TEST_CASE("master switch: refused on the master and for a bad NEWMASTER; a stopped switch says how to finish",
+          "[master]") {
+  TempDir root;
+  master_ready_root(root);
+  write_text(root / "etc/sc",
+             read_text(root / "etc/sc") + "MASTER_MODE=\"backup\"\nMASTER_HOST=\"m\"\nMASTER_APPLIED=\"backup m\"\n",
+             fs::perms(0600));
+  const std::string before = tree_hash(root.path());
+  for (const std::string bad : {"a@b@c", "-oProxyCommand=x", "m; touch /tmp/x", ""}) {
+    ScRun r = run_sc_rooted(root.path(), {"master", "switch", bad});
+    INFO(bad << ": " << r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("NEWMASTER"));
+  }
+  check_refused(root.path(), "master", {"switch"}, "usage");
+  // Already its master: nothing to do.
+  ScRun r = run_sc_rooted(root.path(), {"master", "switch", "m"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "this backup host's master is already m: nothing to switch\n");
+  // The new master does not answer: step 2 (linking it) fails, after the
+  // old master's cron task is removed (here, under --dry-run, planned).
+  r = run_sc_rooted(root.path(), {"--dry-run", "master", "switch", "127.0.0.1:1"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("switch of this backup host from the master m to 127.0.0.1:1, 10 steps:\n") == 0);
+  CHECK_THAT(r.err, Contains("step 2 of 10, `sc sshlink add 127.0.0.1:1`, failed") &&
+                        Contains("run `sc master switch 127.0.0.1:1` again"));
+  CHECK(tree_hash(root.path()) == before);
+
+  // On the master: refused.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_APPLIED=master", "master", "switch", "m2"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("this host is the master") && Contains("nothing was changed"));
+  // No role set up: refused, pointing to setup.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_APPLIED=", "master", "switch", "m2"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("sc master setup"));
+  CHECK(tree_hash(root.path()) == before);
 }
