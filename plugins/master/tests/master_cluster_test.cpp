@@ -145,3 +145,39 @@ TEST_CASE("master setup --dry-run of a client against a real master shows the wh
   CHECK(state("c1") == before_c1);
   CHECK(state("m") == before_m);
 }
+
+TEST_CASE("master switch of a real backup server from m1 to m2, then cleanup", "[master][cluster]") {
+  Cluster c({"m1", "m2", "b"});
+  c.trust_all();
+  for (const std::string m : {"m1", "m2"}) run_ok(c, m, {"settings", "set", "MASTER_MODE", "master"});
+  ScRun r = c.sc("b", {"--yes", "--set", "MASTER_MODE=backup", "--set", "MASTER_HOST=m1", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(c.sc("b", {"master", "ready"}).status == 0);
+
+  // The original did nothing here; ours moves the backup server to m2.
+  r = c.sc("b", {"--yes", "master", "switch", "m2"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("switch of this backup host from the master m1 to m2, 10 steps:\n  1. sc crontask del master\n"
+                   "  2. sc sshlink add m2\n") == 0);
+  CHECK(c.sc("b", {"settings", "get", "MASTER_HOST"}).out == "m2\n");
+  CHECK(c.sc("b", {"settings", "get", "MASTER_APPLIED"}).out == "backup m2\n");
+  r = c.sc("b", {"master", "ready"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(c.sc("b", {"master", "status"}).out ==
+        "this host is a backup host of the master m2\nm2 answers (SSH, our key "
+        "accepted)\n");
+  // Again: already there.
+  CHECK(c.sc("b", {"master", "switch", "m2"}).out == "this backup host's master is already m2: nothing to switch\n");
+
+  // cleanup: the cron task gone, the role forgotten, the accounts kept.
+  const std::string passwd = read_text(c.path("b", "/etc/passwd"));
+  r = c.sc("b", {"master", "cleanup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(c.sc("b", {"crontask", "has", "master"}).status != 0);
+  CHECK(c.sc("b", {"settings", "get", "MASTER_APPLIED"}).out.empty());
+  CHECK(read_text(c.path("b", "/etc/passwd")) == passwd);
+}
