@@ -12,38 +12,17 @@
 #include "../../crontask/cron_line.hpp"
 #include "../profile.hpp"
 #include "cluster.hpp"
+#include "sync_test_files.hpp"
 
 using namespace sc::test;
 using Catch::Contains;
 using json = nlohmann::json;
+using unisonsync_test::copies;
+using unisonsync_test::doc;
+using unisonsync_test::kOdd;
+using unisonsync_test::put;
 
 namespace {
-
-const std::string kOdd = "it's \"odd\"\nname é";
-
-/// Writes `content` at `p` (seen from the test) with modification time now + `age` s.
-void put(const fs::path& p, const std::string& content, int age) {
-  write_text(p, content);
-  const std::time_t t = std::time(nullptr) + age;
-  struct timespec ts[2] = {{t, 0}, {t, 0}};
-  REQUIRE(::utimensat(AT_FDCWD, p.c_str(), ts, 0) == 0);
-}
-
-std::vector<std::string> copies(const fs::path& dir, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::string n = e.path().filename().string();
-    if (n.rfind(prefix + " (conflict", 0) == 0) out.push_back(n);
-  }
-  return out;
-}
-
-json result_of(const ScRun& r) {
-  json j = json::parse(r.out, nullptr, false);
-  INFO(r.out << r.err);
-  REQUIRE(j.is_object());
-  return j["result"];
-}
 
 /// What `ls -A` shows of a directory inside a host (its own mounts).
 std::string listing(const Cluster& c, const std::string& host, const std::string& dir) {
@@ -110,7 +89,7 @@ TEST_CASE("unisonsync between two hosts: conflicts kept, listed and resolved", "
     CHECK(read_text(side / "docs/deep.txt") == "m deep\n");
     CHECK(read_text(side / "docs/other.txt") == "c1 other\n");
   }
-  json list = result_of(c.sc("c1", {"--json", "unisonsync", "conflicts"}));
+  json list = doc(c.sc("c1", {"--json", "unisonsync", "conflicts"}))["result"];
   REQUIRE(list.size() == 4);
   std::map<std::string, json> by;
   for (const auto& e : list) by[e["path"].get<std::string>()] = e;
@@ -148,7 +127,7 @@ TEST_CASE("unisonsync between two hosts: conflicts kept, listed and resolved", "
     CHECK(read_text(side / "docs/deep.txt") == "m deep\n");
     CHECK_FALSE(fs::exists(side / "docs/other.txt"));
   }
-  CHECK(result_of(c.sc("c1", {"--json", "unisonsync", "conflicts"})).empty());
+  CHECK(doc(c.sc("c1", {"--json", "unisonsync", "conflicts"}))["result"].empty());
   CHECK(c.sc("c1", {"unisonsync", "ready"}).status == 0);
 }
 
@@ -194,7 +173,7 @@ TEST_CASE("unisonsync between two hosts: an unmounted /srv never empties the pee
   fs::remove(on_m / ".sc-unisonsync");
   CHECK(tree_hash(on_m) == m_before);
   r = c.sc("c1", {"--json", "unisonsync", "list"});
-  json row = result_of(r)[0];
+  json row = doc(r)["result"][0];
   CHECK(row["last_run"]["ok"] == false);
   CHECK(row["last_run"]["unison_status"] == 3);
 }
@@ -208,7 +187,7 @@ TEST_CASE("unisonsync between three hosts: a standby takes its master's synchron
   ScRun r = c.sc("m", {"unisonsync", "start", "peer", "/srv/share", "/srv/share", "weekly"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  json files = result_of(c.sc("m", {"--json", "unisonsync", "files"}));
+  json files = doc(c.sc("m", {"--json", "unisonsync", "files"}))["result"];
   CHECK(files == json::array({"/var/lib/sc/unisonsync/unison/weekly:peer:_srv_share.prf"}));
 
   // A client host takes nothing; a standby takes the profile and its schedule.

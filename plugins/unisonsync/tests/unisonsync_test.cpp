@@ -14,41 +14,17 @@
 #include "../../crontask/cron_line.hpp"
 #include "../profile.hpp"
 #include "sshd_harness.hpp"
+#include "sync_test_files.hpp"
 
 using namespace sc::test;
 using Catch::Contains;
 using json = nlohmann::json;
+using unisonsync_test::copies;
+using unisonsync_test::doc;
+using unisonsync_test::kOdd;
+using unisonsync_test::put;
 
 namespace {
-
-// File names every test synchronises: spaces, quotes, a newline, non-ASCII.
-const std::string kOdd = "it's \"odd\"\nname é";
-
-/// Writes `content` at `p` with modification time now + `age` seconds.
-void put(const fs::path& p, const std::string& content, int age) {
-  write_text(p, content);
-  const std::time_t t = std::time(nullptr) + age;
-  struct timespec ts[2] = {{t, 0}, {t, 0}};
-  REQUIRE(::utimensat(AT_FDCWD, p.c_str(), ts, 0) == 0);
-}
-
-/// Names in `dir` that start with `prefix` and are conflict copies.
-std::vector<std::string> copies(const fs::path& dir, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::string n = e.path().filename().string();
-    if (n.rfind(prefix + " (conflict", 0) == 0) out.push_back(n);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-json doc(const ScRun& r) {
-  json j = json::parse(r.out, nullptr, false);
-  INFO(r.out << r.err);
-  REQUIRE(j.is_object());
-  return j;
-}
 
 /// A client root and a peer directory synchronised through a loopback sshd.
 struct Pair {
