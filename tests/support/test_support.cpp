@@ -287,6 +287,18 @@ void write_minimal_accounts(const fs::path& root) {
   write_accounts(root, kMinimalPasswd, kMinimalShadow, kMinimalGroup, kMinimalGshadow);
 }
 
+std::string account_check(const fs::path& root) {
+  std::string out;
+  for (const char* tool : {"pwck", "grpck"}) {
+    sc::ProcessSpec p;
+    p.argv = {tool, "-r", "-R", root.string()};
+    p.capture_out = p.capture_err = true;
+    sc::ProcessResult r = sc::run_process(p);
+    if (r.exit_code != 0 || !(r.out + r.err).empty()) out += std::string(tool) + ": " + r.out + r.err;
+  }
+  return out;
+}
+
 int free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -124,6 +124,11 @@ void write_accounts(const fs::path& root, const std::string& passwd, const std::
 /// write_accounts() with the kMinimal* texts.
 void write_minimal_accounts(const fs::path& root);
 
+/// What `pwck -r` and `grpck -r` (read-only) say of the account files under
+/// `root`, each prefixed with the tool's name: "" when both are silent and
+/// exit 0, i.e. the four files agree with one another.
+std::string account_check(const fs::path& root);
+
 /// A free TCP port on 127.0.0.1 (bound, read, released; a server started
 /// on it later may still lose a race for it).
 int free_loopback_port();

@@ -26,8 +26,12 @@ std::string out_of(const Cluster& c, const std::string& host, const std::vector<
 
 /// What pwck and grpck (read-only) say about the host's account files.
 std::string account_check(const Cluster& c, const std::string& host) {
-  return c.on(host, {"pwck", "-r"}).out + c.on(host, {"pwck", "-r"}).err + c.on(host, {"grpck", "-r"}).out +
-         c.on(host, {"grpck", "-r"}).err;
+  std::string out;
+  for (const char* tool : {"pwck", "grpck"}) {
+    auto r = c.on(host, {tool, "-r"});
+    out += r.out + r.err;
+  }
+  return out;
 }
 
 std::string account_files(const Cluster& c, const std::string& host) {

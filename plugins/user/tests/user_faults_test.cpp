@@ -22,19 +22,6 @@ void make_tree(const fs::path& root) {
   fs::create_directories(root / "root");
 }
 
-// pwck and grpck, read-only: the four files agree with one another.
-std::string account_check(const fs::path& root) {
-  std::string out;
-  for (const char* tool : {"pwck", "grpck"}) {
-    sc::ProcessSpec p;
-    p.argv = {tool, "-r", "-R", root.string()};
-    p.capture_out = p.capture_err = true;
-    sc::ProcessResult r = sc::run_process(p);
-    if (r.exit_code != 0 || !(r.out + r.err).empty()) out += std::string(tool) + ": " + r.out + r.err;
-  }
-  return out;
-}
-
 std::vector<std::string> add_argv(const fs::path& root, const std::string& login) {
   return {kScBinary, "--plugin-path", kPluginDir, "--root", root.string(), "user", "add", login};
 }

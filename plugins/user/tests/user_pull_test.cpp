@@ -21,19 +21,6 @@ void make_host(const fs::path& root) {
   fs::create_directories(root / "home");
 }
 
-/// pwck and grpck, read-only, under `root`: what they complain about.
-std::string account_check(const fs::path& root) {
-  std::string out;
-  for (const char* tool : {"pwck", "grpck"}) {
-    sc::ProcessSpec p;
-    p.argv = {tool, "-r", "-R", root.string()};
-    p.capture_out = p.capture_err = true;
-    sc::ProcessResult r = sc::run_process(p);
-    if (r.exit_code != 0 || !(r.out + r.err).empty()) out += std::string(tool) + ": " + r.out + r.err;
-  }
-  return out;
-}
-
 /// The line of `text` for `name` ("name:..."), or "".
 std::string line_of(const std::string& text, const std::string& name) {
   size_t at = 0;
