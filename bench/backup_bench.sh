@@ -30,22 +30,7 @@ fi
 . "$here/lib.sh"
 bench_setup "$build"
 
-if [ -z "${BENCH_DIR:-}" ]; then
-  if [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt $((5 << 20)) ] 2>/dev/null; then
-    BENCH_DIR=$(mktemp -d /dev/shm/sc-bench.XXXXXX)
-  else
-    mkdir -p /srv
-    BENCH_DIR=$(mktemp -d /srv/sc-bench.XXXXXX)
-  fi
-fi
-work=$BENCH_DIR
-chmod 755 "$work"
-cleanup() {
-  stop_loopback_sshd
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start_loopback_sshd "$work"
+bench_loopback_peer $((5 << 20))
 client=("$sc" --plugin-path "$plugins" --root "$work/client-root")
 peer_sc() { "$sc" --plugin-path "$plugins" --root "$work/peer-root" "$@"; }
 

@@ -6,6 +6,12 @@
 #   start_loopback_sshd WORK [LINE...] a private sshd on 127.0.0.1 whose peer sc is the built one with
 #                                     --root WORK/peer-root; sets $port, $peer, $HOME (WORK/home);
 #                                     LINEs are added to its sshd_config
+#   bench_loopback_peer [NEED_KB] [LINE...]  sets $work, a fresh work directory, starts the
+#                                     loopback sshd in it (LINEs to its sshd_config), and
+#                                     stops it and removes $work on exit. With NEED_KB (a
+#                                     number): $BENCH_DIR when set, else in /dev/shm when
+#                                     it has more than NEED_KB free, else in /srv; without:
+#                                     a mktemp directory
 # Scripts using start_loopback_sshd must run as root and call stop_loopback_sshd on exit.
 
 bench_setup() {
@@ -101,4 +107,26 @@ stop_loopback_sshd() {
     kill "$sshd_pid" 2>/dev/null || true
     wait "$sshd_pid" 2>/dev/null || true
   fi
+}
+
+bench_loopback_peer() {
+  local need_kb=
+  if [[ ${1:-} =~ ^[0-9]+$ ]]; then
+    need_kb=$1
+    shift
+  fi
+  if [ -z "$need_kb" ]; then
+    work=$(mktemp -d)
+  elif [ -n "${BENCH_DIR:-}" ]; then
+    work=$BENCH_DIR
+  elif [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt "$need_kb" ] 2>/dev/null; then
+    work=$(mktemp -d /dev/shm/sc-bench.XXXXXX)
+  else
+    mkdir -p /srv
+    work=$(mktemp -d /srv/sc-bench.XXXXXX)
+  fi
+  chmod 755 "$work"
+  # Nothing stays mounted: benchmarks mount in namespaces that end with them.
+  trap 'stop_loopback_sshd; rm -rf "$work"' EXIT
+  start_loopback_sshd "$work" "$@"
 }

@@ -23,14 +23,7 @@ fi
 . "$here/lib.sh"
 bench_setup "$build"
 
-work=$(mktemp -d)
-chmod 755 "$work"
-cleanup() {
-  stop_loopback_sshd
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start_loopback_sshd "$work"
+bench_loopback_peer
 
 # The peer's settings: every setting of the installed modules (its default,
 # or a sample value), plus 60 that no module declares, as a host that has

@@ -30,15 +30,7 @@ fi
 . "$here/lib.sh"
 bench_setup "$build"
 
-work=$(mktemp -d)
-chmod 755 "$work"
-cleanup() {
-  stop_loopback_sshd
-  # Nothing stays mounted: the mounts live in a namespace that is gone.
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start_loopback_sshd "$work" "Subsystem sftp internal-sftp"
+bench_loopback_peer "Subsystem sftp internal-sftp"
 
 export_dir=$work/export
 point=$work/mnt

@@ -35,23 +35,7 @@ bench_setup "$build"
 files=${BENCH_FILES:-10000}
 megabytes=${BENCH_MB:-1024}
 runs=${BENCH_RUNS:-5}
-if [ -z "${BENCH_DIR:-}" ]; then
-  need_kb=$((megabytes * 1024 * 5 / 2 + 65536))
-  if [ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -1)" -gt "$need_kb" ] 2>/dev/null; then
-    BENCH_DIR=$(mktemp -d /dev/shm/sc-bench.XXXXXX)
-  else
-    mkdir -p /srv
-    BENCH_DIR=$(mktemp -d /srv/sc-bench.XXXXXX)
-  fi
-fi
-work=$BENCH_DIR
-chmod 755 "$work"
-cleanup() {
-  stop_loopback_sshd
-  rm -rf "$work"
-}
-trap cleanup EXIT
-start_loopback_sshd "$work"
+bench_loopback_peer $((megabytes * 1024 * 5 / 2 + 65536))
 
 root=$work/client-root
 mkdir -p "$root/etc/cron.d" "$root/usr/bin" "$root/usr/sbin" "$root/srv/data" "$work/peer-data"
