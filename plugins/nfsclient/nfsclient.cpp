@@ -49,6 +49,16 @@ bool mounted(const std::vector<fstab::Mount>& table, const std::string& path) {
   return !fstab::mounts_at(table, path).empty();
 }
 
+/// Whether what `path` shows is an NFS mount or its automount (autofs):
+/// the only layers sc unmounts there. Another file system on the path (a
+/// local /home partition, a bind mount) is never unmounted.
+bool nfs_mounted(const std::vector<fstab::Mount>& table, const std::string& path) {
+  const auto at = fstab::mounts_at(table, path);
+  if (at.empty()) return false;
+  const std::string& type = at.back().fstype;
+  return type == "nfs" || type == "nfs4" || type == "autofs";
+}
+
 sc::RunOptions live() {
   return service::live();
 }
@@ -61,8 +71,10 @@ sc::FileAttr kept_dir() {
 }
 
 /// Unmounts `path` before its entry changes or goes: its automount stopped
-/// (systemd), then whatever is mounted there. Under --root both are
-/// recorded. A busy mount is a failure, before fstab is touched.
+/// (systemd), then the NFS or autofs layers mounted there (never another
+/// file system: a local disk or a bind mount on the path stays). Under
+/// --root both are recorded. A busy mount is a failure, before fstab is
+/// touched.
 void unmount(const sc::Context& ctx, const std::string& path) {
   if (service::systemd_running(ctx)) {
     sc::RunResult r = ctx.run({"systemctl", "stop", fstab::automount_unit(path)}, live());
@@ -73,7 +85,7 @@ void unmount(const sc::Context& ctx, const std::string& path) {
     return;
   }
   // An automount under the NFS mount: up to two layers.
-  for (int layer = 0; layer < 2 && mounted(mount_table(ctx), path); ++layer) {
+  for (int layer = 0; layer < 2 && nfs_mounted(mount_table(ctx), path); ++layer) {
     sc::RunResult r = ctx.run({"umount", path}, live());
     if (!r.ok())
       throw sc::Failure("cannot unmount " + path + ": " + ctx.last_error() + "; " + kFstab +
@@ -161,7 +173,7 @@ void add(sc::Context& ctx) {
   if (text != old) {
     reload_systemd(ctx);
     mount_now(ctx, m);
-  } else if (!ctx.rooted() && !mounted(mount_table(ctx), m.path)) {
+  } else if (!ctx.rooted() && !nfs_mounted(mount_table(ctx), m.path)) {
     mount_now(ctx, m);
   }
   ctx.print(m.path + " mounts " + m.server + ":" + m.remote + (m.cache ? " (cached)" : "") + "\n");
