@@ -221,16 +221,37 @@ std::string host_name(const sc::Context& ctx) {
 }
 
 /// Runs the plan's calls in order; the first that fails stops it, saying
-/// what was done and that running `command` again finishes it.
-void run_plan(sc::Context& ctx, const std::vector<master::Call>& plan, const std::string& command) {
+/// what was done and that running `command` again finishes it. An optional
+/// step (on the old master, which may be gone) is skipped when its peer does
+/// not answer or the call fails: said, with how to do it later, and listed
+/// in the returned calls; the plan goes on.
+std::vector<master::Call> run_plan(sc::Context& ctx, const std::vector<master::Call>& plan,
+                                   const std::string& command) {
+  std::vector<master::Call> skipped;
   for (size_t i = 0; i < plan.size(); ++i) {
     const master::Call& c = plan[i];
+    const std::string step = "step " + std::to_string(i + 1) + ", `" + master::call_text(c) + "`";
+    if (c.optional && !c.args.empty()) {
+      const std::string& peer = c.args.front();
+      std::string why;
+      int status = SC_OK;
+      if (ctx.peer_linked(peer, &why)) {
+        status = ctx.call_shown(c.module, c.command, c.args);
+        if (status != SC_OK) why = "status " + std::to_string(status);
+      }
+      if (why.empty()) continue;
+      ctx.warn(step + ", skipped: " + peer + " does not answer or refused (" + why + "); the rest goes on. Once " +
+               peer + " answers, run `" + master::call_text(c) + "` here");
+      skipped.push_back(c);
+      continue;
+    }
     const int status = ctx.call_shown(c.module, c.command, c.args);
     if (status == SC_OK) continue;
     const std::string why =
         status == kNotInstalled ? "the module " + c.module + " is not installed" : "status " + std::to_string(status);
     throw sc::Failure(master::stopped_text(plan, i, why, command));
   }
+  return skipped;
 }
 
 json plan_json(const std::vector<master::Call>& plan) {
@@ -270,21 +291,71 @@ void cleanup(sc::Context& ctx) {
   const auto applied = applied_role(ctx);
   // No role set up: only the role's settings to forget (none, on a re-run).
   std::vector<master::Call> plan;
-  if (applied)
-    plan = master::cleanup_plan(master::spec_of(applied->first));
-  else
+  if (applied) {
+    const master::RoleSpec& spec = master::spec_of(applied->first);
+    plan = master::cleanup_plan(spec, applied->second, master::uses_host_name(spec) ? host_name(ctx) : "");
+  } else {
     for (const char* name : {kModeSetting, kHostSetting, kAppliedSetting})
       plan.push_back(master::Call{"settings", "del", {name}});
+  }
   require_modules(ctx, plan, "sc master cleanup");
   ctx.print(master::titled_plan_text(
       applied ? "cleanup of the role " + std::string(master::role_name(applied->first)) +
                     (applied->second.empty() ? std::string() : " (master " + applied->second + ")")
               : std::string("cleanup (no role was set up here)"),
       plan));
-  run_plan(ctx, plan, "sc master cleanup");
+  const std::vector<master::Call> skipped = run_plan(ctx, plan, "sc master cleanup");
   ctx.result(json{{"role", applied ? json(master::role_name(applied->first)) : json(nullptr)},
                   {"master", applied && !applied->second.empty() ? json(applied->second) : json(nullptr)},
-                  {"plan", plan_json(plan)}}
+                  {"plan", plan_json(plan)},
+                  {"skipped", plan_json(skipped)}}
+                 .dump());
+}
+
+/// Before this master becomes another role's host of `host`: `host` must
+/// answer and say it is the master (its MASTER_MODE), else two hosts would
+/// each follow the other, or the cluster would have none.
+void require_new_master(const sc::Context& ctx, const std::string& host) {
+  const std::string fix = "; nothing was changed";
+  json doc;
+  try {
+    doc = json::parse(ctx.peer_sc(host, {"settings", "get", kModeSetting}, /*readonly=*/true).json, nullptr, false);
+  } catch (const sc::Failure& e) {
+    throw sc::Failure("this master becomes a host of " + host + ", which must be the master, but it does not answer (" +
+                      e.what() + ")" + fix);
+  }
+  const std::string mode = doc.is_object() && doc["result"].is_string() ? doc["result"].get<std::string>() : "";
+  if (mode != "master")
+    throw sc::Usage("this master becomes a host of " + host + ", which is not the master (its MASTER_MODE is \"" +
+                    mode + "\"): make it the master first (`sc master promote` on a standby)" + fix);
+}
+
+/// A change of role or master, from the role set up here to `to`, as one
+/// plan (transition_plan): checked, printed (all of it under --dry-run),
+/// run; `command` finishes it when it stops half-way.
+void transition(sc::Context& ctx, const master::Placed& from, const master::Placed& to, const std::string& source,
+                const std::string& command) {
+  if (from.role == Role::master && to.role != Role::master) require_new_master(ctx, to.master);
+  const master::RoleSpec& spec = master::spec_of(to.role);
+  const bool named = master::uses_host_name(master::spec_of(from.role)) || master::uses_host_name(spec);
+  const std::vector<master::Call> plan = master::transition_plan(from, to, named ? host_name(ctx) : "", source);
+  require_modules(ctx, plan, command);
+  ctx.print(master::titled_plan_text(master::transition_title(from, to), plan));
+  if (!spec.not_built.empty()) {
+    std::string names;
+    for (const auto& n : spec.not_built) names += (names.empty() ? "" : ", ") + n;
+    ctx.info("skipped: " + names + " (services of the role " + master::role_name(to.role) +
+             " that sc has not built yet)");
+  }
+  const std::vector<master::Call> skipped = run_plan(ctx, plan, command);
+  auto or_null = [](const std::string& m) { return m.empty() ? json(nullptr) : json(m); };
+  ctx.result(json{{"old_role", master::role_name(from.role)},
+                  {"old_master", or_null(from.master)},
+                  {"role", master::role_name(to.role)},
+                  {"master", or_null(to.master)},
+                  {"plan", plan_json(plan)},
+                  {"skipped", plan_json(skipped)},
+                  {"not_built", spec.not_built}}
                  .dump());
 }
 
@@ -292,16 +363,15 @@ void promote(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const auto applied = applied_role(ctx);
   if (!applied || applied->first != Role::standby)
-    throw sc::Usage(std::string("promote makes a standby the master, and this host is ") +
-                    (applied ? "set up as \"" + master::applied_text(applied->first, applied->second) + "\""
-                             : std::string("not set up as any role")) +
-                    (applied && applied->first == Role::master ? " already" : "") +
-                    ": a standby is set up with `sc master setup` (MASTER_MODE=standby); nothing was changed");
-  const std::vector<master::Call> plan = master::promote_plan();
-  require_modules(ctx, plan, "sc master promote");
-  ctx.print(master::titled_plan_text("promotion of this standby (master " + applied->second + ") to the master", plan));
-  run_plan(ctx, plan, "sc master promote");
-  ctx.result(json{{"old_master", applied->second}, {"plan", plan_json(plan)}}.dump());
+    throw sc::Usage(
+        std::string("promote makes a standby the master, and this host is ") +
+        (applied ? "set up as \"" + master::applied_text(applied->first, applied->second) + "\"" +
+                       (applied->first == Role::master ? std::string(" already")
+                                                       : std::string(": another role becomes the master with `sc --set "
+                                                                     "MASTER_MODE=master master setup`"))
+                 : std::string("not set up as any role: `sc master setup` gives it one")) +
+        "; nothing was changed");
+  transition(ctx, {Role::standby, applied->second}, {Role::master, ""}, "", "sc master promote");
 }
 
 void switch_master(sc::Context& ctx) {
@@ -312,24 +382,22 @@ void switch_master(sc::Context& ctx) {
     throw sc::Usage(
         "no role is set up here (MASTER_APPLIED is unset): `sc master setup` gives this host one; "
         "nothing was changed");
-  if (applied->first == Role::master)
-    throw sc::Usage(
-        "this host is the master: it has no master to switch (`sc master promote` on a standby makes "
-        "another host the master); nothing was changed");
   const std::string role = master::role_name(applied->first);
   if (applied->second == host) {
     ctx.print("this " + role + " host's master is already " + host + ": nothing to switch\n");
-    ctx.result(json{{"role", role}, {"old_master", host}, {"master", host}, {"plan", json::array()}}.dump());
+    ctx.result(json{{"old_role", role},
+                    {"old_master", host},
+                    {"role", role},
+                    {"master", host},
+                    {"plan", json::array()},
+                    {"skipped", json::array()}}
+                   .dump());
     return;
   }
-  const master::RoleSpec& spec = master::spec_of(applied->first);
-  const std::string self = master::uses_host_name(spec) ? host_name(ctx) : "";
-  const std::vector<master::Call> plan = master::switch_plan(spec, host, self);
-  require_modules(ctx, plan, "sc master switch");
-  ctx.print(master::titled_plan_text(
-      "switch of this " + role + " host from the master " + applied->second + " to " + host, plan));
-  run_plan(ctx, plan, "sc master switch " + host);
-  ctx.result(json{{"role", role}, {"old_master", applied->second}, {"master", host}, {"plan", plan_json(plan)}}.dump());
+  // The master follows NEWMASTER: it becomes its standby (the old master
+  // back after a standby took over).
+  const Role to = applied->first == Role::master ? Role::standby : applied->first;
+  transition(ctx, {applied->first, applied->second}, {to, host}, "", "sc master switch " + host);
 }
 
 void setup(sc::Context& ctx) {
@@ -343,15 +411,13 @@ void setup(sc::Context& ctx) {
     host = plugin_common::peer_name::checked(ctx.setting_or_prompt(kHostSetting), "MASTER_HOST");
   const master::RoleSpec& spec = master::spec_of(*role);
 
-  // Another role in place: that is a transition (promote, switch), which
-  // removes what the old role set up; a setup would pile one on the other.
-  const std::string applied = ctx.setting(kAppliedSetting).value_or("");
-  const std::string wanted = master::applied_text(*role, host);
-  if (!applied.empty() && applied != wanted)
-    throw sc::Usage("this host is set up as \"" + applied + "\", not \"" + wanted +
-                    "\": changing a host's role or master is a transition, not a setup: `sc master switch NEWMASTER` "
-                    "(the same role, another master), `sc master promote` (a standby becomes the master), or `sc "
-                    "master cleanup` then `sc master setup` (another role); nothing was changed");
+  // Another role or master in place: a transition, one plan that removes
+  // what the old role set up, then sets up this one.
+  if (const auto applied = applied_role(ctx);
+      applied && master::applied_text(applied->first, applied->second) != master::applied_text(*role, host)) {
+    transition(ctx, {applied->first, applied->second}, {*role, host}, source, "sc master setup");
+    return;
+  }
 
   // Every module the role calls must be here before anything changes.
   std::vector<std::string> needed = master::modules_needed(spec);

@@ -249,7 +249,11 @@ std::string plan_text(Role role, const std::string& master, const std::vector<Ca
 
 std::string titled_plan_text(const std::string& title, const std::vector<Call>& plan) {
   std::string out = title + ", " + std::to_string(plan.size()) + " steps:\n";
-  for (size_t i = 0; i < plan.size(); ++i) out += "  " + std::to_string(i + 1) + ". " + call_text(plan[i]) + "\n";
+  for (size_t i = 0; i < plan.size(); ++i) {
+    out += "  " + std::to_string(i + 1) + ". " + call_text(plan[i]);
+    if (plan[i].optional && !plan[i].args.empty()) out += " (skipped if " + plan[i].args.front() + " does not answer)";
+    out += "\n";
+  }
   return out;
 }
 
@@ -273,39 +277,69 @@ std::optional<std::pair<Role, std::string>> parse_applied(const std::string& tex
   return std::make_pair(*role, master);
 }
 
-std::vector<Call> undo_steps(const RoleSpec& spec) {
+std::vector<Call> undo_steps(const RoleSpec& spec, const std::string& master, const std::string& self) {
   std::vector<Call> plan;
   if (spec.boot) plan.push_back(Call{"boot", "del", {"master"}});
   if (!spec.cron.empty()) plan.push_back(Call{"crontask", "del", {"master"}});
   bool mass = false;
-  std::vector<Call> mounts;
+  std::vector<Call> mounts, on_master;
   for (const auto& s : spec.steps) {
-    if (s.run.module == "mass" && s.run.command == "setup") mass = true;
-    if (s.run.module == "nfsclient" && s.run.command == "add" && s.run.args.size() >= 2)
-      mounts.insert(mounts.begin(), Call{"nfsclient", "del", {s.run.args[1]}});
+    const Call& r = s.run;
+    if (r.module == "mass" && r.command == "setup") mass = true;
+    // nfsclient del takes the mount point (the original gave it the master).
+    if (r.module == "nfsclient" && r.command == "add" && r.args.size() >= 2)
+      mounts.insert(mounts.begin(), Call{"nfsclient", "del", {r.args[1]}});
+    // `sshlink sc {master} nfssrv allow {host}` undone on the old master,
+    // when it still answers.
+    if (r.module == "sshlink" && r.command == "sc" && r.args.size() == 4 && r.args[1] == "nfssrv" &&
+        r.args[2] == "allow") {
+      Call deny = bound(Call{"sshlink", "sc", {r.args[0], "nfssrv", "deny", r.args[3]}}, master, self);
+      deny.optional = true;
+      on_master.insert(on_master.begin(), deny);
+    }
   }
   if (mass) plan.push_back(Call{"mass", "cleanup", {}});
   plan.insert(plan.end(), mounts.begin(), mounts.end());
+  plan.insert(plan.end(), on_master.begin(), on_master.end());
   return plan;
 }
 
-std::vector<Call> cleanup_plan(const RoleSpec& spec) {
-  std::vector<Call> plan = undo_steps(spec);
+std::vector<Call> cleanup_plan(const RoleSpec& spec, const std::string& master, const std::string& self) {
+  std::vector<Call> plan = undo_steps(spec, master, self);
   for (const char* name : {"MASTER_MODE", "MASTER_HOST", "MASTER_APPLIED"})
     plan.push_back(Call{"settings", "del", {name}});
   return plan;
 }
 
-std::vector<Call> promote_plan() {
-  std::vector<Call> plan = undo_steps(spec_of(Role::standby));
-  for (auto& c : setup_plan(spec_of(Role::master), "", "", "")) plan.push_back(c);
+std::vector<Call> transition_plan(const Placed& from, const Placed& to, const std::string& self,
+                                  const std::string& source) {
+  std::vector<Call> plan = undo_steps(spec_of(from.role), from.master, self);
+  if (to.role == Role::roaming && from.role != Role::roaming) plan.push_back(Call{"user", "cleanup_local", {}});
+  for (auto& c : setup_plan(spec_of(to.role), to.master, self, source)) plan.push_back(c);
   return plan;
 }
 
-std::vector<Call> switch_plan(const RoleSpec& spec, const std::string& master, const std::string& self) {
-  std::vector<Call> plan = undo_steps(spec);
-  for (auto& c : setup_plan(spec, master, self, "")) plan.push_back(c);
-  return plan;
+std::string transition_title(const Placed& from, const Placed& to) {
+  const std::string old_role = role_name(from.role), new_role = role_name(to.role);
+  if (from.role == Role::standby && to.role == Role::master)
+    return "promotion of this standby (master " + from.master + ") to the master";
+  if (from.role == to.role)
+    return "switch of this " + old_role + " host from the master " + from.master + " to " + to.master;
+  if (from.role == Role::master) return "demotion of this master to a " + new_role + " host of " + to.master;
+  auto described = [](const Placed& p) {
+    return p.role == Role::master ? std::string("the master")
+                                  : "a " + std::string(role_name(p.role)) + " host of " + p.master;
+  };
+  return "transition of this host from " + described(from) + " to " + described(to);
+}
+
+std::vector<Call> promote_plan(const std::string& master) {
+  return transition_plan(Placed{Role::standby, master}, Placed{Role::master, ""}, "");
+}
+
+std::vector<Call> switch_plan(const RoleSpec& spec, const std::string& old, const std::string& master,
+                              const std::string& self) {
+  return transition_plan(Placed{spec.role, old}, Placed{spec.role, master}, self);
 }
 
 }  // namespace master

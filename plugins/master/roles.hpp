@@ -37,7 +37,12 @@ struct Call {
   std::string module;
   std::string command;
   std::vector<std::string> args;
-  bool operator==(const Call& o) const { return module == o.module && command == o.command && args == o.args; }
+  /// A step acting on a host that may be gone (the old master): when that
+  /// host does not answer, or the call fails, the plan says so and goes on.
+  bool optional = false;
+  bool operator==(const Call& o) const {
+    return module == o.module && command == o.command && args == o.args && optional == o.optional;
+  }
 };
 
 /// One step of a role's setup, and the look-only call that says it is in
@@ -101,7 +106,8 @@ std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, co
                              const std::string& source);
 /// The plan as `setup` prints it, one numbered call a line.
 std::string plan_text(Role role, const std::string& master, const std::vector<Call>& plan);
-/// Any plan: "TITLE, N steps:" then one numbered call a line.
+/// Any plan: "TITLE, N steps:" then one numbered call a line (an optional
+/// step followed by "(skipped if PEER does not answer)").
 std::string titled_plan_text(const std::string& title, const std::vector<Call>& plan);
 /// What a plan that failed at plan[failed] says: what was done, and how
 /// to finish it (running `command` again).
@@ -112,21 +118,41 @@ std::string stopped_text(const std::vector<Call>& plan, size_t failed, const std
 /// nullopt when it is not "ROLE" (master) or "ROLE MASTER" (the others).
 std::optional<std::pair<Role, std::string>> parse_applied(const std::string& text);
 /// What undoes the parts of a role's setup that act on this host and are
-/// tied to the role (its master): the boot unit, the cron tasks, the
-/// mass storage's sync or mount, the NFS mounts. Files, accounts and
-/// settings of other modules are kept.
-std::vector<Call> undo_steps(const RoleSpec& spec);
+/// tied to the role (its master `master`): the boot unit, the cron tasks,
+/// the mass storage's sync or mount, the NFS mounts, and (optional: the old
+/// master may be gone) what a step did on the master for this host `self`
+/// (`nfssrv allow` undone by `nfssrv deny`). Files, accounts and the
+/// modules set up are kept.
+std::vector<Call> undo_steps(const RoleSpec& spec, const std::string& master, const std::string& self);
 /// `sc master cleanup`: undo_steps, then unset MASTER_MODE, MASTER_HOST
 /// and, last (so that a stopped cleanup is finished by running it
 /// again), MASTER_APPLIED.
-std::vector<Call> cleanup_plan(const RoleSpec& spec);
-/// `sc master promote` on a standby: its parts undone, then the setup of
-/// the master role (MASTER_APPLIED still says standby until its last step,
-/// so a stopped promote is finished by running it again).
-std::vector<Call> promote_plan();
-/// `sc master switch NEWMASTER`: the role's parts tied to the old master
-/// undone, then its setup with `master` (linked first).
-std::vector<Call> switch_plan(const RoleSpec& spec, const std::string& master, const std::string& self);
+std::vector<Call> cleanup_plan(const RoleSpec& spec, const std::string& master, const std::string& self);
+
+/// A role as set up on a host: the role and its master ("" on the master).
+struct Placed {
+  Role role;
+  std::string master;
+};
+
+/// Any change of role or master, as one plan: the old role's parts undone
+/// (undo_steps), then, when the host becomes roaming, the cluster's
+/// accounts deleted (`user cleanup_local`: a roaming host holds only the
+/// users it roams; homes kept), then the setup of the new role (setup_plan,
+/// with `source`). MASTER_APPLIED says the old role until the setup's last
+/// steps, so a transition stopped half-way is finished by running it again.
+std::vector<Call> transition_plan(const Placed& from, const Placed& to, const std::string& self,
+                                  const std::string& source = "");
+/// Its title: a promotion (standby to master), a switch (the same role,
+/// another master), a demotion (master to another role), or a transition.
+std::string transition_title(const Placed& from, const Placed& to);
+/// `sc master promote` on a standby of `master`: transition_plan to the
+/// master role.
+std::vector<Call> promote_plan(const std::string& master = "");
+/// `sc master switch NEWMASTER` (the same role, another master):
+/// transition_plan from (role, old) to (role, master).
+std::vector<Call> switch_plan(const RoleSpec& spec, const std::string& old, const std::string& master,
+                              const std::string& self);
 
 /// `sc master roles [ROLE]`: the table as text, and as JSON text.
 std::string roles_text(const std::vector<Role>& roles);

@@ -359,12 +359,16 @@ TEST_CASE("master setup of the master role under --root: the plan, then in place
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("not in place: `sc user ready` fails"));
 
-  // Another role over this one is a transition: refused, nothing changed.
+  // Another role over this one is a transition (a demotion, here): the new
+  // master must answer and be the master; one that does not answer is
+  // said, and nothing changes.
   const std::string now = tree_hash(root.path());
-  r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
-  CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("this host is set up as \"master\", not \"client m\"") && Contains("transition") &&
-                        Contains("sc master switch NEWMASTER") && Contains("sc master cleanup"));
+  r = run_sc_rooted(root.path(),
+                    {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=127.0.0.1:1", "master", "setup"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("this master becomes a host of 127.0.0.1:1, which must be the master, but it does not "
+                             "answer") &&
+                        Contains("nothing was changed"));
   CHECK(tree_hash(root.path()) == now);
 
   // Pull on the master: nothing to do.
@@ -444,36 +448,50 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
     for (const auto& c : plan) out.push_back(master::call_text(c));
     return out;
   };
-  CHECK(texts(master::cleanup_plan(master::spec_of(Role::master))) ==
+  CHECK(texts(master::cleanup_plan(master::spec_of(Role::master), "", "")) ==
         std::vector<std::string>{"sc mass cleanup", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
                                  "sc settings del MASTER_APPLIED"});
-  CHECK(texts(master::cleanup_plan(master::spec_of(Role::client))) ==
-        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup",
-                                 "sc nfsclient del /home", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
-                                 "sc settings del MASTER_APPLIED"});
-  CHECK(texts(master::cleanup_plan(master::spec_of(Role::backup))) ==
+  // A client is also taken out of its master's NFS clients, when it answers.
+  const auto client_cleanup = master::cleanup_plan(master::spec_of(Role::client), "m", "c1.example.com");
+  CHECK(master::titled_plan_text("cleanup of the role client (master m)", client_cleanup) ==
+        "cleanup of the role client (master m), 8 steps:\n"
+        "  1. sc boot del master\n"
+        "  2. sc crontask del master\n"
+        "  3. sc mass cleanup\n"
+        "  4. sc nfsclient del /home\n"
+        "  5. sc sshlink sc m nfssrv deny c1.example.com (skipped if m does not answer)\n"
+        "  6. sc settings del MASTER_MODE\n"
+        "  7. sc settings del MASTER_HOST\n"
+        "  8. sc settings del MASTER_APPLIED\n");
+  CHECK(client_cleanup[4].optional);
+  for (size_t i = 0; i < client_cleanup.size(); ++i)
+    if (i != 4) CHECK_FALSE(client_cleanup[i].optional);
+  CHECK(texts(master::cleanup_plan(master::spec_of(Role::backup), "m", "")) ==
         std::vector<std::string>{"sc crontask del master", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
                                  "sc settings del MASTER_APPLIED"});
-  CHECK(texts(master::undo_steps(master::spec_of(Role::roaming))) ==
+  CHECK(texts(master::undo_steps(master::spec_of(Role::roaming), "m", "")) ==
         std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup"});
-  CHECK(texts(master::undo_steps(master::spec_of(Role::standby))) ==
+  CHECK(texts(master::undo_steps(master::spec_of(Role::standby), "m", "")) ==
         std::vector<std::string>{"sc crontask del master", "sc mass cleanup"});
 
-  CHECK(texts(master::promote_plan()) ==
+  CHECK(texts(master::promote_plan("m")) ==
         std::vector<std::string>{"sc crontask del master", "sc mass cleanup", "sc settings set MASTER_MODE master",
                                  "sc settings del MASTER_HOST", "sc settings set MASS_MODE separated", "sc user setup",
                                  "sc mass setup", "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+  CHECK(master::promote_plan("m") == master::transition_plan({Role::standby, "m"}, {Role::master, ""}, ""));
 
-  const auto sw = master::switch_plan(master::spec_of(Role::client), "m2", "c1.example.com");
+  const auto sw = master::switch_plan(master::spec_of(Role::client), "m", "m2", "c1.example.com");
   CHECK(texts(sw) == std::vector<std::string>{
                          "sc boot del master", "sc crontask del master", "sc mass cleanup", "sc nfsclient del /home",
-                         "sc sshlink add m2", "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m2",
+                         "sc sshlink sc m nfssrv deny c1.example.com", "sc sshlink add m2",
+                         "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m2",
                          "sc settings set MASS_MODE nfs4", "sc settings set MASS_HOST m2", "sc user setup",
                          "sc sshlink sc m2 nfssrv allow c1.example.com", "sc nfsclient add m2 /home", "sc mass setup",
                          "sc crontask add master daily", "sc crontask add master fast", "sc boot add master",
                          "sc settings set MASTER_APPLIED client m2", "sc master pull"});
-  const auto bk = master::switch_plan(master::spec_of(Role::backup), "root@m2:2222", "");
-  CHECK(master::titled_plan_text("switch of this backup host from the master m to root@m2:2222", bk) ==
+  CHECK(sw[4].optional);
+  const auto bk = master::switch_plan(master::spec_of(Role::backup), "m", "root@m2:2222", "");
+  CHECK(master::titled_plan_text(master::transition_title({Role::backup, "m"}, {Role::backup, "root@m2:2222"}), bk) ==
         "switch of this backup host from the master m to root@m2:2222, 10 steps:\n"
         "  1. sc crontask del master\n"
         "  2. sc sshlink add root@m2:2222\n"
@@ -489,11 +507,117 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
         "step 2 of 10, `sc sshlink add root@m2:2222`, failed: status 1; steps 1-1 were done (`sc crontask del master` "
         "to `sc crontask del master`). Fix the cause and run `sc master switch root@m2:2222` again: every step is "
         "idempotent, those done stay done and it goes on from there");
+  CHECK(texts(master::switch_plan(master::spec_of(Role::standby), "m", "s", "")) ==
+        std::vector<std::string>{"sc crontask del master", "sc mass cleanup", "sc sshlink add s",
+                                 "sc settings set MASTER_MODE standby", "sc settings set MASTER_HOST s",
+                                 "sc sshlink importsettings s unisonsync update", "sc settings set MASS_MODE unison",
+                                 "sc settings set MASS_HOST s", "sc user setup", "sc unisonsync setup", "sc mass setup",
+                                 "sc nfssrv setup", "sc crontask add master daily", "sc crontask add master fast",
+                                 "sc settings set MASTER_APPLIED standby s", "sc master pull"});
+  CHECK(texts(master::switch_plan(master::spec_of(Role::roaming), "m", "s", "")) ==
+        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup", "sc sshlink add s",
+                                 "sc settings set MASTER_MODE roaming", "sc settings set MASTER_HOST s",
+                                 "sc settings set MASS_MODE unison", "sc settings set MASS_HOST s", "sc user setup",
+                                 "sc unisonsync setup", "sc mass setup", "sc crontask add master daily",
+                                 "sc boot add master", "sc settings set MASTER_APPLIED roaming s", "sc master pull"});
 
   CHECK(master::parse_applied("master") == std::make_pair(Role::master, std::string()));
   CHECK(master::parse_applied("client root@m:2222") == std::make_pair(Role::client, std::string("root@m:2222")));
   for (const char* bad : {"", "master m", "client", "client a b", "slave m", " client m"})
     CHECK_FALSE(master::parse_applied(bad));
+}
+
+TEST_CASE("master: the plans of a demotion and of client to and from roaming, byte for byte", "[master]") {
+  using master::Role;
+  // The old master back after its standby s took over: it follows s.
+  const auto demotion = master::transition_plan({Role::master, ""}, {Role::standby, "s"}, "");
+  CHECK(master::titled_plan_text(master::transition_title({Role::master, ""}, {Role::standby, "s"}), demotion) ==
+        "demotion of this master to a standby host of s, 15 steps:\n"
+        "  1. sc mass cleanup\n"
+        "  2. sc sshlink add s\n"
+        "  3. sc settings set MASTER_MODE standby\n"
+        "  4. sc settings set MASTER_HOST s\n"
+        "  5. sc sshlink importsettings s unisonsync update\n"
+        "  6. sc settings set MASS_MODE unison\n"
+        "  7. sc settings set MASS_HOST s\n"
+        "  8. sc user setup\n"
+        "  9. sc unisonsync setup\n"
+        "  10. sc mass setup\n"
+        "  11. sc nfssrv setup\n"
+        "  12. sc crontask add master daily\n"
+        "  13. sc crontask add master fast\n"
+        "  14. sc settings set MASTER_APPLIED standby s\n"
+        "  15. sc master pull\n");
+
+  // A client becomes roaming: /home no longer the master's, out of its NFS
+  // clients, the cluster's accounts deleted here (the roaming host takes
+  // those it roams, `sc user roam`), then the roaming setup.
+  const auto to_roaming = master::transition_plan({Role::client, "m"}, {Role::roaming, "m"}, "c1");
+  CHECK(master::titled_plan_text(master::transition_title({Role::client, "m"}, {Role::roaming, "m"}), to_roaming) ==
+        "transition of this host from a client host of m to a roaming host of m, 18 steps:\n"
+        "  1. sc boot del master\n"
+        "  2. sc crontask del master\n"
+        "  3. sc mass cleanup\n"
+        "  4. sc nfsclient del /home\n"
+        "  5. sc sshlink sc m nfssrv deny c1 (skipped if m does not answer)\n"
+        "  6. sc user cleanup_local\n"
+        "  7. sc sshlink add m\n"
+        "  8. sc settings set MASTER_MODE roaming\n"
+        "  9. sc settings set MASTER_HOST m\n"
+        "  10. sc settings set MASS_MODE unison\n"
+        "  11. sc settings set MASS_HOST m\n"
+        "  12. sc user setup\n"
+        "  13. sc unisonsync setup\n"
+        "  14. sc mass setup\n"
+        "  15. sc crontask add master daily\n"
+        "  16. sc boot add master\n"
+        "  17. sc settings set MASTER_APPLIED roaming m\n"
+        "  18. sc master pull\n");
+
+  // Roaming back to a client: the accounts stay (the pull adds the others).
+  const auto to_client = master::transition_plan({Role::roaming, "m"}, {Role::client, "m"}, "c1");
+  CHECK(master::titled_plan_text(master::transition_title({Role::roaming, "m"}, {Role::client, "m"}), to_client) ==
+        "transition of this host from a roaming host of m to a client host of m, 17 steps:\n"
+        "  1. sc boot del master\n"
+        "  2. sc crontask del master\n"
+        "  3. sc mass cleanup\n"
+        "  4. sc sshlink add m\n"
+        "  5. sc settings set MASTER_MODE client\n"
+        "  6. sc settings set MASTER_HOST m\n"
+        "  7. sc settings set MASS_MODE nfs4\n"
+        "  8. sc settings set MASS_HOST m\n"
+        "  9. sc user setup\n"
+        "  10. sc sshlink sc m nfssrv allow c1\n"
+        "  11. sc nfsclient add m /home\n"
+        "  12. sc mass setup\n"
+        "  13. sc crontask add master daily\n"
+        "  14. sc crontask add master fast\n"
+        "  15. sc boot add master\n"
+        "  16. sc settings set MASTER_APPLIED client m\n"
+        "  17. sc master pull\n");
+
+  // Any other change is the same rule: a client of m becomes the master,
+  // a backup server of m a client of m2 (and a backup SOURCE restored).
+  CHECK(master::transition_title({Role::client, "m"}, {Role::master, ""}) ==
+        "transition of this host from a client host of m to the master");
+  auto texts = [](const std::vector<master::Call>& plan) {
+    std::vector<std::string> out;
+    for (const auto& c : plan) out.push_back(master::call_text(c));
+    return out;
+  };
+  CHECK(texts(master::transition_plan({Role::client, "m"}, {Role::master, ""}, "c1")) ==
+        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup",
+                                 "sc nfsclient del /home", "sc sshlink sc m nfssrv deny c1",
+                                 "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
+                                 "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
+                                 "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+  const auto restored = master::transition_plan({Role::backup, "m"}, {Role::client, "m2"}, "b", "/srv/snap");
+  CHECK(texts(restored).front() == "sc crontask del master");
+  CHECK(texts(restored)[restored.size() - 3] == "sc backup restore_from /srv/snap");
+  CHECK(master::transition_title({Role::backup, "m"}, {Role::client, "m2"}) ==
+        "transition of this host from a backup host of m to a client host of m2");
+  CHECK(master::transition_title({Role::master, ""}, {Role::client, "s"}) ==
+        "demotion of this master to a client host of s");
 }
 
 TEST_CASE("master cleanup under --root: the plan, the role's parts gone, files kept, and a re-run", "[master]") {
@@ -556,6 +680,12 @@ TEST_CASE("master promote turns a standby into the master under --root; other ro
   REQUIRE(r.status == 0);
   CHECK(r.out.find("promotion of this standby (master m) to the master, 9 steps:\n  1. sc crontask del master\n") == 0);
   CHECK(tree_hash(root.path()) == before);
+  // The same transition through setup with the role master: the same plan.
+  r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 9 steps:\n  1. sc crontask del master\n") == 0);
+  CHECK(tree_hash(root.path()) == before);
 
   // MASS_BACKUP, which mass setup asks, takes its default (--yes).
   r = run_sc_rooted(root.path(), {"--yes", "master", "promote"});
@@ -578,7 +708,8 @@ TEST_CASE("master promote turns a standby into the master under --root; other ro
                         Contains("nothing was changed"));
   r = run_sc_rooted(root.path(), {"--set", "MASTER_APPLIED=client m", "master", "promote"});
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("set up as \"client m\""));
+  CHECK_THAT(r.err, Contains("set up as \"client m\": another role becomes the master with `sc --set "
+                             "MASTER_MODE=master master setup`"));
   check_refused(root.path(), "master", {"promote", "x"}, "usage");
   CHECK(tree_hash(root.path()) == now);
 }
@@ -612,10 +743,12 @@ TEST_CASE("master switch: refused on the master and for a bad NEWMASTER; a stopp
                         Contains("run `sc master switch 127.0.0.1:1` again"));
   CHECK(tree_hash(root.path()) == before);
 
-  // On the master: refused.
-  r = run_sc_rooted(root.path(), {"--set", "MASTER_APPLIED=master", "master", "switch", "m2"});
-  CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("this host is the master") && Contains("nothing was changed"));
+  // On the master: a demotion, which needs NEWMASTER to answer and be the
+  // master; here it does not answer: refused, nothing changed.
+  r = run_sc_rooted(root.path(), {"--set", "MASTER_APPLIED=master", "master", "switch", "127.0.0.1:1"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("this master becomes a host of 127.0.0.1:1, which must be the master") &&
+                        Contains("nothing was changed"));
   // No role set up: refused, pointing to setup.
   r = run_sc_rooted(root.path(), {"--set", "MASTER_APPLIED=", "master", "switch", "m2"});
   CHECK(r.status == 2);

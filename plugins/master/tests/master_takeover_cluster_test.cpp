@@ -1,0 +1,355 @@
+// Issue 15, scenario 2, on real hosts of the test cluster (tests/support/
+// CLUSTER.md), no --root: the standby takes over. m is set up as the master
+// and s as its standby with `sc master setup`, for real (s copies m's
+// accounts, and m's /srv/mass through unison; both export with
+// NFS-Ganesha, which sc chooses by itself here). m's sshd is stopped (the
+// master is gone); `sc master promote` on s; `sc master switch s` on the
+// client c; c's next pull gets the accounts from s; a user added on s
+// reaches c. Then m comes back and follows s (`sc master switch s` on m,
+// a demotion), stopped half-way by a step that fails for real and finished
+// by running it again.
+//
+// What is real and what is not: every sc command runs for real on its host
+// over real SSH (sshlink, sc on the peers, rsync, unison, useradd...). The
+// client role mounts its master's /home over kernel NFS, which no host of
+// the test cluster can run (no kernel NFS client or server): c's setup and
+// c's switch run for real up to `sc nfsclient add MASTER /home`, which
+// writes its /etc/fstab line (checked byte for byte) and then fails at
+// `mount /home` (mount.nfs4: No such device) — the boundary. The steps
+// after it (`mass setup` with an NFSv4 mount of /srv/mass, the cron tasks
+// and boot unit, MASTER_APPLIED, the pull) are not run by the switch: c's
+// pulls from s are run by hand (`sc master pull`, real, since the switch
+// stored MASTER_HOST=s before the boundary), and c's MASTER_APPLIED still
+// names m. The steps of c's setup after the boundary are run by hand too
+// (its settings, the cron tasks, MASTER_APPLIED), but its mass storage over
+// NFS and its boot unit (systemd, which the hosts do not run either). The
+// plan past the boundary is checked under --dry-run, where `mount /home` is
+// only planned. NFS-Ganesha is configured by `nfssrv setup` but not
+// started (no systemd here, and no client could mount it): the exports are
+// checked as sc writes them (the clients allowed). No cron daemon runs
+// here either: the daily unison sync of /srv/mass is run as cron runs it
+// (`sc unisonsync cron daily`).
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "cluster.hpp"
+
+using namespace sc::test;
+using Catch::Contains;
+using nlohmann::json;
+
+namespace {
+
+std::string out_of(const Cluster& c, const std::string& host, const std::vector<std::string>& argv) {
+  sc::ProcessResult r = c.on(host, argv);
+  INFO(host << ": " << r.err);
+  CHECK(r.exit_code == 0);
+  return r.out;
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+ScRun run_ok(Cluster& c, const std::string& host, const std::vector<std::string>& args) {
+  ScRun r = c.sc(host, args);
+  INFO(host << ": sc " << args.front() << " " << args.at(1) << "\n" << r.out << r.err);
+  REQUIRE(r.status == 0);
+  return r;
+}
+
+std::string setting(Cluster& c, const std::string& host, const std::string& name) {
+  return c.sc(host, {"settings", "get", name}).out;
+}
+
+/// What a transition can change on a host: its settings, accounts, mounts,
+/// cron tasks, boot units, exports, sudoers, /srv and /home.
+std::string state(const Cluster& c, const std::string& host) {
+  std::string all;
+  for (const char* f : {"/etc/fstab", "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"})
+    all += read_text(c.path(host, f));
+  for (const char* cmd :
+       {"cat /etc/sc /etc/ganesha/ganesha.conf", "ls -A /etc/cron.d /etc/sudoers.d /srv /srv/mass /home",
+        "ls -AR /var/lib/sc", "ls -A /etc/systemd/system"})
+    all += c.on(host, {"sh", "-c", std::string(cmd) + " 2>&1"}).out;
+  return all;
+}
+
+/// The account lines of LOGIN (passwd, shadow, group, id) on a host.
+std::string account_of(const Cluster& c, const std::string& host, const std::string& login) {
+  return out_of(c, host, {"getent", "passwd", login}) + out_of(c, host, {"getent", "shadow", login}) +
+         out_of(c, host, {"getent", "group", login}) + out_of(c, host, {"id", login});
+}
+
+const std::string kHomeLine = " /home nfs4 rw,hard,rsize=131072,wsize=131072,_netdev,noauto,x-systemd.automount 0 0\n";
+
+}  // namespace
+
+TEST_CASE("master takeover on real hosts: standby s promoted, client c switched to it, old master m follows s",
+          "[master][cluster]") {
+  Cluster c({"m", "s", "c"});
+  c.trust_all();
+  for (const std::string h : {"m", "s", "c"}) run_ok(c, h, {"settings", "set", "SSHLINK_CONNECT_TIMEOUT", "5"});
+
+  // m: the master, set up for real; `ready` is true on it (the original's
+  // never was).
+  ScRun r = run_ok(c, "m", {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  CHECK(r.out.find("setup of the role master, 7 steps:\n") == 0);
+  run_ok(c, "m", {"master", "ready"});
+  const std::string pw = "Tr0ub4dor&3\n";
+  r = c.sc("m", {"user", "add", "alice", "--password-stdin"}, &pw);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(c.on("m", {"usermod", "--append", "--groups", "sudo", "alice"}).ok());
+  write_text(c.path("m", "/srv/mass/before.txt"), "written on m\n");
+
+  // s: its standby, set up for real: m's accounts and /srv/mass copied.
+  r = run_ok(c, "s", {"--yes", "--set", "MASTER_MODE=standby", "--set", "MASTER_HOST=m", "master", "setup"});
+  CHECK(r.out.find("setup of the role standby (master m), 14 steps:\n  1. sc sshlink add m\n") == 0);
+  CHECK(setting(c, "s", "MASTER_APPLIED") == "standby m\n");
+  r = c.sc("s", {"master", "ready"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(account_of(c, "s", "alice") == account_of(c, "m", "alice"));
+  CHECK(c.sc("s", {"unisonsync", "has", "m", "/srv/mass", "daily"}).status == 0);
+  // Its daily cron task (no cron daemon here: run as cron runs it) copies
+  // m's /srv/mass.
+  run_ok(c, "s", {"unisonsync", "cron", "daily"});
+  CHECK(read_text(c.path("s", "/srv/mass/before.txt")) == "written on m\n");
+
+  // c: the client role's setup, for real up to the NFS mount of m's /home
+  // (step 8): its fstab line is written, `mount /home` fails here. Then by
+  // hand what the setup stored or does after that step, but the mass
+  // storage over NFS and the boot unit (systemd): the role's settings
+  // (given with --set, which a failed run does not store), the cron tasks,
+  // MASTER_APPLIED.
+  r = c.sc("c", {"--yes", "--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 1);
+  CHECK(r.out.find("setup of the role client (master m), 14 steps:\n") == 0);
+  CHECK_THAT(r.out + r.err, Contains("FAILED: mount /home"));
+  CHECK_THAT(r.err, Contains("step 8 of 14, `sc nfsclient add m /home`, failed: status 1; steps 1-7 were done"));
+  CHECK_THAT(read_text(c.path("c", "/etc/fstab")), Contains("\nm:/home" + kHomeLine));
+  CHECK_THAT(setting(c, "m", "NFSSRV_CLIENTS"), Contains("c"));
+  // /home is still c's own (the harness's bind mount), never unmounted.
+  CHECK(out_of(c, "c", {"findmnt", "-n", "-o", "TARGET", "/home"}) == "/home\n");
+  run_ok(c, "c", {"settings", "set", "MASTER_MODE", "client"});
+  run_ok(c, "c", {"settings", "set", "MASTER_HOST", "m"});
+  for (const std::string p : {"daily", "fast"}) run_ok(c, "c", {"crontask", "add", "master", p});
+  run_ok(c, "c", {"settings", "set", "MASTER_APPLIED", "client m"});
+  r = run_ok(c, "c", {"master", "pull"});
+  CHECK(account_of(c, "c", "alice") == account_of(c, "m", "alice"));
+
+  // The master is gone.
+  REQUIRE(::kill(c.sshd_pid("m"), SIGTERM) == 0);
+  REQUIRE_FALSE(c.on("s", {"ssh", "-o", "ConnectTimeout=5", "m", "true"}).ok());
+
+  // --dry-run of the promotion: the whole plan, nothing changed anywhere.
+  const std::string s0 = state(c, "s"), c0 = state(c, "c");
+  r = c.sc("s", {"--dry-run", "--yes", "master", "promote"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  const std::string promotion =
+      "promotion of this standby (master m) to the master, 9 steps:\n"
+      "  1. sc crontask del master\n"
+      "  2. sc mass cleanup\n"
+      "  3. sc settings set MASTER_MODE master\n"
+      "  4. sc settings del MASTER_HOST\n"
+      "  5. sc settings set MASS_MODE separated\n"
+      "  6. sc user setup\n"
+      "  7. sc mass setup\n"
+      "  8. sc nfssrv setup\n"
+      "  9. sc settings set MASTER_APPLIED master\n";
+  CHECK(r.out.find(promotion) == 0);
+  CHECK(state(c, "s") == s0);
+  CHECK(state(c, "c") == c0);
+
+  // promote on s: for real, without m.
+  r = c.sc("s", {"--json", "--yes", "master", "promote"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  json doc = json::parse(r.out);
+  CHECK(doc["output"].get<std::string>().find(promotion) == 0);
+  CHECK(doc["result"]["old_role"] == "standby");
+  CHECK(doc["result"]["old_master"] == "m");
+  CHECK(doc["result"]["role"] == "master");
+  CHECK(doc["result"]["master"] == nullptr);
+  CHECK(doc["result"]["plan"].size() == 9);
+  CHECK(doc["result"]["skipped"] == json::array());
+  CHECK(setting(c, "s", "MASTER_MODE") == "master\n");
+  CHECK(setting(c, "s", "MASTER_APPLIED") == "master\n");
+  CHECK(setting(c, "s", "MASTER_HOST").empty());
+  CHECK(setting(c, "s", "MASS_MODE") == "separated\n");
+  CHECK(c.sc("s", {"crontask", "has", "master"}).status != 0);
+  CHECK(c.sc("s", {"unisonsync", "has", "m", "/srv/mass"}).status != 0);
+  r = c.sc("s", {"master", "ready"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(read_text(c.path("s", "/srv/mass/before.txt")) == "written on m\n");
+  CHECK(c.sc("s", {"master", "status"}).out == "this host is the master\n");
+
+  // --dry-run of c's switch: the whole plan (past the NFS boundary, only
+  // planned here), m's step skipped, nothing changed on c or s.
+  const std::string s1 = state(c, "s");
+  r = c.sc("c", {"--dry-run", "master", "switch", "s"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  const std::string switching =
+      "switch of this client host from the master m to s, 19 steps:\n"
+      "  1. sc boot del master\n"
+      "  2. sc crontask del master\n"
+      "  3. sc mass cleanup\n"
+      "  4. sc nfsclient del /home\n"
+      "  5. sc sshlink sc m nfssrv deny c (skipped if m does not answer)\n"
+      "  6. sc sshlink add s\n"
+      "  7. sc settings set MASTER_MODE client\n"
+      "  8. sc settings set MASTER_HOST s\n"
+      "  9. sc settings set MASS_MODE nfs4\n"
+      "  10. sc settings set MASS_HOST s\n"
+      "  11. sc user setup\n"
+      "  12. sc sshlink sc s nfssrv allow c\n"
+      "  13. sc nfsclient add s /home\n"
+      "  14. sc mass setup\n"
+      "  15. sc crontask add master daily\n"
+      "  16. sc crontask add master fast\n"
+      "  17. sc boot add master\n"
+      "  18. sc settings set MASTER_APPLIED client s\n"
+      "  19. sc master pull\n";
+  CHECK(r.out.find(switching) == 0);
+  CHECK_THAT(r.err, Contains("step 5, `sc sshlink sc m nfssrv deny c`, skipped: m does not answer") &&
+                        Contains("Once m answers, run `sc sshlink sc m nfssrv deny c` here"));
+  CHECK_THAT(r.err, Contains("would run: mount /home"));
+  CHECK(state(c, "c") == c0);
+  CHECK(state(c, "s") == s1);
+
+  // c's switch, for real up to the boundary: m's /home line replaced by
+  // s's, c allowed on s, then `mount /home` fails here; what was done and
+  // how to finish are said. m is skipped, not a failure.
+  r = c.sc("c", {"master", "switch", "s"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find(switching) == 0);
+  CHECK_THAT(r.err, Contains("step 5, `sc sshlink sc m nfssrv deny c`, skipped: m does not answer"));
+  CHECK_THAT(r.out + r.err, Contains("FAILED: mount /home"));
+  CHECK_THAT(r.err, Contains("step 13 of 19, `sc nfsclient add s /home`, failed: status 1; steps 1-12 were done") &&
+                        Contains("run `sc master switch s` again"));
+  const std::string fstab = read_text(c.path("c", "/etc/fstab"));
+  CHECK_THAT(fstab, Contains("\ns:/home" + kHomeLine));
+  CHECK(fstab.find("m:/home") == std::string::npos);
+  CHECK(count_of(fstab, " /home ") == 1);
+  CHECK(out_of(c, "c", {"findmnt", "-n", "-o", "TARGET", "/home"}) == "/home\n");
+  CHECK_THAT(setting(c, "s", "NFSSRV_CLIENTS"), Contains("c"));
+  CHECK_THAT(read_text(c.path("s", "/etc/ganesha/ganesha.conf")), Contains("Clients = c;"));
+  CHECK(setting(c, "c", "MASTER_HOST") == "s\n");
+  CHECK(setting(c, "c", "MASTER_APPLIED") == "client m\n");  // not finished: past the boundary
+  CHECK(c.sc("c", {"crontask", "has", "master"}).status != 0);
+
+  // c's next pull gets the accounts from s, over one SSH connection.
+  size_t sessions = count_of(c.sshd_log("s"), "Accepted publickey");
+  r = c.sc("c", {"--json", "master", "pull"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  doc = json::parse(r.out);
+  CHECK(doc["result"]["master"] == "s");
+  CHECK(count_of(c.sshd_log("s"), "Accepted publickey") == sessions + 1);
+  CHECK(account_of(c, "c", "alice") == account_of(c, "s", "alice"));
+  CHECK_THAT(out_of(c, "c", {"getent", "group", "sudo"}), Contains("alice"));
+
+  // A user added on s, the master now, reaches c at its next pull.
+  const std::string pw2 = "c0rrect-h0rse\n";
+  r = c.sc("s", {"user", "add", "bob", "--password-stdin"}, &pw2);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  sessions = count_of(c.sshd_log("s"), "Accepted publickey");
+  r = c.sc("c", {"master", "pull"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("added user bob"));
+  CHECK(count_of(c.sshd_log("s"), "Accepted publickey") == sessions + 1);
+  CHECK(account_of(c, "c", "bob") == account_of(c, "s", "bob"));
+  CHECK(account_of(c, "c", "alice") == account_of(c, "s", "alice"));
+  write_text(c.path("s", "/srv/mass/after.txt"), "written on s\n");
+
+  // m comes back: its sshd started again. It still says it is the master;
+  // it follows s with `sc master switch s` (a demotion to standby).
+  REQUIRE(c.on("m", {"/usr/sbin/sshd", "-f", "/etc/ssh/sshd_config", "-E", "/root/sshd-again.log"}).ok());
+  REQUIRE(c.on("s", {"ssh", "-o", "ConnectTimeout=5", "m", "true"}).ok());
+  // What c's switch skipped, done now that m answers.
+  run_ok(c, "c", {"sshlink", "sc", "m", "nfssrv", "deny", "c"});
+  CHECK(setting(c, "m", "NFSSRV_CLIENTS").find('c') == std::string::npos);
+
+  // --dry-run of the demotion: nothing changed on m or s.
+  const std::string m0 = state(c, "m"), s2 = state(c, "s");
+  r = c.sc("m", {"--dry-run", "--yes", "master", "switch", "s"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  const std::string demotion =
+      "demotion of this master to a standby host of s, 15 steps:\n"
+      "  1. sc mass cleanup\n"
+      "  2. sc sshlink add s\n"
+      "  3. sc settings set MASTER_MODE standby\n"
+      "  4. sc settings set MASTER_HOST s\n"
+      "  5. sc sshlink importsettings s unisonsync update\n"
+      "  6. sc settings set MASS_MODE unison\n"
+      "  7. sc settings set MASS_HOST s\n"
+      "  8. sc user setup\n"
+      "  9. sc unisonsync setup\n"
+      "  10. sc mass setup\n"
+      "  11. sc nfssrv setup\n"
+      "  12. sc crontask add master daily\n"
+      "  13. sc crontask add master fast\n"
+      "  14. sc settings set MASTER_APPLIED standby s\n"
+      "  15. sc master pull\n";
+  CHECK(r.out.find(demotion) == 0);
+  CHECK(state(c, "m") == m0);
+  CHECK(state(c, "s") == s2);
+
+  // A master never follows a host that is not the master: c is refused.
+  r = c.sc("m", {"master", "switch", "c"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err,
+             Contains("which is not the master (its MASTER_MODE is \"client\")") && Contains("nothing was changed"));
+  CHECK(state(c, "m") == m0);
+
+  // The demotion stopped half-way by a step that fails for real: `sc user
+  // setup` cannot write /etc/sudoers.d/sc, a directory here.
+  REQUIRE(c.on("m", {"sh", "-c", "rm /etc/sudoers.d/sc && mkdir /etc/sudoers.d/sc"}).ok());
+  r = c.sc("m", {"--yes", "master", "switch", "s"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find(demotion) == 0);
+  CHECK_THAT(r.err, Contains("step 8 of 15, `sc user setup`, failed") &&
+                        Contains("steps 1-7 were done (`sc mass cleanup` to `sc settings set MASS_HOST s`)") &&
+                        Contains("run `sc master switch s` again"));
+  CHECK(setting(c, "m", "MASTER_MODE") == "standby\n");
+  CHECK(setting(c, "m", "MASTER_APPLIED") == "master\n");
+  CHECK(c.sc("m", {"master", "ready"}).status != 0);
+
+  // Fixed, run again: it goes on and finishes.
+  REQUIRE(c.on("m", {"rmdir", "/etc/sudoers.d/sc"}).ok());
+  r = c.sc("m", {"--yes", "master", "switch", "s"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find(demotion) == 0);
+  CHECK(setting(c, "m", "MASTER_APPLIED") == "standby s\n");
+  CHECK(setting(c, "m", "MASTER_HOST") == "s\n");
+  CHECK(setting(c, "m", "MASS_MODE") == "unison\n");
+  r = c.sc("m", {"master", "ready"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  // m took s's accounts (bob) and its mass storage; its own files stay.
+  CHECK(account_of(c, "m", "bob") == account_of(c, "s", "bob"));
+  CHECK(account_of(c, "m", "alice") == account_of(c, "s", "alice"));
+  CHECK(c.sc("m", {"unisonsync", "has", "s", "/srv/mass", "daily"}).status == 0);
+  run_ok(c, "m", {"unisonsync", "cron", "daily"});
+  CHECK(read_text(c.path("m", "/srv/mass/after.txt")) == "written on s\n");
+  CHECK(read_text(c.path("m", "/srv/mass/before.txt")) == "written on m\n");
+  CHECK(c.sc("m", {"master", "status"}).out ==
+        "this host is a standby host of the master s\ns answers (SSH, our key "
+        "accepted)\n");
+  // Again: already following s.
+  CHECK(c.sc("m", {"master", "switch", "s"}).out == "this standby host's master is already s: nothing to switch\n");
+}
