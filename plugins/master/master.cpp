@@ -220,6 +220,14 @@ std::string host_name(const sc::Context& ctx) {
   return name;
 }
 
+/// Why the call `c` of a plan failed with `status`: the module's own error
+/// (which the plan's output does not show otherwise).
+std::string failure(const sc::Context& ctx, int status, const master::Call& c) {
+  if (status == kNotInstalled) return "the module " + c.module + " is not installed";
+  const std::string error = ctx.last_error();
+  return "status " + std::to_string(status) + (error.empty() ? std::string() : " (" + error + ")");
+}
+
 /// Runs the plan's calls in order; the first that fails stops it, saying
 /// what was done and that running `command` again finishes it. An optional
 /// step (on the old master, which may be gone) is skipped when its peer does
@@ -237,7 +245,7 @@ std::vector<master::Call> run_plan(sc::Context& ctx, const std::vector<master::C
       int status = SC_OK;
       if (ctx.peer_linked(peer, &why)) {
         status = ctx.call_shown(c.module, c.command, c.args);
-        if (status != SC_OK) why = "status " + std::to_string(status);
+        if (status != SC_OK) why = failure(ctx, status, c);
       }
       if (why.empty()) continue;
       ctx.warn(step + ", skipped: " + peer + " does not answer or refused (" + why + "); the rest goes on. Once " +
@@ -247,9 +255,7 @@ std::vector<master::Call> run_plan(sc::Context& ctx, const std::vector<master::C
     }
     const int status = ctx.call_shown(c.module, c.command, c.args);
     if (status == SC_OK) continue;
-    const std::string why =
-        status == kNotInstalled ? "the module " + c.module + " is not installed" : "status " + std::to_string(status);
-    throw sc::Failure(master::stopped_text(plan, i, why, command));
+    throw sc::Failure(master::stopped_text(plan, i, failure(ctx, status, c), command));
   }
   return skipped;
 }
