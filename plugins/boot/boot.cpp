@@ -6,11 +6,21 @@
 
 #include "boot_unit.hpp"
 #include "common/sc_names.hpp"
+#include "common/system_service.hpp"
 #include "common/systemd_unit.hpp"
 
 namespace {
 
 using nlohmann::json;
+
+/// systemd reads the units again; when it does not run here (an image, a
+/// container), it reads them at its start: nothing to reload.
+void reload(const sc::Context& ctx) {
+  if (plugin_common::system_service::systemd_running(ctx))
+    plugin_common::systemd_unit::daemon_reload(ctx);
+  else
+    ctx.info("systemd is not running on this host: the unit is read when it starts");
+}
 
 std::string unit_arg(const sc::Context& ctx) {
   return boot_unit::unit_name(plugin_common::sc_names::checked_module_name(ctx.arg(0)));
@@ -23,7 +33,7 @@ void add(sc::Context& ctx) {
   // Runs at the next boot, as the original's did; not started now.
   if (plugin_common::systemd_unit::install_unit(
           ctx, unit, boot_unit::unit_file(plugin_common::systemd_unit::exec_sc_path(), module)))
-    plugin_common::systemd_unit::daemon_reload(ctx);
+    reload(ctx);
 }
 
 void del(sc::Context& ctx) {
@@ -31,7 +41,7 @@ void del(sc::Context& ctx) {
   const std::string unit = unit_arg(ctx);
   const bool existed = plugin_common::systemd_unit::unit_exists(ctx, unit);
   plugin_common::systemd_unit::remove_unit(ctx, unit);
-  if (existed) plugin_common::systemd_unit::daemon_reload(ctx);
+  if (existed) reload(ctx);
 }
 
 int has(sc::Context& ctx) {
