@@ -416,12 +416,16 @@ void setup(sc::Context& ctx) {
   if (*role != Role::master)
     host = plugin_common::peer_name::checked(ctx.setting_or_prompt(kHostSetting), "MASTER_HOST");
   const master::RoleSpec& spec = master::spec_of(*role);
+  // What finishes a setup stopped half-way: the role named, since values
+  // given with --set are not stored by a run that fails.
+  const std::string again = "sc --set MASTER_MODE=" + role_text + (host.empty() ? "" : " --set MASTER_HOST=" + host) +
+                            " master setup" + (source.empty() ? "" : " " + source);
 
   // Another role or master in place: a transition, one plan that removes
   // what the old role set up, then sets up this one.
   if (const auto applied = applied_role(ctx);
       applied && master::applied_text(applied->first, applied->second) != master::applied_text(*role, host)) {
-    transition(ctx, {applied->first, applied->second}, {*role, host}, source, "sc master setup");
+    transition(ctx, {applied->first, applied->second}, {*role, host}, source, again);
     return;
   }
 
@@ -445,7 +449,7 @@ void setup(sc::Context& ctx) {
     for (const auto& n : spec.not_built) names += (names.empty() ? "" : ", ") + n;
     ctx.info("skipped: " + names + " (services of the role " + role_text + " that sc has not built yet)");
   }
-  run_plan(ctx, plan, "sc master setup");
+  run_plan(ctx, plan, again);
   ctx.result(json{{"role", role_text},
                   {"master", host.empty() ? json(nullptr) : json(host)},
                   {"plan", plan_json(plan)},

@@ -357,3 +357,87 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   // Again: already following s.
   CHECK(c.sc("m", {"master", "switch", "s"}).out == "this standby host's master is already s: nothing to switch\n");
 }
+
+// Client to roaming and back, on real hosts: m the master, c its client
+// (set up as in the takeover above: for real up to the NFS mount of /home,
+// the rest by hand). Roaming uses no NFS: that transition runs for real to
+// its end. The way back to a client stops at the same NFS boundary.
+TEST_CASE("master: a real client becomes roaming (accounts deleted, homes kept) and a client again",
+          "[master][cluster]") {
+  Cluster c({"m", "c"});
+  c.trust_all();
+  for (const std::string h : {"m", "c"}) run_ok(c, h, {"settings", "set", "SSHLINK_CONNECT_TIMEOUT", "5"});
+  run_ok(c, "m", {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  const std::string pw = "Tr0ub4dor&3\n";
+  for (const std::string login : {"alice", "bob"}) {
+    ScRun r = c.sc("m", {"user", "add", login, "--password-stdin"}, &pw);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+  }
+  ScRun r = c.sc("c", {"--yes", "--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 1);
+  // A run that fails does not store --set values: the message names them.
+  CHECK_THAT(r.err, Contains("run `sc --set MASTER_MODE=client --set MASTER_HOST=m master setup` again"));
+  run_ok(c, "c", {"settings", "set", "MASTER_MODE", "client"});
+  run_ok(c, "c", {"settings", "set", "MASTER_HOST", "m"});
+  for (const std::string p : {"daily", "fast"}) run_ok(c, "c", {"crontask", "add", "master", p});
+  run_ok(c, "c", {"settings", "set", "MASTER_APPLIED", "client m"});
+  run_ok(c, "c", {"master", "pull"});
+  REQUIRE(account_of(c, "c", "alice") == account_of(c, "m", "alice"));
+  REQUIRE_THAT(setting(c, "m", "NFSSRV_CLIENTS"), Contains("c"));
+
+  // --dry-run: the whole transition, nothing changed on c or m.
+  const std::string c0 = state(c, "c"), m0 = state(c, "m");
+  r = c.sc("c", {"--dry-run", "--yes", "--set", "MASTER_MODE=roaming", "master", "setup"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("transition of this host from a client host of m to a roaming host of m, 18 steps:\n"
+                   "  1. sc boot del master\n  2. sc crontask del master\n  3. sc mass cleanup\n"
+                   "  4. sc nfsclient del /home\n  5. sc sshlink sc m nfssrv deny c (skipped if m does not answer)\n"
+                   "  6. sc user cleanup_local\n") == 0);
+  CHECK(state(c, "c") == c0);
+  CHECK(state(c, "m") == m0);
+
+  // For real: /home no longer m's, c out of m's NFS clients, the cluster's
+  // accounts gone (homes kept), m's /srv/mass copied by unison.
+  write_text(c.path("m", "/srv/mass/shared.txt"), "on m\n");
+  r = c.sc("c", {"--yes", "--set", "MASTER_MODE=roaming", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(read_text(c.path("c", "/etc/fstab")).find(" /home ") == std::string::npos);
+  CHECK(setting(c, "m", "NFSSRV_CLIENTS").find('c') == std::string::npos);
+  CHECK_FALSE(c.on("c", {"getent", "passwd", "alice"}).ok());
+  CHECK_FALSE(c.on("c", {"getent", "passwd", "bob"}).ok());
+  CHECK(c.on("c", {"test", "-d", "/home/alice"}).ok());
+  CHECK(setting(c, "c", "MASTER_APPLIED") == "roaming m\n");
+  CHECK(setting(c, "c", "MASTER_MODE") == "roaming\n");
+  CHECK(c.sc("c", {"boot", "has", "master"}).status == 0);
+  CHECK(c.sc("c", {"crontask", "has", "master", "fast"}).status != 0);
+  r = c.sc("c", {"master", "ready"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  run_ok(c, "c", {"unisonsync", "cron", "daily"});
+  CHECK(read_text(c.path("c", "/srv/mass/shared.txt")) == "on m\n");
+  // The users it roams come back as m has them, at the next pull too.
+  run_ok(c, "c", {"user", "roam", "alice", "m"});
+  run_ok(c, "c", {"master", "pull"});
+  CHECK(account_of(c, "c", "alice") == account_of(c, "m", "alice"));
+  CHECK_FALSE(c.on("c", {"getent", "passwd", "bob"}).ok());
+
+  // Back to a client: the accounts stay; it stops at the NFS mount of
+  // m's /home (the boundary), its fstab line written, c allowed on m again.
+  r = c.sc("c", {"--set", "MASTER_MODE=client", "master", "setup"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("transition of this host from a roaming host of m to a client host of m, 17 steps:\n"
+                   "  1. sc boot del master\n  2. sc crontask del master\n  3. sc mass cleanup\n"
+                   "  4. sc sshlink add m\n") == 0);
+  CHECK_THAT(r.err, Contains("step 11 of 17, `sc nfsclient add m /home`, failed") &&
+                        Contains("run `sc --set MASTER_MODE=client --set MASTER_HOST=m master setup` again"));
+  CHECK_THAT(read_text(c.path("c", "/etc/fstab")), Contains("\nm:/home" + kHomeLine));
+  CHECK_THAT(setting(c, "m", "NFSSRV_CLIENTS"), Contains("c"));
+  CHECK(c.sc("c", {"boot", "has", "master"}).status != 0);
+  CHECK(account_of(c, "c", "alice") == account_of(c, "m", "alice"));
+  CHECK(setting(c, "c", "MASTER_APPLIED") == "roaming m\n");
+}

@@ -432,7 +432,8 @@ TEST_CASE("master setup refuses, before any change, what it cannot do", "[master
                                   "MASTER_HOST=127.0.0.1:1", "master", "setup"});
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("step 1 of 14, `sc sshlink add 127.0.0.1:1`, failed") &&
-                        Contains("nothing was done before it") && Contains("run `sc master setup` again"));
+                        Contains("nothing was done before it") &&
+                        Contains("run `sc --set MASTER_MODE=client --set MASTER_HOST=127.0.0.1:1 master setup` again"));
   CHECK(tree_hash(root.path()) == before);
   // Pulling from it fails, naming it, and changes nothing.
   r = run_sc_rooted(root.path(), {"--set", "MASTER_MODE=client", "--set", "MASTER_HOST=127.0.0.1:1", "master", "pull"});
