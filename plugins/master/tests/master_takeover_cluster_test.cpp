@@ -21,9 +21,10 @@
 // pulls from s are run by hand (`sc master pull`, real, since the switch
 // stored MASTER_HOST=s before the boundary), and c's MASTER_APPLIED still
 // names m. The steps of c's setup after the boundary are run by hand too
-// (its settings, the cron tasks, MASTER_APPLIED), but its mass storage over
-// NFS and its boot unit (systemd, which the hosts do not run either). The
-// plan past the boundary is checked under --dry-run, where `mount /home` is
+// (its settings, the cron tasks, the boot unit, MASTER_APPLIED), but its
+// mass storage over NFS. No systemd runs here: the boot unit is a file
+// only (written, enabled by its symlink, not reloaded). The plan past the
+// boundary is checked under --dry-run, where `mount /home` is
 // only planned. NFS-Ganesha is configured by `nfssrv setup` but not
 // started (no systemd here, and no client could mount it): the exports are
 // checked as sc writes them (the clients allowed). No cron daemon runs
@@ -123,9 +124,8 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   // c: the client role's setup, for real up to the NFS mount of m's /home
   // (step 8): its fstab line is written, `mount /home` fails here. Then by
   // hand what the setup stored or does after that step, but the mass
-  // storage over NFS and the boot unit (systemd): the role's settings
-  // (given with --set, which a failed run does not store), the cron tasks,
-  // MASTER_APPLIED.
+  // storage over NFS: the role's settings (given with --set, which a failed
+  // run does not store), the cron tasks, the boot unit, MASTER_APPLIED.
   r = c.sc("c", {"--yes", "--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 1);
@@ -142,6 +142,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   run_ok(c, "c", {"settings", "set", "MASTER_MODE", "client"});
   run_ok(c, "c", {"settings", "set", "MASTER_HOST", "m"});
   for (const std::string p : {"daily", "fast"}) run_ok(c, "c", {"crontask", "add", "master", p});
+  run_ok(c, "c", {"boot", "add", "master"});
   run_ok(c, "c", {"settings", "set", "MASTER_APPLIED", "client m"});
   r = run_ok(c, "c", {"master", "pull"});
   CHECK(account_of(c, "c", "alice") == account_of(c, "m", "alice"));
@@ -250,6 +251,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(setting(c, "c", "MASTER_HOST") == "s\n");
   CHECK(setting(c, "c", "MASTER_APPLIED") == "client m\n");  // not finished: past the boundary
   CHECK(c.sc("c", {"crontask", "has", "master"}).status != 0);
+  CHECK(c.sc("c", {"boot", "has", "master"}).status != 0);
 
   // c's next pull gets the accounts from s, over one SSH connection.
   size_t sessions = count_of(c.sshd_log("s"), "Accepted publickey");
