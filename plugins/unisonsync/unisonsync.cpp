@@ -576,8 +576,14 @@ RunOutcome run_sync(sc::Context& ctx, const std::string& name, const Sync& s) {
     entry["last_run"] = last;
     write_state(ctx, state);
   };
+  // A first sync ignores unison's archives: one left by an earlier
+  // synchronisation of the same roots (deleted, then added again, or a
+  // root emptied and refilled meanwhile) would take what one side lacks
+  // for deletions to make on the other. Without them unison only copies,
+  // and what differs is a conflict (both versions kept).
+  const bool first = !entry.value("established", false);
   try {
-    if (!entry.value("established", false)) {
+    if (first) {
       first_sync_checks(ctx, name, s);
       mark_roots(ctx, s);
     }
@@ -590,7 +596,9 @@ RunOutcome run_sync(sc::Context& ctx, const std::string& name, const Sync& s) {
   o.capture_out = o.capture_err = true;
   o.env = {"UNISON=" + real_path(ctx, kUnisonDir)};
   for (int pass = 1; pass <= 3; ++pass) {
-    sc::RunResult r = ctx.run(unisonsync::unison_argv(name), o);
+    std::vector<std::string> argv = unisonsync::unison_argv(name);
+    if (first && pass == 1) argv.push_back("-ignorearchives");
+    sc::RunResult r = ctx.run(argv, o);
     if (!r.ran) {
       ctx.print(name + ": would synchronise " + s.local + " with " + s.host + ":" + s.remote + "\n");
       return out;

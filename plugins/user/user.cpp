@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
+#include <set>
 
 #include "account_merge.hpp"
 #include "account_ops.hpp"
@@ -410,20 +412,180 @@ NewUser imported_account(const json& j, const std::string& login, std::string* g
   return u;
 }
 
+/// This host's role (MASTER_MODE), or "" when it is not set.
+std::string host_role(sc::Context& ctx) {
+  sc::CallResult r = ctx.call("settings", "get", {kRoleSetting});
+  auto doc = json::parse(r.json, nullptr, false);
+  if (r.status == SC_OK && doc.is_object() && doc["result"].is_string()) return doc["result"].get<std::string>();
+  return "";
+}
+
+// -- homes of a standby or a roaming host ----------------------------------
+//
+// On a standby (every cluster user) and on a roaming host (the users it
+// holds) each home is kept in sync with the master's through unisonsync:
+// one synchronisation per home, MASTER:HOME <-> HOME, without a period of
+// its own. Every pull runs them after the account merge (`sc master pull`,
+// and the master module's cron: the accounts every 20 minutes, everything
+// daily), so accounts and homes have one schedule and a home never syncs
+// for an account that is not there yet. unison runs as root on both sides
+// and keeps owners and groups by name: the cluster user's ids, the same on
+// both hosts. A conflict keeps both versions and goes to unisonsync's
+// ledger. A client has the master's homes over NFS: nothing is synchronised
+// there.
+
+bool role_syncs_homes(Role role) {
+  return role == Role::standby || role == Role::roaming;
+}
+
+/// The "error" of the document a called command answered.
+std::string error_in(const sc::CallResult& r) {
+  auto doc = json::parse(r.json, nullptr, false);
+  return doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
+}
+
+/// Why homes cannot be synchronised when unisonsync does not load.
+std::string no_unisonsync(const sc::CallResult& r) {
+  return "the unisonsync module is not available here (" + error_in(r) +
+         "); install sc's unisonsync module (`sc master setup` sets it up)";
+}
+
+/// The hosts `home` is synchronised with as this module does it (a
+/// synchronisation without a period whose two roots are `home`), only
+/// `host` when it is given. nullopt when unisonsync is not installed.
+std::optional<std::vector<std::string>> home_sync_hosts(sc::Context& ctx, const std::string& home,
+                                                        const std::string& host) {
+  sc::CallResult r = ctx.call("unisonsync", "list");
+  if (r.status == 3) return std::nullopt;
+  if (r.status != SC_OK) throw sc::Failure("cannot list the synchronisations (sc unisonsync list): " + error_in(r));
+  auto doc = json::parse(r.json, nullptr, false);
+  std::vector<std::string> hosts;
+  if (!doc.is_object() || !doc["result"].is_array()) return hosts;
+  for (const auto& row : doc["result"]) {
+    if (!row.is_object() || !row.value("period", json()).is_null() || row.value("local", "") != home ||
+        row.value("remote", "") != home)
+      continue;
+    const std::string h = row.value("host", "");
+    if (!h.empty() && (host.empty() || h == host)) hosts.push_back(h);
+  }
+  return hosts;
+}
+
+/// Stops the synchronisation of `home` with `host` (with any host when
+/// empty); the home and unisonsync's archives and ledger stay. Throws when
+/// unisonsync fails; false when there was none.
+bool remove_home_syncs(sc::Context& ctx, const std::string& home, const std::string& host) {
+  auto hosts = home_sync_hosts(ctx, home, host);
+  if (!hosts || hosts->empty()) return false;
+  for (const auto& h : *hosts) {
+    sc::CallResult r = ctx.call("unisonsync", "del", {h, home});
+    if (r.status != SC_OK)
+      throw sc::Failure("cannot stop the synchronisation of " + home + " with " + h + ": " + error_in(r));
+  }
+  return true;
+}
+
+/// What one run of a home's synchronisation gave.
+struct HomeRun {
+  std::string error;                   ///< empty: it ran (or was planned)
+  bool unavailable = false;            ///< unisonsync did not load
+  std::vector<std::string> conflicts;  ///< paths of this host where both versions were kept
+};
+
+/// `sc unisonsync start HOST HOME HOME [--fill-empty]`: adds the
+/// synchronisation when it is missing and runs it now, under its lock.
+HomeRun sync_home(sc::Context& ctx, const std::string& host, const std::string& home, bool fill_empty) {
+  std::vector<std::string> args = {host, home, home};
+  if (fill_empty) args.push_back("--fill-empty");
+  sc::CallResult r = ctx.call("unisonsync", "start", args);
+  HomeRun out;
+  if (r.status == 3) {
+    out.unavailable = true;
+    out.error = no_unisonsync(r);
+  } else if (r.status != SC_OK) {
+    out.error = error_in(r);
+  } else {
+    auto doc = json::parse(r.json, nullptr, false);
+    if (doc.is_object() && doc["result"].is_object() && doc["result"]["conflicts"].is_array())
+      for (const auto& c : doc["result"]["conflicts"])
+        if (c.is_object() && !c.value("path", "").empty()) out.conflicts.push_back(c.value("path", ""));
+  }
+  return out;
+}
+
+/// An empty home (0700, the user's) for the first synchronisation to fill
+/// from the master's: never the skeleton, whose files would meet the
+/// master's edited ones as conflicts. False when a home is already there.
+bool make_empty_home(sc::Context& ctx, const std::string& home, const std::string& login, const std::string& group) {
+  if (plugin_common::target::exists(ctx, home)) {
+    ctx.info("home directory " + home +
+             " exists: left as it is, its first synchronisation merges it with the master's");
+    return false;
+  }
+  const std::string parent = fs::path(home).parent_path().string();
+  if (!plugin_common::target::exists(ctx, parent)) ctx.make_dir(parent, sc::FileAttr::with_mode(0755));
+  sc::FileAttr own;
+  own.owner = login;
+  own.group = group;
+  own.mode = 0700;
+  ctx.make_dir(home, own);
+  return true;
+}
+
+/// A home just made empty here: a synchronisation of it left from before
+/// (its user gone and back, its home removed by hand) is dropped, so that
+/// the next run is a first sync again, which fills it from the master's
+/// (an established one would stop at the missing marker). A failure here
+/// shows in that run.
+void forget_home_sync(sc::Context& ctx, const std::string& home, const std::string& host) {
+  try {
+    remove_home_syncs(ctx, home, host);
+  } catch (const sc::Failure& e) {
+    ctx.debug(e.what());
+  }
+}
+
+/// The line saying how a home's run went (unisonsync warns of each
+/// conflict itself).
+std::string home_run_text(const sc::Context& ctx, const std::string& login, const std::string& home,
+                          const std::string& host, const HomeRun& h) {
+  return past(ctx, "synchronised", "synchronise") + " the home " + home + " of " + login + " with " + host +
+         (h.conflicts.empty() ? std::string()
+                              : " (" + std::to_string(h.conflicts.size()) + " conflict" +
+                                    (h.conflicts.size() == 1 ? "" : "s") + ", both versions kept)");
+}
+
 void roam(sc::Context& ctx) {
   ctx.expect_args(2, 2, "LOGIN MASTER");
   const std::string login = checked_name(ctx.args()[0], "login");
   const std::string master = plugin_common::peer_name::checked(ctx.args()[1], "MASTER");
+  auto role = parse_role(host_role(ctx));
+  const bool sync = role && role_syncs_homes(*role);
+  // A user already here: on a roaming host its home's synchronisation is
+  // (re)started, so `roam` again finishes one that failed.
+  std::string held_home;
   {
     AccountStore store(ctx, false);
-    if (store.db().passwd.find(login)) {
-      ctx.print("user " + login + " exists\n");
-      return;
+    if (const Row* row = store.db().passwd.find(login)) {
+      auto uid = uid_of(store.db(), login);
+      if (!sync || !uid || !is_managed(*uid) || !valid_home((*row)[5])) {
+        ctx.print("user " + login + " exists\n");
+        return;
+      }
+      held_home = (*row)[5];
     }
+  }
+  if (!held_home.empty()) {
+    HomeRun h = sync_home(ctx, master, held_home, false);
+    if (!h.error.empty())
+      throw sc::Failure("user " + login + " exists; the synchronisation of its home " + held_home + " with " + master +
+                        " failed: " + h.error);
+    ctx.print("user " + login + " exists\n" + home_run_text(ctx, login, held_home, master, h) + "\n");
+    return;
   }
   sc::CallResult r = ctx.call("sshlink", "sc", {master, "user", "export", login});
   auto doc = json::parse(r.json, nullptr, false);
-  std::string error = doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
+  std::string error = error_in(r);
   if (r.status == 3)
     throw sc::Failure("sc user roam needs sshlink (not installed/not built yet): " + error +
                       "; install sc's sshlink module");
@@ -433,41 +595,51 @@ void roam(sc::Context& ctx) {
   NewUser u = imported_account(doc.is_object() ? doc["result"] : json(), login, &group);
   u.last_change = days_since_epoch(std::time(nullptr));
 
-  AccountStore store(ctx, true);
-  Db next = store.db();
-  if (next.passwd.find(login)) throw sc::Failure("user " + login + " was created by another program meanwhile");
-  complete_entries(next, days_since_epoch(std::time(nullptr)));
-  for (const Row* row : next.passwd.rows())
-    if ((*row)[2] == std::to_string(u.uid))
-      throw sc::Failure("uid " + std::to_string(u.uid) + " of " + login + " on " + master + " belongs to " + (*row)[0] +
-                        " here; free it first");
+  // The account under the lock; the home and its first sync after it.
   std::string local_group;
-  for (const Row* g : next.group.rows())
-    if ((*g)[2] == std::to_string(u.gid)) local_group = (*g)[0];
-  if (!local_group.empty() && !group.empty() && local_group != group)
-    throw sc::Failure("gid " + std::to_string(u.gid) + " is group " + local_group + " here but " + group + " on " +
-                      master + "; the accounts of this host and its master disagree");
-  if (local_group.empty()) {
-    if (group.empty() || next.group.find(group) || !is_managed(u.gid))
-      throw sc::Failure("the primary group (gid " + std::to_string(u.gid) + ") of " + login +
-                        " does not exist here and cannot be created; add it with `sc user restoregroups` or a pull "
-                        "from the master");
-    add_group(next, group, u.gid);
-    local_group = group;
+  {
+    AccountStore store(ctx, true);
+    Db next = store.db();
+    if (next.passwd.find(login)) throw sc::Failure("user " + login + " was created by another program meanwhile");
+    complete_entries(next, days_since_epoch(std::time(nullptr)));
+    for (const Row* row : next.passwd.rows())
+      if ((*row)[2] == std::to_string(u.uid))
+        throw sc::Failure("uid " + std::to_string(u.uid) + " of " + login + " on " + master + " belongs to " +
+                          (*row)[0] + " here; free it first");
+    for (const Row* g : next.group.rows())
+      if ((*g)[2] == std::to_string(u.gid)) local_group = (*g)[0];
+    if (!local_group.empty() && !group.empty() && local_group != group)
+      throw sc::Failure("gid " + std::to_string(u.gid) + " is group " + local_group + " here but " + group + " on " +
+                        master + "; the accounts of this host and its master disagree");
+    if (local_group.empty()) {
+      if (group.empty() || next.group.find(group) || !is_managed(u.gid))
+        throw sc::Failure("the primary group (gid " + std::to_string(u.gid) + ") of " + login +
+                          " does not exist here and cannot be created; add it with `sc user restoregroups` or a pull "
+                          "from the master");
+      add_group(next, group, u.gid);
+      local_group = group;
+    }
+    add_user(next, u);
+    store.commit(next);
   }
-  add_user(next, u);
-  store.commit(next);
-  make_home(ctx, u.home, login, local_group);
-  ctx.print(past(ctx, "imported", "import") + " user " + login + " (uid " + std::to_string(u.uid) + ") from " + master +
-            "; its password and files come with the next pull from the master\n");
-}
-
-/// This host's role (MASTER_MODE), or "" when it is not set.
-std::string host_role(sc::Context& ctx) {
-  sc::CallResult r = ctx.call("settings", "get", {kRoleSetting});
-  auto doc = json::parse(r.json, nullptr, false);
-  if (r.status == SC_OK && doc.is_object() && doc["result"].is_string()) return doc["result"].get<std::string>();
-  return "";
+  const std::string imported = past(ctx, "imported", "import") + " user " + login + " (uid " + std::to_string(u.uid) +
+                               ") from " + master + "; its password comes with the next pull from the master\n";
+  if (!sync) {
+    make_home(ctx, u.home, login, local_group);
+    ctx.print(imported);
+    return;
+  }
+  // Its home: empty here, filled by the first synchronisation from the
+  // master's (--fill-empty; unison then only copies, it deletes nothing).
+  const bool fill = make_empty_home(ctx, u.home, login, local_group);
+  if (fill) forget_home_sync(ctx, u.home, master);
+  ctx.print(imported);
+  HomeRun h = sync_home(ctx, master, u.home, fill);
+  if (!h.error.empty())
+    throw sc::Failure("user " + login + " is imported, but the first synchronisation of its home " + u.home + " with " +
+                      master + " failed: " + h.error + "; `sc user roam " + login + " " + master +
+                      "` or the next pull tries again");
+  ctx.print(home_run_text(ctx, login, u.home, master, h) + "\n");
 }
 
 void free_user(sc::Context& ctx) {
@@ -482,6 +654,15 @@ void free_user(sc::Context& ctx) {
                                         kRoleSetting + " roaming`"
                                   : std::string(kRoleSetting) + " is \"" + role + "\"") +
                     "): `sc user free` only releases users of a roaming host; use `sc user del`");
+  std::string home;
+  {
+    AccountStore store(ctx, false);
+    if (const Row* row = store.db().passwd.find(login)) home = (*row)[5];
+  }
+  // The synchronisation first (a failure stops here, nothing deleted): the
+  // home's deletion must never reach the master's copy.
+  if (valid_home(home) && remove_home_syncs(ctx, home, ""))
+    ctx.print(past(ctx, "stopped", "stop") + " the synchronisation of the home " + home + " of " + login + "\n");
   delete_user(ctx, login, true);
 }
 
@@ -554,11 +735,6 @@ Db fetch_master_accounts(sc::Context& ctx, const std::string& host) {
   return std::move(*db);
 }
 
-/// "added", or "would add" under --dry-run.
-std::string did(const sc::Context& ctx, const std::string& done, const std::string& verb) {
-  return ctx.dry_run() ? "would " + verb : done;
-}
-
 std::string group_name_of(const Db& db, const std::string& gid) {
   for (const Row* g : db.group.rows())
     if ((*g)[2] == gid) return (*g)[0];
@@ -584,6 +760,7 @@ void pull_accounts(sc::Context& ctx) {
   // for the merge itself.
   const Db master = fetch_master_accounts(ctx, host);
   PullPlan plan;
+  std::map<std::string, std::string> removed_homes;
   {
     AccountStore store(ctx, true);
     plan = plan_pull(store.db(), master, *role, host);
@@ -592,43 +769,58 @@ void pull_accounts(sc::Context& ctx) {
       for (const auto& c : plan.conflicts) text += (text.empty() ? "" : "; ") + c;
       throw sc::Failure("refusing to pull the accounts of " + host + ", nothing was changed: " + text);
     }
+    // The homes of the users the pull removes, to stop their synchronisation.
+    for (const auto& u : plan.users_removed)
+      if (const Row* row = store.db().passwd.find(u)) removed_homes[u] = (*row)[5];
     store.commit(plan.next);
   }
   for (const auto& w : plan.warnings) ctx.warn(w);
   std::string out;
   auto line = [&](const std::string& text) { out += text + "\n"; };
   for (const auto& g : plan.groups_added)
-    line(did(ctx, "added", "add") + " group " + g + " (gid " + (*plan.next.group.find(g))[2] + ")");
-  for (const auto& g : plan.groups_updated) line(did(ctx, "updated", "update") + " group " + g);
+    line(past(ctx, "added", "add") + " group " + g + " (gid " + (*plan.next.group.find(g))[2] + ")");
+  for (const auto& g : plan.groups_updated) line(past(ctx, "updated", "update") + " group " + g);
   for (const auto& u : plan.users_added)
-    line(did(ctx, "added", "add") + " user " + u + " (uid " + (*plan.next.passwd.find(u))[2] + ")");
-  for (const auto& u : plan.users_updated) line(did(ctx, "updated", "update") + " user " + u);
-  for (const auto& u : plan.passwords_changed) line(did(ctx, "updated", "update") + " the password of " + u);
+    line(past(ctx, "added", "add") + " user " + u + " (uid " + (*plan.next.passwd.find(u))[2] + ")");
+  for (const auto& u : plan.users_updated) line(past(ctx, "updated", "update") + " user " + u);
+  for (const auto& u : plan.passwords_changed) line(past(ctx, "updated", "update") + " the password of " + u);
   for (const auto& m : plan.members_added) {
     const auto colon = m.find(':');
-    line(did(ctx, "added", "add") + " " + m.substr(colon + 1) + " to group " + m.substr(0, colon));
+    line(past(ctx, "added", "add") + " " + m.substr(colon + 1) + " to group " + m.substr(0, colon));
   }
   for (const auto& m : plan.members_removed) {
     const auto colon = m.find(':');
-    line(did(ctx, "removed", "remove") + " " + m.substr(colon + 1) + " from group " + m.substr(0, colon));
+    line(past(ctx, "removed", "remove") + " " + m.substr(colon + 1) + " from group " + m.substr(0, colon));
   }
   for (const auto& u : plan.users_removed) {
-    line(did(ctx, "removed", "remove") + " user " + u + ", gone from " + host + " (its home directory is kept)");
+    line(past(ctx, "removed", "remove") + " user " + u + ", gone from " + host + " (its home directory is kept)");
   }
-  for (const auto& g : plan.groups_removed) line(did(ctx, "removed", "remove") + " group " + g + ", gone from " + host);
-  // Homes of the cluster users, from /etc/skel, where this host keeps its
-  // own (a client's /home may be the master's, mounted later over them).
+  for (const auto& g : plan.groups_removed)
+    line(past(ctx, "removed", "remove") + " group " + g + ", gone from " + host);
+  // Homes of the cluster users where this host keeps its own (a client's
+  // /home may be the master's, mounted later over them): from /etc/skel,
+  // or empty where the master's is synchronised into it.
+  const bool sync_homes = role_syncs_homes(*role);
   std::vector<std::string> homes;
-  if (role_creates_users(*role)) {
+  std::set<std::string> fresh;  // created empty: their first sync fills them
+  if (role_creates_users(*role) || sync_homes) {
     for (const auto& login : plan.cluster_users) {
       const Row& u = *plan.next.passwd.find(login);
       const std::string home = u[5];
       if (plugin_common::target::exists(ctx, home)) continue;
-      const std::string parent = fs::path(home).parent_path().string();
-      if (!plugin_common::target::exists(ctx, parent)) ctx.make_dir(parent, sc::FileAttr::with_mode(0755));
-      make_home(ctx, home, login, group_name_of(plan.next, u[3]));
+      const std::string group = group_name_of(plan.next, u[3]);
+      if (sync_homes) {
+        make_empty_home(ctx, home, login, group);
+        fresh.insert(login);
+        forget_home_sync(ctx, home, host);
+      } else {
+        const std::string parent = fs::path(home).parent_path().string();
+        if (!plugin_common::target::exists(ctx, parent)) ctx.make_dir(parent, sc::FileAttr::with_mode(0755));
+        make_home(ctx, home, login, group);
+      }
       homes.push_back(home);
-      line(did(ctx, "created", "create") + " the home directory " + home + " of " + login);
+      line(past(ctx, "created", "create") + " the home directory " + home + " of " + login +
+           (sync_homes ? " (empty: its first synchronisation fills it from " + host + ")" : ""));
     }
   }
   if (!plan.not_roaming.empty())
@@ -649,7 +841,63 @@ void pull_accounts(sc::Context& ctx) {
   result["homes_created"] = homes;
   result["not_roaming"] = plan.not_roaming;
   result["warnings"] = plan.warnings;
-  ctx.result(result.dump());
+  if (!sync_homes) {
+    ctx.result(result.dump());
+    return;
+  }
+
+  // The homes, after the accounts: each user's on its own, so that one
+  // failing stops neither the others nor the merge done above.
+  json synced = json::array(), stopped = json::array(), failed = json::array();
+  size_t conflicts = 0;
+  auto fail = [&](const std::string& login, const std::string& home, const std::string& why) {
+    ctx.warn("home of " + login + " (" + home + "): " + why);
+    failed.push_back(json{{"login", login}, {"home", home}, {"error", why}});
+  };
+  std::string unavailable;  // why unisonsync did not load, once seen
+  for (const auto& [login, home] : removed_homes) {
+    if (!valid_home(home)) continue;
+    try {
+      if (remove_home_syncs(ctx, home, host)) {
+        ctx.print(past(ctx, "stopped", "stop") + " the synchronisation of the home " + home + " of " + login +
+                  " (the home is kept)\n");
+        stopped.push_back(login);
+      }
+    } catch (const sc::Usage&) {
+      throw;
+    } catch (const std::exception& e) {
+      fail(login, home, e.what());
+    }
+  }
+  for (const auto& login : plan.cluster_users) {
+    const std::string home = (*plan.next.passwd.find(login))[5];
+    if (!unavailable.empty()) {
+      fail(login, home, "not synchronised: " + unavailable);
+      continue;
+    }
+    HomeRun h = sync_home(ctx, host, home, fresh.count(login) > 0);
+    if (h.unavailable) unavailable = h.error;
+    if (!h.error.empty()) {
+      fail(login, home, "not synchronised: " + h.error);
+      continue;
+    }
+    ctx.print(home_run_text(ctx, login, home, host, h) + "\n");
+    conflicts += h.conflicts.size();
+    synced.push_back(login);
+  }
+  result["homes_synchronised"] = synced;
+  result["home_syncs_stopped"] = stopped;
+  result["home_conflicts"] = conflicts;
+  result["homes_failed"] = failed;
+  ctx.result(result.dump(-1, ' ', false, json::error_handler_t::replace));
+  if (!failed.empty()) {
+    std::string logins;
+    for (const auto& f : failed) logins += (logins.empty() ? "" : ", ") + f["login"].get<std::string>();
+    throw sc::Failure("the accounts of " + host + " are merged, but the home" + (failed.size() == 1 ? "" : "s") +
+                      " of " + logins +
+                      " could not be synchronised (see the warnings above); the next pull tries "
+                      "again");
+  }
 }
 
 void cleanup_local(sc::Context& ctx) {
