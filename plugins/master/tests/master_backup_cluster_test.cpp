@@ -6,6 +6,8 @@
 // the master from b's backup of m: `sc master setup b:/srv/backup/m` copies
 // the snapshot from b and restores the accounts (same ids, same password
 // hash), the settings and the modules' files; n is a working master after.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
