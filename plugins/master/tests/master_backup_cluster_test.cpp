@@ -66,7 +66,7 @@ std::string state_of(const Cluster& c, const std::string& host) {
 
 }  // namespace
 
-TEST_CASE("a backup server backs its master up by its cron run; a fresh host becomes the master from that backup",
+TEST_CASE("a backup server backs its master up by its cron run, and a fresh host becomes the master from that backup",
           "[master][cluster]") {
   Cluster c({"m", "b", "n"});
   c.trust_all();
