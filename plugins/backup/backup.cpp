@@ -730,12 +730,35 @@ int cron(sc::Context& ctx) {
   return failures ? SC_FAIL : SC_OK;
 }
 
-/// Hook `sync HOST MODE`: a standby takes its master's backup list.
+/// Hook `sync HOST MODE`: a backup server takes its master's backup list,
+/// and backs the master itself up (daily) unless that list already backs
+/// it up whole: the list is the master's (each pull replaces it), and the
+/// master is what a backup server is for, whether or not its admin listed
+/// it. The setting is written once, only when that list differs.
 void sync(sc::Context& ctx) {
   ctx.expect_args(2, 2, "HOST MODE");
   if (ctx.arg(1) != "backup") return;
-  if (ctx.call_shown("sshlink", "importsettings", {ctx.arg(0), "backup/BACKUP_LIST"}) != SC_OK)
-    throw sc::Failure("could not import BACKUP_LIST from " + ctx.arg(0));
+  const std::string& master = ctx.arg(0);
+  sc::CallResult r = ctx.peer_sc(master, {"settings", "get", "BACKUP_LIST"}, /*readonly=*/true);
+  json doc = json::parse(r.json, nullptr, false);
+  // Status 1: not set there, an empty list.
+  if (r.status != SC_OK && r.status != SC_FAIL)
+    throw sc::Failure("could not read BACKUP_LIST on " + master + ": " +
+                      (doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "no answer"));
+  const std::string theirs =
+      r.status == SC_OK && doc.is_object() && doc["result"].is_string() ? doc["result"].get<std::string>() : "";
+  std::vector<std::string> bad;
+  auto items = backup::parse_list(theirs, &bad);
+  for (const auto& b : bad) ctx.warn("BACKUP_LIST of " + master + ": ignoring malformed item \"" + b + "\"");
+  std::string why;
+  if (auto e = backup::parse_entry(master, &why)) {
+    if (std::none_of(items.begin(), items.end(), [&](const backup::Scheduled& i) { return i.entry == *e; }))
+      items.push_back({"daily", *e});
+  } else {
+    ctx.warn("the master " + master + " is not backed up: " + why);
+  }
+  const std::string list = backup::format_list(items);
+  if (list != ctx.setting("BACKUP_LIST").value_or("")) ctx.set_setting("BACKUP_LIST", list);
 }
 
 // ---- restore and verify -------------------------------------------------------
@@ -770,37 +793,122 @@ std::string pick_snapshot(sc::Context& ctx, const std::string& source, const std
   return best;
 }
 
-void restore_from(sc::Context& ctx) {
-  std::string source, at, only_path;
+/// SOURCE and the options of `restore_from` and `snapshot`, checked.
+struct RestoreArgs {
+  std::string source;           ///< as given
+  std::optional<Entry> remote;  ///< HOST:/DIR: a backup on another host
+  std::string at, only_path;
+};
+
+RestoreArgs restore_args(sc::Context& ctx, bool path_allowed) {
+  const std::string usage = path_allowed ? "usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH]"
+                                         : "usage: sc backup snapshot SOURCE [--at TIME|SNAPSHOT]";
+  RestoreArgs r;
   bool given_at = false, given_path = false;
   const auto& a = ctx.args();
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] == "--at" && i + 1 < a.size()) {
-      at = a[++i];
+      r.at = a[++i];
       given_at = true;
-    } else if (a[i] == "--path" && i + 1 < a.size()) {
-      only_path = a[++i];
+    } else if (a[i] == "--path" && i + 1 < a.size() && path_allowed) {
+      r.only_path = a[++i];
       given_path = true;
-    } else if (source.empty() && !a[i].empty() && a[i][0] == '/') {
-      source = a[i];
+    } else if (r.source.empty() && !a[i].empty() && a[i][0] != '-') {
+      r.source = a[i];
     } else {
-      throw sc::Usage("usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH] (SOURCE absolute)");
+      throw sc::Usage(usage + " (SOURCE: an absolute path, or HOST:/DIR on a backup server)");
     }
   }
-  if (source.empty())
-    throw sc::Usage("missing SOURCE; usage: sc backup restore_from SOURCE [--at TIME|SNAPSHOT] [--path PATH]");
+  if (r.source.empty()) throw sc::Usage("missing SOURCE; " + usage);
+  if (r.source[0] != '/') {
+    // HOST:/DIR: the rules of a backup entry (a peer name, an absolute
+    // path without '.', '..', spaces or control characters).
+    std::string why;
+    auto e = backup::parse_entry(r.source, &why);
+    if (!e || e->path.empty())
+      throw sc::Usage("SOURCE \"" + r.source + "\" is neither an absolute path nor HOST:/DIR" +
+                      (e ? std::string() : " (" + why + ")"));
+    r.remote = e;
+  }
   // Every option is checked before SOURCE is looked at: an empty --path
   // would otherwise mean "everything".
-  if (given_at) at_arg(at);
+  if (given_at) at_arg(r.at);
   if (given_path) {
-    auto e = !only_path.empty() && only_path[0] == '/' ? backup::parse_entry("x:" + only_path, nullptr) : std::nullopt;
+    auto e =
+        !r.only_path.empty() && r.only_path[0] == '/' ? backup::parse_entry("x:" + r.only_path, nullptr) : std::nullopt;
     if (!e)
-      throw sc::Usage("--path \"" + only_path +
+      throw sc::Usage("--path \"" + r.only_path +
                       "\" is not an absolute path without '.', '..', spaces or "
                       "control characters");
-    only_path = e->path;
+    r.only_path = e->path;
   }
-  const std::string snap = pick_snapshot(ctx, source, at);
+  return r;
+}
+
+/// The snapshot directory a remote SOURCE designates on its host, as the
+/// backup module there picks it (`sc backup snapshot DIR` on it, read-only).
+std::string remote_snapshot(sc::Context& ctx, const Entry& source, const std::string& at) {
+  std::string why;
+  if (!ctx.peer_linked(source.host, &why))
+    throw sc::Usage("cannot reach the backup host " + source.host + " (" + why +
+                    "): link it first with `sc sshlink add " + source.host + "`; nothing was changed");
+  std::vector<std::string> args = {"backup", "snapshot", source.path};
+  if (!at.empty()) args.insert(args.end(), {"--at", at});
+  sc::CallResult r = ctx.peer_sc(source.host, args, /*readonly=*/true);
+  json doc = json::parse(r.json, nullptr, false);
+  const std::string error = doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "";
+  if (r.status == 3) throw sc::Usage("the backup module is not installed on " + source.host + ": " + error);
+  if (r.status != SC_OK || !doc.is_object() || !doc["result"].is_object() || !doc["result"]["snapshot"].is_string())
+    throw sc::Usage("on " + source.host + ": " + (error.empty() ? "no snapshot named" : error));
+  return doc["result"]["snapshot"].get<std::string>();
+}
+
+/// Where a remote snapshot is copied before it is restored: private (it
+/// holds secrets), one per backup host, removed once restored; a restore
+/// that failed half-way resumes the copy.
+std::string staging_dir(sc::Context& ctx, const Entry& source) {
+  std::string dir;
+  for (const char* level : {"/var", "/lib", "/sc", "/restore"}) {
+    dir += level;
+    if (!ctx.stat(dir).exists()) ctx.make_dir(dir, sc::FileAttr::with_mode(level[1] == 'r' ? 0700 : 0755));
+  }
+  dir += "/" + backup::encode_name(source.host);
+  if (!ctx.stat(dir).exists()) ctx.make_dir(dir, sc::FileAttr::with_mode(0700));
+  return dir;
+}
+
+void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::string& only_path);
+
+void restore_from(sc::Context& ctx) {
+  const RestoreArgs a = restore_args(ctx, /*path_allowed=*/true);
+  if (!a.remote) return restore_snapshot(ctx, pick_snapshot(ctx, a.source, a.at), a.only_path);
+  // A backup on another host (a backup server): its snapshot copied here
+  // with rsync over the run's SSH connection, then restored as a local one.
+  const std::string remote = remote_snapshot(ctx, *a.remote, a.at);
+  const std::string staging = staging_dir(ctx, *a.remote);
+  ctx.print((ctx.dry_run() ? "would copy " : "copying ") + a.remote->host + ":" + remote + " to " + staging + "\n");
+  sc::FetchOptions o;
+  o.peer = a.remote->host;
+  o.source_dir = remote;
+  o.paths = {"."};
+  o.target_dir = staging;
+  o.exact = true;
+  o.delete_extraneous = true;
+  const sc::FetchResult f = ctx.fetch(o);
+  if (!f.ok())
+    throw sc::Failure("copying " + a.remote->host + ":" + remote + " failed: " + f.error +
+                      "; nothing was restored; run the restore again (the copy resumes)");
+  if (ctx.dry_run()) {
+    ctx.print("then its settings, every module's files and its databases" +
+              (a.only_path.empty() ? std::string() : " (" + a.only_path + " only)") + " would be restored\n");
+    return;
+  }
+  restore_snapshot(ctx, staging, a.only_path);
+  ctx.remove(staging, true);
+}
+
+/// Restores the snapshot directory `snap` of this host (or `only_path` of it).
+void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::string& only_path) {
   const std::string real = ctx.resolve_path(snap);
   ctx.print("restoring from " + snap + "\n");
 
@@ -885,6 +993,15 @@ void restore_from(sc::Context& ctx) {
   }
 }
 
+/// `snapshot SOURCE [--at]`: the snapshot restore_from SOURCE restores,
+/// changing nothing (a remote SOURCE's host is asked).
+void snapshot(sc::Context& ctx) {
+  const RestoreArgs a = restore_args(ctx, /*path_allowed=*/false);
+  const std::string snap = a.remote ? remote_snapshot(ctx, *a.remote, a.at) : pick_snapshot(ctx, a.source, a.at);
+  ctx.print((a.remote ? a.remote->host + ":" : std::string()) + snap + "\n");
+  ctx.result(json{{"host", a.remote ? json(a.remote->host) : json(nullptr)}, {"snapshot", snap}}.dump());
+}
+
 int verify(sc::Context& ctx) {
   std::optional<Entry> only;
   std::string at;
@@ -955,6 +1072,6 @@ int verify(sc::Context& ctx) {
 
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&cleanup>("cleanup"),
           sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"), sc::command<&list>("list"),
-          sc::command<&start>("start"), sc::command<&restore_from>("restore_from"), sc::command<&verify>("verify"),
-          sc::command<&enabled>("enabled"), sc::command<&ready>("ready"), sc::command<&cron>("cron"),
-          sc::command<&sync>("sync"))
+          sc::command<&start>("start"), sc::command<&restore_from>("restore_from"), sc::command<&snapshot>("snapshot"),
+          sc::command<&verify>("verify"), sc::command<&enabled>("enabled"), sc::command<&ready>("ready"),
+          sc::command<&cron>("cron"), sc::command<&sync>("sync"))

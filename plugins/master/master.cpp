@@ -175,19 +175,49 @@ void roles(sc::Context& ctx) {
   ctx.result(master::roles_json(which));
 }
 
-/// The backup a fresh host is restored from: an absolute path holding fs/.
+/// The backup a host is restored from, checked as typed (before anything
+/// else): a directory here (a backup of the original tool, a snapshot, an
+/// entry or host directory of a BACKUP_DIR), or HOST:/DIR, such a directory
+/// on a backup server. Which snapshot it designates is asked of the backup
+/// module once it is known to be installed (checked_snapshot).
 std::string checked_source(const sc::Context& ctx, const std::string& source) {
   std::string s = source;
   while (s.size() > 1 && s.back() == '/') s.pop_back();
-  const std::string fix = ": give the directory of a backup (the one holding fs/), as an absolute path";
-  const bool dotted = s.find("/../") != std::string::npos || s.find("/./") != std::string::npos ||
-                      (s.size() >= 3 && s.compare(s.size() - 3, 3, "/..") == 0) ||
-                      (s.size() >= 2 && s.compare(s.size() - 2, 2, "/.") == 0);
-  if (s.empty() || s[0] != '/' || s == "/" || dotted || s.find('\n') != std::string::npos)
+  const std::string fix =
+      ": give the directory of a backup (a snapshot, or the backup server's directory of the host), as an absolute "
+      "path here or as HOST:/DIR on the backup server";
+  const size_t colon = s.find(":/");
+  const bool remote = !s.empty() && s[0] != '/' && colon != std::string::npos;
+  std::string dir = remote ? s.substr(colon + 1) : s;
+  if (remote && !plugin_common::peer_name::valid(s.substr(0, colon)))
+    throw sc::Usage("SOURCE \"" + source + "\": \"" + s.substr(0, colon) + "\" is not a host name (" +
+                    plugin_common::peer_name::problem(s.substr(0, colon)) + ")" + fix);
+  const bool dotted = dir.find("/../") != std::string::npos || dir.find("/./") != std::string::npos ||
+                      (dir.size() >= 3 && dir.compare(dir.size() - 3, 3, "/..") == 0) ||
+                      (dir.size() >= 2 && dir.compare(dir.size() - 2, 2, "/.") == 0);
+  bool control = false;
+  for (char ch : s) control = control || static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+  if (dir.empty() || dir[0] != '/' || dir == "/" || dotted || control)
     throw sc::Usage("SOURCE \"" + source + "\" is not a backup directory" + fix);
-  if (!ctx.stat(s + "/fs", true).is_dir())
-    throw sc::Usage("SOURCE \"" + source + "\" is not a backup directory (it has no fs/)" + fix);
+  if (!remote && !ctx.stat(s, true).is_dir())
+    throw sc::Usage("SOURCE \"" + source + "\" is not a backup directory (there is no such directory here)" + fix);
   return s;
+}
+
+/// The snapshot SOURCE designates, as the backup module picks it (on the
+/// backup server for HOST:/DIR): refused before any change when there is none.
+std::string checked_snapshot(sc::Context& ctx, const std::string& source) {
+  sc::CallResult r = ctx.call("backup", "snapshot", {source});
+  auto doc = json::parse(r.json, nullptr, false);
+  if (r.status == SC_OK && doc.is_object() && doc["result"].is_object() && doc["result"]["snapshot"].is_string()) {
+    const std::string host = doc["result"]["host"].is_string() ? doc["result"]["host"].get<std::string>() + ":" : "";
+    return host + doc["result"]["snapshot"].get<std::string>();
+  }
+  std::string why = error_of(doc);
+  const std::string unchanged = "; nothing was changed";
+  if (why.size() < unchanged.size() || why.compare(why.size() - unchanged.size(), unchanged.size(), unchanged) != 0)
+    why += unchanged;
+  throw sc::Usage("SOURCE \"" + source + "\" cannot be restored: " + why);
 }
 
 /// Modules of `needed` that are not installed here.
@@ -442,6 +472,7 @@ void setup(sc::Context& ctx) {
   }
 
   const std::string self = master::uses_host_name(spec) ? host_name(ctx) : "";
+  if (!source.empty()) ctx.info("restoring the backup " + checked_snapshot(ctx, source));
   const std::vector<master::Call> plan = master::setup_plan(spec, host, self, source);
   ctx.print(master::plan_text(*role, host, plan));
   if (!spec.not_built.empty()) {
