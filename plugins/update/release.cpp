@@ -170,18 +170,25 @@ std::optional<Release> parse_release(const std::string& result_json, bool want_f
   if (doc["files"].size() > 100000) return fail("its answer lists more than 100000 files");
   std::set<std::string> seen;
   for (const auto& f : doc["files"]) {
-    if (!f.is_object() || !f["path"].is_string() || !f["sha256"].is_string() || !f["mode"].is_string())
+    // A const object: find, never operator[] (which asserts on a missing key).
+    auto field = [&f](const char* key) -> std::optional<std::string> {
+      if (!f.is_object()) return std::nullopt;
+      auto it = f.find(key);
+      if (it == f.end() || !it->is_string()) return std::nullopt;
+      return it->get<std::string>();
+    };
+    if (!field("path") || !field("sha256") || !field("mode"))
       return fail("a file of its list lacks \"path\", \"sha256\" or \"mode\"");
     ReleaseFile rf;
-    rf.path = f["path"].get<std::string>();
+    rf.path = *field("path");
     std::string reason;
     if (!followable(rf.path, &reason)) return fail(reason);
     if (!seen.insert(rf.path).second) return fail("\"" + rf.path + "\" is listed twice");
-    const std::string sum = f["sha256"].get<std::string>();
+    const std::string sum = *field("sha256");
     auto digest = parse_sha256(sum);
     if (!digest || sum.size() != 64) return fail("the SHA-256 of \"" + rf.path + "\" is not 64 hex digits");
     rf.sha256 = *digest;
-    const std::string mode = f["mode"].get<std::string>();
+    const std::string mode = *field("mode");
     if (mode != "0644" && mode != "0755") return fail("the mode of \"" + rf.path + "\" is not 0644 or 0755");
     rf.exec = mode == "0755";
     r.files.push_back(std::move(rf));

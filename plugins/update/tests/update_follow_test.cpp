@@ -100,6 +100,8 @@ TEST_CASE("update follow: the master's answer is checked as hostile input", "[up
   CHECK_THAT(refusal(d), Contains("lists no files"));
   d = good_list();
   d["files"][0]["path"] = "etc/shadow";
+  CHECK_THAT(refusal(d), Contains("outside /usr/local/"));
+  d["files"][0]["path"] = "usr/local/bin/sc";
   CHECK_THAT(refusal(d), Contains("not one of sc's files"));
   d["files"][0]["path"] = "usr/local/lib/sc/../../../etc/shadow";
   CHECK_THAT(refusal(d), Contains("\"..\""));
@@ -119,6 +121,13 @@ TEST_CASE("update follow: the master's answer is checked as hostile input", "[up
   d = good_list();
   d["files"][0].erase("mode");
   CHECK_THAT(refusal(d), Contains("lacks"));
+  d["files"][0] = "usr/local/sbin/sc";
+  CHECK_THAT(refusal(d), Contains("lacks"));
+  d["files"][0] = {{"path", 1}, {"sha256", kSum}, {"mode", "0644"}};
+  CHECK_THAT(refusal(d), Contains("lacks"));
+  d = good_list();
+  d["files"] = "usr/local/sbin/sc";
+  CHECK_THAT(refusal(d), Contains("lists no files"));
   d = good_list();
   d["files"].erase(2);
   CHECK_THAT(refusal(d), Contains("has no usr/local/sbin/sc"));
