@@ -28,7 +28,7 @@ void version(sc::Context& ctx) {
   ctx.result(r.dump());
 }
 
-bool follow(sc::Context& ctx, const std::string& host) {
+bool follow(sc::Context& ctx, const std::string& host, bool required) {
   if (const char* done = ::getenv(kFollowedEnv); done && *done) {
     ctx.info(std::string("sc was updated to ") + done + " from " + host + " in this run: not compared again");
     return false;
@@ -37,9 +37,16 @@ bool follow(sc::Context& ctx, const std::string& host) {
   auto doc = json::parse(r.json, nullptr, false);
   if (doc.is_object() && doc["output"].is_string()) ctx.print(doc["output"].get<std::string>());
   const std::string error = doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
-  if (r.status == kNotInstalled)
-    throw sc::Failure("this host cannot follow its master's sc: the update module is not installed (" + error +
-                      "); install it (package synccluster-plugin-update)");
+  // Not a requirement of the module (a required module is set up with it,
+  // and update's setup asks for a release URL): a host without it pulls
+  // with the sc it has, and says so.
+  if (r.status == kNotInstalled) {
+    const std::string why = "this host cannot follow its master's sc: the update module is not installed (" + error +
+                            "); install it (package synccluster-plugin-update)";
+    if (required) throw sc::Failure(why);
+    ctx.warn(why);
+    return false;
+  }
   if (r.status != SC_OK) throw sc::Failure(error);
   return doc.is_object() && doc["result"].is_object() && doc["result"].value("action", "") == "installed";
 }

@@ -27,8 +27,9 @@ void version(sc::Context& ctx);
 /// nothing was installed (same version, the master older, a Debian install
 /// here, --dry-run...), and when this process is itself a re-run
 /// (kFollowedEnv). Throws sc::Failure when the update failed or was refused
-/// (a newer major), and when the update module is not installed.
-bool follow(sc::Context& ctx, const std::string& host);
+/// (a newer major). Without the update module here: a warning naming its
+/// package and false, or with `required` (sc master update_sc) a failure.
+bool follow(sc::Context& ctx, const std::string& host, bool required = false);
 
 /// Runs `sc ARGS...` with the sc just installed (/usr/local/sbin/sc), with
 /// kFollowedEnv set, its output shown (under --json, its document becomes

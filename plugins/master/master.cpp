@@ -474,7 +474,7 @@ void update_sc(sc::Context& ctx) {
                                : "MASTER_MODE is not set: this host has no master to follow\n");
     return;
   }
-  master_follow::follow(ctx, host);
+  master_follow::follow(ctx, host, /*required=*/true);
 }
 
 }  // namespace
