@@ -67,7 +67,7 @@ ClusterOptions own_copies() {
 }  // namespace
 
 TEST_CASE("code follows the master: master pull brings the client to the master's newer sc", "[master][cluster]") {
-  Cluster c({"m", "c1"}, own_copies());
+  Cluster c({"m", "c1", "c2"}, own_copies());
   make_pair(c, kScNextMinor);
   const std::string old = version_on(c, "c1");
   REQUIRE(version_on(c, "m") == std::string(kScNextMinorVersion) + "\n");
@@ -93,6 +93,26 @@ TEST_CASE("code follows the master: master pull brings the client to the master'
   CHECK(json::parse(r.out)["result"]["version"] == kScNextMinorVersion);
   CHECK(json::parse(r.out)["result"]["kind"] == "local");
   CHECK(c.sc("c1", {"master", "version"}).out == old);
+
+  // --dry-run asks m and shows the copy, nothing changes.
+  const std::string before_sums = sums_on(c, "c1");
+  r = c.sc("c1", {"--dry-run", "master", "update_sc"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("would check the"));
+  CHECK(sums_on(c, "c1") == before_sums);
+  CHECK(version_on(c, "c1") == old);
+
+  // c2 runs the build tree's sc through a bind mount: neither a /usr/local
+  // install nor a Debian package, so it is never written (it would write
+  // into the build tree); the skew is said.
+  run_ok(c, "c2", {"settings", "set", "MASTER_MODE", "client"});
+  run_ok(c, "c2", {"settings", "set", "MASTER_HOST", "m"});
+  r = c.sc("c2", {"--json", "master", "update_sc"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("neither /usr/local/sbin/sc nor a Debian package: sc does not rewrite it"));
+  CHECK(version_on(c, "c2") == old);
 
   const size_t sessions = count_of(c.sshd_log("m"), "Accepted publickey");
   r = c.sc("c1", {"master", "pull"});
@@ -204,4 +224,24 @@ TEST_CASE("code follows the master: a list that does not match, a hostile list, 
   CHECK_THAT(r.err, Contains("nothing was changed"));
   CHECK(sums_on(c, "c1") == sums);
   CHECK(version_on(c, "c1") == old);
+  // cron and boot follow first too.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"master", "cron", "fast"}, std::vector<std::string>{"master", "boot"}}) {
+    r = c.sc("c1", args);
+    INFO(args.at(1) << ": " << r.out << r.err);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("refusing to update sc"));
+  }
+  CHECK(sums_on(c, "c1") == sums);
+
+  // Without the update module here, a pull says it cannot follow and goes
+  // on; update_sc fails saying so.
+  out_ok(c, "c1", {"rm", "/usr/local/lib/sc/update.so", "/usr/local/lib/sc/update.json"});
+  r = c.sc("c1", {"master", "pull"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Contains("cannot follow its master's sc: the update module is not installed"));
+  r = c.sc("c1", {"master", "update_sc"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("package synccluster-plugin-update"));
 }
