@@ -6,7 +6,7 @@
 #include <set>
 
 #include "base/fd.hpp"
-#include "build_config.hpp"
+#include "base/version.hpp"
 #include "commands/commands.hpp"
 
 namespace sc {
@@ -194,9 +194,9 @@ int run_command_line(const CommandLine& cl) {
   if (cl.version) {
     Output out(cl.options.json, false);
     if (cl.options.json)
-      out.emit_document({{"version", build::kVersion}, {"abi", abi}});
+      out.emit_document({{"version", sc::version()}, {"abi", abi}});
     else
-      out.text(std::string("sc ") + build::kVersion + " (plugin ABI " + abi + ")\n");
+      out.text(std::string("sc ") + sc::version() + " (plugin ABI " + abi + ")\n");
     return out.check_stdout(kExitOk);
   }
   Session session(cl.options, core_commands());
@@ -204,7 +204,7 @@ int run_command_line(const CommandLine& cl) {
   frame.capture = cl.options.json;
   frame.status = dispatch(session, cl, frame);
   RunFacts facts;
-  facts.version = build::kVersion;
+  facts.version = sc::version();
   facts.dry_run = cl.options.dry_run;
   facts.root = cl.options.root.string();
   return session.output().finish(frame, facts);

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "base/text.hpp"
-#include "build_config.hpp"
+#include "base/version.hpp"
 #include "commands/commands.hpp"
 
 namespace sc {
@@ -75,7 +75,7 @@ int general_help(Session& s, Frame& frame) {
        "Exit status: 0 success (for `ready`/`has`: yes), 1 failure (or no), 2 usage error,\n"
        "3 module not installed or unusable; a crashing module ends sc with its signal.\n";
   frame_print(s, frame, t);
-  frame.result = json{{"sc", build::kVersion}, {"modules", modules}};
+  frame.result = json{{"sc", sc::version()}, {"modules", modules}};
   return kExitOk;
 }
 

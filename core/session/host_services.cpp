@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fd.hpp"
-#include "build_config.hpp"
+#include "base/version.hpp"
 #include "engine/rooted_path.hpp"
 #include "peers/peers.hpp"
 #include "session/session.hpp"
@@ -82,7 +82,7 @@ const char* api_root(sc_host* h) {
 }
 
 const char* api_version(sc_host*) {
-  return build::kVersion;
+  return sc::version();
 }
 
 void api_print(sc_host* h, const char* text) {

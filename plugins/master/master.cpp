@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/peer_name.hpp"
+#include "follow.hpp"
 #include "roles.hpp"
 
 namespace {
@@ -503,6 +504,9 @@ void pull_from_master(sc::Context& ctx) {
   result["master"] = host;
   if (std::string why; !ctx.peer_linked(host, &why))
     throw sc::Failure("cannot reach the master " + host + ": " + why + "; nothing was pulled");
+  // The master's sc first (follow.hpp); when a new one was installed, it
+  // does the pull.
+  if (master_follow::follow(ctx, host)) return master_follow::rerun(ctx, {"master", "pull"});
   auto [rc, captured] = ctx.broadcast("sync", {host, master::role_name(*role)}, /*ready_only=*/true, /*capture=*/true);
   auto items = json::parse(captured, nullptr, false);
   std::string failed;
@@ -559,6 +563,7 @@ void cron(sc::Context& ctx) {
   if (!role) throw sc::Usage("MASTER_MODE is not set: this host has no master to pull from (`sc master setup`)");
   if (*role == Role::master) return;
   const std::string host = master_of(ctx);
+  if (master_follow::follow(ctx, host)) return master_follow::rerun(ctx, {"master", "cron", "fast"});
   const int status = ctx.call_shown("user", "pull", {host, master::role_name(*role)});
   if (status != SC_OK) throw sc::Failure("sc user pull " + host + " failed (status " + std::to_string(status) + ")");
 }
@@ -568,10 +573,23 @@ void boot(sc::Context& ctx) {
   pull_from_master(ctx);
 }
 
+void update_sc(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  const std::string host = master_of(ctx);
+  if (host.empty()) {
+    ctx.print(stored_role(ctx) ? "this host is the master: its sc follows nobody\n"
+                               : "MASTER_MODE is not set: this host has no master to follow\n");
+    return;
+  }
+  master_follow::follow(ctx, host, /*required=*/true);
+}
+
 }  // namespace
 
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&mode>("mode"), sc::command<&enabled>("enabled"),
           sc::command<&ready>("ready"), sc::command<&status>("status"), sc::command<&getvar>("getvar"),
           sc::command<&exec>("exec"), sc::command<&roles>("roles"), sc::command<&setup>("setup"),
           sc::command<&pull>("pull"), sc::command<&cron>("cron"), sc::command<&boot>("boot"),
-          sc::command<&cleanup>("cleanup"), sc::command<&promote>("promote"), sc::command<&switch_master>("switch"))
+          sc::command<&cleanup>("cleanup"), sc::command<&promote>("promote"), sc::command<&switch_master>("switch"),
+          sc::command<&master_follow::version>("buildnumber"), sc::command<&master_follow::version>("version"),
+          sc::command<&update_sc>("update_sc"))

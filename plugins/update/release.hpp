@@ -59,4 +59,73 @@ void order_for_install(std::vector<std::string>* rels);
 /// the running system).
 std::vector<std::string> upgrade_argv(const std::string& sc_path, const std::string& root, const std::string& old);
 
+// -- code follows the master (`sc update release`, `sc update follow`) -------
+
+/// How the running sc is installed, from the path of its executable:
+/// `local` is a /usr/local install (usr/local/sbin/sc: what `cmake
+/// --install --prefix /usr/local` and `sc update start` make), `debian`
+/// one from Debian packages (/usr/bin or /usr/sbin: never written by sc),
+/// `other` anything else (a build tree, /opt...), which sc never rewrites.
+enum class Kind { local, debian, other };
+Kind kind_of_exe(std::string_view exe);
+const char* kind_name(Kind k);
+std::optional<Kind> parse_kind(std::string_view name);
+
+/// The prefix of sc's files other than the executable: every regular file
+/// under usr/local/lib/sc (plugins, manifests, core/ssh.so; third-party
+/// plugins there too, as the original copied the whole directory).
+inline constexpr const char* kLibPrefix = "usr/local/lib/sc/";
+
+/// True when `rel` is one of sc's files a host may take from its master:
+/// kScPath, or installable() under kLibPrefix. *why names it otherwise.
+bool followable(std::string_view rel, std::string* why);
+
+/// One file of an installed sc, as `sc update release files` lists it.
+struct ReleaseFile {
+  std::string path;    ///< relative to "/", e.g. usr/local/lib/sc/user.so
+  std::string sha256;  ///< 64 lower-case hex digits
+  bool exec = false;   ///< installed 0755, else 0644
+};
+
+/// What `sc update release [files]` said about a peer's sc.
+struct Release {
+  Version version;
+  Kind kind = Kind::other;
+  std::string exe;
+  std::vector<ReleaseFile> files;  ///< with `files` only
+};
+
+/// The `result` of a peer's `sc --json update release [files]`, checked as
+/// hostile input: a version, a kind; with `want_files` a non-empty list of
+/// followable, distinct paths, one of them kScPath, each with a SHA-256 and
+/// a mode 0644 or 0755. nullopt with *why naming the first fault.
+std::optional<Release> parse_release(const std::string& result_json, bool want_files, std::string* why);
+
+/// The Debian packages of sc and of `modules` (synccluster,
+/// synccluster-plugin-NAME), and the apt command upgrading them.
+std::vector<std::string> debian_packages(const std::vector<std::string>& modules);
+std::string apt_upgrade_command(const std::vector<std::string>& packages);
+
+/// What `sc update follow PEER` does, decided from both versions and both
+/// install kinds.
+enum class FollowAction {
+  same,            ///< same version: nothing
+  peer_older,      ///< the peer runs an older sc: nothing (said)
+  newer_major,     ///< refused: another major on the peer
+  debian_here,     ///< this host's sc is a Debian package: skew reported
+  other_here,      ///< this host's sc is not an install sc rewrites
+  peer_not_local,  ///< the peer's sc is not a /usr/local install
+  install,         ///< fetch the peer's files, check, install, upgrade
+};
+struct FollowPlan {
+  FollowAction action = FollowAction::same;
+  bool failure = false;  ///< the command fails (newer major)
+  std::string message;   ///< one line for the administrator, with the fix
+};
+/// `here`/`peer`: versions; `here_kind`, `peer_kind`, `here_exe`,
+/// `peer_exe`; `packages`: this host's sc packages (for debian_here).
+FollowPlan plan_follow(const std::string& peer, const Version& here, Kind here_kind, const std::string& here_exe,
+                       const Version& there, Kind peer_kind, const std::string& peer_exe,
+                       const std::vector<std::string>& packages);
+
 }  // namespace update_rel

@@ -1,49 +1,25 @@
 // update: replaces this host's sc with a release archive from a URL,
 // checked against a SHA-256, then lets every module upgrade its state (the
-// original's update module). The original's `temp` module is the ScratchDir
-// below: a private directory removed whatever happens.
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+// original's update module); lists the sc it runs for hosts that follow it
+// (`release`) and brings this host's sc to a peer's (`follow`, which `sc
+// master update_sc` uses). The original's `temp` module is ScratchDir
+// (install.hpp): a private directory removed whatever happens.
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 #include <sstream>
 
 #include "common/apt_ensure.hpp"
 #include "common/peer_name.hpp"
+#include "common/sc_names.hpp"
 #include "common/target.hpp"
+#include "install.hpp"
 #include "release.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-/// A private directory for the download, removed on every path out: a
-/// scratch directory of this machine, not part of the target system, so
-/// made, read and removed here rather than through the engine.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* base = ::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base == '/' ? base : "/tmp") + "/sc-update-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw sc::Failure("cannot create a temporary directory in " + tmpl);
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string checked_url(const std::string& url) {
   std::string why;
@@ -64,23 +40,9 @@ std::string configured_url(sc::Context& ctx) {
   return checked_url(ctx.ask_text("URL of the sc release archive (.tar.gz)"));
 }
 
-/// A file of the scratch directory the release is unpacked in (this
-/// machine's temporary directory, not the target system).
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (!in && !in.eof()) throw sc::Failure("cannot read " + p.string());
-  return ss.str();
-}
-
-sc::RunOptions quiet() {
-  sc::RunOptions o;
-  o.readonly = true;  // works only in the scratch directory
-  o.capture_out = o.capture_err = true;
-  o.timeout_ms = 960000;
-  return o;
-}
+using update_install::quiet;
+using update_install::ScratchDir;
+using update_install::slurp;
 
 std::string first_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
@@ -126,10 +88,9 @@ void start(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const std::string url = configured_url(ctx);
   if (!ctx.rooted()) {
-    std::error_code ec;
-    fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec && (self.string().rfind("/usr/bin/", 0) == 0 || self.string().rfind("/usr/sbin/", 0) == 0))
-      throw sc::Failure("sc runs from " + self.string() +
+    const std::string self = plugin_common::sc_names::running_sc();
+    if (update_rel::kind_of_exe(self) == update_rel::Kind::debian)
+      throw sc::Failure("sc runs from " + self +
                         ", a Debian package: update it with apt; `sc update start` manages an install in /usr/local");
     // curl runs on this machine; under --root it is this machine's too.
     plugin_common::apt_ensure::ensure(ctx, {"curl:curl"});
@@ -174,24 +135,13 @@ void start(sc::Context& ctx) {
   if (std::find(files.begin(), files.end(), update_rel::kScPath) == files.end())
     throw sc::Failure(std::string("the archive from ") + url + " is not an sc release: it has no " +
                       update_rel::kScPath + "; nothing was installed");
-  update_rel::order_for_install(&files);
 
-  bool changed = false;
+  std::vector<update_install::Item> items;
   for (const auto& rel : files) {
-    const std::string target = "/" + rel;
-    // Parents are made only when missing: an existing /usr/local/lib keeps
-    // its mode and owner.
-    std::vector<std::string> missing;
-    for (fs::path p = fs::path(target).parent_path(); p != "/" && !plugin_common::target::exists(ctx, p.string());
-         p = p.parent_path())
-      missing.push_back(p.string());
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) ctx.make_dir(*it);
-    const std::string data = slurp(tree / rel);
     auto perms = fs::symlink_status(tree / rel).permissions();
-    const bool exec = (perms & fs::perms::owner_exec) != fs::perms::none;
-    changed = changed || ctx.read_file(target) != data;
-    ctx.write_file(target, data, sc::FileAttr::with_mode(exec ? 0755 : 0644));
+    items.push_back({rel, (perms & fs::perms::owner_exec) != fs::perms::none});
   }
+  const bool changed = update_install::install_tree(ctx, tree, items);
   json result = {{"url", url}, {"sha256", *actual}, {"files", files.size()}, {"changed", changed}};
   ctx.set_setting("UPDATE_URL", url);
   if (!changed) {
@@ -199,12 +149,7 @@ void start(sc::Context& ctx) {
     ctx.result(result.dump());
     return;
   }
-  const std::string installed_sc = std::string("/") + update_rel::kScPath;
-  const std::string sc_path = ctx.rooted() ? ctx.resolve_path(installed_sc) : installed_sc;
-  r = ctx.run(update_rel::upgrade_argv(sc_path, ctx.rooted() ? ctx.root() : "", old));
-  if (!r.ok())
-    throw sc::Failure("the release is installed, but its upgrade step failed (" + sc_path + " update upgrade " + old +
-                      "); fix the cause and run `sc update upgrade " + old + "` again");
+  r = update_install::run_upgrade(ctx, old);
   ctx.print(std::string(r.ran ? "installed " : "would install ") + std::to_string(files.size()) + " files from " + url +
             "\n");
   ctx.result(result.dump());
@@ -233,6 +178,241 @@ void upgrade(sc::Context& ctx) {
   ctx.print("upgraded the modules from " + a + " to " + b + "\n");
 }
 
+/// The running sc and how it is installed (update_rel::Kind); under
+/// --root, the root's /usr/local/sbin/sc, a local install when it is there.
+std::pair<std::string, update_rel::Kind> this_install(const sc::Context& ctx) {
+  const std::string installed = std::string("/") + update_rel::kScPath;
+  if (ctx.rooted())
+    return {installed,
+            plugin_common::target::exists(ctx, installed) ? update_rel::Kind::local : update_rel::Kind::other};
+  const std::string exe = plugin_common::sc_names::running_sc();
+  return {exe, update_rel::kind_of_exe(exe)};
+}
+
+/// The SHA-256 of each file (paths of this machine), in order, with one
+/// sha256sum run; throws sc::Failure when it fails.
+std::vector<std::string> sha256_of(sc::Context& ctx, const std::vector<std::string>& paths) {
+  std::vector<std::string> argv = {"sha256sum", "--binary", "--"};
+  argv.insert(argv.end(), paths.begin(), paths.end());
+  sc::RunResult r = ctx.run(argv, quiet());
+  std::vector<std::string> sums;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    // sha256sum starts the line with '\' when it escaped the file name.
+    auto d = update_rel::parse_sha256(line.substr(!line.empty() && line[0] == '\\' ? 1 : 0));
+    if (d) sums.push_back(*d);
+  }
+  if (!r.ok() || sums.size() != paths.size())
+    throw sc::Failure("sha256sum failed on sc's files: " + first_line(r.err.empty() ? r.out : r.err));
+  return sums;
+}
+
+/// Every regular file under `dir` (a target path), recursively, not
+/// following symlinks; other entries go to *skipped.
+void regular_files(sc::Context& ctx, const std::string& dir, std::vector<std::string>* out,
+                   std::vector<std::string>* skipped) {
+  for (const auto& name : ctx.list_dir(dir)) {
+    const std::string p = dir + "/" + name;
+    sc::PathInfo i = ctx.stat(p);
+    if (i.is_dir())
+      regular_files(ctx, p, out, skipped);
+    else if (i.is_file())
+      out->push_back(p);
+    else
+      skipped->push_back(p);
+  }
+}
+
+void release(sc::Context& ctx) {
+  ctx.expect_args(0, 1, "[files]");
+  const bool with_files = !ctx.args().empty();
+  if (with_files && ctx.arg(0) != "files") throw sc::Usage("\"" + ctx.arg(0) + "\": give `files` or nothing");
+  const auto [exe, kind] = this_install(ctx);
+  json r = {{"version", ctx.sc_version()}, {"kind", update_rel::kind_name(kind)}, {"exe", exe}};
+  std::string text = "sc " + ctx.sc_version() + ", " +
+                     (kind == update_rel::Kind::local    ? "installed in /usr/local"
+                      : kind == update_rel::Kind::debian ? "from Debian packages"
+                                                         : "neither in /usr/local nor from Debian packages") +
+                     " (" + exe + ")\n";
+  if (!with_files) {
+    ctx.print(text);
+    ctx.result(r.dump());
+    return;
+  }
+  if (kind != update_rel::Kind::local)
+    throw sc::Failure("sc runs from " + exe + ", not from /" + update_rel::kScPath +
+                      ": only the files of an install in /usr/local are listed for hosts to copy");
+  std::vector<std::string> files = {std::string("/") + update_rel::kScPath}, skipped;
+  const std::string lib =
+      "/" + std::string(update_rel::kLibPrefix).substr(0, std::string(update_rel::kLibPrefix).size() - 1);
+  if (ctx.stat(lib).is_dir()) regular_files(ctx, lib, &files, &skipped);
+  std::vector<std::string> listed, real;
+  for (const auto& f : files) {
+    if (!update_rel::followable(f.substr(1), nullptr)) {
+      skipped.push_back(f);
+      continue;
+    }
+    listed.push_back(f);
+    real.push_back(ctx.rooted() ? ctx.resolve_path(f) : f);
+  }
+  const std::vector<std::string> sums = sha256_of(ctx, real);
+  json list = json::array();
+  for (size_t i = 0; i < listed.size(); ++i) {
+    const bool exec = (ctx.stat(listed[i]).mode & 0111) != 0;
+    list.push_back({{"path", listed[i].substr(1)}, {"sha256", sums[i]}, {"mode", exec ? "0755" : "0644"}});
+    text += sums[i] + " " + (exec ? "0755" : "0644") + " " + listed[i] + "\n";
+  }
+  for (const auto& f : skipped) ctx.warn("not listed (not a regular file with a plain name): " + f);
+  r["files"] = list;
+  r["skipped"] = skipped;
+  ctx.print(text);
+  ctx.result(r.dump());
+}
+
+/// The modules installed from Debian packages here: the manifests in
+/// /usr/lib/sc, for the packages to upgrade.
+std::vector<std::string> installed_modules(sc::Context& ctx) {
+  std::vector<std::string> names;
+  if (!ctx.stat("/usr/lib/sc", true).is_dir()) return names;
+  for (const auto& f : ctx.list_dir("/usr/lib/sc"))
+    if (f.size() > 5 && f.compare(f.size() - 5, 5, ".json") == 0 &&
+        plugin_common::sc_names::valid_module_name(f.substr(0, f.size() - 5)))
+      names.push_back(f.substr(0, f.size() - 5));
+  return names;
+}
+
+const char* action_name(update_rel::FollowAction a) {
+  using update_rel::FollowAction;
+  switch (a) {
+    case FollowAction::same:
+      return "same";
+    case FollowAction::peer_older:
+      return "peer_older";
+    case FollowAction::newer_major:
+      return "newer_major";
+    case FollowAction::debian_here:
+      return "debian_here";
+    case FollowAction::other_here:
+      return "other_here";
+    case FollowAction::peer_not_local:
+      return "peer_not_local";
+    case FollowAction::install:
+      break;
+  }
+  return "install";
+}
+
+/// Brings this host's sc to the version PEER runs (sc master update_sc
+/// calls it with the master): see update_rel::plan_follow for what is
+/// done in each case. Everything goes over the run's one SSH connection to
+/// PEER: two read-only `sc update release` calls and one rsync.
+void follow(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "PEER");
+  const std::string peer = plugin_common::peer_name::checked(ctx.arg(0), "PEER");
+  const std::string old = ctx.sc_version();
+  json result = {{"peer", peer}, {"here", old}, {"there", nullptr}, {"action", nullptr}};
+  if (ctx.rooted()) {
+    ctx.print("under --root the sc of " + ctx.root() + " is not the one running: not compared with " + peer + "\n");
+    result["action"] = "skipped";
+    ctx.result(result.dump());
+    return;
+  }
+  auto here = update_rel::parse_version(old);
+  if (!here) throw sc::Failure("this sc's version \"" + old + "\" is not MAJOR.MINOR.PATCH");
+
+  sc::CallResult r = ctx.peer_sc(peer, {"update", "release"}, /*readonly=*/true);
+  auto doc = json::parse(r.json, nullptr, false);
+  if (r.status != SC_OK) {
+    const std::string error = doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "failed";
+    ctx.warn("cannot tell which sc " + peer + " runs (`sc update release` there: " + first_line(error) +
+             "; its sc may be older than " + old + " or lack the update module): sc not updated from it");
+    result["action"] = "unknown";
+    ctx.result(result.dump());
+    return;
+  }
+  std::string why;
+  auto there = update_rel::parse_release(doc.is_object() ? doc["result"].dump() : "", false, &why);
+  if (!there) throw sc::Failure(peer + "'s answer to `sc update release` is refused: " + why + "; nothing was changed");
+  const auto [exe, kind] = this_install(ctx);
+  const std::vector<std::string> packages = kind == update_rel::Kind::debian
+                                                ? update_rel::debian_packages(installed_modules(ctx))
+                                                : std::vector<std::string>{};
+  const update_rel::FollowPlan plan =
+      update_rel::plan_follow(peer, *here, kind, exe, there->version, there->kind, there->exe, packages);
+  result["there"] = update_rel::to_string(there->version);
+  result["action"] = action_name(plan.action);
+  if (plan.action == update_rel::FollowAction::debian_here) result["packages"] = packages;
+  if (plan.failure) throw sc::Failure(plan.message + "; nothing was changed");
+  if (plan.action != update_rel::FollowAction::install) {
+    if (plan.action == update_rel::FollowAction::same)
+      ctx.info(plan.message);
+    else
+      ctx.warn(plan.message);
+    ctx.result(result.dump());
+    return;
+  }
+
+  // The list of the peer's files: the same version as asked first, each
+  // path one of sc's files under /usr/local, every SHA-256 well-formed.
+  r = ctx.peer_sc(peer, {"update", "release", "files"}, /*readonly=*/true);
+  doc = json::parse(r.json, nullptr, false);
+  if (r.status != SC_OK || !doc.is_object())
+    throw sc::Failure("listing sc's files on " + peer + " failed: " +
+                      (doc.is_object() && doc["error"].is_string() ? doc["error"].get<std::string>() : "no answer") +
+                      "; nothing was installed");
+  auto listed = update_rel::parse_release(doc["result"].dump(), true, &why);
+  if (!listed) throw sc::Failure(peer + "'s list of sc's files is refused: " + why + "; nothing was installed");
+  if (update_rel::compare(listed->version, there->version) != 0)
+    throw sc::Failure(peer + "'s sc changed from " + update_rel::to_string(there->version) + " to " +
+                      update_rel::to_string(listed->version) +
+                      " while it was asked; run it again; nothing was installed");
+
+  ctx.print(plan.message + "\n");
+  ScratchDir scratch;
+  sc::FetchOptions f;
+  f.peer = peer;
+  f.source_dir = "/";
+  f.target_dir = scratch.path().string();
+  for (const auto& file : listed->files) f.paths.push_back(file.path);
+  f.list_only = true;
+  sc::FetchResult fr = ctx.fetch(f);
+  if (!fr.ok())
+    throw sc::Failure("copying sc's files from " + peer + " failed: " + fr.error + "; nothing was installed");
+  result["files"] = listed->files.size();
+  if (!fr.ran) {
+    ctx.print("would check the " + std::to_string(listed->files.size()) + " files against " + peer +
+              "'s SHA-256 list, install them under /usr/local (sc last) and run `sc update upgrade " + old + "`\n");
+    ctx.result(result.dump());
+    return;
+  }
+
+  // Every file checked before the first is installed.
+  std::vector<std::string> paths;
+  std::vector<update_install::Item> items;
+  for (const auto& file : listed->files) {
+    const fs::path p = scratch.path() / file.path;
+    if (!fs::is_regular_file(fs::symlink_status(p)))
+      throw sc::Failure("/" + file.path + " did not arrive from " + peer +
+                        " as a regular file: refusing the update, nothing was installed");
+    paths.push_back(p.string());
+    items.push_back({file.path, file.exec});
+  }
+  const std::vector<std::string> sums = sha256_of(ctx, paths);
+  for (size_t i = 0; i < sums.size(); ++i)
+    if (sums[i] != listed->files[i].sha256)
+      throw sc::Failure("/" + listed->files[i].path + " copied from " + peer + " has SHA-256 " + sums[i] + ", but " +
+                        peer + "'s list says " + listed->files[i].sha256 +
+                        ": refusing the update, nothing was installed (run it again; if it persists, check sc's "
+                        "files on " +
+                        peer + ")");
+  update_install::install_tree(ctx, scratch.path(), items);
+  update_install::run_upgrade(ctx, old);
+  ctx.print("updated sc " + old + " to " + update_rel::to_string(listed->version) + " from " + peer + " (" +
+            std::to_string(items.size()) + " files), and ran the modules' upgrade hooks\n");
+  result["action"] = "installed";
+  ctx.result(result.dump());
+}
+
 void sync(sc::Context& ctx) {
   ctx.expect_args(2, 2, "HOST MODE");
   const std::string& host = ctx.args()[0];
@@ -257,4 +437,5 @@ void sync(sc::Context& ctx) {
 }  // namespace
 
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::command<&ready>("ready"),
-          sc::command<&start>("start"), sc::command<&upgrade>("upgrade"), sc::command<&sync>("sync"))
+          sc::command<&start>("start"), sc::command<&upgrade>("upgrade"), sc::command<&sync>("sync"),
+          sc::command<&release>("release"), sc::command<&follow>("follow"))

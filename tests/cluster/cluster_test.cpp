@@ -217,6 +217,32 @@ TEST_CASE("the built sc runs in a host with the host's own settings", "[cluster]
   CHECK_THAT(plugins.out, Contains("sshlink"));
 }
 
+TEST_CASE("a host with its own /usr/local installs sc there, not in the build tree nor another host", "[cluster]") {
+  ClusterOptions o;
+  o.own_usr_local = {"a"};
+  Cluster c({"a", "b"}, o);
+  // a: sbin/sc a copy of the built sc, bin/sc a symlink to it, its own plugins.
+  auto r = c.on("a", {"readlink", "/usr/local/bin/sc"});
+  CHECK(r.out == "../sbin/sc\n");
+  CHECK(c.on("a", {"cmp", "/usr/local/sbin/sc", built_sc_path()}).ok());
+  CHECK(c.on("a", {"test", "-f", "/usr/local/lib/sc/core/ssh.so"}).ok());
+  CHECK(c.sc("a", {"version", "show"}).status == 0);
+  CHECK(c.sc("a", {"--json", "update", "release"}).out.find("\"kind\":\"local\"") != std::string::npos);
+  // What a writes there stays in a.
+  REQUIRE(c.on("a", {"sh", "-c", "echo x > /usr/local/lib/sc/written-by-a && echo y >> /usr/local/sbin/sc"}).ok());
+  CHECK_FALSE(fs::exists(fs::path(kPluginDir) / "written-by-a"));
+  CHECK_FALSE(c.on("b", {"test", "-e", "/usr/local/lib/sc/written-by-a"}).ok());
+  CHECK(c.on("b", {"cmp", "/usr/local/bin/sc", built_sc_path()}).ok());
+  CHECK_FALSE(c.on("a", {"cmp", "/usr/local/sbin/sc", built_sc_path()}).ok());
+  // b keeps the bind mounts: the build tree's sc, where nothing is installed.
+  CHECK(c.sc("b", {"--json", "update", "release"}).out.find("\"kind\":\"other\"") != std::string::npos);
+  // A name that is not a host of the cluster is refused.
+  TempDir tmp;
+  auto bad = tool_up({"--state", (tmp / "s").string(), "--own-usr-local", "z", "x"});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Contains("--own-usr-local z: not a host of this cluster"));
+}
+
 TEST_CASE("an sshfs mount made in a host stays in it and goes with the cluster", "[cluster]") {
   std::string dir = unique("/srv/peer-srv-");
   std::vector<int> sshfs_pids;

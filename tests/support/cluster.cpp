@@ -60,7 +60,8 @@ sc::ProcessResult Cluster::run_tool(const std::vector<std::string>& args) const 
   return run_process(spec);
 }
 
-Cluster::Cluster(std::vector<std::string> hosts) : hosts_(std::move(hosts)), state_(make_state_dir()) {
+Cluster::Cluster(std::vector<std::string> hosts, const ClusterOptions& options)
+    : hosts_(std::move(hosts)), state_(make_state_dir()) {
   std::vector<std::string> args = {"up",
                                    "--state",
                                    state_.string(),
@@ -70,6 +71,7 @@ Cluster::Cluster(std::vector<std::string> hosts) : hosts_(std::move(hosts)), sta
                                    built_sc_path(),
                                    "--plugins",
                                    fs::canonical(kPluginDir).string()};
+  for (const auto& h : options.own_usr_local) args.insert(args.end(), {"--own-usr-local", h});
   args.insert(args.end(), hosts_.begin(), hosts_.end());
   ProcessResult r = run_tool(args);
   if (!r.ok()) {

@@ -23,11 +23,22 @@
 
 namespace sc::test {
 
+/// Per-host choices of a Cluster.
+struct ClusterOptions {
+  /// Hosts whose /usr/local/sbin/sc (with /usr/local/bin/sc a symlink to it)
+  /// and /usr/local/lib/sc are their own writable copy of the built files,
+  /// laid out as `cmake --install --prefix /usr/local` makes them, instead
+  /// of bind mounts of the build tree: for tests that install sc in a host
+  /// (`sc update`, code following the master). Copy in another build with
+  /// on(host, {"cp", FILE, "/usr/local/sbin/sc"}).
+  std::vector<std::string> own_usr_local;
+};
+
 class Cluster {
  public:
   /// Brings up the hosts (names: lower-case letters, digits, '-'); throws
   /// std::runtime_error with the tool's message when it cannot.
-  explicit Cluster(std::vector<std::string> hosts);
+  explicit Cluster(std::vector<std::string> hosts, const ClusterOptions& options = {});
   /// Tears the cluster down: every sshd and process of the hosts stopped,
   /// every mount gone, the state removed.
   ~Cluster();
