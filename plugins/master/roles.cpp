@@ -71,7 +71,8 @@ const std::vector<RoleSpec>& role_table() {
                {module_setup("user"), module_setup("unisonsync"), module_setup("mass"), module_setup("nfssrv")},
                {"daily", "fast"},
                false,
-               {"ssl", "mail", "roundcube", "cloud", "wstunnel"}},
+               {"ssl", "mail", "roundcube", "cloud", "wstunnel"},
+               true},
       RoleSpec{Role::backup,
                "stores the backups of the master (its backup list) and of the hosts it names",
                {},
@@ -100,7 +101,8 @@ const std::vector<RoleSpec>& role_table() {
                {module_setup("user"), module_setup("unisonsync"), module_setup("mass")},
                {"daily"},
                true,
-               {}},
+               {},
+               true},
   };
   return table;
 }
@@ -181,6 +183,7 @@ std::string roles_text(const std::vector<Role>& roles) {
       out += "  cron: " + joined(cron, ", ") + "\n";
     }
     if (s.boot) out += "  boot: sc master boot\n";
+    if (s.synced_homes) out += "  homes: kept in sync with the master's at each pull (sc user pull, unisonsync)\n";
     if (!s.not_built.empty()) out += "  not built yet (skipped): " + joined(s.not_built, ", ") + "\n";
     out += "  modules: " + joined(modules_needed(s), " ") + "\n";
   }
@@ -207,6 +210,7 @@ std::string roles_json(const std::vector<Role>& roles) {
                        {"cron", s.cron},
                        {"boot", s.boot},
                        {"not_built", s.not_built},
+                       {"synced_homes", s.synced_homes},
                        {"modules", modules_needed(s)}});
   }
   return all.dump();
@@ -281,6 +285,10 @@ std::vector<Call> undo_steps(const RoleSpec& spec, const std::string& master, co
   std::vector<Call> plan;
   if (spec.boot) plan.push_back(Call{"boot", "del", {"master"}});
   if (!spec.cron.empty()) plan.push_back(Call{"crontask", "del", {"master"}});
+  // The homes' synchronisations with this master end with the role (the
+  // homes stay).
+  if (spec.synced_homes)
+    plan.push_back(master.empty() ? Call{"user", "stophomes", {}} : Call{"user", "stophomes", {master}});
   bool mass = false;
   std::vector<Call> mounts, on_master;
   for (const auto& s : spec.steps) {

@@ -900,6 +900,28 @@ void pull_accounts(sc::Context& ctx) {
   }
 }
 
+/// Command `stophomes [HOST]`: stops the synchronisation of every cluster
+/// user's home with HOST (with any host when not given), as a role that
+/// synchronises homes is undone (`sc master cleanup`, `switch`, a change of
+/// role); the homes, unison's archives and the conflict ledger stay.
+void stop_homes(sc::Context& ctx) {
+  ctx.expect_args(0, 1, "[HOST]");
+  const std::string host = ctx.args().empty() ? "" : plugin_common::peer_name::checked(ctx.arg(0), "HOST");
+  std::vector<std::string> homes;
+  {
+    AccountStore store(ctx, false);
+    homes = managed_homes(store.db());
+  }
+  std::vector<std::string> stopped;
+  for (const auto& home : homes) {
+    if (!valid_home(home) || !remove_home_syncs(ctx, home, host)) continue;
+    ctx.print(past(ctx, "stopped", "stop") + " the synchronisation of the home " + home + "\n");
+    stopped.push_back(home);
+  }
+  if (stopped.empty()) ctx.print("no home is synchronised" + (host.empty() ? std::string() : " with " + host) + "\n");
+  ctx.result(json{{"stopped", stopped}}.dump());
+}
+
 void cleanup_local(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   AccountStore store(ctx, true);
@@ -1027,7 +1049,8 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::c
           sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"),
           sc::command<&addgroup>("addgroup"), sc::command<&delgroup>("delgroup"), sc::command<&hasgroup>("hasgroup"),
           sc::command<&export_user>("export"), sc::command<&roam>("roam"), sc::command<&free_user>("free"),
-          sc::command<&cleanup_local>("cleanup_local"), sc::command<&restore>("restore"),
-          sc::command<&restoregroups>("restoregroups"), sc::command<&restoresudoers>("restoresudoers"),
-          sc::command<&files>("files"), sc::command<&upgrade>("upgrade"), sc::command<&accounts>("accounts"),
-          sc::command<&pull_accounts>("pull"), sc::command<&pull_accounts>("sync"))
+          sc::command<&cleanup_local>("cleanup_local"), sc::command<&stop_homes>("stophomes"),
+          sc::command<&restore>("restore"), sc::command<&restoregroups>("restoregroups"),
+          sc::command<&restoresudoers>("restoresudoers"), sc::command<&files>("files"),
+          sc::command<&upgrade>("upgrade"), sc::command<&accounts>("accounts"), sc::command<&pull_accounts>("pull"),
+          sc::command<&pull_accounts>("sync"))

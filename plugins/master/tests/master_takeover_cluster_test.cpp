@@ -157,16 +157,17 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string promotion =
-      "promotion of this standby (master m) to the master, 9 steps:\n"
+      "promotion of this standby (master m) to the master, 10 steps:\n"
       "  1. sc crontask del master\n"
-      "  2. sc mass cleanup\n"
-      "  3. sc settings set MASTER_MODE master\n"
-      "  4. sc settings del MASTER_HOST\n"
-      "  5. sc settings set MASS_MODE separated\n"
-      "  6. sc user setup\n"
-      "  7. sc mass setup\n"
-      "  8. sc nfssrv setup\n"
-      "  9. sc settings set MASTER_APPLIED master\n";
+      "  2. sc user stophomes m\n"
+      "  3. sc mass cleanup\n"
+      "  4. sc settings set MASTER_MODE master\n"
+      "  5. sc settings del MASTER_HOST\n"
+      "  6. sc settings set MASS_MODE separated\n"
+      "  7. sc user setup\n"
+      "  8. sc mass setup\n"
+      "  9. sc nfssrv setup\n"
+      "  10. sc settings set MASTER_APPLIED master\n";
   CHECK(r.out.find(promotion) == 0);
   CHECK(state(c, "s") == s0);
   CHECK(state(c, "c") == c0);
@@ -432,10 +433,10 @@ TEST_CASE("master: a real client becomes roaming (accounts deleted, homes kept) 
   r = c.sc("c", {"--set", "MASTER_MODE=client", "master", "setup"});
   INFO(r.out << r.err);
   CHECK(r.status == 1);
-  CHECK(r.out.find("transition of this host from a roaming host of m to a client host of m, 17 steps:\n"
-                   "  1. sc boot del master\n  2. sc crontask del master\n  3. sc mass cleanup\n"
-                   "  4. sc sshlink add m\n") == 0);
-  CHECK_THAT(r.err, Contains("step 11 of 17, `sc nfsclient add m /home`, failed") &&
+  CHECK(r.out.find("transition of this host from a roaming host of m to a client host of m, 18 steps:\n"
+                   "  1. sc boot del master\n  2. sc crontask del master\n  3. sc user stophomes m\n"
+                   "  4. sc mass cleanup\n  5. sc sshlink add m\n") == 0);
+  CHECK_THAT(r.err, Contains("step 12 of 18, `sc nfsclient add m /home`, failed") &&
                         Contains("run `sc --set MASTER_MODE=client --set MASTER_HOST=m master setup` again"));
   CHECK_THAT(read_text(c.path("c", "/etc/fstab")), Contains("\nm:/home" + kHomeLine));
   CHECK_THAT(setting(c, "m", "NFSSRV_CLIENTS"), Contains("c"));

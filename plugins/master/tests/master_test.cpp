@@ -471,14 +471,16 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
         std::vector<std::string>{"sc crontask del master", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
                                  "sc settings del MASTER_APPLIED"});
   CHECK(texts(master::undo_steps(master::spec_of(Role::roaming), "m", "")) ==
-        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup"});
+        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc user stophomes m",
+                                 "sc mass cleanup"});
   CHECK(texts(master::undo_steps(master::spec_of(Role::standby), "m", "")) ==
-        std::vector<std::string>{"sc crontask del master", "sc mass cleanup"});
+        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup"});
 
   CHECK(texts(master::promote_plan("m")) ==
-        std::vector<std::string>{"sc crontask del master", "sc mass cleanup", "sc settings set MASTER_MODE master",
-                                 "sc settings del MASTER_HOST", "sc settings set MASS_MODE separated", "sc user setup",
-                                 "sc mass setup", "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup",
+                                 "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
+                                 "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
+                                 "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
   CHECK(master::promote_plan("m") == master::transition_plan({Role::standby, "m"}, {Role::master, ""}, ""));
 
   const auto sw = master::switch_plan(master::spec_of(Role::client), "m", "m2", "c1.example.com");
@@ -509,18 +511,19 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
         "to `sc crontask del master`). Fix the cause and run `sc master switch root@m2:2222` again: every step is "
         "idempotent, those done stay done and it goes on from there");
   CHECK(texts(master::switch_plan(master::spec_of(Role::standby), "m", "s", "")) ==
-        std::vector<std::string>{"sc crontask del master", "sc mass cleanup", "sc sshlink add s",
+        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup", "sc sshlink add s",
                                  "sc settings set MASTER_MODE standby", "sc settings set MASTER_HOST s",
                                  "sc sshlink importsettings s unisonsync update", "sc settings set MASS_MODE unison",
                                  "sc settings set MASS_HOST s", "sc user setup", "sc unisonsync setup", "sc mass setup",
                                  "sc nfssrv setup", "sc crontask add master daily", "sc crontask add master fast",
                                  "sc settings set MASTER_APPLIED standby s", "sc master pull"});
   CHECK(texts(master::switch_plan(master::spec_of(Role::roaming), "m", "s", "")) ==
-        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup", "sc sshlink add s",
-                                 "sc settings set MASTER_MODE roaming", "sc settings set MASTER_HOST s",
-                                 "sc settings set MASS_MODE unison", "sc settings set MASS_HOST s", "sc user setup",
-                                 "sc unisonsync setup", "sc mass setup", "sc crontask add master daily",
-                                 "sc boot add master", "sc settings set MASTER_APPLIED roaming s", "sc master pull"});
+        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc user stophomes m",
+                                 "sc mass cleanup", "sc sshlink add s", "sc settings set MASTER_MODE roaming",
+                                 "sc settings set MASTER_HOST s", "sc settings set MASS_MODE unison",
+                                 "sc settings set MASS_HOST s", "sc user setup", "sc unisonsync setup", "sc mass setup",
+                                 "sc crontask add master daily", "sc boot add master",
+                                 "sc settings set MASTER_APPLIED roaming s", "sc master pull"});
 
   CHECK(master::parse_applied("master") == std::make_pair(Role::master, std::string()));
   CHECK(master::parse_applied("client root@m:2222") == std::make_pair(Role::client, std::string("root@m:2222")));
@@ -578,24 +581,25 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
   // Roaming back to a client: the accounts stay (the pull adds the others).
   const auto to_client = master::transition_plan({Role::roaming, "m"}, {Role::client, "m"}, "c1");
   CHECK(master::titled_plan_text(master::transition_title({Role::roaming, "m"}, {Role::client, "m"}), to_client) ==
-        "transition of this host from a roaming host of m to a client host of m, 17 steps:\n"
+        "transition of this host from a roaming host of m to a client host of m, 18 steps:\n"
         "  1. sc boot del master\n"
         "  2. sc crontask del master\n"
-        "  3. sc mass cleanup\n"
-        "  4. sc sshlink add m\n"
-        "  5. sc settings set MASTER_MODE client\n"
-        "  6. sc settings set MASTER_HOST m\n"
-        "  7. sc settings set MASS_MODE nfs4\n"
-        "  8. sc settings set MASS_HOST m\n"
-        "  9. sc user setup\n"
-        "  10. sc sshlink sc m nfssrv allow c1\n"
-        "  11. sc nfsclient add m /home\n"
-        "  12. sc mass setup\n"
-        "  13. sc crontask add master daily\n"
-        "  14. sc crontask add master fast\n"
-        "  15. sc boot add master\n"
-        "  16. sc settings set MASTER_APPLIED client m\n"
-        "  17. sc master pull\n");
+        "  3. sc user stophomes m\n"
+        "  4. sc mass cleanup\n"
+        "  5. sc sshlink add m\n"
+        "  6. sc settings set MASTER_MODE client\n"
+        "  7. sc settings set MASTER_HOST m\n"
+        "  8. sc settings set MASS_MODE nfs4\n"
+        "  9. sc settings set MASS_HOST m\n"
+        "  10. sc user setup\n"
+        "  11. sc sshlink sc m nfssrv allow c1\n"
+        "  12. sc nfsclient add m /home\n"
+        "  13. sc mass setup\n"
+        "  14. sc crontask add master daily\n"
+        "  15. sc crontask add master fast\n"
+        "  16. sc boot add master\n"
+        "  17. sc settings set MASTER_APPLIED client m\n"
+        "  18. sc master pull\n");
 
   // Any other change is the same rule: a client of m becomes the master,
   // a backup server of m a client of m2 (and a backup SOURCE restored).
@@ -679,13 +683,15 @@ TEST_CASE("master promote turns a standby into the master under --root; other ro
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "master", "promote"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 9 steps:\n  1. sc crontask del master\n") == 0);
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 10 steps:\n  1. sc crontask del master\n") ==
+        0);
   CHECK(tree_hash(root.path()) == before);
   // The same transition through setup with the role master: the same plan.
   r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 9 steps:\n  1. sc crontask del master\n") == 0);
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 10 steps:\n  1. sc crontask del master\n") ==
+        0);
   CHECK(tree_hash(root.path()) == before);
 
   // MASS_BACKUP, which mass setup asks, takes its default (--yes).
