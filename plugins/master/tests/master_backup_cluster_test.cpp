@@ -13,27 +13,13 @@
 #include <sstream>
 
 #include "cluster.hpp"
+#include "cluster_checks.hpp"
 
 using namespace sc::test;
 using Catch::Contains;
 using nlohmann::json;
 
 namespace {
-
-std::string out_of(const Cluster& c, const std::string& host, const std::vector<std::string>& argv) {
-  sc::ProcessResult r = c.on(host, argv);
-  INFO(host << ": " << r.err);
-  CHECK(r.exit_code == 0);
-  return r.out;
-}
-
-ScRun run_ok(Cluster& c, const std::string& host, const std::vector<std::string>& args,
-             const std::string* input = nullptr) {
-  ScRun r = c.sc(host, args, input);
-  INFO(host << ": sc " << args.back() << "\n" << r.out << r.err);
-  REQUIRE(r.status == 0);
-  return r;
-}
 
 /// The command of the task in the cron file `file` of `host`, as cron runs
 /// it (the line's fields after the schedule and the user), through sh.

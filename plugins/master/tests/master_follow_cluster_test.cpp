@@ -11,24 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster.hpp"
+#include "cluster_checks.hpp"
 
 using namespace sc::test;
 using Catch::Contains;
 using nlohmann::json;
 
 namespace {
-
-size_t count_of(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
-  return n;
-}
-
-void run_ok(const Cluster& c, const std::string& host, const std::vector<std::string>& args) {
-  ScRun r = c.sc(host, args);
-  INFO(host << ": sc " << args.front() << "\n" << r.out << r.err);
-  REQUIRE(r.status == 0);
-}
 
 std::string out_ok(const Cluster& c, const std::string& host, const std::vector<std::string>& argv) {
   sc::ProcessResult r = c.on(host, argv);

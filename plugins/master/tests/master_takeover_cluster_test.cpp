@@ -35,32 +35,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster.hpp"
+#include "cluster_checks.hpp"
 
 using namespace sc::test;
 using Catch::Contains;
 using nlohmann::json;
 
 namespace {
-
-std::string out_of(const Cluster& c, const std::string& host, const std::vector<std::string>& argv) {
-  sc::ProcessResult r = c.on(host, argv);
-  INFO(host << ": " << r.err);
-  CHECK(r.exit_code == 0);
-  return r.out;
-}
-
-size_t count_of(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
-  return n;
-}
-
-ScRun run_ok(Cluster& c, const std::string& host, const std::vector<std::string>& args) {
-  ScRun r = c.sc(host, args);
-  INFO(host << ": sc " << args.front() << " " << args.at(1) << "\n" << r.out << r.err);
-  REQUIRE(r.status == 0);
-  return r;
-}
 
 std::string setting(Cluster& c, const std::string& host, const std::string& name) {
   return c.sc(host, {"settings", "get", name}).out;

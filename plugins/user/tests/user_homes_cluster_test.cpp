@@ -10,6 +10,7 @@
 
 #include "../../unisonsync/tests/sync_test_files.hpp"
 #include "cluster.hpp"
+#include "cluster_checks.hpp"
 
 using namespace sc::test;
 using Catch::Contains;
@@ -20,13 +21,6 @@ using unisonsync_test::kOdd;
 using unisonsync_test::put;
 
 namespace {
-
-std::string out_of(const Cluster& c, const std::string& host, const std::vector<std::string>& argv) {
-  sc::ProcessResult r = c.on(host, argv);
-  INFO(host << ": " << r.err);
-  CHECK(r.exit_code == 0);
-  return r.out;
-}
 
 /// Local root -> row of each synchronisation `unisonsync list` shows on `host`.
 std::map<std::string, json> syncs(const Cluster& c, const std::string& host) {
