@@ -153,6 +153,18 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(state(c, "s") == s0);
   CHECK(state(c, "c") == c0);
 
+  // The standby's homes are synchronised with m's (user pull); the
+  // promotion ends those synchronisations and keeps the homes.
+  auto home_syncs = [&](const std::string& host) {
+    std::vector<std::string> homes;
+    const json list = json::parse(c.sc(host, {"--json", "unisonsync", "list"}).out);
+    for (const auto& row : list["result"])
+      if (row["local"].get<std::string>().rfind("/home/", 0) == 0) homes.push_back(row["local"]);
+    return homes;
+  };
+  const std::vector<std::string> synced = home_syncs("s");
+  CHECK_FALSE(synced.empty());
+
   // promote on s: for real, without m.
   r = c.sc("s", {"--json", "--yes", "master", "promote"});
   INFO(r.out << r.err);
@@ -163,7 +175,9 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(doc["result"]["old_master"] == "m");
   CHECK(doc["result"]["role"] == "master");
   CHECK(doc["result"]["master"] == nullptr);
-  CHECK(doc["result"]["plan"].size() == 9);
+  CHECK(doc["result"]["plan"].size() == 10);
+  CHECK(home_syncs("s").empty());
+  for (const auto& home : synced) CHECK(c.on("s", {"test", "-d", home}).ok());
   CHECK(doc["result"]["skipped"] == json::array());
   CHECK(setting(c, "s", "MASTER_MODE") == "master\n");
   CHECK(setting(c, "s", "MASTER_APPLIED") == "master\n");
