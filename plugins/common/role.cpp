@@ -29,4 +29,8 @@ const char* role_name(Role role) {
   return "";
 }
 
+bool syncs_homes(Role role) {
+  return role == Role::standby || role == Role::roaming;
+}
+
 }  // namespace plugin_common::role

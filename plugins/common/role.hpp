@@ -16,5 +16,9 @@ const std::vector<Role>& all_roles();
 /// "client" -> Role::client; nullopt for anything else.
 std::optional<Role> parse_role(std::string_view text);
 const char* role_name(Role role);
+/// True for the roles whose cluster users' homes are kept in sync with the
+/// master's (standby, roaming): user pull runs the syncs, and undoing the
+/// role (master module) stops them. A client has them over NFS.
+bool syncs_homes(Role role);
 
 }  // namespace plugin_common::role

@@ -71,8 +71,7 @@ const std::vector<RoleSpec>& role_table() {
                {module_setup("user"), module_setup("unisonsync"), module_setup("mass"), module_setup("nfssrv")},
                {"daily", "fast"},
                false,
-               {"ssl", "mail", "roundcube", "cloud", "wstunnel"},
-               true},
+               {"ssl", "mail", "roundcube", "cloud", "wstunnel"}},
       RoleSpec{Role::backup,
                "stores the backups of the master (its backup list) and of the hosts it names",
                {},
@@ -101,8 +100,7 @@ const std::vector<RoleSpec>& role_table() {
                {module_setup("user"), module_setup("unisonsync"), module_setup("mass")},
                {"daily"},
                true,
-               {},
-               true},
+               {}},
   };
   return table;
 }
@@ -183,7 +181,8 @@ std::string roles_text(const std::vector<Role>& roles) {
       out += "  cron: " + joined(cron, ", ") + "\n";
     }
     if (s.boot) out += "  boot: sc master boot\n";
-    if (s.synced_homes) out += "  homes: kept in sync with the master's at each pull (sc user pull, unisonsync)\n";
+    if (plugin_common::role::syncs_homes(r))
+      out += "  homes: kept in sync with the master's at each pull (sc user pull, unisonsync)\n";
     if (!s.not_built.empty()) out += "  not built yet (skipped): " + joined(s.not_built, ", ") + "\n";
     out += "  modules: " + joined(modules_needed(s), " ") + "\n";
   }
@@ -210,7 +209,7 @@ std::string roles_json(const std::vector<Role>& roles) {
                        {"cron", s.cron},
                        {"boot", s.boot},
                        {"not_built", s.not_built},
-                       {"synced_homes", s.synced_homes},
+                       {"synced_homes", plugin_common::role::syncs_homes(r)},
                        {"modules", modules_needed(s)}});
   }
   return all.dump();
@@ -287,7 +286,7 @@ std::vector<Call> undo_steps(const RoleSpec& spec, const std::string& master, co
   if (!spec.cron.empty()) plan.push_back(Call{"crontask", "del", {"master"}});
   // The homes' synchronisations with this master end with the role (the
   // homes stay).
-  if (spec.synced_homes)
+  if (plugin_common::role::syncs_homes(spec.role))
     plan.push_back(master.empty() ? Call{"user", "stophomes", {}} : Call{"user", "stophomes", {master}});
   bool mass = false;
   std::vector<Call> mounts, on_master;

@@ -71,9 +71,6 @@ struct RoleSpec {
   /// Services of the original this role has that sc has not built yet:
   /// skipped, and named.
   std::vector<std::string> not_built;
-  /// The cluster users' homes here are kept in sync with the master's
-  /// (through `sc user pull` and unisonsync; a client has them over NFS).
-  bool synced_homes = false;
 };
 
 /// The role table.

@@ -434,10 +434,6 @@ std::string host_role(sc::Context& ctx) {
 // ledger. A client has the master's homes over NFS: nothing is synchronised
 // there.
 
-bool role_syncs_homes(Role role) {
-  return role == Role::standby || role == Role::roaming;
-}
-
 /// The "error" of the document a called command answered.
 std::string error_in(const sc::CallResult& r) {
   auto doc = json::parse(r.json, nullptr, false);
@@ -560,7 +556,7 @@ void roam(sc::Context& ctx) {
   const std::string login = checked_name(ctx.args()[0], "login");
   const std::string master = plugin_common::peer_name::checked(ctx.args()[1], "MASTER");
   auto role = parse_role(host_role(ctx));
-  const bool sync = role && role_syncs_homes(*role);
+  const bool sync = role && plugin_common::role::syncs_homes(*role);
   // A user already here: on a roaming host its home's synchronisation is
   // (re)started, so `roam` again finishes one that failed.
   std::string held_home;
@@ -800,7 +796,7 @@ void pull_accounts(sc::Context& ctx) {
   // Homes of the cluster users where this host keeps its own (a client's
   // /home may be the master's, mounted later over them): from /etc/skel,
   // or empty where the master's is synchronised into it.
-  const bool sync_homes = role_syncs_homes(*role);
+  const bool sync_homes = plugin_common::role::syncs_homes(*role);
   std::vector<std::string> homes;
   std::set<std::string> fresh;  // created empty: their first sync fills them
   if (role_creates_users(*role) || sync_homes) {
