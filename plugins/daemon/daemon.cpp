@@ -6,6 +6,7 @@
 #include <sc/plugin.hpp>
 
 #include "common/sc_names.hpp"
+#include "common/system_service.hpp"
 #include "common/systemd_unit.hpp"
 #include "daemon_unit.hpp"
 
@@ -28,11 +29,23 @@ Target target(const sc::Context& ctx) {
   return t;
 }
 
+/// Where systemd does not run (an image, a container, a chroot), the unit
+/// is only written: systemd starts it when it runs. Says so, with the
+/// command that runs the daemon meanwhile.
+bool systemd_here(const sc::Context& ctx, const Target& t) {
+  if (plugin_common::system_service::systemd_running(ctx)) return true;
+  ctx.info("systemd is not running on this host: " + t.unit + " starts when it does (meanwhile: sc " + t.module +
+           " daemon" + (t.instance.empty() ? "" : " " + t.instance) + ")");
+  return false;
+}
+
 void add(sc::Context& ctx) {
   ctx.expect_args(1, 2, "NAME [INSTANCE]");
   Target t = target(ctx);
   const std::string text = daemon_unit::unit_file(plugin_common::systemd_unit::exec_sc_path(), t.module, t.instance);
-  if (plugin_common::systemd_unit::install_unit(ctx, t.unit, text)) {
+  const bool changed = plugin_common::systemd_unit::install_unit(ctx, t.unit, text);
+  if (!systemd_here(ctx, t)) return;
+  if (changed) {
     plugin_common::systemd_unit::daemon_reload(ctx);
     ctx.run_checked({"systemctl", "restart", t.unit}, plugin_common::systemd_unit::live());
   } else if (!ctx.rooted()) {
@@ -50,12 +63,23 @@ void del(sc::Context& ctx) {
   ctx.expect_args(1, 2, "NAME [INSTANCE]");
   Target t = target(ctx);
   const bool existed = plugin_common::systemd_unit::unit_exists(ctx, t.unit);
-  if (existed) {
+  const bool live = existed && plugin_common::system_service::systemd_running(ctx);
+  if (live) {
     sc::RunResult r = ctx.run({"systemctl", "stop", t.unit}, plugin_common::systemd_unit::live());
     if (!r.ok()) ctx.warn("could not stop " + t.unit + " (removing it anyway): " + ctx.api()->last_error(ctx.host()));
   }
   plugin_common::systemd_unit::remove_unit(ctx, t.unit);
-  if (existed) plugin_common::systemd_unit::daemon_reload(ctx);
+  if (live) plugin_common::systemd_unit::daemon_reload(ctx);
+}
+
+void restart(sc::Context& ctx) {
+  ctx.expect_args(1, 2, "NAME [INSTANCE]");
+  Target t = target(ctx);
+  if (!plugin_common::systemd_unit::unit_written(ctx, t.unit))
+    throw sc::Usage("there is no unit " + t.unit + ": add it with `sc daemon add " + t.module +
+                    (t.instance.empty() ? "" : " " + t.instance) + "`");
+  if (!systemd_here(ctx, t)) return;
+  ctx.run_checked({"systemctl", "restart", t.unit}, plugin_common::systemd_unit::live());
 }
 
 int has(sc::Context& ctx) {
@@ -89,6 +113,7 @@ void list(sc::Context& ctx) {
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
           sc::command<&add>("add"),
           sc::command<&del>("del"),
+          sc::command<&restart>("restart"),
           sc::command<&has>("has"),
           sc::command<&list>("list"))
 // clang-format on
