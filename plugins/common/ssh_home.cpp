@@ -32,4 +32,14 @@ std::string target_ssh_dir(const sc::Context& ctx) {
   return (home == "/" ? "" : home) + "/.ssh";
 }
 
+openssh::Identity identity(const sc::Context& ctx) {
+  openssh::Identity id;
+  id.ssh_dir = target_ssh_dir(ctx);
+  if (id.ssh_dir.empty()) return id;
+  for (const char* name : openssh::kKeyNames)
+    if (ctx.stat(id.ssh_dir + "/" + name, /*follow=*/true).is_file()) id.keys.push_back(id.ssh_dir + "/" + name);
+  id.config_exists = ctx.stat(id.ssh_dir + "/config", /*follow=*/true).is_file();
+  return id;
+}
+
 }  // namespace plugin_common::ssh_home

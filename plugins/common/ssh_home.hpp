@@ -8,6 +8,8 @@
 #include <sc/plugin.hpp>
 #include <string>
 
+#include "common/openssh.hpp"
+
 namespace plugin_common::ssh_home {
 
 /// The home directory, on the target system, of the user running sc: $HOME
@@ -18,5 +20,10 @@ std::string target_home(const sc::Context& ctx);
 
 /// target_home() + "/.ssh", without a doubled '/'; "" when there is no home.
 std::string target_ssh_dir(const sc::Context& ctx);
+
+/// sc's SSH identity on the target system, as OpenSSH's client takes it:
+/// target_ssh_dir(), the private keys of it the core would try, whether a
+/// config file is there.
+openssh::Identity identity(const sc::Context& ctx);
 
 }  // namespace plugin_common::ssh_home

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
+#include "common/module_call.hpp"
 #include "common/peer_name.hpp"
 #include "mass_mode.hpp"
 
@@ -19,14 +20,7 @@ using mass::Call;
 using mass::Mode;
 using nlohmann::json;
 
-std::string call_text(const Call& c) {
-  std::string text = "sc " + c.module + " " + c.command;
-  for (const auto& a : c.args) text += " " + a;
-  return text;
-}
-
-/// Status 3 of a call: the module is not installed.
-constexpr int kNotInstalled = 3;
+using plugin_common::module_call::kNotInstalled;
 
 /// Refuses a shared mode whose module is missing, before any change.
 void require_carrier(const sc::Context& ctx, Mode mode) {
@@ -45,11 +39,7 @@ bool is_in_place(const sc::Context& ctx, const Applied& a) {
 }
 
 void run_call(const sc::Context& ctx, const Call& c) {
-  int status = ctx.call_shown(c.module, c.command, c.args);
-  if (status == kNotInstalled)
-    throw sc::Failure(call_text(c) + ": the module " + c.module + " is not installed (package synccluster-plugin-" +
-                      c.module + ")");
-  if (status != SC_OK) throw sc::Failure(call_text(c) + " failed (status " + std::to_string(status) + ")");
+  plugin_common::module_call::run_shown(ctx, c.module, c.command, c.args);
 }
 
 /// What the settings ask for, checked; prompts for what is unset.

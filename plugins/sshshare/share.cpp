@@ -43,30 +43,6 @@ int port_option(std::string_view options) {
 
 }  // namespace
 
-Peer split_peer(std::string_view peer) {
-  Peer p;
-  if (auto at = peer.find('@'); at != std::string_view::npos) {
-    p.user = std::string(peer.substr(0, at));
-    peer = peer.substr(at + 1);
-  }
-  std::string_view port;
-  if (!peer.empty() && peer[0] == '[') {
-    size_t close = peer.find(']');
-    p.host = std::string(peer.substr(0, close + 1));
-    if (close + 1 < peer.size()) port = peer.substr(close + 2);
-  } else {
-    size_t colon = peer.find(':');
-    p.host = std::string(peer.substr(0, colon));
-    if (colon != std::string_view::npos) port = peer.substr(colon + 1);
-  }
-  for (char c : port) p.port = p.port * 10 + (c - '0');
-  return p;
-}
-
-std::string peer_text(const Peer& p) {
-  return (p.user.empty() ? "" : p.user + "@") + p.host + (p.port > 0 ? ":" + std::to_string(p.port) : "");
-}
-
 std::string path_problem(std::string_view path, bool is_mount_point) {
   if (path.empty()) return "it is empty";
   if (path[0] != '/') return "it must be an absolute path (starting with '/')";

@@ -12,25 +12,18 @@
 #include <vector>
 
 #include "common/fstab.hpp"
+#include "common/openssh.hpp"
 
 namespace sshshare {
 
 inline constexpr const char* kFstab = "/etc/fstab";
 inline constexpr const char* kFsType = "fuse.sshfs";
 
-/// A peer as ssh takes it.
-struct Peer {
-  std::string user;  ///< empty: ssh's default (the local user, or ~/.ssh/config)
-  std::string host;  ///< a name, an alias, or an IPv6 address in brackets
-  int port = 0;      ///< 0: not given (22, or ~/.ssh/config)
-};
-
-/// The parts of a peer name that plugin_common::peer_name accepts
-/// (host, user@host, host:port, user@host:port, [IPv6], [IPv6]:port).
-Peer split_peer(std::string_view peer);
-
-/// The peer name of `p` ("user@host:port"), as `add` takes it.
-std::string peer_text(const Peer& p);
+/// A peer as ssh takes it, split and written back as every module that
+/// runs OpenSSH does (plugins/common/openssh).
+using plugin_common::openssh::Peer;
+using plugin_common::openssh::peer_text;
+using plugin_common::openssh::split_peer;
 
 /// Why `path` cannot be a share's local mount point (`is_mount_point`) or
 /// remote directory, or "" when it can: an absolute path of at most 4095

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/openssh.hpp"
+
 namespace unisonsync {
 
 namespace {
@@ -136,14 +138,7 @@ std::string remote_root(std::string_view host, std::string_view remote) {
 
 std::vector<std::string> ssh_words(const std::string& ssh_dir, const std::vector<std::string>& keys, bool config_exists,
                                    int connect_timeout) {
-  std::vector<std::string> w;
-  if (config_exists) w.insert(w.end(), {"-F", ssh_dir + "/config"});
-  for (const auto& k : keys) w.insert(w.end(), {"-i", k});
-  w.insert(w.end(),
-           {"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o",
-            "UserKnownHostsFile=" + ssh_dir + "/known_hosts", "-o", "ConnectTimeout=" + std::to_string(connect_timeout),
-            "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"});
-  return w;
+  return plugin_common::openssh::client_options({ssh_dir, keys, config_exists}, connect_timeout, 15, 4);
 }
 
 std::string ssh_words_problem(const std::vector<std::string>& words) {
