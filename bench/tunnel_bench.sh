@@ -73,15 +73,17 @@ wait_up portforward
 
 echo "== throughput, $size_mb MB (ratio = tunnel time / direct time; target <= 1.25, i.e. >= 0.8x)"
 echo "-- lifeline: r -> h over ssh through the tunnel, vs ssh h directly"
-farm-bench -n 5 --timeout 1200 -- "$tool" on --state "$state" r -- sh -c \
-  "head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes -o HostKeyAlias=h -p $lport root@localhost 'cat >/dev/null'" \
-  --vs "$tool on --state $state r -- sh -c 'head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes h \"cat >/dev/null\"'"
+farm-bench -n 5 --timeout 1200 \
+  --vs "$tool on --state $state r -- sh -c 'head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes h \"cat >/dev/null\"'" \
+  -- "$tool" on --state "$state" r -- sh -c \
+  "head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes -o HostKeyAlias=h -p $lport root@localhost 'cat >/dev/null'"
 echo "-- portforward: h -> r's sink through the forward, vs ssh r into a sink"
 send="import socket,sys; s=socket.create_connection(('$h_addr',$sink)); b=bytes(1<<20)
 for _ in range($size_mb): s.sendall(b)
 s.close()"
-farm-bench -n 5 --timeout 1200 -- "$tool" on --state "$state" h -- python3 -c "$send" \
-  --vs "$tool on --state $state h -- sh -c 'head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes r \"cat >/dev/null\"'"
+farm-bench -n 5 --timeout 1200 \
+  --vs "$tool on --state $state h -- sh -c 'head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes r \"cat >/dev/null\"'" \
+  -- "$tool" on --state "$state" h -- python3 -c "$send"
 
 echo "== the relay's return: seconds from r's sshd started again to the lifeline up"
 r_uts=$(on r -- readlink /proc/self/ns/uts)

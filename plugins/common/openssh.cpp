@@ -66,4 +66,32 @@ std::string identity_problem(const plugin_common::openssh::Identity& id) {
   return "";
 }
 
+bool cpu_has_aes(std::string_view cpuinfo) {
+  size_t at = 0;
+  while ((at = cpuinfo.find("flags", at)) != std::string_view::npos) {
+    size_t end = cpuinfo.find('\n', at);
+    std::string_view line = cpuinfo.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view flags = line.substr(colon + 1);
+      size_t i = 0;
+      while (i < flags.size()) {
+        while (i < flags.size() && flags[i] == ' ') ++i;
+        size_t j = flags.find(' ', i);
+        if (j == std::string_view::npos) j = flags.size();
+        if (flags.substr(i, j - i) == "aes") return true;
+        i = j;
+      }
+    }
+    if (end == std::string_view::npos) break;
+    at = end;
+  }
+  return false;
+}
+
+std::vector<std::string> bulk_options(bool aes) {
+  if (!aes) return {};
+  return {"-o", "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com"};
+}
+
 }  // namespace plugin_common::openssh

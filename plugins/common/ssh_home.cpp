@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "common/text_split.hpp"
 
@@ -40,6 +42,12 @@ openssh::Identity identity(const sc::Context& ctx) {
     if (ctx.stat(id.ssh_dir + "/" + name, /*follow=*/true).is_file()) id.keys.push_back(id.ssh_dir + "/" + name);
   id.config_exists = ctx.stat(id.ssh_dir + "/config", /*follow=*/true).is_file();
   return id;
+}
+
+bool cpu_has_aes() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return openssh::cpu_has_aes(text);
 }
 
 }  // namespace plugin_common::ssh_home

@@ -26,4 +26,8 @@ std::string target_ssh_dir(const sc::Context& ctx);
 /// config file is there.
 openssh::Identity identity(const sc::Context& ctx);
 
+/// openssh::cpu_has_aes() of this machine (/proc/cpuinfo; false when it
+/// cannot be read).
+bool cpu_has_aes();
+
 }  // namespace plugin_common::ssh_home

@@ -46,6 +46,7 @@ lifeline::Config config(const sc::Context& ctx, bool prompt) {
   lifeline::split_local(local, &c.local_host, &c.local_port);
   c.keepalive = int_setting(ctx, "LIFELINE_KEEPALIVE", 5);
   c.connect_timeout = std::max(int_setting(ctx, "SSHLINK_CONNECT_TIMEOUT", 2), 10);
+  c.aes = plugin_common::ssh_home::cpu_has_aes();
   return c;
 }
 

@@ -44,10 +44,12 @@ plugin_common::tunnel::Spec spec(const Config& c, const plugin_common::openssh::
   const std::string local = c.local_host + ":" + std::to_string(c.local_port);
   s.target = "port " + std::to_string(c.port) + " of " + c.target + " leads to " + local;
   const auto options = os::client_options(id, c.connect_timeout, c.keepalive, 3);
+  const auto bulk = os::bulk_options(c.aes);
   const auto dest = os::destination_words(relay);
 
   s.ssh = {"ssh"};
   s.ssh.insert(s.ssh.end(), options.begin(), options.end());
+  s.ssh.insert(s.ssh.end(), bulk.begin(), bulk.end());
   s.ssh.insert(s.ssh.end(), {"-o", "ExitOnForwardFailure=yes", "-o", "ControlMaster=yes", "-o", "ControlPath=" + ctl,
                              "-o", "ControlPersist=no", "-N", "-R", std::to_string(c.port) + ":" + local});
   s.ssh.insert(s.ssh.end(), dest.begin(), dest.end());

@@ -19,6 +19,7 @@ struct Config {
   int local_port = 22;       ///< LIFELINE_LOCAL's port
   int keepalive = 5;         ///< LIFELINE_KEEPALIVE: seconds between keepalives
   int connect_timeout = 10;  ///< seconds for TCP and the SSH handshake
+  bool aes = false;          ///< the processor has AES instructions (openssh::bulk_options)
 };
 
 /// Why `local` is not HOST:PORT (HOST a name, an IPv4 address or an IPv6

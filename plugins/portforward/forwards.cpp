@@ -101,7 +101,8 @@ std::string bind_problem(std::string_view bind) {
 }
 
 plugin_common::tunnel::Spec spec(const std::string& host, const std::vector<int>& ports, const std::string& bind,
-                                 int keepalive, int connect_timeout, const plugin_common::openssh::Identity& id) {
+                                 int keepalive, int connect_timeout, bool aes,
+                                 const plugin_common::openssh::Identity& id) {
   namespace os = plugin_common::openssh;
   plugin_common::tunnel::Spec s;
   s.module = kModule;
@@ -115,6 +116,8 @@ plugin_common::tunnel::Spec spec(const std::string& host, const std::vector<int>
 
   s.ssh = {"ssh"};
   s.ssh.insert(s.ssh.end(), options.begin(), options.end());
+  const auto bulk = os::bulk_options(aes);
+  s.ssh.insert(s.ssh.end(), bulk.begin(), bulk.end());
   s.ssh.insert(s.ssh.end(), {"-o", "ExitOnForwardFailure=yes", "-o", "ControlMaster=yes", "-o", "ControlPath=" + ctl,
                              "-o", "ControlPersist=no", "-N"});
   for (int p : ports)

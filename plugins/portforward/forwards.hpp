@@ -50,10 +50,11 @@ std::string instance_name(std::string_view host);
 std::string bind_problem(std::string_view bind);
 
 /// The tunnel of `host`: ssh -N with -L BIND:PORT:localhost:PORT for each
-/// port, ExitOnForwardFailure (a local port taken ends it, said),
+/// port, AES first when `aes` (openssh::bulk_options), ExitOnForwardFailure (a local port taken ends it, said),
 /// keepalives, a control socket; its probe asks the control master whether
 /// it runs (`ssh -O check`).
 plugin_common::tunnel::Spec spec(const std::string& host, const std::vector<int>& ports, const std::string& bind,
-                                 int keepalive, int connect_timeout, const plugin_common::openssh::Identity& id);
+                                 int keepalive, int connect_timeout, bool aes,
+                                 const plugin_common::openssh::Identity& id);
 
 }  // namespace portforward

@@ -204,7 +204,8 @@ int daemon(sc::Context& ctx) {
   }
   const auto id = plugin_common::ssh_home::identity(ctx);
   if (std::string why = plugin_common::openssh::identity_problem(id); !why.empty()) throw sc::Failure(why);
-  return tunnel::supervise(portforward::spec(host, portforward::ports_of(all, host), bind, keepalive, timeout, id));
+  return tunnel::supervise(portforward::spec(host, portforward::ports_of(all, host), bind, keepalive, timeout,
+                                             plugin_common::ssh_home::cpu_has_aes(), id));
 }
 
 }  // namespace

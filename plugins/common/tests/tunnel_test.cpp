@@ -100,6 +100,13 @@ TEST_CASE("openssh: peers split for ssh, and sc's identity as options", "[common
                                  "UserKnownHostsFile=/root/.ssh/known_hosts", "-o", "ConnectTimeout=10", "-o",
                                  "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
   CHECK(openssh::identity_problem(id).empty());
+  CHECK(openssh::cpu_has_aes("processor\t: 0\nflags\t\t: fpu vme sse2 aes avx2\n"));
+  CHECK(openssh::cpu_has_aes("flags\t: aes\n"));
+  CHECK_FALSE(openssh::cpu_has_aes("flags\t\t: fpu vaes aes-ni\nbugs\t: aes\n"));
+  CHECK_FALSE(openssh::cpu_has_aes(""));
+  CHECK(openssh::bulk_options(false).empty());
+  CHECK(openssh::bulk_options(true) ==
+        std::vector<std::string>{"-o", "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com"});
   for (const char* bad :
        {"", "relative/.ssh", "/home/a b/.ssh", "/home/a%d/.ssh", "/home/a\"/.ssh", "/home/a\n/.ssh"}) {
     INFO(bad);

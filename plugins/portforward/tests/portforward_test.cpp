@@ -46,7 +46,7 @@ TEST_CASE("portforward: daemon instances and the bind address", "[portforward]")
 
 TEST_CASE("portforward: one ssh per peer carries all its ports", "[portforward]") {
   plugin_common::openssh::Identity id{"/root/.ssh", {"/root/.ssh/id_ed25519"}, false};
-  auto s = portforward::spec("nas", {8080, 9091}, "localhost", 5, 10, id);
+  auto s = portforward::spec("nas", {8080, 9091}, "localhost", 5, 10, /*aes=*/false, id);
   CHECK(s.instance == "nas");
   std::vector<std::string> want = {"ssh",
                                    "-i",
@@ -85,6 +85,12 @@ TEST_CASE("portforward: one ssh per peer carries all its ports", "[portforward]"
                                             "--", "nas"});
   CHECK(s.probe_expect.empty());
   CHECK(s.target == "ports 8080, 9091 of nas on localhost");
+  // AES-GCM first on a processor with AES instructions, after the identity.
+  auto aes = portforward::spec("nas", {8080}, "localhost", 5, 10, /*aes=*/true, id).ssh;
+  CHECK(std::vector<std::string>(aes.begin() + 17, aes.begin() + 21) ==
+        std::vector<std::string>{"-o", "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com", "-o",
+                                 "ExitOnForwardFailure=yes"});
+  CHECK(portforward::spec("nas", {8080}, "localhost", 5, 10, false, id).target == "port 8080 of nas on localhost");
 }
 
 // add links the peer for real: the cluster test runs add, del and the
