@@ -3,6 +3,7 @@
 // tunnels are supervised like the lifeline's (plugins/common/tunnel.hpp):
 // a port taken here, a peer that refuses or a dead path ends ssh with the
 // reason in the status and the journal, and ssh is started again.
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
@@ -184,15 +185,26 @@ int ready(sc::Context& ctx) {
 
 int daemon(sc::Context& ctx) {
   ctx.expect_args(1, 1, "INSTANCE");
-  if (ctx.rooted() || ctx.dry_run())
-    throw sc::Usage("the portforward daemon runs on this host only: without --root and --dry-run");
+  const std::string instance = ctx.arg(0);
+  const bool form = !instance.empty() && instance.size() <= 128 &&
+                    std::isalnum(static_cast<unsigned char>(instance[0])) &&
+                    instance.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                        std::string::npos;
+  if (!form)
+    throw sc::Usage("INSTANCE \"" + instance +
+                    "\" is not a daemon instance of portforward (letters, digits, '.', '_' and '-', starting with a "
+                    "letter or digit; `sc portforward list --json` shows each peer's)");
   const auto all = current(ctx);
   std::string host;
   for (const auto& h : portforward::hosts(all))
-    if (portforward::instance_name(h) == ctx.arg(0)) host = h;
+    if (portforward::instance_name(h) == instance) host = h;
   if (host.empty())
-    throw sc::Failure("no host of " + std::string(kList) + " has the daemon instance \"" + ctx.arg(0) +
-                      "\" (remove its unit with `sc daemon del portforward " + ctx.arg(0) + "`)");
+    throw sc::Usage("INSTANCE \"" + instance + "\": no peer of " + kList +
+                    " has this daemon instance (`sc portforward list --json` shows each peer's; remove a unit left "
+                    "behind with `sc daemon del portforward " +
+                    instance + "`)");
+  if (ctx.rooted() || ctx.dry_run())
+    throw sc::Usage("the portforward daemon runs on this host only: without --root and --dry-run");
   const std::string bind = ctx.setting("PORTFORWARD_BIND").value_or("localhost");
   if (std::string why = portforward::bind_problem(bind); !why.empty())
     throw sc::Usage("PORTFORWARD_BIND " + why + " (set it to localhost, *, a host name or an address)");
