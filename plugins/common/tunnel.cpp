@@ -56,15 +56,6 @@ std::string control_path(std::string_view module, std::string_view instance) {
   return kStateDir + std::string(module) + "/ctl" + suffix(instance);
 }
 
-std::string iso_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string to_json(const Status& s) {
   json j = {{"module", s.module},
             {"instance", s.instance},

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/time_text.hpp"
+
 namespace plugin_common::tunnel {
 
 struct Status {
@@ -47,8 +49,7 @@ std::string status_path(std::string_view module, std::string_view instance);
 /// The control socket of one tunnel: /var/lib/sc/MODULE/ctl[-INSTANCE].
 std::string control_path(std::string_view module, std::string_view instance);
 
-/// "2026-12-02T15:04:05Z"
-std::string iso_time(std::int64_t t);
+using time_text::iso_time;
 
 std::string to_json(const Status& s);
 /// nullopt for a text that is not such a document.

@@ -190,15 +190,6 @@ std::string Conflict::remote_path() const {
   return joined(remote_root, path);
 }
 
-std::string iso_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string ledger_text(const std::vector<Conflict>& conflicts) {
   json list = json::array();
   for (const auto& c : conflicts) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/time_text.hpp"
+
 namespace unisonsync {
 
 // ---- unison's listing ---------------------------------------------------------------
@@ -87,7 +89,7 @@ std::string conflict_json(const Conflict& c);
 std::string conflict_text(const Conflict& c);
 
 /// "2026-12-02T07:18:22Z"
-std::string iso_time(std::int64_t t);
+using plugin_common::time_text::iso_time;
 
 // ---- resolving ----------------------------------------------------------------------------------
 
