@@ -1,0 +1,125 @@
+#include "wst_status.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace wstunnel {
+
+using nlohmann::json;
+
+std::string iso8601(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[32];
+  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return b;
+}
+
+std::string to_json(const Status& s) {
+  json j = {{"state", s.state},
+            {"since", s.since},
+            {"last_error", s.last_error},
+            {"pid", s.pid},
+            {"mode", s.mode},
+            {"listen", s.listen},
+            {"peer", s.peer},
+            {"connections", {{"active", s.active}, {"total", s.total}, {"failed", s.failed}}},
+            {"accept_errors", s.accept_errors},
+            {"bytes", {{"in", s.bytes_in}, {"out", s.bytes_out}}},
+            {"updated", s.updated}};
+  return j.dump() + "\n";
+}
+
+std::optional<Status> from_json(const std::string& text, std::string* err) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("state") || !j["state"].is_string()) {
+    if (err) *err = "not a status document (a JSON object with \"state\")";
+    return std::nullopt;
+  }
+  Status s;
+  auto str = [&](const char* k, std::string* v) {
+    if (j.contains(k) && j[k].is_string()) *v = j[k].get<std::string>();
+  };
+  auto num = [](const json& o, const char* k, std::uint64_t* v) {
+    if (o.is_object() && o.contains(k) && o[k].is_number_unsigned()) *v = o[k].get<std::uint64_t>();
+  };
+  str("state", &s.state);
+  str("since", &s.since);
+  str("last_error", &s.last_error);
+  str("mode", &s.mode);
+  str("listen", &s.listen);
+  str("peer", &s.peer);
+  str("updated", &s.updated);
+  if (j.contains("pid") && j["pid"].is_number_integer()) s.pid = j["pid"].get<long>();
+  if (j.contains("connections")) {
+    num(j["connections"], "active", &s.active);
+    num(j["connections"], "total", &s.total);
+    num(j["connections"], "failed", &s.failed);
+  }
+  num(j, "accept_errors", &s.accept_errors);
+  if (j.contains("bytes")) {
+    num(j["bytes"], "in", &s.bytes_in);
+    num(j["bytes"], "out", &s.bytes_out);
+  }
+  return s;
+}
+
+bool write_atomically(const std::string& path, const std::string& text, std::string* err) {
+  auto fail = [&](const std::string& what) {
+    if (err) *err = what + ": " + std::strerror(errno);
+    return false;
+  };
+  const std::string dir = path.substr(0, path.rfind('/'));
+  for (size_t at = 1; at <= dir.size(); ++at) {
+    if (at < dir.size() && dir[at] != '/') continue;
+    const std::string part = dir.substr(0, at);
+    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return fail("cannot create " + part);
+  }
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return fail("cannot write " + tmp);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fail("cannot write " + tmp);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return fail("cannot write " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return fail("cannot rename " + tmp + " to " + path);
+  }
+  return true;
+}
+
+std::string describe(const Status& s, bool running) {
+  std::string out = s.mode.empty() ? "wstunnel" : "wstunnel " + s.mode;
+  if (!running) {
+    out += ": down (the daemon is not running";
+    if (s.pid) out += "; it was pid " + std::to_string(s.pid) + ", last seen " + s.updated;
+    out += ")";
+  } else {
+    out += ": " + s.state + " since " + s.since + " (pid " + std::to_string(s.pid) + ", listening on " + s.listen +
+           ", " + (s.mode == "client" ? "server " : "target ") + s.peer + ")";
+  }
+  out += "\nconnections: " + std::to_string(s.active) + " active, " + std::to_string(s.total) + " total, " +
+         std::to_string(s.failed) + " failed; accept errors: " + std::to_string(s.accept_errors) +
+         "; bytes in/out: " + std::to_string(s.bytes_in) + "/" + std::to_string(s.bytes_out);
+  if (!s.last_error.empty()) out += "\nlast error: " + s.last_error;
+  return out + "\n";
+}
+
+}  // namespace wstunnel
