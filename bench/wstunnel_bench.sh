@@ -45,7 +45,10 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 
-ssh_opts=(-o BatchMode=yes -o StrictHostKeyChecking=yes -o "HostKeyAlias=[127.0.0.1]:$port" -l root)
+# One name for the sshd's key whichever port reaches it.
+echo "wstunnel-bench-peer $(cut -d' ' -f1,2 "$work/host_key.pub")" >>"$HOME/.ssh/known_hosts"
+ssh_opts=(-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$HOME/.ssh/known_hosts"
+          -o HostKeyAlias=wstunnel-bench-peer -i "$HOME/.ssh/id_ed25519" -l root)
 copy() {  # PORT: seconds for the copy
   local t0 t1
   t0=$(date +%s.%N)
@@ -56,11 +59,17 @@ copy() {  # PORT: seconds for the copy
 # Warm-up (keys, caches), then alternate.
 copy "$port" >/dev/null
 copy "$cli_port" >/dev/null
+cpu() {  # PID: user+system CPU seconds so far
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$1/stat"
+}
 direct=() tunnel=()
+relay_cpu0=$(awk -v a="$(cpu $srv_pid)" -v b="$(cpu $cli_pid)" 'BEGIN { print a + b }')
 for _ in $(seq "$runs"); do
   direct+=("$(copy "$port")")
   tunnel+=("$(copy "$cli_port")")
 done
+relay_cpu=$(awk -v a="$(cpu $srv_pid)" -v b="$(cpu $cli_pid)" -v z="$relay_cpu0" -v n="$runs" -v mb="$mb" \
+  'BEGIN { printf "%.2f s per GB", (a + b - z) / n / mb * 1024 }')
 stats() {  # SECONDS...: "best MB/s median MB/s"
   printf '%s\n' "$@" | sort -n | awk -v mb="$mb" '{ t[NR] = $1 } END {
     m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
@@ -72,4 +81,5 @@ echo "copy of ${mb} MB to sshd on loopback, ${runs} runs each (MB/s: best, media
 printf '%-44s %8s %8s\n' "" "best" "median"
 printf '%-44s %8s %8s\n' "direct ssh" "$d_best" "$d_med"
 printf '%-44s %8s %8s\n' "ssh through wstunnel (our client + server)" "$t_best" "$t_med"
+echo "CPU of the two relays (server + client): $relay_cpu; cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v t="$t_med" -v d="$d_med" 'BEGIN { r = t / d; printf "tunnel / direct (medians): %.2f x (target >= 0.80: %s)\n", r, (r >= 0.8 ? "ok" : "UNDER") }'

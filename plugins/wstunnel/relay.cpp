@@ -114,6 +114,9 @@ class Pump : public std::enable_shared_from_this<Pump<Ws>> {
     s_.save();
     ws_.binary(true);
     ws_.auto_fragment(false);
+    // A client masks what it sends through a buffer of this size (4 KiB
+    // by default, i.e. 16 writes per 64 KiB frame).
+    ws_.write_buffer_bytes(kChunk);
     websocket::stream_base::timeout t{};
     t.handshake_timeout = 30s;
     t.idle_timeout = std::chrono::seconds(s_.cfg.keepalive);
@@ -156,7 +159,9 @@ class Pump : public std::enable_shared_from_this<Pump<Ws>> {
 
   void ws_to_tcp() {
     auto self = this->shared_from_this();
-    ws_.async_read(down_, [self](error_code ec, std::size_t n) {
+    // Into our own buffer, as much as came (up to 64 KiB): large reads
+    // straight from the socket, not a message grown from small ones.
+    ws_.async_read_some(net::buffer(down_), [self](error_code ec, std::size_t n) {
       if (ec) {
         if (ec != websocket::error::closed && ec != net::error::operation_aborted) self->note(ec);
         self->ws_done_ = true;
@@ -164,8 +169,7 @@ class Pump : public std::enable_shared_from_this<Pump<Ws>> {
         return;
       }
       self->in_ += n;
-      net::async_write(self->tcp_, self->down_.data(), [self](error_code ec2, std::size_t) {
-        self->down_.consume(self->down_.size());
+      net::async_write(self->tcp_, net::buffer(self->down_.data(), n), [self](error_code ec2, std::size_t) {
         if (ec2) {
           self->note(ec2);
           self->close_ws();
@@ -204,8 +208,7 @@ class Pump : public std::enable_shared_from_this<Pump<Ws>> {
   tcp::socket tcp_;
   Ws ws_;
   std::string who_;
-  std::array<char, kChunk> up_{};
-  beast::flat_buffer down_;
+  std::array<char, kChunk> up_{}, down_{};
   bool closing_ws_ = false, ws_done_ = false;
   std::uint64_t in_ = 0, out_ = 0;
   std::string error_;

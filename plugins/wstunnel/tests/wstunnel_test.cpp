@@ -256,12 +256,19 @@ struct Pair {
   }
 };
 
-/// A raw HTTP request to 127.0.0.1:`port`; the whole answer.
+/// A raw HTTP request to 127.0.0.1:`port`; the answer's head (and the
+/// body, when the server closes after it).
 std::string http_exchange(int port, const std::string& request) {
   int fd = connect_to(port);
   if (fd < 0) return "(cannot connect)";
   (void)!::write(fd, request.data(), request.size());
-  std::string got = read_some(fd, 1 << 16, 5s);
+  std::string got;
+  for (int i = 0; i < 8192 && got.find("\r\n\r\n") == std::string::npos; ++i) {
+    std::string more = read_some(fd, 1, 5s);
+    if (more.empty()) break;
+    got += more;
+  }
+  if (got.find(" 101 ") == std::string::npos) got += read_some(fd, 1 << 16, 5s);  // the body, until the close
   ::close(fd);
   return got;
 }
@@ -708,4 +715,35 @@ TEST_CASE("wstunnel: npm wstunnel 1.4.0's client through our server, our client 
     INFO(npm_server.log());
     CHECK_THAT(npm_server.log(), Contains("established ws tunnel to 127.0.0.1:" + std::to_string(echo.port())));
   }
+}
+
+TEST_CASE("wstunnel: a client whose server cannot be reached is down and says why", "[wstunnel]") {
+  TempDir cli;
+  const int cli_port = free_loopback_port(), dead = free_loopback_port();
+  // wss:// to a port where nothing listens, then to one that speaks no TLS.
+  write_settings(cli, {{"WSTUNNEL_MODE", "client"},
+                       {"WSTUNNEL_LISTEN", "127.0.0.1:" + std::to_string(cli_port)},
+                       {"WSTUNNEL_URL", "wss://127.0.0.1:" + std::to_string(dead) + "/wstunnel"}});
+  auto client = daemon_in(cli.path());
+  REQUIRE(eventually([&] { return listening(cli.path()); }));
+  int fd = connect_to(cli_port);
+  CHECK(read_some(fd, 1, 10s).empty());  // closed: nothing to carry it
+  ::close(fd);
+  REQUIRE(eventually([&] { return status_in(cli.path())->state == "down"; }));
+  CHECK_THAT(status_in(cli.path())->last_error, Contains("cannot connect to 127.0.0.1:" + std::to_string(dead)));
+  CHECK(run_sc_rooted(cli.path(), {"wstunnel", "status"}).status == 1);
+  client.reset();
+
+  Echo plain;  // a TCP server that is no TLS server
+  write_settings(cli, {{"WSTUNNEL_MODE", "client"},
+                       {"WSTUNNEL_LISTEN", "127.0.0.1:" + std::to_string(cli_port)},
+                       {"WSTUNNEL_URL", "wss://127.0.0.1:" + std::to_string(plain.port())}});
+  client = daemon_in(cli.path());
+  REQUIRE(eventually([&] { return listening(cli.path()); }));
+  fd = connect_to(cli_port);
+  CHECK(read_some(fd, 1, 40s).empty());
+  ::close(fd);
+  REQUIRE(eventually([&] { return status_in(cli.path())->state == "down"; }, 40s));
+  CHECK_THAT(status_in(cli.path())->last_error,
+             Contains("TLS with 127.0.0.1:" + std::to_string(plain.port()) + " failed"));
 }
