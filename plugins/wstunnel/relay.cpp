@@ -64,23 +64,27 @@ struct Shared {
   }
   void save() {
     if (cfg.status_path.empty()) return;
-    st.updated = iso8601(std::time(nullptr));
+    st.updated = std::time(nullptr);
     std::string err;
     if (!write_atomically(cfg.status_path, to_json(st), &err)) log("cannot record the state: " + err);
   }
-  void set_state(bool up, const std::string& error) {
-    const char* want = up ? "up" : "down";
-    if (!error.empty()) st.last_error = iso8601(std::time(nullptr)) + " " + error;
+  void set_state(const char* want, const std::string& error) {
+    if (!error.empty()) note(error);
     if (st.state != want) {
       st.state = want;
-      st.since = iso8601(std::time(nullptr));
+      st.since = std::time(nullptr);
       log(std::string("state: ") + want + (error.empty() ? "" : " (" + error + ")"));
     }
     save();
   }
+  void note(const std::string& error) {
+    st.last_error = error;
+    st.last_error_at = std::time(nullptr);
+  }
+  void set_state(bool up, const std::string& error) { set_state(up ? "up" : "down", error); }
   void failed(const std::string& error) {
     ++st.failed;
-    st.last_error = iso8601(std::time(nullptr)) + " " + error;
+    note(error);
     log(error);
     save();
   }
@@ -475,7 +479,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     const std::string what = "accepting on " + s_.cfg.listen.text() + " failed: " + ec.message() + "; " +
                              (keep ? "accepting" : "listening") + " again in " + std::to_string(backoff_.count()) +
                              " ms";
-    s_.st.last_error = iso8601(std::time(nullptr)) + " " + what;
+    s_.note(what);
     s_.log(what);
     s_.save();
     later(!keep);
@@ -541,7 +545,7 @@ int run_relay(const RelayConfig& cfg, std::string* err) {
   s.st.mode = cfg.client ? "client" : "server";
   s.st.listen = cfg.listen.text();
   s.st.peer = cfg.client ? cfg.url.text() : cfg.target.text();
-  s.st.since = iso8601(std::time(nullptr));
+  s.st.since = std::time(nullptr);
   if (cfg.client) {
     error_code ec;
     s.tls.set_default_verify_paths(ec);
@@ -566,7 +570,7 @@ int run_relay(const RelayConfig& cfg, std::string* err) {
   listener->start();
   s.ioc.run();
   s.st.active = 0;
-  s.set_state(false, "stopped");
+  s.set_state("stopped", "");
   return 0;
 }
 

@@ -1,7 +1,11 @@
 // The daemon's state as a small JSON file (/var/lib/sc/wstunnel/status.json),
-// the same shape as the other tunnels' (lifeline, portforward) so that
-// `sc status` can show them alike:
-//   {"state":"up"|"down","since":"<UTC ISO-8601>","last_error":"...","pid":N,
+// with the fields of the other tunnels' status (lifeline, portforward:
+// plugins/common/tunnel.hpp) so that `sc status` can show them alike:
+//   {"module":"wstunnel","instance":"","state":"up"|"down"|"stopped",
+//    "since":"<UTC ISO-8601>"|null,"since_epoch":N,"last_error":"...",
+//    "last_error_at":"<UTC ISO-8601>"|null,"last_error_at_epoch":N,
+//    "attempts":N,"pid":N,"target":"<for people>",
+// and wstunnel's own:
 //    "mode":"server"|"client","listen":"...","peer":"...",
 //    "connections":{"active":N,"total":N,"failed":N},"accept_errors":N,
 //    "bytes":{"in":N,"out":N},"updated":"<UTC ISO-8601>"}
@@ -18,16 +22,19 @@ inline constexpr const char* kStatusDir = "/var/lib/sc/wstunnel";
 inline constexpr const char* kStatusFile = "/var/lib/sc/wstunnel/status.json";
 
 struct Status {
-  std::string state = "down";  ///< "up" or "down"
-  std::string since;           ///< when state last changed
+  std::string state = "down";  ///< "up", "down" or "stopped" (by SIGTERM)
+  std::int64_t since = 0;      ///< when state last changed (seconds since the epoch)
   std::string last_error;      ///< "" when none yet
+  std::int64_t last_error_at = 0;
   long pid = 0;
   std::string mode;    ///< "server" or "client"
   std::string listen;  ///< HOST:PORT listened on
   std::string peer;    ///< server: the target; client: the server URL
   std::uint64_t active = 0, total = 0, failed = 0, accept_errors = 0;
   std::uint64_t bytes_in = 0, bytes_out = 0;  ///< in: from the websocket side
-  std::string updated;
+  std::int64_t updated = 0;                   ///< last written
+  /// What the tunnel is, for people: "LISTEN -> PEER".
+  std::string target() const { return listen + " -> " + peer; }
 };
 
 /// "2026-12-02T14:33:45Z"

@@ -186,7 +186,7 @@ int status(sc::Context& ctx) {
   const bool up = alive && st.state == "up";
   json j = json::parse(to_json(st));
   j["running"] = alive;
-  if (!alive) j["state"] = "down";
+  if (!alive && st.state != "stopped") j["state"] = "down";  // it died without saying so
   ctx.print(describe(st, alive));
   ctx.result(j.dump());
   return up ? SC_OK : SC_FAIL;

@@ -418,8 +418,9 @@ TEST_CASE("wstunnel: the managed ~/.ssh/config block", "[wstunnel]") {
 TEST_CASE("wstunnel: the state document", "[wstunnel]") {
   Status s;
   s.state = "up";
-  s.since = iso8601(0);
-  s.last_error = "2026-01-01T00:00:00Z it \"broke\"";
+  s.since = 86400;
+  s.last_error = "it \"broke\"";
+  s.last_error_at = 86401;
   s.pid = 42;
   s.mode = "client";
   s.listen = "127.0.0.1:8022";
@@ -430,17 +431,25 @@ TEST_CASE("wstunnel: the state document", "[wstunnel]") {
   s.accept_errors = 3;
   s.bytes_in = 10;
   s.bytes_out = 20;
-  CHECK(s.since == "1970-01-01T00:00:00Z");
+  CHECK(iso8601(0) == "1970-01-01T00:00:00Z");
   json j = json::parse(to_json(s));
   // The shape shared with the other tunnels (lifeline, portforward).
   CHECK(j["state"] == "up");
-  CHECK(j["since"] == "1970-01-01T00:00:00Z");
+  CHECK(j["module"] == "wstunnel");
+  CHECK(j["since"] == "1970-01-02T00:00:00Z");
+  CHECK(j["since_epoch"] == 86400);
   CHECK(j["last_error"] == s.last_error);
+  CHECK(j["last_error_at"] == "1970-01-02T00:00:01Z");
+  CHECK(j["attempts"] == 9);
+  CHECK(j["target"] == "127.0.0.1:8022 -> wss://m/wstunnel");
+  CHECK(json::parse(to_json(Status{}))["since"].is_null());
   CHECK(j["pid"] == 42);
   CHECK(j["connections"]["total"] == 7);
   auto back = from_json(to_json(s), nullptr);
   REQUIRE(back);
   CHECK(back->last_error == s.last_error);
+  CHECK(back->since == 86400);
+  CHECK(back->last_error_at == 86401);
   CHECK(back->accept_errors == 3);
   CHECK(back->bytes_out == 20);
   CHECK_FALSE(from_json("not json", nullptr));
@@ -585,7 +594,7 @@ TEST_CASE("wstunnel: our client through our server to the target, and the state"
   CHECK(p.client->stop() == 0);
   auto after = status_in(p.cli.path());
   REQUIRE(after);
-  CHECK(after->state == "down");
+  CHECK(after->state == "stopped");
   CHECK(run_sc_rooted(p.cli.path(), {"wstunnel", "status"}).status == 1);
 }
 
