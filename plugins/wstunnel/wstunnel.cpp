@@ -111,6 +111,8 @@ void client(sc::Context& ctx) {
   const std::string sc_path = plugin_common::systemd_unit::exec_sc_path();
   ctx.set_setting(kMode, "client");
   const std::string config = ssh_config_path(ctx);
+  const std::string ssh_dir = config.substr(0, config.rfind('/'));
+  if (!ctx.stat(ssh_dir, /*follow=*/true).exists()) ctx.make_dir(ssh_dir, sc::FileAttr::with_mode(0700));
   std::string old = ctx.read_file(config).value_or("");
   std::string text = with_route(old, host, sc_path);
   if (text != old) ctx.write_file(config, text, sc::FileAttr::with_mode(0600));

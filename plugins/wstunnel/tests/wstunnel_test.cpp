@@ -539,6 +539,17 @@ TEST_CASE("wstunnel setup, client, ready and cleanup under --root", "[wstunnel]"
   CHECK_THAT(r.err, Contains("nginx must proxy"));
 }
 
+TEST_CASE("wstunnel client makes ~/.ssh when there is none", "[wstunnel]") {
+  TempDir root;
+  write_settings(root, {{"MASTER_MODE", "client"}, {"MASTER_HOST", "m"}});
+  write_text(root / "etc/passwd", kMinimalPasswd);
+  ScRun r = run_sc_rooted(root.path(), {"wstunnel", "client"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(mode_of(root / "root/.ssh").substr(0, 4) == "0700");
+  CHECK(routed_host(read_text(root / "root/.ssh/config")) == "m");
+}
+
 TEST_CASE("wstunnel status without a daemon", "[wstunnel]") {
   TempDir root;
   write_settings(root, {});
