@@ -127,18 +127,16 @@ TEST_CASE("wstunnel: sshlink from a client to its master through nginx and the w
   REQUIRE(soon([&] { return up(c, "m"); }));
 
   // c: a client host of m. `wstunnel client` writes the setting, the
-  // ~/.ssh/config block and the unit; starting the unit fails, as there is
-  // no systemd in the cluster, so the daemon is started by hand.
+  // ~/.ssh/config block and the unit; there is no systemd in the cluster,
+  // so the daemon module leaves the unit for systemd's start and the
+  // daemon is started by hand.
   write_text(c.path("c", "/etc/wst-test/ca.pem"), read_text(c.path("m", "/etc/wst-test/cert.pem")));
   run_ok(c, "c", {"settings", "set", "MASTER_MODE", "client"});
   run_ok(c, "c", {"settings", "set", "MASTER_HOST", "m"});
   run_ok(c, "c", {"settings", "set", "WSTUNNEL_LISTEN", ca + ":8022"});
   run_ok(c, "c", {"settings", "set", "WSTUNNEL_CA_FILE", "/etc/wst-test/ca.pem"});
   const std::string known_before = read_text(c.path("c", "/root/.ssh/known_hosts"));
-  ScRun cl = c.sc("c", {"wstunnel", "client"});
-  INFO(cl.err);
-  CHECK(cl.status == 1);
-  CHECK_THAT(cl.err, Contains("FAILED: systemctl daemon-reload"));
+  run_ok(c, "c", {"wstunnel", "client"});
   CHECK_THAT(read_text(c.path("c", "/etc/sc")), Contains("WSTUNNEL_MODE=\"client\""));
   CHECK(wstunnel::routed_host(read_text(c.path("c", "/root/.ssh/config"))) == "m");
   {
@@ -200,9 +198,7 @@ TEST_CASE("wstunnel: sshlink from a client to its master through nginx and the w
   CHECK(out_of(c, "c", {"ssh", "-o", "BatchMode=yes", "-o", "ProxyCommand=none", "m", "hostname"}) == "m\n");
 
   // cleanup takes the route away: sshlink goes direct again.
-  ScRun clean = c.sc("c", {"wstunnel", "cleanup"});
-  INFO(clean.err);
-  CHECK_THAT(clean.err, Contains("systemctl"));  // no systemd here: the unit file goes, its stop fails
+  run_ok(c, "c", {"wstunnel", "cleanup"});
   CHECK_FALSE(fs::exists(c.path("c", "/etc/systemd/system/sc_daemon_wstunnel.service")));
   CHECK(wstunnel::routed_host(read_text(c.path("c", "/root/.ssh/config"))).empty());
   ScRun direct = c.sc("c", {"sshlink", "exec", "m", "hostname"});
