@@ -124,6 +124,42 @@ std::optional<Status> read_status(const sc::Context& ctx, std::string_view modul
   return s;
 }
 
+bool write_atomically(const std::string& path, const std::string& text, std::string* err) {
+  auto fail = [&](const std::string& what) {
+    if (err) *err = what + ": " + std::strerror(errno);
+    return false;
+  };
+  const std::string dir = path.substr(0, path.rfind('/'));
+  for (size_t at = 1; at <= dir.size(); ++at) {
+    if (at < dir.size() && dir[at] != '/') continue;
+    const std::string part = dir.substr(0, at);
+    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return fail("cannot create " + part);
+  }
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return fail("cannot write " + tmp);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fail("cannot write " + tmp);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return fail("cannot write " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return fail("cannot rename " + tmp + " to " + path);
+  }
+  return true;
+}
+
 int backoff_seconds(int failures, int cap) {
   if (failures <= 1) return std::min(1, cap);
   int d = 1;
@@ -191,19 +227,9 @@ void make_dirs(const std::string& file) {
 }
 
 void write_status(const Spec& spec, const Status& s) {
-  const std::string path = status_path(spec.module, spec.instance);
-  make_dirs(path);
-  const std::string tmp = path + ".tmp";
-  const std::string text = to_json(s);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    log_line(spec, "cannot write " + tmp + ": " + std::strerror(errno));
-    return;
-  }
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    log_line(spec, "cannot write " + path + ": " + std::strerror(errno));
+  std::string err;
+  if (!write_atomically(status_path(spec.module, spec.instance), to_json(s), &err))
+    log_line(spec, "cannot record the status: " + err);
 }
 
 struct Proc {

@@ -66,6 +66,12 @@ std::string describe(const Status& s, std::int64_t now, bool alive);
 std::optional<Status> read_status(const sc::Context& ctx, std::string_view module, std::string_view instance,
                                   bool* alive);
 
+/// Writes `text` to `path` atomically (a temporary file in the same
+/// directory, fsync, rename), mode 0644, making the directories (0755):
+/// a reader sees the old or the new status, never a mix. False with *err.
+/// On the running system only (a daemon's state, not a planned change).
+bool write_atomically(const std::string& path, const std::string& text, std::string* err);
+
 /// The delay before the attempt after `failures` failed ones in a row:
 /// 1, 2, 4, 8, then `cap` seconds (never more).
 int backoff_seconds(int failures, int cap = 10);

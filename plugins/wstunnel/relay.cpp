@@ -25,6 +25,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/tunnel.hpp"
 #include "wst_status.hpp"
 
 namespace wstunnel {
@@ -66,7 +67,8 @@ struct Shared {
     if (cfg.status_path.empty()) return;
     st.updated = std::time(nullptr);
     std::string err;
-    if (!write_atomically(cfg.status_path, to_json(st), &err)) log("cannot record the state: " + err);
+    if (!plugin_common::tunnel::write_atomically(cfg.status_path, to_json(st), &err))
+      log("cannot record the state: " + err);
   }
   void set_state(const char* want, const std::string& error) {
     if (!error.empty()) note(error);

@@ -8,20 +8,14 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "common/time_text.hpp"
+
 namespace wstunnel {
 
 using nlohmann::json;
 
-std::string iso8601(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char b[32];
-  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return b;
-}
-
 std::string to_json(const Status& s) {
-  auto when = [](std::int64_t t) { return t ? json(iso8601(static_cast<std::time_t>(t))) : json(nullptr); };
+  auto when = [](std::int64_t t) { return t ? json(plugin_common::time_text::iso_time(t)) : json(nullptr); };
   json j = {{"module", "wstunnel"},
             {"instance", ""},
             {"state", s.state},
@@ -84,44 +78,8 @@ std::optional<Status> from_json(const std::string& text, std::string* err) {
   return s;
 }
 
-bool write_atomically(const std::string& path, const std::string& text, std::string* err) {
-  auto fail = [&](const std::string& what) {
-    if (err) *err = what + ": " + std::strerror(errno);
-    return false;
-  };
-  const std::string dir = path.substr(0, path.rfind('/'));
-  for (size_t at = 1; at <= dir.size(); ++at) {
-    if (at < dir.size() && dir[at] != '/') continue;
-    const std::string part = dir.substr(0, at);
-    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return fail("cannot create " + part);
-  }
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return fail("cannot write " + tmp);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail("cannot write " + tmp);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return fail("cannot write " + tmp);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return fail("cannot rename " + tmp + " to " + path);
-  }
-  return true;
-}
-
 std::string describe(const Status& s, bool running) {
-  auto when = [](std::int64_t t) { return t ? iso8601(static_cast<std::time_t>(t)) : std::string("?"); };
+  auto when = [](std::int64_t t) { return t ? plugin_common::time_text::iso_time(t) : std::string("?"); };
   std::string out = s.mode.empty() ? "wstunnel" : "wstunnel " + s.mode;
   if (!running) {
     out += ": down (the daemon is not running";

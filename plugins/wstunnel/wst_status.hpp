@@ -37,17 +37,9 @@ struct Status {
   std::string target() const { return listen + " -> " + peer; }
 };
 
-/// "2026-12-02T14:33:45Z"
-std::string iso8601(std::time_t t);
-
 std::string to_json(const Status& s);
 /// nullopt (and *err) when `text` is not such a document.
 std::optional<Status> from_json(const std::string& text, std::string* err);
-
-/// Writes `text` to `path` atomically (temporary file in the same
-/// directory, fsync, rename), mode 0644, creating the directory (0755).
-/// False with *err on failure.
-bool write_atomically(const std::string& path, const std::string& text, std::string* err);
 
 /// One line for people: "up since ... (N active, N total; last error: ...)".
 std::string describe(const Status& s, bool running);

@@ -22,6 +22,8 @@
 
 #include "../tunnel_config.hpp"
 #include "../wst_status.hpp"
+#include "common/time_text.hpp"
+#include "common/tunnel.hpp"
 #include "test_paths.hpp"
 #include "test_support.hpp"
 
@@ -431,7 +433,7 @@ TEST_CASE("wstunnel: the state document", "[wstunnel]") {
   s.accept_errors = 3;
   s.bytes_in = 10;
   s.bytes_out = 20;
-  CHECK(iso8601(0) == "1970-01-01T00:00:00Z");
+  CHECK(plugin_common::time_text::iso_time(0) == "1970-01-01T00:00:00Z");
   json j = json::parse(to_json(s));
   // The shape shared with the other tunnels (lifeline, portforward).
   CHECK(j["state"] == "up");
@@ -456,7 +458,7 @@ TEST_CASE("wstunnel: the state document", "[wstunnel]") {
   CHECK_FALSE(from_json("[1]", nullptr));
   TempDir d;
   std::string err;
-  REQUIRE(write_atomically((d / "sub/status.json").string(), to_json(s), &err));
+  REQUIRE(plugin_common::tunnel::write_atomically((d / "sub/status.json").string(), to_json(s), &err));
   CHECK(read_text(d / "sub/status.json") == to_json(s));
   CHECK(mode_of(d / "sub/status.json").substr(0, 4) == "0644");
 }
