@@ -79,7 +79,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   // m: the master, set up for real; `ready` is true on it (the original's
   // never was).
   ScRun r = run_ok(c, "m", {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
-  CHECK(r.out.find("setup of the role master, 7 steps:\n") == 0);
+  CHECK(r.out.find("setup of the role master, 8 steps:\n") == 0);
   run_ok(c, "m", {"master", "ready"});
   const std::string pw = "Tr0ub4dor&3\n";
   r = c.sc("m", {"user", "add", "alice", "--password-stdin"}, &pw);
@@ -90,7 +90,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
 
   // s: its standby, set up for real: m's accounts and /srv/mass copied.
   r = run_ok(c, "s", {"--yes", "--set", "MASTER_MODE=standby", "--set", "MASTER_HOST=m", "master", "setup"});
-  CHECK(r.out.find("setup of the role standby (master m), 14 steps:\n  1. sc sshlink add m\n") == 0);
+  CHECK(r.out.find("setup of the role standby (master m), 15 steps:\n  1. sc sshlink add m\n") == 0);
   CHECK(setting(c, "s", "MASTER_APPLIED") == "standby m\n");
   r = c.sc("s", {"master", "ready"});
   INFO(r.err);
@@ -138,7 +138,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string promotion =
-      "promotion of this standby (master m) to the master, 10 steps:\n"
+      "promotion of this standby (master m) to the master, 11 steps:\n"
       "  1. sc crontask del master\n"
       "  2. sc user stophomes m\n"
       "  3. sc mass cleanup\n"
@@ -148,7 +148,8 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
       "  7. sc user setup\n"
       "  8. sc mass setup\n"
       "  9. sc nfssrv setup\n"
-      "  10. sc settings set MASTER_APPLIED master\n";
+      "  10. sc wstunnel setup\n"
+      "  11. sc settings set MASTER_APPLIED master\n";
   CHECK(r.out.find(promotion) == 0);
   CHECK(state(c, "s") == s0);
   CHECK(state(c, "c") == c0);
@@ -175,7 +176,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(doc["result"]["old_master"] == "m");
   CHECK(doc["result"]["role"] == "master");
   CHECK(doc["result"]["master"] == nullptr);
-  CHECK(doc["result"]["plan"].size() == 10);
+  CHECK(doc["result"]["plan"].size() == 11);
   CHECK(home_syncs("s").empty());
   for (const auto& home : synced) CHECK(c.on("s", {"test", "-d", home}).ok());
   CHECK(doc["result"]["skipped"] == json::array());
@@ -289,7 +290,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string demotion =
-      "demotion of this master to a standby host of s, 15 steps:\n"
+      "demotion of this master to a standby host of s, 16 steps:\n"
       "  1. sc mass cleanup\n"
       "  2. sc sshlink add s\n"
       "  3. sc settings set MASTER_MODE standby\n"
@@ -301,10 +302,11 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
       "  9. sc unisonsync setup\n"
       "  10. sc mass setup\n"
       "  11. sc nfssrv setup\n"
-      "  12. sc crontask add master daily\n"
-      "  13. sc crontask add master fast\n"
-      "  14. sc settings set MASTER_APPLIED standby s\n"
-      "  15. sc master pull\n";
+      "  12. sc wstunnel setup\n"
+      "  13. sc crontask add master daily\n"
+      "  14. sc crontask add master fast\n"
+      "  15. sc settings set MASTER_APPLIED standby s\n"
+      "  16. sc master pull\n";
   CHECK(r.out.find(demotion) == 0);
   CHECK(state(c, "m") == m0);
   CHECK(state(c, "s") == s2);
@@ -323,7 +325,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 1);
   CHECK(r.out.find(demotion) == 0);
-  CHECK_THAT(r.err, Contains("step 8 of 15, `sc user setup`, failed") &&
+  CHECK_THAT(r.err, Contains("step 8 of 16, `sc user setup`, failed") &&
                         Contains("steps 1-7 were done (`sc mass cleanup` to `sc settings set MASS_HOST s`)") &&
                         Contains("run `sc master switch s` again"));
   CHECK(setting(c, "m", "MASTER_MODE") == "standby\n");

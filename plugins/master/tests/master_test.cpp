@@ -178,9 +178,9 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
         "master: hosts every service and the shared data; the other hosts take their accounts, settings and data "
         "from it\n"
         "  settings: MASS_MODE=separated\n"
-        "  sets up: sc user setup, sc mass setup, sc nfssrv setup\n"
-        "  not built yet (skipped): mail, roundcube, cloud, wstunnel\n"
-        "  modules: mass nfssrv user\n");
+        "  sets up: sc user setup, sc mass setup, sc nfssrv setup, sc wstunnel setup\n"
+        "  not built yet (skipped): mail, roundcube, cloud\n"
+        "  modules: mass nfssrv user wstunnel\n");
   CHECK_THAT(master::roles_text({Role::backup}), Contains("  imported from the master: backup/BACKUP_LIST update\n") &&
                                                      Contains("  modules: backup crontask sshlink update user\n"));
   // Every role, separated by an empty line, in the manifest's order.
@@ -190,7 +190,7 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
   CHECK(all.find("\n\nclient: ") < all.find("\n\nroaming: "));
 
   CHECK(master::modules_needed(master::spec_of(Role::standby)) ==
-        std::vector<std::string>{"crontask", "mass", "nfssrv", "sshlink", "unisonsync", "update", "user"});
+        std::vector<std::string>{"crontask", "mass", "nfssrv", "sshlink", "unisonsync", "update", "user", "wstunnel"});
   CHECK(master::modules_needed(master::spec_of(Role::roaming)) ==
         std::vector<std::string>{"boot", "crontask", "mass", "sshlink", "unisonsync", "user"});
   CHECK(master::package_of("nfsclient") == "synccluster-plugin-nfsclient");
@@ -203,7 +203,8 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
                           {"crontask", "has", {"master", "fast"}},
                           {"boot", "has", {"master"}}});
   CHECK(master::ready_checks(master::spec_of(Role::master), "") ==
-        std::vector<Call>{{"user", "ready", {}}, {"mass", "ready", {}}, {"nfssrv", "ready", {}}});
+        std::vector<Call>{
+            {"user", "ready", {}}, {"mass", "ready", {}}, {"nfssrv", "ready", {}}, {"wstunnel", "ready", {}}});
   CHECK(master::bound(Call{"nfsclient", "add", {"{master}", "/home"}}, "m") ==
         Call{"nfsclient", "add", {"m", "/home"}});
   CHECK(master::call_text(Call{"crontask", "add", {"master", "fast"}}) == "sc crontask add master fast");
@@ -252,7 +253,7 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
   CHECK(texts(master::setup_plan(master::spec_of(Role::master), "", "", "")) ==
         std::vector<std::string>{"sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
                                  "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+                                 "sc nfssrv setup", "sc wstunnel setup", "sc settings set MASTER_APPLIED master"});
   const auto client = master::setup_plan(master::spec_of(Role::client), "m", "c1.example.com", "");
   CHECK(texts(client) == std::vector<std::string>{
                              "sc sshlink add m", "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m",
@@ -269,7 +270,7 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
                                  "sc backup setup", "sc crontask add master daily", "sc backup restore_from /srv/snap",
                                  "sc settings set MASTER_APPLIED backup root@m:2222", "sc master pull"});
   // An argument with a space stays one argument (the calls are argv, never a shell line).
-  CHECK(master::setup_plan(master::spec_of(Role::master), "", "", "/srv/my snap")[6] ==
+  CHECK(master::setup_plan(master::spec_of(Role::master), "", "", "/srv/my snap")[7] ==
         master::Call{"backup", "restore_from", {"/srv/my snap"}});
 
   const auto plan = master::setup_plan(master::spec_of(Role::roaming), "m", "", "");
@@ -310,6 +311,8 @@ void master_ready_root(const TempDir& root) {
   write_text(root / "etc/machine-id", "0123456789abcdef0123456789abcdef\n");
   write_text(root / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
   write_text(root / "etc/group", "root:x:0:\nsudo:x:27:\n");
+  write_text(root / "etc/shadow", "root:*:19000:0:99999:7:::\n", fs::perms(0640));
+  write_text(root / "etc/gshadow", "root:*::\nsudo:*::\n", fs::perms(0640));
   fs::create_directories(root / "etc/sudoers.d");
 }
 
@@ -325,8 +328,8 @@ TEST_CASE("master setup of the master role under --root: the plan, then in place
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("setup of the role master, 7 steps:\n  1. sc settings set MASTER_MODE master\n") == 0);
-  CHECK_THAT(r.err, Contains("skipped: mail, roundcube, cloud, wstunnel (services of the role master that sc has not "
+  CHECK(r.out.find("setup of the role master, 8 steps:\n  1. sc settings set MASTER_MODE master\n") == 0);
+  CHECK_THAT(r.err, Contains("skipped: mail, roundcube, cloud (services of the role master that sc has not "
                              "built yet)"));
   CHECK_THAT(r.err, Contains("would change: write /etc/sudoers.d/sc"));
   CHECK(tree_hash(root.path()) == before);
@@ -350,7 +353,7 @@ TEST_CASE("master setup of the master role under --root: the plan, then in place
   CHECK(doc["status"] == 0);
   CHECK(doc["summary"]["changed"] == 0);
   CHECK(doc["result"]["role"] == "master");
-  CHECK(doc["result"]["not_built"] == json({"mail", "roundcube", "cloud", "wstunnel"}));
+  CHECK(doc["result"]["not_built"] == json({"mail", "roundcube", "cloud"}));
   CHECK(tree_hash(root.path()) == done);
 
   // Something the role set up is gone: not ready, naming it.
@@ -480,7 +483,7 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
         std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup",
                                  "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
                                  "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+                                 "sc nfssrv setup", "sc wstunnel setup", "sc settings set MASTER_APPLIED master"});
   CHECK(master::promote_plan("m") == master::transition_plan({Role::standby, "m"}, {Role::master, ""}, ""));
 
   const auto sw = master::switch_plan(master::spec_of(Role::client), "m", "m2", "c1.example.com");
@@ -515,8 +518,9 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
                                  "sc settings set MASTER_MODE standby", "sc settings set MASTER_HOST s",
                                  "sc sshlink importsettings s unisonsync update", "sc settings set MASS_MODE unison",
                                  "sc settings set MASS_HOST s", "sc user setup", "sc unisonsync setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc crontask add master daily", "sc crontask add master fast",
-                                 "sc settings set MASTER_APPLIED standby s", "sc master pull"});
+                                 "sc nfssrv setup", "sc wstunnel setup", "sc crontask add master daily",
+                                 "sc crontask add master fast", "sc settings set MASTER_APPLIED standby s",
+                                 "sc master pull"});
   CHECK(texts(master::switch_plan(master::spec_of(Role::roaming), "m", "s", "")) ==
         std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc user stophomes m",
                                  "sc mass cleanup", "sc sshlink add s", "sc settings set MASTER_MODE roaming",
@@ -536,7 +540,7 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
   // The old master back after its standby s took over: it follows s.
   const auto demotion = master::transition_plan({Role::master, ""}, {Role::standby, "s"}, "");
   CHECK(master::titled_plan_text(master::transition_title({Role::master, ""}, {Role::standby, "s"}), demotion) ==
-        "demotion of this master to a standby host of s, 15 steps:\n"
+        "demotion of this master to a standby host of s, 16 steps:\n"
         "  1. sc mass cleanup\n"
         "  2. sc sshlink add s\n"
         "  3. sc settings set MASTER_MODE standby\n"
@@ -548,10 +552,11 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
         "  9. sc unisonsync setup\n"
         "  10. sc mass setup\n"
         "  11. sc nfssrv setup\n"
-        "  12. sc crontask add master daily\n"
-        "  13. sc crontask add master fast\n"
-        "  14. sc settings set MASTER_APPLIED standby s\n"
-        "  15. sc master pull\n");
+        "  12. sc wstunnel setup\n"
+        "  13. sc crontask add master daily\n"
+        "  14. sc crontask add master fast\n"
+        "  15. sc settings set MASTER_APPLIED standby s\n"
+        "  16. sc master pull\n");
 
   // A client becomes roaming: /home no longer the master's, out of its NFS
   // clients, the cluster's accounts deleted here (the roaming host takes
@@ -615,7 +620,7 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
                                  "sc nfsclient del /home", "sc sshlink sc m nfssrv deny c1",
                                  "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
                                  "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc settings set MASTER_APPLIED master"});
+                                 "sc nfssrv setup", "sc wstunnel setup", "sc settings set MASTER_APPLIED master"});
   const auto restored = master::transition_plan({Role::backup, "m"}, {Role::client, "m2"}, "b", "/srv/snap");
   CHECK(texts(restored).front() == "sc crontask del master");
   CHECK(texts(restored)[restored.size() - 3] == "sc backup restore_from /srv/snap");
@@ -670,7 +675,7 @@ TEST_CASE("master cleanup under --root: the plan, the role's parts gone, files k
   CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 0);
 }
 
-TEST_CASE("master promote turns a standby into the master under --root; other roles are refused", "[master]") {
+TEST_CASE("master promote turns a standby into the master under --root, other roles are refused", "[master]") {
   TempDir root;
   master_ready_root(root);
   // A standby as setup leaves it (its parts that need the master aside).
@@ -683,14 +688,14 @@ TEST_CASE("master promote turns a standby into the master under --root; other ro
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "master", "promote"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 10 steps:\n  1. sc crontask del master\n") ==
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 11 steps:\n  1. sc crontask del master\n") ==
         0);
   CHECK(tree_hash(root.path()) == before);
   // The same transition through setup with the role master: the same plan.
   r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 10 steps:\n  1. sc crontask del master\n") ==
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 11 steps:\n  1. sc crontask del master\n") ==
         0);
   CHECK(tree_hash(root.path()) == before);
 
@@ -721,7 +726,7 @@ TEST_CASE("master promote turns a standby into the master under --root; other ro
   CHECK(tree_hash(root.path()) == now);
 }
 
-TEST_CASE("master switch: refused on the master and for a bad NEWMASTER; a stopped switch says how to finish",
+TEST_CASE("master switch: refused on the master and for a bad NEWMASTER, a stopped switch says how to finish",
           "[master]") {
   TempDir root;
   master_ready_root(root);

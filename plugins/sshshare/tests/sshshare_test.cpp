@@ -344,7 +344,7 @@ TEST_CASE("systemd hosts: daemon-reload after the fstab changes, the automount u
   CHECK(read_text(root / "etc/fstab").empty());
 }
 
-TEST_CASE("del removes exactly that entry; has and list read fstab and the mounts", "[sshshare]") {
+TEST_CASE("del removes exactly that entry, has and list read fstab and the mounts", "[sshshare]") {
   TempDir root;
   const std::string others =
       "# keep me\n"
