@@ -394,7 +394,6 @@ int supervise(const Spec& spec) {
     bool exited = false;
     std::string last_line, first_known, kill_reason;
     Proc probe;
-    std::string line_buf;
     while (!exited) {
       pollfd fds[2] = {{ssh.out, POLLIN, 0}, {probe.out, POLLIN, 0}};
       ::poll(fds, probe.out >= 0 ? 2 : 1, 200);
