@@ -299,7 +299,10 @@ std::string npm_wstunnel(std::string* why) {
   const std::string bin = dir + "/node_modules/.bin/wstunnel";
   if (access(bin.c_str(), X_OK) == 0) return bin;
   sc::ProcessSpec spec;
-  spec.argv = {"npm", "install", "--no-audit", "--no-fund", "--prefix", dir, "wstunnel@1.4.0"};
+  // Without the registry, fail in seconds rather than after npm's minutes of retries.
+  spec.argv = {
+      "npm",      "install", "--no-audit",    "--no-fund", "--fetch-retries=1", "--fetch-retry-maxtimeout=10000",
+      "--prefix", dir,       "wstunnel@1.4.0"};
   spec.capture_out = spec.capture_err = true;
   spec.timeout = std::chrono::minutes(5);
   sc::ProcessResult r = sc::run_process(spec);
