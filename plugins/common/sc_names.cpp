@@ -29,4 +29,12 @@ std::string running_sc() {
   return s;
 }
 
+bool valid_daemon_instance(std::string_view instance) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (instance.empty() || instance.size() > 128 || !alnum(instance[0])) return false;
+  for (char c : instance)
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
 }  // namespace plugin_common::sc_names

@@ -20,6 +20,13 @@ bool valid_module_name(std::string_view name);
 /// module name is made of otherwise.
 std::string checked_module_name(const std::string& name);
 
+/// The daemon module's rule for a daemon's instance (the INSTANCE of `sc
+/// daemon add NAME INSTANCE`, in sc_daemon_NAME_INSTANCE.service): 1 to 128
+/// letters, digits, '.', '_' and '-', starting with a letter or a digit.
+/// Shared by daemon and by the modules that name their daemons' instances
+/// (portforward).
+bool valid_daemon_instance(std::string_view instance);
+
 /// Absolute path of the running sc (read from /proc/self/exe, without the
 /// " (deleted)" the kernel adds once the file was replaced), so that what a
 /// module writes starts the same program that wrote it. Throws sc::Failure

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 namespace plugin_common::tunnel {
@@ -44,6 +46,21 @@ std::string number_after(std::string_view line, std::string_view key) {
   std::string n;
   for (size_t i = at + key.size(); i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) n += line[i];
   return n;
+}
+
+/// Makes the directories above `file` (0755) that are missing: the
+/// daemon's own state directory under /var/lib/sc, on the running system.
+bool make_parent_dirs(const std::string& file, std::string* err) {
+  const std::string dir = file.substr(0, file.rfind('/'));
+  for (size_t at = 1; at <= dir.size(); ++at) {
+    if (at < dir.size() && dir[at] != '/') continue;
+    const std::string part = dir.substr(0, at);
+    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
+      if (err) *err = "cannot create " + part + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -107,6 +124,21 @@ std::string describe(const Status& s, std::int64_t now, bool alive) {
   return out;
 }
 
+bool daemon_running(long pid, std::string_view module) {
+  if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return false;
+  // A pid the kernel gave to another program since is not our daemon.
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return cmd.find(std::string(module) + '\0' + "daemon") != std::string::npos;
+}
+
+std::string status_problem(const std::optional<Status>& s, bool alive, std::string_view status_file) {
+  if (!s) return "its daemon has not run yet (no " + std::string(status_file) + ")";
+  if (!alive && s->state != "stopped") return "its daemon (pid " + std::to_string(s->pid) + ") is not running";
+  if (s->state != "up") return "the tunnel is " + s->state + (s->last_error.empty() ? "" : ": " + s->last_error);
+  return "";
+}
+
 std::optional<Status> read_status(const sc::Context& ctx, std::string_view module, std::string_view instance,
                                   bool* alive) {
   auto text = ctx.read_file(status_path(module, instance));
@@ -118,7 +150,7 @@ std::optional<Status> read_status(const sc::Context& ctx, std::string_view modul
     if (ctx.rooted()) {
       *alive = true;
     } else {
-      *alive = s->pid > 0 && (::kill(static_cast<pid_t>(s->pid), 0) == 0 || errno == EPERM);
+      *alive = daemon_running(s->pid, module);
     }
   }
   return s;
@@ -129,12 +161,7 @@ bool write_atomically(const std::string& path, const std::string& text, std::str
     if (err) *err = what + ": " + std::strerror(errno);
     return false;
   };
-  const std::string dir = path.substr(0, path.rfind('/'));
-  for (size_t at = 1; at <= dir.size(); ++at) {
-    if (at < dir.size() && dir[at] != '/') continue;
-    const std::string part = dir.substr(0, at);
-    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return fail("cannot create " + part);
-  }
+  if (!make_parent_dirs(path, err)) return false;
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return fail("cannot write " + tmp);
@@ -218,12 +245,6 @@ void log_line(const Spec& spec, const std::string& text) {
   std::string who = spec.module + (spec.instance.empty() ? "" : " " + spec.instance);
   std::string line = who + ": " + text + "\n";
   (void)!::write(2, line.data(), line.size());
-}
-
-void make_dirs(const std::string& file) {
-  std::string dir = file.substr(0, file.rfind('/'));
-  for (size_t i = 1; i <= dir.size(); ++i)
-    if (i == dir.size() || dir[i] == '/') ::mkdir(dir.substr(0, i).c_str(), 0755);
 }
 
 void write_status(const Spec& spec, const Status& s) {
@@ -361,7 +382,7 @@ int supervise(const Spec& spec) {
   st.pid = static_cast<long>(::getpid());
   st.target = spec.target;
   const std::string ctl = control_path(spec.module, spec.instance);
-  make_dirs(ctl);
+  if (std::string err; !make_parent_dirs(ctl, &err)) log_line(spec, err);
   int failures = 0;
   auto set_state = [&](const std::string& state) {
     if (st.state != state) {

@@ -60,6 +60,15 @@ std::optional<Status> from_json(std::string_view text);
 /// names a supervisor that no longer runs.
 std::string describe(const Status& s, std::int64_t now, bool alive);
 
+/// True when `pid` runs and is `sc MODULE daemon` (not a program that
+/// got the pid of a daemon that died).
+bool daemon_running(long pid, std::string_view module);
+
+/// Why a tunnel whose status is `s` (nullopt: none was written) is not up,
+/// for people, or "" when it is up. `alive`: its daemon runs;
+/// `status_file` is named when there is no status.
+std::string status_problem(const std::optional<Status>& s, bool alive, std::string_view status_file);
+
 /// The status of a tunnel as `status` and `ready` see it on the target:
 /// nullopt when no daemon ever wrote one. `alive` tells whether its
 /// supervisor still runs (always true under --root: not knowable).

@@ -1,7 +1,5 @@
 #include "daemon_unit.hpp"
 
-#include <algorithm>
-
 #include "common/sc_names.hpp"
 #include "common/systemd_unit.hpp"
 
@@ -9,18 +7,12 @@ namespace daemon_unit {
 
 namespace {
 
-bool alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 constexpr std::string_view kPrefix = "sc_daemon_";
 
 }  // namespace
 
 bool valid_instance(std::string_view instance) {
-  if (instance.empty() || instance.size() > 128 || !alnum(instance[0])) return false;
-  return std::all_of(instance.begin(), instance.end(),
-                     [](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
+  return plugin_common::sc_names::valid_daemon_instance(instance);
 }
 
 std::string unit_name(std::string_view module, std::string_view instance) {

@@ -81,13 +81,8 @@ std::vector<std::string> problems(const sc::Context& ctx, std::optional<tunnel::
   if (ctx.call("daemon", "has", {lifeline::kModule}).status != SC_OK)
     why.push_back("its daemon unit is missing: run `sc lifeline setup`");
   *status = tunnel::read_status(ctx, lifeline::kModule, "", alive);
-  if (!*status)
-    why.push_back("its daemon has not run yet (no " + tunnel::status_path(lifeline::kModule, "") + ")");
-  else if (!*alive && (*status)->state != "stopped")
-    why.push_back("its daemon (pid " + std::to_string((*status)->pid) + ") is not running");
-  else if ((*status)->state != "up")
-    why.push_back("the tunnel is " + (*status)->state +
-                  ((*status)->last_error.empty() ? "" : ": " + (*status)->last_error));
+  if (std::string w = tunnel::status_problem(*status, *alive, tunnel::status_path(lifeline::kModule, "")); !w.empty())
+    why.push_back(w);
   return why;
 }
 

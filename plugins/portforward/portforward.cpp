@@ -3,12 +3,12 @@
 // tunnels are supervised like the lifeline's (plugins/common/tunnel.hpp):
 // a port taken here, a peer that refuses or a dead path ends ssh with the
 // reason in the status and the journal, and ssh is started again.
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
 #include "common/module_call.hpp"
 #include "common/peer_name.hpp"
+#include "common/sc_names.hpp"
 #include "common/ssh_home.hpp"
 #include "common/tunnel.hpp"
 #include "forwards.hpp"
@@ -127,11 +127,7 @@ std::string problem(const sc::Context& ctx, const std::string& host, std::option
   if (!unit_exists(ctx, instance))
     return "its daemon unit is missing: run `sc portforward add " + host + " PORT` again";
   *s = tunnel::read_status(ctx, portforward::kModule, instance, alive);
-  if (!*s) return "its daemon has not run yet";
-  if (!*alive && (*s)->state != "stopped") return "its daemon (pid " + std::to_string((*s)->pid) + ") is not running";
-  if ((*s)->state != "up")
-    return "the tunnel is " + (*s)->state + ((*s)->last_error.empty() ? "" : ": " + (*s)->last_error);
-  return "";
+  return tunnel::status_problem(*s, *alive, tunnel::status_path(portforward::kModule, instance));
 }
 
 int status(sc::Context& ctx) {
@@ -186,10 +182,7 @@ int ready(sc::Context& ctx) {
 int daemon(sc::Context& ctx) {
   ctx.expect_args(1, 1, "INSTANCE");
   const std::string instance = ctx.arg(0);
-  const bool form = !instance.empty() && instance.size() <= 128 &&
-                    std::isalnum(static_cast<unsigned char>(instance[0])) &&
-                    instance.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-                        std::string::npos;
+  const bool form = plugin_common::sc_names::valid_daemon_instance(instance);
   if (!form)
     throw sc::Usage("INSTANCE \"" + instance +
                     "\" is not a daemon instance of portforward (letters, digits, '.', '_' and '-', starting with a "

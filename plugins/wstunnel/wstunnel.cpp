@@ -2,9 +2,6 @@
 // out (the original's module, which ran Node's npm wstunnel 1.4.0). The
 // server and the client are built in (relay.cpp, Boost.Beast); the wire is
 // the npm package's, so either end may still be the npm one.
-#include <signal.h>
-#include <sys/types.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
@@ -13,6 +10,7 @@
 #include "common/role.hpp"
 #include "common/ssh_home.hpp"
 #include "common/systemd_unit.hpp"
+#include "common/tunnel.hpp"
 #include "relay.hpp"
 #include "tunnel_config.hpp"
 #include "wst_status.hpp"
@@ -161,13 +159,6 @@ int daemon(sc::Context& ctx) {
   return SC_OK;
 }
 
-bool running(long pid) {
-  if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return cmd.find(std::string("wstunnel") + '\0' + "daemon") != std::string::npos;
-}
-
 int status(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const std::string path = ctx.resolve_path(kStatusFile);
@@ -180,7 +171,7 @@ int status(sc::Context& ctx) {
     auto parsed = from_json(text, &err);
     if (!parsed) throw sc::Failure(path + ": " + err + "; it is rewritten when the daemon starts");
     st = *parsed;
-    alive = running(st.pid);
+    alive = plugin_common::tunnel::daemon_running(st.pid, "wstunnel");
   } else {
     st.mode = ctx.setting(kMode).value_or("");
     st.last_error = "the daemon has not run here (no " + path + ")";
