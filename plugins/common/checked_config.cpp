@@ -87,21 +87,26 @@ sc::Failure refused(const Service& service, const std::string& words, const std:
 
 }  // namespace
 
-Service nginx() { return {"nginx", {"nginx", "-t", "-q"}, {"nginx", "-s", "reload"}, {"nginx"}, "/run/nginx.pid"}; }
+Service nginx() {
+  return {"nginx", {"nginx", "-t", "-q"}, {"nginx", "-s", "reload"}, {"nginx"}, "/run/nginx.pid"};
+}
 
 Service apache() {
-  return {"apache2",
-          {"apache2ctl", "-t"},
-          {"apache2ctl", "graceful"},
-          {"apache2ctl", "start"},
-          "/run/apache2/apache2.pid"};
+  return {
+      "apache2", {"apache2ctl", "-t"}, {"apache2ctl", "graceful"}, {"apache2ctl", "start"}, "/run/apache2/apache2.pid"};
 }
 
 Service postfix() {
-  return {"postfix", {"postfix", "check"}, {"postfix", "reload"}, {"postfix", "start"}, "/var/spool/postfix/pid/master.pid"};
+  return {"postfix",
+          {"postfix", "check"},
+          {"postfix", "reload"},
+          {"postfix", "start"},
+          "/var/spool/postfix/pid/master.pid"};
 }
 
-Service dovecot() { return {"dovecot", {"doveconf", "-n"}, {"doveadm", "reload"}, {"dovecot"}, "/run/dovecot/master.pid"}; }
+Service dovecot() {
+  return {"dovecot", {"doveconf", "-n"}, {"doveadm", "reload"}, {"dovecot"}, "/run/dovecot/master.pid"};
+}
 
 void check(const sc::Context& ctx, const Service& service) {
   if (auto words = refusal(ctx, service))

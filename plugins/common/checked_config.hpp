@@ -31,11 +31,11 @@ struct File {
 
 /// A service whose configuration sc writes.
 struct Service {
-  std::string unit;                  ///< systemd unit, e.g. "nginx"
-  std::vector<std::string> check;    ///< checker argv; empty: no checker
-  std::vector<std::string> reload;   ///< reload without systemd, e.g. {"nginx", "-s", "reload"}
-  std::vector<std::string> start;    ///< start without systemd (said, not run), e.g. {"nginx"}
-  std::string pidfile;               ///< tells whether it runs without systemd; empty: reload is tried
+  std::string unit;                 ///< systemd unit, e.g. "nginx"
+  std::vector<std::string> check;   ///< checker argv; empty: no checker
+  std::vector<std::string> reload;  ///< reload without systemd, e.g. {"nginx", "-s", "reload"}
+  std::vector<std::string> start;   ///< start without systemd (said, not run), e.g. {"nginx"}
+  std::string pidfile;              ///< tells whether it runs without systemd; empty: reload is tried
 };
 
 /// The services sc configures, with their checkers and commands.

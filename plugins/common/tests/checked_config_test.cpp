@@ -1,8 +1,7 @@
 #include "common/checked_config.hpp"
 
-#include <sc/testing.hpp>
-
 #include <catch2/catch.hpp>
+#include <sc/testing.hpp>
 
 namespace cc = plugin_common::checked_config;
 using Catch::Contains;
@@ -24,7 +23,9 @@ int install_command(const sc_call* call) {
   }
 }
 
-bool is_check(const sc::testing::Run& r) { return r.argv == std::vector<std::string>{"nginx", "-t", "-q"}; }
+bool is_check(const sc::testing::Run& r) {
+  return r.argv == std::vector<std::string>{"nginx", "-t", "-q"};
+}
 
 }  // namespace
 
