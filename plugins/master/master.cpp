@@ -2,6 +2,7 @@
 // the master, a standby ready to take over, a backup server, a client whose
 // homes are the master's over NFS, or a roaming client whose homes are
 // synchronised. What each role sets up is the role table (roles.cpp).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 #include <set>
@@ -31,6 +32,18 @@ std::optional<Role> stored_role(const sc::Context& ctx) {
     throw sc::Usage("MASTER_MODE is \"" + *text +
                     "\", not a role: set it with `sc settings set MASTER_MODE master|standby|backup|client|roaming`");
   return role;
+}
+
+/// True when MASTER_SERVICES names `module` (one of the master's services).
+bool service_wanted(const sc::Context& ctx, const std::string& module) {
+  const std::string value = ctx.setting(master::kServicesSetting).value_or("");
+  try {
+    const std::vector<std::string> wanted = master::parse_services(value);
+    return std::find(wanted.begin(), wanted.end(), module) != wanted.end();
+  } catch (const std::invalid_argument& e) {
+    throw sc::Usage(std::string(master::kServicesSetting) + " is \"" + value + "\": " + e.what() +
+                    "; set it with `sc settings set MASTER_SERVICES \"ssl nginx www mail roundcube\"` (or none)");
+  }
 }
 
 /// The original's setting MASTER (a host restored from its backup, or its
@@ -106,6 +119,7 @@ int ready(sc::Context& ctx) {
     return SC_FAIL;
   }
   for (const auto& check : master::ready_checks(master::spec_of(role), host)) {
+    if (check.service && !service_wanted(ctx, check.module)) continue;
     if (ctx.call(check.module, check.command, check.args).status != SC_OK) {
       ctx.info("not in place: `" + master::call_text(check) + "` fails (`sc master setup` puts it back)");
       return SC_FAIL;
@@ -270,6 +284,10 @@ std::vector<master::Call> run_plan(sc::Context& ctx, const std::vector<master::C
   for (size_t i = 0; i < plan.size(); ++i) {
     const master::Call& c = plan[i];
     const std::string step = "step " + std::to_string(i + 1) + ", `" + master::call_text(c) + "`";
+    if (c.service && !service_wanted(ctx, c.module)) {
+      ctx.info(step + ", skipped: " + std::string(master::kServicesSetting) + " does not name " + c.module);
+      continue;
+    }
     if (c.optional && !c.args.empty()) {
       const std::string& peer = c.args.front();
       std::string why;
@@ -309,11 +327,12 @@ std::optional<std::pair<Role, std::string>> applied_role(const sc::Context& ctx)
   return parsed;
 }
 
-/// Refuses, before any change, a plan that calls a module not installed.
+/// Refuses, before any change, a plan that calls a module not installed
+/// (a service MASTER_SERVICES does not name is not called).
 void require_modules(const sc::Context& ctx, const std::vector<master::Call>& plan, const std::string& what) {
   std::set<std::string> needed;
   for (const auto& c : plan)
-    if (c.module != "settings") needed.insert(c.module);
+    if (c.module != "settings" && (!c.service || service_wanted(ctx, c.module))) needed.insert(c.module);
   std::vector<std::string> missing = not_installed(ctx, {needed.begin(), needed.end()});
   if (missing.empty()) return;
   std::string list;
@@ -378,12 +397,6 @@ void transition(sc::Context& ctx, const master::Placed& from, const master::Plac
   const std::vector<master::Call> plan = master::transition_plan(from, to, named ? host_name(ctx) : "", source);
   require_modules(ctx, plan, command);
   ctx.print(master::titled_plan_text(master::transition_title(from, to), plan));
-  if (!spec.not_built.empty()) {
-    std::string names;
-    for (const auto& n : spec.not_built) names += (names.empty() ? "" : ", ") + n;
-    ctx.info("skipped: " + names + " (services of the role " + master::role_name(to.role) +
-             " that sc has not built yet)");
-  }
   const std::vector<master::Call> skipped = run_plan(ctx, plan, command);
   auto or_null = [](const std::string& m) { return m.empty() ? json(nullptr) : json(m); };
   ctx.result(json{{"old_role", master::role_name(from.role)},
@@ -391,8 +404,7 @@ void transition(sc::Context& ctx, const master::Placed& from, const master::Plac
                   {"role", master::role_name(to.role)},
                   {"master", or_null(to.master)},
                   {"plan", plan_json(plan)},
-                  {"skipped", plan_json(skipped)},
-                  {"not_built", spec.not_built}}
+                  {"skipped", plan_json(skipped)}}
                  .dump());
 }
 
@@ -461,7 +473,9 @@ void setup(sc::Context& ctx) {
   }
 
   // Every module the role calls must be here before anything changes.
-  std::vector<std::string> needed = master::modules_needed(spec);
+  std::vector<std::string> needed;
+  for (const auto& m : master::modules_needed(spec))
+    if (!master::is_service(m) || service_wanted(ctx, m)) needed.push_back(m);
   if (!source.empty()) needed.push_back("backup");
   std::vector<std::string> missing = not_installed(ctx, needed);
   if (!missing.empty()) {
@@ -476,16 +490,8 @@ void setup(sc::Context& ctx) {
   if (!source.empty()) ctx.info("restoring the backup " + checked_snapshot(ctx, source));
   const std::vector<master::Call> plan = master::setup_plan(spec, host, self, source);
   ctx.print(master::plan_text(*role, host, plan));
-  if (!spec.not_built.empty()) {
-    std::string names;
-    for (const auto& n : spec.not_built) names += (names.empty() ? "" : ", ") + n;
-    ctx.info("skipped: " + names + " (services of the role " + role_text + " that sc has not built yet)");
-  }
   run_plan(ctx, plan, again);
-  ctx.result(json{{"role", role_text},
-                  {"master", host.empty() ? json(nullptr) : json(host)},
-                  {"plan", plan_json(plan)},
-                  {"not_built", spec.not_built}}
+  ctx.result(json{{"role", role_text}, {"master", host.empty() ? json(nullptr) : json(host)}, {"plan", plan_json(plan)}}
                  .dump());
 }
 

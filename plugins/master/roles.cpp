@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 
 namespace master {
 
@@ -35,6 +36,12 @@ Step module_setup(const std::string& module) {
   return Step{Call{module, "setup", {}}, Call{module, "ready", {}}};
 }
 
+/// A step of one of the master's services (MASTER_SERVICES).
+Step service(Step s) {
+  s.run.service = s.check.service = true;
+  return s;
+}
+
 /// The module that owns a setting the table gives (by its prefix: the
 /// table only gives settings of the mass module today).
 std::string owner_of_setting(const std::string& name) {
@@ -60,27 +67,31 @@ const std::vector<RoleSpec>& role_table() {
                "from it",
                {{"MASS_MODE", "separated"}},
                {},
-               {module_setup("user"), module_setup("mass"), module_setup("nfssrv"), module_setup("wstunnel")},
+               {module_setup("user"), module_setup("mass"), module_setup("nfssrv"), module_setup("wstunnel"),
+                service(module_setup("ssl")), service(module_setup("nginx")), service(module_setup("www")),
+                service(module_setup("mail")), service(module_setup("roundcube")), service(module_setup("cloud"))},
                {},
-               false,
-               {"mail", "roundcube", "cloud"}},
+               false},
       RoleSpec{Role::standby,
                "ready to take over: the master's accounts, settings and mass storage (unison) copied periodically",
                {{"MASS_MODE", "unison"}, {"MASS_HOST", kMasterArg}},
-               {"unisonsync", "update"},
+               {"unisonsync", "update", "master/MASTER_SERVICES", "mail", "roundcube", "cloud"},
                {module_setup("user"), module_setup("unisonsync"), module_setup("mass"), module_setup("nfssrv"),
-                module_setup("wstunnel")},
+                module_setup("wstunnel"),
+                // The master's certificate and key, over the session (the
+                // standby answers under the master's name once promoted).
+                service(Step{Call{"ssl", "sync", {kMasterArg, "standby"}}, Call{"ssl", "ready", {}}}),
+                service(module_setup("nginx")), service(module_setup("www")), service(module_setup("mail")),
+                service(module_setup("roundcube")), service(module_setup("cloud"))},
                {"daily", "fast"},
-               false,
-               {"ssl", "mail", "roundcube", "cloud"}},
+               false},
       RoleSpec{Role::backup,
                "stores the backups of the master (its backup list) and of the hosts it names",
                {},
                {"backup/BACKUP_LIST", "update"},
                {module_setup("user"), module_setup("backup")},
                {"daily"},
-               false,
-               {}},
+               false},
       RoleSpec{Role::client,
                "a local client: homes are the master's over NFS, the mass storage too (nfs4), accounts pulled",
                {{"MASS_MODE", "nfs4"}, {"MASS_HOST", kMasterArg}},
@@ -91,8 +102,7 @@ const std::vector<RoleSpec>& role_table() {
                 Step{Call{"nfsclient", "add", {kMasterArg, "/home"}}, Call{"nfsclient", "has", {"/home"}}},
                 module_setup("mass")},
                {"daily", "fast"},
-               true,
-               {}},
+               true},
       RoleSpec{Role::roaming,
                "a remote client: the users it holds (sc user roam) keep their homes here, synchronised; the mass "
                "storage a unison copy",
@@ -100,10 +110,43 @@ const std::vector<RoleSpec>& role_table() {
                {},
                {module_setup("user"), module_setup("unisonsync"), module_setup("mass")},
                {"daily"},
-               true,
-               {}},
+               true},
   };
   return table;
+}
+
+const std::vector<std::string>& service_modules() {
+  static const std::vector<std::string> modules = {"ssl", "nginx", "www", "mail", "roundcube", "cloud"};
+  return modules;
+}
+
+bool is_service(const std::string& module) {
+  const auto& known = service_modules();
+  return std::find(known.begin(), known.end(), module) != known.end();
+}
+
+std::vector<std::string> parse_services(const std::string& value) {
+  std::vector<std::string> out;
+  std::string word;
+  auto take = [&] {
+    if (word.empty() || word == "none") {
+      word.clear();
+      return;
+    }
+    if (!is_service(word))
+      throw std::invalid_argument("\"" + word + "\" is not one of the master's services (" +
+                                  joined(service_modules(), ", ") + ")");
+    if (std::find(out.begin(), out.end(), word) == out.end()) out.push_back(word);
+    word.clear();
+  };
+  for (char ch : value) {
+    if (ch == ' ' || ch == ',' || ch == '\t')
+      take();
+    else
+      word += ch;
+  }
+  take();
+  return out;
 }
 
 const RoleSpec& spec_of(Role role) {
@@ -174,7 +217,8 @@ std::string roles_text(const std::vector<Role>& roles) {
     if (!settings.empty()) out += "  settings: " + joined(settings, " ") + "\n";
     if (!s.imports.empty()) out += "  imported from the master: " + joined(s.imports, " ") + "\n";
     std::vector<std::string> steps;
-    for (const auto& st : s.steps) steps.push_back(call_text(bound(st.run, "MASTER")));
+    for (const auto& st : s.steps)
+      steps.push_back(call_text(bound(st.run, "MASTER")) + (st.run.service ? " (a service)" : ""));
     out += "  sets up: " + joined(steps, ", ") + "\n";
     if (!s.cron.empty()) {
       std::vector<std::string> cron;
@@ -184,7 +228,6 @@ std::string roles_text(const std::vector<Role>& roles) {
     if (s.boot) out += "  boot: sc master boot\n";
     if (plugin_common::role::syncs_homes(r))
       out += "  homes: kept in sync with the master's at each pull (sc user pull, unisonsync)\n";
-    if (!s.not_built.empty()) out += "  not built yet (skipped): " + joined(s.not_built, ", ") + "\n";
     out += "  modules: " + joined(modules_needed(s), " ") + "\n";
   }
   return out;
@@ -193,7 +236,11 @@ std::string roles_text(const std::vector<Role>& roles) {
 std::string roles_json(const std::vector<Role>& roles) {
   using nlohmann::json;
   json all = json::array();
-  auto call_json = [](const Call& c) { return json{{"module", c.module}, {"command", c.command}, {"args", c.args}}; };
+  auto call_json = [](const Call& c) {
+    json j{{"module", c.module}, {"command", c.command}, {"args", c.args}};
+    if (c.service) j["service"] = true;
+    return j;
+  };
   for (Role r : roles) {
     const RoleSpec& s = spec_of(r);
     json settings = json::object();
@@ -209,7 +256,6 @@ std::string roles_json(const std::vector<Role>& roles) {
                        {"steps", steps},
                        {"cron", s.cron},
                        {"boot", s.boot},
-                       {"not_built", s.not_built},
                        {"synced_homes", plugin_common::role::syncs_homes(r)},
                        {"modules", modules_needed(s)}});
   }
@@ -256,6 +302,7 @@ std::string titled_plan_text(const std::string& title, const std::vector<Call>& 
   for (size_t i = 0; i < plan.size(); ++i) {
     out += "  " + std::to_string(i + 1) + ". " + call_text(plan[i]);
     if (plan[i].optional && !plan[i].args.empty()) out += " (skipped if " + plan[i].args.front() + " does not answer)";
+    if (plan[i].service) out += " (when MASTER_SERVICES names " + plan[i].module + ")";
     out += "\n";
   }
   return out;

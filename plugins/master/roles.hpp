@@ -40,8 +40,14 @@ struct Call {
   /// A step acting on a host that may be gone (the old master): when that
   /// host does not answer, or the call fails, the plan says so and goes on.
   bool optional = false;
+  /// A step of one of the master's services (ssl, nginx, www, mail,
+  /// roundcube, cloud): it runs, and its check counts, only when the
+  /// setting MASTER_SERVICES names its module; otherwise the plan says it
+  /// skipped it.
+  bool service = false;
   bool operator==(const Call& o) const {
-    return module == o.module && command == o.command && args == o.args && optional == o.optional;
+    return module == o.module && command == o.command && args == o.args && optional == o.optional &&
+           service == o.service;
   }
 };
 
@@ -68,10 +74,21 @@ struct RoleSpec {
   std::vector<std::string> cron;
   /// `sc master boot` at each boot (boot unit).
   bool boot = false;
-  /// Services of the original this role has that sc has not built yet:
-  /// skipped, and named.
-  std::vector<std::string> not_built;
 };
+
+/// The setting naming the services a master or standby sets up.
+inline constexpr const char* kServicesSetting = "MASTER_SERVICES";
+
+/// The master's services, in the order they are set up.
+const std::vector<std::string>& service_modules();
+
+/// True when `module` is one of service_modules().
+bool is_service(const std::string& module);
+
+/// The modules a MASTER_SERVICES value names (words separated by spaces or
+/// commas; "none" or nothing: none). Throws std::invalid_argument naming a
+/// word that is not one of service_modules().
+std::vector<std::string> parse_services(const std::string& value);
 
 /// The role table.
 const std::vector<RoleSpec>& role_table();

@@ -41,6 +41,12 @@ inline size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+/// MASTER_SERVICES=none on each host: a role's test that is not about the
+/// master's services (mail, webmail, certificates...) sets them aside.
+inline void without_services(const Cluster& c, const std::vector<std::string>& hosts) {
+  for (const auto& h : hosts) run_ok(c, h, {"settings", "set", "MASTER_SERVICES", "none"});
+}
+
 /// What `systemd-analyze verify UNIT` says of a unit file inside `host`
 /// (where the sc its ExecStart names exists): "" when systemd takes it
 /// without a word (the checker exits 0 even when it warns).

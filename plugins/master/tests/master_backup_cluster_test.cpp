@@ -56,6 +56,7 @@ TEST_CASE("a backup server backs its master up by its cron run, and a fresh host
           "[master][cluster]") {
   Cluster c({"m", "b", "n"});
   c.trust_all();
+  without_services(c, {"m", "b", "n"});
 
   // m: the master, with a cluster user (password), settings, module files
   // (a home, the mass storage) and a backup list naming one of its paths.

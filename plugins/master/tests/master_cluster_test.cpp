@@ -21,6 +21,7 @@ using nlohmann::json;
 TEST_CASE("master pull on real hosts: master m and clients c1, c2 get its accounts", "[master][cluster]") {
   Cluster c({"m", "c1", "c2"});
   c.trust_all();
+  without_services(c, {"m", "c1", "c2"});
   run_ok(c, "m", {"settings", "set", "MASTER_MODE", "master"});
   for (const std::string client : {"c1", "c2"}) {
     run_ok(c, client, {"settings", "set", "MASTER_MODE", "client"});
@@ -97,6 +98,7 @@ TEST_CASE("master setup --dry-run of a client against a real master shows the wh
           "[master][cluster]") {
   Cluster c({"m", "c1"});
   c.trust_all();
+  without_services(c, {"m", "c1"});
   auto state = [&](const std::string& host) {
     std::string all;
     for (const char* f : {"/etc/fstab", "/etc/passwd", "/etc/group"}) all += read_text(c.path(host, f));
@@ -127,6 +129,7 @@ TEST_CASE("master setup --dry-run of a client against a real master shows the wh
 TEST_CASE("master switch of a real backup server from m1 to m2, then cleanup", "[master][cluster]") {
   Cluster c({"m1", "m2", "b"});
   c.trust_all();
+  without_services(c, {"m1", "m2", "b"});
   for (const std::string m : {"m1", "m2"}) run_ok(c, m, {"settings", "set", "MASTER_MODE", "master"});
   ScRun r = c.sc("b", {"--yes", "--set", "MASTER_MODE=backup", "--set", "MASTER_HOST=m1", "master", "setup"});
   INFO(r.out << r.err);

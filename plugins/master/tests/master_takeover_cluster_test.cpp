@@ -74,12 +74,13 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
           "[master][cluster]") {
   Cluster c({"m", "s", "c"});
   c.trust_all();
+  without_services(c, {"m", "s", "c"});
   for (const std::string h : {"m", "s", "c"}) run_ok(c, h, {"settings", "set", "SSHLINK_CONNECT_TIMEOUT", "5"});
 
   // m: the master, set up for real; `ready` is true on it (the original's
   // never was).
   ScRun r = run_ok(c, "m", {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
-  CHECK(r.out.find("setup of the role master, 8 steps:\n") == 0);
+  CHECK(r.out.find("setup of the role master, 14 steps:\n") == 0);
   run_ok(c, "m", {"master", "ready"});
   const std::string pw = "Tr0ub4dor&3\n";
   r = c.sc("m", {"user", "add", "alice", "--password-stdin"}, &pw);
@@ -90,7 +91,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
 
   // s: its standby, set up for real: m's accounts and /srv/mass copied.
   r = run_ok(c, "s", {"--yes", "--set", "MASTER_MODE=standby", "--set", "MASTER_HOST=m", "master", "setup"});
-  CHECK(r.out.find("setup of the role standby (master m), 15 steps:\n  1. sc sshlink add m\n") == 0);
+  CHECK(r.out.find("setup of the role standby (master m), 21 steps:\n  1. sc sshlink add m\n") == 0);
   CHECK(setting(c, "s", "MASTER_APPLIED") == "standby m\n");
   r = c.sc("s", {"master", "ready"});
   INFO(r.err);
@@ -138,7 +139,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string promotion =
-      "promotion of this standby (master m) to the master, 11 steps:\n"
+      "promotion of this standby (master m) to the master, 17 steps:\n"
       "  1. sc crontask del master\n"
       "  2. sc user stophomes m\n"
       "  3. sc mass cleanup\n"
@@ -149,7 +150,13 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
       "  8. sc mass setup\n"
       "  9. sc nfssrv setup\n"
       "  10. sc wstunnel setup\n"
-      "  11. sc settings set MASTER_APPLIED master\n";
+      "  11. sc ssl setup (when MASTER_SERVICES names ssl)\n"
+      "  12. sc nginx setup (when MASTER_SERVICES names nginx)\n"
+      "  13. sc www setup (when MASTER_SERVICES names www)\n"
+      "  14. sc mail setup (when MASTER_SERVICES names mail)\n"
+      "  15. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
+      "  16. sc cloud setup (when MASTER_SERVICES names cloud)\n"
+      "  17. sc settings set MASTER_APPLIED master\n";
   CHECK(r.out.find(promotion) == 0);
   CHECK(state(c, "s") == s0);
   CHECK(state(c, "c") == c0);
@@ -176,7 +183,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(doc["result"]["old_master"] == "m");
   CHECK(doc["result"]["role"] == "master");
   CHECK(doc["result"]["master"] == nullptr);
-  CHECK(doc["result"]["plan"].size() == 11);
+  CHECK(doc["result"]["plan"].size() == 17);
   CHECK(home_syncs("s").empty());
   for (const auto& home : synced) CHECK(c.on("s", {"test", "-d", home}).ok());
   CHECK(doc["result"]["skipped"] == json::array());
@@ -290,12 +297,12 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string demotion =
-      "demotion of this master to a standby host of s, 16 steps:\n"
+      "demotion of this master to a standby host of s, 22 steps:\n"
       "  1. sc mass cleanup\n"
       "  2. sc sshlink add s\n"
       "  3. sc settings set MASTER_MODE standby\n"
       "  4. sc settings set MASTER_HOST s\n"
-      "  5. sc sshlink importsettings s unisonsync update\n"
+      "  5. sc sshlink importsettings s unisonsync update master/MASTER_SERVICES mail roundcube cloud\n"
       "  6. sc settings set MASS_MODE unison\n"
       "  7. sc settings set MASS_HOST s\n"
       "  8. sc user setup\n"
@@ -303,10 +310,16 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
       "  10. sc mass setup\n"
       "  11. sc nfssrv setup\n"
       "  12. sc wstunnel setup\n"
-      "  13. sc crontask add master daily\n"
-      "  14. sc crontask add master fast\n"
-      "  15. sc settings set MASTER_APPLIED standby s\n"
-      "  16. sc master pull\n";
+      "  13. sc ssl sync s standby (when MASTER_SERVICES names ssl)\n"
+      "  14. sc nginx setup (when MASTER_SERVICES names nginx)\n"
+      "  15. sc www setup (when MASTER_SERVICES names www)\n"
+      "  16. sc mail setup (when MASTER_SERVICES names mail)\n"
+      "  17. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
+      "  18. sc cloud setup (when MASTER_SERVICES names cloud)\n"
+      "  19. sc crontask add master daily\n"
+      "  20. sc crontask add master fast\n"
+      "  21. sc settings set MASTER_APPLIED standby s\n"
+      "  22. sc master pull\n";
   CHECK(r.out.find(demotion) == 0);
   CHECK(state(c, "m") == m0);
   CHECK(state(c, "s") == s2);
@@ -325,7 +338,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 1);
   CHECK(r.out.find(demotion) == 0);
-  CHECK_THAT(r.err, Contains("step 8 of 16, `sc user setup`, failed") &&
+  CHECK_THAT(r.err, Contains("step 8 of 22, `sc user setup`, failed") &&
                         Contains("steps 1-7 were done (`sc mass cleanup` to `sc settings set MASS_HOST s`)") &&
                         Contains("run `sc master switch s` again"));
   CHECK(setting(c, "m", "MASTER_MODE") == "standby\n");
@@ -366,6 +379,7 @@ TEST_CASE("master: a real client becomes roaming (accounts deleted, homes kept) 
           "[master][cluster]") {
   Cluster c({"m", "c"});
   c.trust_all();
+  without_services(c, {"m", "c"});
   for (const std::string h : {"m", "c"}) run_ok(c, h, {"settings", "set", "SSHLINK_CONNECT_TIMEOUT", "5"});
   run_ok(c, "m", {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   const std::string pw = "Tr0ub4dor&3\n";

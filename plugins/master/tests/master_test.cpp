@@ -178,9 +178,10 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
         "master: hosts every service and the shared data; the other hosts take their accounts, settings and data "
         "from it\n"
         "  settings: MASS_MODE=separated\n"
-        "  sets up: sc user setup, sc mass setup, sc nfssrv setup, sc wstunnel setup\n"
-        "  not built yet (skipped): mail, roundcube, cloud\n"
-        "  modules: mass nfssrv user wstunnel\n");
+        "  sets up: sc user setup, sc mass setup, sc nfssrv setup, sc wstunnel setup, sc ssl setup (a service), sc "
+        "nginx setup (a service), sc www setup (a service), sc mail setup (a service), sc roundcube setup (a "
+        "service), sc cloud setup (a service)\n"
+        "  modules: cloud mail mass nfssrv nginx roundcube ssl user wstunnel www\n");
   CHECK_THAT(master::roles_text({Role::backup}), Contains("  imported from the master: backup/BACKUP_LIST update\n") &&
                                                      Contains("  modules: backup crontask sshlink update user\n"));
   // Every role, separated by an empty line, in the manifest's order.
@@ -190,7 +191,8 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
   CHECK(all.find("\n\nclient: ") < all.find("\n\nroaming: "));
 
   CHECK(master::modules_needed(master::spec_of(Role::standby)) ==
-        std::vector<std::string>{"crontask", "mass", "nfssrv", "sshlink", "unisonsync", "update", "user", "wstunnel"});
+        std::vector<std::string>{"cloud", "crontask", "mail", "mass", "master", "nfssrv", "nginx", "roundcube",
+                                 "sshlink", "ssl", "unisonsync", "update", "user", "wstunnel", "www"});
   CHECK(master::modules_needed(master::spec_of(Role::roaming)) ==
         std::vector<std::string>{"boot", "crontask", "mass", "sshlink", "unisonsync", "user"});
   CHECK(master::package_of("nfsclient") == "synccluster-plugin-nfsclient");
@@ -203,8 +205,16 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
                           {"crontask", "has", {"master", "fast"}},
                           {"boot", "has", {"master"}}});
   CHECK(master::ready_checks(master::spec_of(Role::master), "") ==
-        std::vector<Call>{
-            {"user", "ready", {}}, {"mass", "ready", {}}, {"nfssrv", "ready", {}}, {"wstunnel", "ready", {}}});
+        std::vector<Call>{{"user", "ready", {}},
+                          {"mass", "ready", {}},
+                          {"nfssrv", "ready", {}},
+                          {"wstunnel", "ready", {}},
+                          {"ssl", "ready", {}, false, true},
+                          {"nginx", "ready", {}, false, true},
+                          {"www", "ready", {}, false, true},
+                          {"mail", "ready", {}, false, true},
+                          {"roundcube", "ready", {}, false, true},
+                          {"cloud", "ready", {}, false, true}});
   CHECK(master::bound(Call{"nfsclient", "add", {"{master}", "/home"}}, "m") ==
         Call{"nfsclient", "add", {"m", "/home"}});
   CHECK(master::call_text(Call{"crontask", "add", {"master", "fast"}}) == "sc crontask add master fast");
@@ -222,8 +232,25 @@ TEST_CASE("master: the role table, its text, JSON, modules and readiness checks"
               {"check", {{"module", "nfsclient"}, {"command", "has"}, {"args", {"/home"}}}}}));
   CHECK(doc[0]["cron"] == json({"daily", "fast"}));
   CHECK(doc[0]["boot"] == true);
-  CHECK(doc[0]["not_built"] == json::array());
   CHECK(doc[0]["modules"] == json({"boot", "crontask", "mass", "nfsclient", "sshlink", "user"}));
+}
+
+TEST_CASE("master: MASTER_SERVICES names the master's services", "[master]") {
+  using V = std::vector<std::string>;
+  CHECK(master::parse_services("ssl nginx www mail roundcube") == V{"ssl", "nginx", "www", "mail", "roundcube"});
+  CHECK(master::parse_services("mail,  ssl,mail") == V{"mail", "ssl"});
+  CHECK(master::parse_services("none").empty());
+  CHECK(master::parse_services("").empty());
+  CHECK_THROWS_WITH(
+      master::parse_services("ssl apache"),
+      Contains("\"apache\" is not one of the master's services (ssl, nginx, www, mail, roundcube, cloud)"));
+  for (const auto& bad : hostile_strings()) {
+    if (bad.empty()) continue;  // no service, as "none"
+    INFO(bad);
+    CHECK_THROWS_AS(master::parse_services(bad), std::invalid_argument);
+  }
+  CHECK(master::is_service("cloud"));
+  CHECK_FALSE(master::is_service("user"));
 }
 
 TEST_CASE("sc master roles prints the table and refuses a ROLE that is not one", "[master]") {
@@ -253,7 +280,9 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
   CHECK(texts(master::setup_plan(master::spec_of(Role::master), "", "", "")) ==
         std::vector<std::string>{"sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
                                  "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc wstunnel setup", "sc settings set MASTER_APPLIED master"});
+                                 "sc nfssrv setup", "sc wstunnel setup", "sc ssl setup", "sc nginx setup",
+                                 "sc www setup", "sc mail setup", "sc roundcube setup", "sc cloud setup",
+                                 "sc settings set MASTER_APPLIED master"});
   const auto client = master::setup_plan(master::spec_of(Role::client), "m", "c1.example.com", "");
   CHECK(texts(client) == std::vector<std::string>{
                              "sc sshlink add m", "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m",
@@ -270,7 +299,7 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
                                  "sc backup setup", "sc crontask add master daily", "sc backup restore_from /srv/snap",
                                  "sc settings set MASTER_APPLIED backup root@m:2222", "sc master pull"});
   // An argument with a space stays one argument (the calls are argv, never a shell line).
-  CHECK(master::setup_plan(master::spec_of(Role::master), "", "", "/srv/my snap")[7] ==
+  CHECK(master::setup_plan(master::spec_of(Role::master), "", "", "/srv/my snap")[13] ==
         master::Call{"backup", "restore_from", {"/srv/my snap"}});
 
   const auto plan = master::setup_plan(master::spec_of(Role::roaming), "m", "", "");
@@ -304,7 +333,9 @@ namespace {
 /// A root where the master role's modules find their programs: sudo (user),
 /// exportfs (nfssrv, kernel server), a cron daemon.
 void master_ready_root(const TempDir& root) {
-  settled_root(root, "NFSSRV_SERVER=\"kernel\"\nFQDN=\"node1.example.com\"\n");
+  // The master's services are the services' own tests' (they need a
+  // certificate authority, PostgreSQL, mail...): none here.
+  settled_root(root, "NFSSRV_SERVER=\"kernel\"\nFQDN=\"node1.example.com\"\nMASTER_SERVICES=\"none\"\n");
   write_text(root / "usr/bin/sudo", "#!/bin/sh\n", fs::perms(0755));
   write_text(root / "usr/sbin/exportfs", "#!/bin/sh\n", fs::perms(0755));
   write_text(root / "usr/sbin/cron", "#!/bin/sh\n", fs::perms(0755));
@@ -328,9 +359,10 @@ TEST_CASE("master setup of the master role under --root: the plan, then in place
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("setup of the role master, 8 steps:\n  1. sc settings set MASTER_MODE master\n") == 0);
-  CHECK_THAT(r.err, Contains("skipped: mail, roundcube, cloud (services of the role master that sc has not "
-                             "built yet)"));
+  CHECK(r.out.find("setup of the role master, 14 steps:\n  1. sc settings set MASTER_MODE master\n") == 0);
+  CHECK_THAT(r.out, Contains("  8. sc ssl setup (when MASTER_SERVICES names ssl)\n") &&
+                        Contains("  13. sc cloud setup (when MASTER_SERVICES names cloud)\n"));
+  CHECK_THAT(r.err, Contains("step 8, `sc ssl setup`, skipped: MASTER_SERVICES does not name ssl"));
   CHECK_THAT(r.err, Contains("would change: write /etc/sudoers.d/sc"));
   CHECK(tree_hash(root.path()) == before);
   CHECK(run_sc_rooted(root.path(), {"master", "ready"}).status == 1);
@@ -353,7 +385,6 @@ TEST_CASE("master setup of the master role under --root: the plan, then in place
   CHECK(doc["status"] == 0);
   CHECK(doc["summary"]["changed"] == 0);
   CHECK(doc["result"]["role"] == "master");
-  CHECK(doc["result"]["not_built"] == json({"mail", "roundcube", "cloud"}));
   CHECK(tree_hash(root.path()) == done);
 
   // Something the role set up is gone: not ready, naming it.
@@ -480,10 +511,11 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
         std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup"});
 
   CHECK(texts(master::promote_plan("m")) ==
-        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup",
-                                 "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
-                                 "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc wstunnel setup", "sc settings set MASTER_APPLIED master"});
+        std::vector<std::string>{
+            "sc crontask del master", "sc user stophomes m", "sc mass cleanup", "sc settings set MASTER_MODE master",
+            "sc settings del MASTER_HOST", "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
+            "sc nfssrv setup", "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
+            "sc roundcube setup", "sc cloud setup", "sc settings set MASTER_APPLIED master"});
   CHECK(master::promote_plan("m") == master::transition_plan({Role::standby, "m"}, {Role::master, ""}, ""));
 
   const auto sw = master::switch_plan(master::spec_of(Role::client), "m", "m2", "c1.example.com");
@@ -514,13 +546,31 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
         "to `sc crontask del master`). Fix the cause and run `sc master switch root@m2:2222` again: every step is "
         "idempotent, those done stay done and it goes on from there");
   CHECK(texts(master::switch_plan(master::spec_of(Role::standby), "m", "s", "")) ==
-        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup", "sc sshlink add s",
-                                 "sc settings set MASTER_MODE standby", "sc settings set MASTER_HOST s",
-                                 "sc sshlink importsettings s unisonsync update", "sc settings set MASS_MODE unison",
-                                 "sc settings set MASS_HOST s", "sc user setup", "sc unisonsync setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc wstunnel setup", "sc crontask add master daily",
-                                 "sc crontask add master fast", "sc settings set MASTER_APPLIED standby s",
-                                 "sc master pull"});
+        std::vector<std::string>{
+            "sc crontask del master",
+            "sc user stophomes m",
+            "sc mass cleanup",
+            "sc sshlink add s",
+            "sc settings set MASTER_MODE standby",
+            "sc settings set MASTER_HOST s",
+            "sc sshlink importsettings s unisonsync update master/MASTER_SERVICES mail roundcube cloud",
+            "sc settings set MASS_MODE unison",
+            "sc settings set MASS_HOST s",
+            "sc user setup",
+            "sc unisonsync setup",
+            "sc mass setup",
+            "sc nfssrv setup",
+            "sc wstunnel setup",
+            "sc ssl sync s standby",
+            "sc nginx setup",
+            "sc www setup",
+            "sc mail setup",
+            "sc roundcube setup",
+            "sc cloud setup",
+            "sc crontask add master daily",
+            "sc crontask add master fast",
+            "sc settings set MASTER_APPLIED standby s",
+            "sc master pull"});
   CHECK(texts(master::switch_plan(master::spec_of(Role::roaming), "m", "s", "")) ==
         std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc user stophomes m",
                                  "sc mass cleanup", "sc sshlink add s", "sc settings set MASTER_MODE roaming",
@@ -540,12 +590,12 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
   // The old master back after its standby s took over: it follows s.
   const auto demotion = master::transition_plan({Role::master, ""}, {Role::standby, "s"}, "");
   CHECK(master::titled_plan_text(master::transition_title({Role::master, ""}, {Role::standby, "s"}), demotion) ==
-        "demotion of this master to a standby host of s, 16 steps:\n"
+        "demotion of this master to a standby host of s, 22 steps:\n"
         "  1. sc mass cleanup\n"
         "  2. sc sshlink add s\n"
         "  3. sc settings set MASTER_MODE standby\n"
         "  4. sc settings set MASTER_HOST s\n"
-        "  5. sc sshlink importsettings s unisonsync update\n"
+        "  5. sc sshlink importsettings s unisonsync update master/MASTER_SERVICES mail roundcube cloud\n"
         "  6. sc settings set MASS_MODE unison\n"
         "  7. sc settings set MASS_HOST s\n"
         "  8. sc user setup\n"
@@ -553,10 +603,16 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
         "  10. sc mass setup\n"
         "  11. sc nfssrv setup\n"
         "  12. sc wstunnel setup\n"
-        "  13. sc crontask add master daily\n"
-        "  14. sc crontask add master fast\n"
-        "  15. sc settings set MASTER_APPLIED standby s\n"
-        "  16. sc master pull\n");
+        "  13. sc ssl sync s standby (when MASTER_SERVICES names ssl)\n"
+        "  14. sc nginx setup (when MASTER_SERVICES names nginx)\n"
+        "  15. sc www setup (when MASTER_SERVICES names www)\n"
+        "  16. sc mail setup (when MASTER_SERVICES names mail)\n"
+        "  17. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
+        "  18. sc cloud setup (when MASTER_SERVICES names cloud)\n"
+        "  19. sc crontask add master daily\n"
+        "  20. sc crontask add master fast\n"
+        "  21. sc settings set MASTER_APPLIED standby s\n"
+        "  22. sc master pull\n");
 
   // A client becomes roaming: /home no longer the master's, out of its NFS
   // clients, the cluster's accounts deleted here (the roaming host takes
@@ -616,11 +672,12 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
     return out;
   };
   CHECK(texts(master::transition_plan({Role::client, "m"}, {Role::master, ""}, "c1")) ==
-        std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc mass cleanup",
-                                 "sc nfsclient del /home", "sc sshlink sc m nfssrv deny c1",
-                                 "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
-                                 "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
-                                 "sc nfssrv setup", "sc wstunnel setup", "sc settings set MASTER_APPLIED master"});
+        std::vector<std::string>{
+            "sc boot del master", "sc crontask del master", "sc mass cleanup", "sc nfsclient del /home",
+            "sc sshlink sc m nfssrv deny c1", "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
+            "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup", "sc nfssrv setup",
+            "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
+            "sc roundcube setup", "sc cloud setup", "sc settings set MASTER_APPLIED master"});
   const auto restored = master::transition_plan({Role::backup, "m"}, {Role::client, "m2"}, "b", "/srv/snap");
   CHECK(texts(restored).front() == "sc crontask del master");
   CHECK(texts(restored)[restored.size() - 3] == "sc backup restore_from /srv/snap");
@@ -688,14 +745,14 @@ TEST_CASE("master promote turns a standby into the master under --root, other ro
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "master", "promote"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 11 steps:\n  1. sc crontask del master\n") ==
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 17 steps:\n  1. sc crontask del master\n") ==
         0);
   CHECK(tree_hash(root.path()) == before);
   // The same transition through setup with the role master: the same plan.
   r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 11 steps:\n  1. sc crontask del master\n") ==
+  CHECK(r.out.find("promotion of this standby (master m) to the master, 17 steps:\n  1. sc crontask del master\n") ==
         0);
   CHECK(tree_hash(root.path()) == before);
 
