@@ -1,0 +1,153 @@
+// roundcube setup against a real PostgreSQL server (a private cluster),
+// under --root: the database roundcube created with Roundcube's schema,
+// config.inc.php written (Debian's kept), the snippet enabled and Debian's
+// conf disabled, a second setup changing nothing, hostile input refused.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "pg_harness.hpp"
+#include "test_support.hpp"
+
+using namespace sc::test;
+using Catch::Contains;
+
+namespace {
+
+ScRun rc(const fs::path& root, std::vector<std::string> args) {
+  std::vector<std::string> all = {"--plugin-path", kPluginDir, "--root", root.string(), "roundcube"};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_sc(all);
+}
+
+/// A root with what Debian's roundcube package installs that setup reads.
+void debian_roundcube(const fs::path& root) {
+  // Accounts as on the machine: www-data owns files sc writes.
+  for (const char* f : {"passwd", "group"}) {
+    fs::create_directories(root / "etc");
+    fs::copy_file(fs::path("/etc") / f, root / "etc" / f, fs::copy_options::overwrite_existing);
+  }
+  for (const char* f : {"/usr/share/roundcube/index.php", "/etc/php/8.2/mods-available/pgsql.ini"})
+    write_text(root / (f + 1), "installed\n");
+  fs::create_directories(root / "usr/share/doc/roundcube-pgsql");
+  fs::create_directories(root / "usr/share/roundcube/SQL");
+  fs::copy_file("/usr/share/roundcube/SQL/postgres.initial.sql", root / "usr/share/roundcube/SQL/postgres.initial.sql");
+  write_text(root / "etc/roundcube/config.inc.php", "<?php\n$config = []; // Debian's\n", fs::perms(0640));
+  fs::create_directories(root / "etc/apache2/conf-available");
+  fs::create_directories(root / "etc/apache2/conf-enabled");
+  write_text(root / "etc/roundcube/apache.conf", "# Debian's\n");
+  fs::create_symlink("/etc/roundcube/apache.conf", root / "etc/apache2/conf-available/roundcube.conf");
+  fs::create_symlink("../conf-available/roundcube.conf", root / "etc/apache2/conf-enabled/roundcube.conf");
+}
+
+}  // namespace
+
+TEST_CASE("roundcube setup creates its database with the schema and configures Roundcube", "[roundcube][postgres]") {
+  PgCluster pg;
+  TempDir root;
+  debian_roundcube(root.path());
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"DB_PGHOST", pg.socket_dir().string()}, {"DB_PGPORT", std::to_string(pg.port())}})
+    REQUIRE(run_sc_rooted(root.path(), {"settings", "set", name, value}).status == 0);
+
+  CHECK(rc(root.path(), {"enabled"}).status == 1);
+  CHECK(rc(root.path(), {"ready"}).status == 1);
+
+  // A dry run plans and changes nothing.
+  const std::string before = tree_hash(root.path());
+  ScRun r = rc(root.path(), {"--dry-run", "setup"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(tree_hash(root.path()) == before);
+  CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'roundcube';") == "0\n");
+
+  r = rc(root.path(), {"setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("disabled Debian's own Apache conf"));
+  CHECK(pg.psql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'roundcube';") == "roundcube\n");
+  // Roundcube's schema, owned by its role.
+  CHECK(pg.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'users';", "roundcube") == "roundcube\n");
+  CHECK(pg.psql("SELECT value FROM system WHERE name = 'roundcube-version';", "roundcube") != "");
+
+  const std::string config = read_text(root / "etc/roundcube/config.inc.php");
+  CHECK_THAT(config, Contains("// Written by sc") && Contains("localhost:" + std::to_string(pg.port()) + "/roundcube"));
+  CHECK(read_text(root / "etc/roundcube/config.inc.php.sc-orig") == "<?php\n$config = []; // Debian's\n");
+  CHECK((fs::status(root / "etc/roundcube/config.inc.php").permissions() & fs::perms::all) == fs::perms(0640));
+  // The key is this host's own: 24 characters, in the settings and the file.
+  const std::string key = run_sc_rooted(root.path(), {"settings", "get", "ROUNDCUBE_DES_KEY"}).out;
+  REQUIRE(key.size() == 25);
+  CHECK_THAT(config, Contains("$config['des_key'] = '" + key.substr(0, 24) + "';"));
+  CHECK_THAT(r.out + r.err, !Contains(key.substr(0, 24)));
+  // The role's password is the one in the config: Roundcube can log in.
+  const std::string pw = run_sc_rooted(root.path(), {"settings", "get", "ROUNDCUBE_DB_PASSWORD"}).out.substr(0, 32);
+  sc::ProcessSpec login;
+  login.argv = {"psql", "-X",        "-tA", "-w",        "-h", "localhost", "-p", std::to_string(pg.port()),
+                "-U",   "roundcube", "-d",  "roundcube", "-c", "SELECT 1"};
+  login.env_add = {"PGPASSWORD=" + pw};
+  login.capture_out = login.capture_err = true;
+  sc::ProcessResult p = sc::run_process(login);
+  INFO(p.err);
+  CHECK(p.out == "1\n");
+  CHECK((fs::status(root / "var/lib/sc/roundcube/db-password").permissions() & fs::perms::all) == fs::perms(0600));
+
+  // sc's snippet in, Debian's conf out (its conf-available link kept).
+  CHECK_THAT(read_text(root / "etc/apache2/conf-available/sc_roundcube.conf"),
+             Contains("Alias /mail /var/lib/roundcube/public_html"));
+  CHECK(fs::read_symlink(root / "etc/apache2/conf-enabled/sc_roundcube.conf") == "../conf-available/sc_roundcube.conf");
+  CHECK_FALSE(fs::exists(fs::symlink_status(root / "etc/apache2/conf-enabled/roundcube.conf")));
+  CHECK(fs::is_symlink(root / "etc/apache2/conf-available/roundcube.conf"));
+
+  CHECK(rc(root.path(), {"ready"}).status == 0);
+  CHECK(rc(root.path(), {"enabled"}).status == 0);
+  CHECK(nlohmann::json::parse(rc(root.path(), {"--json", "db"}).out)["result"] ==
+        nlohmann::json::array({"roundcube:roundcube"}));
+  CHECK(nlohmann::json::parse(rc(root.path(), {"--json", "files"}).out)["result"] ==
+        nlohmann::json::array({"/etc/roundcube/config.inc.php"}));
+
+  // A second setup changes nothing (the schema is not loaded again).
+  r = rc(root.path(), {"--json", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
+
+  // sync: nothing on a master; hostile hosts and modes refused.
+  CHECK(rc(root.path(), {"sync", "m", "master"}).status == 0);
+  for (const auto& hostile : hostile_strings()) {
+    CHECK(rc(root.path(), {"sync", hostile, "standby"}).status == 2);
+    CHECK(rc(root.path(), {"sync", "m", hostile}).status == 2);
+  }
+
+  // cleanup: Debian's config back, the snippet gone, the database kept.
+  r = rc(root.path(), {"cleanup"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(read_text(root / "etc/roundcube/config.inc.php") == "<?php\n$config = []; // Debian's\n");
+  CHECK_FALSE(fs::exists(root / "etc/apache2/conf-available/sc_roundcube.conf"));
+  CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'roundcube';") == "1\n");
+  CHECK(rc(root.path(), {"enabled"}).status == 1);
+
+  // Set up again on the kept database: the schema is not loaded twice,
+  // the same key is used.
+  r = rc(root.path(), {"setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(read_text(root / "etc/roundcube/config.inc.php"), Contains(key.substr(0, 24)));
+}
+
+TEST_CASE("roundcube setup refuses a stored key Roundcube cannot use, before any change", "[roundcube][postgres]") {
+  PgCluster pg;
+  TempDir root;
+  debian_roundcube(root.path());
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"DB_PGHOST", pg.socket_dir().string()},
+                                                        {"DB_PGPORT", std::to_string(pg.port())},
+                                                        {"ROUNDCUBE_DES_KEY", "short'key"}})
+    REQUIRE(run_sc_rooted(root.path(), {"settings", "set", name, value}).status == 0);
+  const std::string before = tree_hash(root.path());
+  ScRun r = rc(root.path(), {"setup"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("ROUNDCUBE_DES_KEY is not a valid secret"));
+  CHECK_THAT(r.err, !Contains("short'key"));
+  CHECK(tree_hash(root.path()) == before);
+  CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'roundcube';") == "0\n");
+}
