@@ -8,6 +8,7 @@
 #include <sc/plugin.hpp>
 
 #include "cloud_config.hpp"
+#include "common/conf_snippet.hpp"
 #include "common/module_call.hpp"
 #include "common/peer_name.hpp"
 #include "common/web_app.hpp"
@@ -16,6 +17,7 @@ namespace {
 
 using json = nlohmann::json;
 namespace web_app = plugin_common::web_app;
+namespace snippet = plugin_common::conf_snippet;
 
 std::string checked_path(const sc::Context& ctx, const std::string& name, const std::string& fallback) {
   const std::string path = ctx.setting(name).value_or(fallback);
@@ -228,12 +230,12 @@ void setup(sc::Context& ctx) {
   }
   write_fragment(ctx, root, fqdn(ctx));
   plugin_common::module_call::run_shown(ctx, "crontask", "add", {"cloud", "fast"});
-  web_app::install_apache_snippet(ctx, cloud::kSnippet, cloud::apache_text(root, data));
+  snippet::add(ctx, snippet::Server::apache, cloud::kSnippet, cloud::apache_text(root, data));
 }
 
 void cleanup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  web_app::remove_apache_snippet(ctx, cloud::kSnippet);
+  snippet::remove(ctx, snippet::Server::apache, cloud::kSnippet);
   if (ctx.call("crontask", "has", {"cloud", "fast"}).status == SC_OK)
     plugin_common::module_call::run_shown(ctx, "crontask", "del", {"cloud", "fast"});
   ctx.info("kept: " + webroot(ctx) + " (Nextcloud and its config.php), " + datadir(ctx) +
@@ -244,7 +246,8 @@ int ready(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const std::string root = webroot(ctx);
   return installed_release(ctx) && ctx.stat(datadir(ctx)).is_dir() && is_installed(ctx, root) &&
-                 web_app::has_apache_snippet(ctx, cloud::kSnippet) && web_app::database_exists(ctx, cloud::kDatabase)
+                 snippet::has(ctx, snippet::Server::apache, cloud::kSnippet) &&
+                 web_app::database_exists(ctx, cloud::kDatabase)
              ? SC_OK
              : SC_FAIL;
 }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "common/checked_config.hpp"
 #include "common/module_call.hpp"
 
 namespace plugin_common::web_app {
@@ -114,66 +113,6 @@ void ensure_database(const sc::Context& ctx, const std::string& role, const std:
 
 bool database_exists(const sc::Context& ctx, const std::string& database) {
   return ctx.call("db", "has", {database}).status == SC_OK;
-}
-
-}  // namespace plugin_common::web_app
-
-namespace plugin_common::web_app {
-namespace {
-
-std::string available(const std::string& name) {
-  return "/etc/apache2/conf-available/sc_" + name + ".conf";
-}
-std::string enabled(const std::string& name) {
-  return "/etc/apache2/conf-enabled/sc_" + name + ".conf";
-}
-
-}  // namespace
-
-bool install_apache_snippet(const sc::Context& ctx, const std::string& name, const std::string& text) {
-  const auto apache = checked_config::apache();
-  const bool linked = ctx.stat(enabled(name), /*follow=*/false).is_symlink();
-  bool changed = false;
-  if (!linked) {
-    // Written and linked before the one check, so apache2ctl sees it.
-    const auto before = ctx.read_file(available(name));
-    ctx.write_file(available(name), text);
-    ctx.symlink("../conf-available/sc_" + name + ".conf", enabled(name));
-    try {
-      checked_config::check(ctx, apache);
-    } catch (const sc::Failure& e) {
-      ctx.remove(enabled(name));
-      if (before)
-        ctx.write_file(available(name), *before);
-      else
-        ctx.remove(available(name));
-      throw sc::Failure(std::string(e.what()) + "\nsc_" + name + ".conf was not installed");
-    }
-    changed = true;
-  } else {
-    changed = checked_config::install(ctx, apache, {{available(name), text, {}}});
-  }
-  if (changed) checked_config::reload(ctx, apache);
-  return changed;
-}
-
-bool remove_apache_snippet(const sc::Context& ctx, const std::string& name) {
-  bool changed = false;
-  if (ctx.stat(enabled(name), /*follow=*/false).exists()) {
-    ctx.remove(enabled(name));
-    changed = true;
-  }
-  if (ctx.stat(available(name), /*follow=*/false).exists()) {
-    ctx.remove(available(name));
-    changed = true;
-  }
-  if (changed) checked_config::reload(ctx, checked_config::apache());
-  return changed;
-}
-
-bool has_apache_snippet(const sc::Context& ctx, const std::string& name) {
-  return ctx.stat(available(name), /*follow=*/false).is_file() &&
-         ctx.stat(enabled(name), /*follow=*/false).is_symlink();
 }
 
 }  // namespace plugin_common::web_app

@@ -2,7 +2,8 @@
 // share: secrets generated once per host and kept in settings, PHP
 // configuration text checked with `php -l` before it is installed, the
 // database through the db module (the password handed over in a root-only
-// file, never on a command line), and their Apache snippet.
+// file, never on a command line). Their Apache snippets go through
+// conf_snippet.
 //
 // Needs ABI 1.2 (stat_path, for the password file and the snippets).
 #pragma once
@@ -56,22 +57,5 @@ void ensure_database(const sc::Context& ctx, const std::string& role, const std:
 
 /// True when `sc db has DATABASE` succeeds.
 bool database_exists(const sc::Context& ctx, const std::string& database);
-
-}  // namespace plugin_common::web_app
-
-namespace plugin_common::web_app {
-
-/// Installs the Apache snippet sc_NAME.conf (conf-available, enabled by a
-/// link in conf-enabled), checked by `apache2ctl -t` and Apache reloaded
-/// when it runs; a refused snippet is not left in place. True when
-/// something changed.
-bool install_apache_snippet(const sc::Context& ctx, const std::string& name, const std::string& text);
-
-/// Removes sc_NAME.conf and its link (checked, reloaded). True when one
-/// was there.
-bool remove_apache_snippet(const sc::Context& ctx, const std::string& name);
-
-/// True when sc_NAME.conf is installed and enabled.
-bool has_apache_snippet(const sc::Context& ctx, const std::string& name);
 
 }  // namespace plugin_common::web_app

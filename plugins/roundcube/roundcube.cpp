@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
+#include "common/conf_snippet.hpp"
 #include "common/peer_name.hpp"
 #include "common/web_app.hpp"
 #include "roundcube_config.hpp"
@@ -13,6 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 namespace web_app = plugin_common::web_app;
+namespace snippet = plugin_common::conf_snippet;
 
 int int_setting(const sc::Context& ctx, const std::string& name, int fallback) {
   const auto v = ctx.setting(name);
@@ -77,7 +79,7 @@ void setup(sc::Context& ctx) {
   attr.secret = true;       // the database password and des_key
   ctx.write_file(roundcube::kConfig, config, attr);
 
-  web_app::install_apache_snippet(ctx, roundcube::kSnippet, roundcube::apache_text());
+  snippet::add(ctx, snippet::Server::apache, roundcube::kSnippet, roundcube::apache_text());
   if (ctx.stat(roundcube::kPackageConfEnabled).exists()) {
     ctx.remove(roundcube::kPackageConfEnabled);
     ctx.info(std::string("disabled Debian's own Apache conf for Roundcube (") + roundcube::kPackageConfEnabled +
@@ -87,7 +89,7 @@ void setup(sc::Context& ctx) {
 
 void cleanup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  web_app::remove_apache_snippet(ctx, roundcube::kSnippet);
+  snippet::remove(ctx, snippet::Server::apache, roundcube::kSnippet);
   if (config_is_ours(ctx)) {
     if (ctx.stat(roundcube::kConfigOrig).exists()) {
       ctx.remove(roundcube::kConfig);
@@ -101,7 +103,7 @@ void cleanup(sc::Context& ctx) {
 
 int ready(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  return config_is_ours(ctx) && web_app::has_apache_snippet(ctx, roundcube::kSnippet) &&
+  return config_is_ours(ctx) && snippet::has(ctx, snippet::Server::apache, roundcube::kSnippet) &&
                  web_app::database_exists(ctx, roundcube::kDatabase)
              ? SC_OK
              : SC_FAIL;
