@@ -2,9 +2,12 @@
 // under --root: the database roundcube created with Roundcube's schema,
 // config.inc.php written (Debian's kept), the snippet enabled and Debian's
 // conf disabled, a second setup changing nothing, hostile input refused.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cluster.hpp"
+#include "cluster_checks.hpp"
 #include "pg_harness.hpp"
 #include "test_support.hpp"
 
@@ -150,4 +153,30 @@ TEST_CASE("roundcube setup refuses a stored key Roundcube cannot use, before any
   CHECK_THAT(r.err, !Contains("short'key"));
   CHECK(tree_hash(root.path()) == before);
   CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'roundcube';") == "0\n");
+}
+
+TEST_CASE("roundcube setup on a real host: Debian's Apache accepts the snippet and Roundcube reaches its database",
+          "[roundcube][cluster][postgres]") {
+  PgCluster pg;
+  Cluster c({"m"});
+  run_ok(c, "m", {"settings", "set", "DB_PGHOST", pg.socket_dir().string()});
+  run_ok(c, "m", {"settings", "set", "DB_PGPORT", std::to_string(pg.port())});
+  ScRun r = run_ok(c, "m", {"--json", "roundcube", "setup"});
+  std::vector<std::string> runs = run_actions(r);
+  // The real checker on the host's whole Apache configuration.
+  CHECK(std::find(runs.begin(), runs.end(), "apache2ctl -t changed") != runs.end());
+  CHECK(fs::is_symlink(c.path("m", "/etc/apache2/conf-enabled/sc_roundcube.conf")));
+  CHECK_FALSE(fs::exists(fs::symlink_status(c.path("m", "/etc/apache2/conf-enabled/roundcube.conf"))));
+  sc::ProcessResult p = c.on("m", {"apache2ctl", "-t"});
+  INFO(p.out << p.err);
+  CHECK(p.exit_code == 0);
+  // Roundcube's own code, as www-data, with sc's config: its database
+  // schema check connects with the DSN and finds the schema up to date.
+  p = c.on("m", {"runuser", "-u", "www-data", "--", "env", "ROUNDCUBE_CONFIG_DIR=/etc/roundcube", "php",
+                 "/usr/share/roundcube/bin/updatedb.sh", "--package=roundcube", "--dir=/usr/share/roundcube/SQL"});
+  INFO(p.out << p.err);
+  CHECK(p.exit_code == 0);
+  CHECK(c.sc("m", {"roundcube", "ready"}).status == 0);
+  r = run_ok(c, "m", {"--json", "roundcube", "setup"});
+  CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
 }
