@@ -180,3 +180,43 @@ TEST_CASE("roundcube setup on a real host: Debian's Apache accepts the snippet a
   r = run_ok(c, "m", {"--json", "roundcube", "setup"});
   CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
 }
+
+TEST_CASE("roundcube on a standby: the master's settings imported, its database pulled, Roundcube still logs in",
+          "[roundcube][cluster][postgres]") {
+  PgCluster pg_m, pg_s;
+  Cluster c({"m", "s"});
+  c.trust_all();
+  for (const auto& [host, pg] : std::vector<std::pair<std::string, const PgCluster*>>{{"m", &pg_m}, {"s", &pg_s}}) {
+    run_ok(c, host, {"settings", "set", "DB_PGHOST", pg->socket_dir().string()});
+    run_ok(c, host, {"settings", "set", "DB_PGPORT", std::to_string(pg->port())});
+  }
+  run_ok(c, "m", {"roundcube", "setup"});
+  pg_m.psql("INSERT INTO users (username, mail_host, language) VALUES ('alice', 'localhost', 'en_US');", "roundcube");
+
+  // What the standby role does: link the master, import its roundcube
+  // settings, set up, then the sync hook.
+  run_ok(c, "s", {"--yes", "sshlink", "add", "m"});
+  run_ok(c, "s", {"sshlink", "importsettings", "m", "roundcube"});
+  CHECK(c.sc("s", {"settings", "get", "ROUNDCUBE_DES_KEY"}).out ==
+        c.sc("m", {"settings", "get", "ROUNDCUBE_DES_KEY"}).out);
+  run_ok(c, "s", {"roundcube", "setup"});
+  CHECK(pg_s.psql("SELECT count(*) FROM users;", "roundcube") == "0\n");
+  ScRun r = run_ok(c, "s", {"roundcube", "sync", "m", "standby"});
+  CHECK_THAT(r.out, Contains("database roundcube copied from m"));
+  CHECK(pg_s.psql("SELECT username FROM users;", "roundcube") == "alice\n");
+  // The same configuration as the master's, but for its own server's port.
+  std::string expected = read_text(c.path("m", "/etc/roundcube/config.inc.php"));
+  const std::string port_m = "@localhost:" + std::to_string(pg_m.port()) + "/";
+  REQUIRE(expected.find(port_m) != std::string::npos);
+  expected.replace(expected.find(port_m), port_m.size(), "@localhost:" + std::to_string(pg_s.port()) + "/");
+  CHECK(read_text(c.path("s", "/etc/roundcube/config.inc.php")) == expected);
+  // The pulled role's password is the one in the standby's config.
+  sc::ProcessResult p =
+      c.on("s", {"runuser", "-u", "www-data", "--", "env", "ROUNDCUBE_CONFIG_DIR=/etc/roundcube", "php",
+                 "/usr/share/roundcube/bin/updatedb.sh", "--package=roundcube", "--dir=/usr/share/roundcube/SQL"});
+  INFO(p.out << p.err);
+  CHECK(p.exit_code == 0);
+  CHECK(c.sc("s", {"roundcube", "ready"}).status == 0);
+  // A master's sync pulls nothing.
+  CHECK(c.sc("m", {"roundcube", "sync", "s", "master"}).status == 0);
+}
