@@ -9,6 +9,7 @@
 #include "cluster.hpp"
 #include "cluster_checks.hpp"
 #include "pg_harness.hpp"
+#include "service_daemons.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -219,4 +220,34 @@ TEST_CASE("roundcube on a standby: the master's settings imported, its database 
   CHECK(c.sc("s", {"roundcube", "ready"}).status == 0);
   // A master's sync pulls nothing.
   CHECK(c.sc("m", {"roundcube", "sync", "s", "master"}).status == 0);
+}
+
+TEST_CASE("roundcube served by Apache: the login page under /mail, the application's files out of reach",
+          "[roundcube][cluster][services][postgres]") {
+  PgCluster pg;
+  Cluster c({"m"});
+  const std::string base = "http://" + c.address("m") + ":8080";
+  // Apache on the host's own address only (the www module's job on a real
+  // master: not built here).
+  write_text(c.path("m", "/etc/apache2/ports.conf"), "Listen " + c.address("m") + ":8080\n");
+  run_ok(c, "m", {"settings", "set", "DB_PGHOST", pg.socket_dir().string()});
+  run_ok(c, "m", {"settings", "set", "DB_PGPORT", std::to_string(pg.port())});
+  run_ok(c, "m", {"roundcube", "setup"});
+  Daemons d(c, "m");
+  d.start("apache2");
+  auto get = [&](const std::string& path) {
+    sc::ProcessSpec p;
+    p.argv = {"curl", "--silent", "--max-time", "30", "--write-out", "\n%{http_code}", base + path};
+    p.capture_out = p.capture_err = true;
+    return sc::run_process(p).out;
+  };
+  const std::string login = get("/mail/");
+  INFO(login.substr(0, 2000) << d.log());
+  CHECK_THAT(login, Contains("name=\"_token\"") && Contains("name=\"_user\""));
+  CHECK(login.substr(login.size() - 3) == "200");
+  CHECK(get("/roundcube").substr(get("/roundcube").size() - 3) == "301");
+  for (const char* hidden : {"/mail/config/config.inc.php", "/mail/SQL/postgres.initial.sql", "/mail/logs/errors.log"})
+    CHECK(get(hidden).substr(get(hidden).size() - 3) == "404");
+  // Roundcube keeps its sessions in the database: the page made one.
+  CHECK(pg.psql("SELECT count(*) > 0 FROM session;", "roundcube") == "t\n");
 }
