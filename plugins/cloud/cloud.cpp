@@ -198,7 +198,12 @@ void setup(sc::Context& ctx) {
       SC_OK)
     throw sc::Failure("Nextcloud's PHP modules could not be installed (see above)");
   const std::string db_password = web_app::secret_setting(ctx, "CLOUD_DB_PASSWORD", cloud::kPasswordLength);
-  const std::string admin_password = web_app::secret_setting(ctx, "CLOUD_ADMIN_PASSWORD", 12);
+  // The administrator's password may be one the administrator chose: any
+  // text on one line (it travels on occ's stdin); made at random when unset.
+  std::string admin_password = ctx.setting("CLOUD_ADMIN_PASSWORD").value_or("");
+  if (admin_password.empty()) admin_password = web_app::secret_setting(ctx, "CLOUD_ADMIN_PASSWORD", 20);
+  if (admin_password.find_first_of(std::string("\0\n\r", 3)) != std::string::npos)
+    throw sc::Usage("the setting CLOUD_ADMIN_PASSWORD holds a line break or a NUL byte; set another");
   const std::string admin = ctx.setting("CLOUD_ADMIN").value_or("admin");
   if (std::string why = cloud::path_problem("/" + admin); !why.empty() || admin.find('/') != std::string::npos)
     throw sc::Usage("the setting CLOUD_ADMIN \"" + admin + "\" is not a user name: use letters, digits and ._-");

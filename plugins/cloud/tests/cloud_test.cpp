@@ -141,9 +141,16 @@ TEST_CASE("cloud setup installs a checked release with occ as www-data, and upgr
   CHECK_FALSE(fs::exists(root / "var/lib/sc/cloud/download.tar"));
   CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'cloud';") == "0\n");
 
-  // The real one.
+  // The real one, planned first: a dry run changes nothing (it cannot
+  // check what it did not download, and says so).
   REQUIRE(cloud(root, {"settings", "set", "CLOUD_URL", url}).status == 0);
   REQUIRE(cloud(root, {"settings", "set", "CLOUD_SHA256", sum}).status == 0);
+  before = tree_hash(root);
+  r = cloud(root, {"--dry-run", "cloud", "setup"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Contains("would be downloaded, its SHA-256 checked and unpacked"));
+  CHECK(tree_hash(root) == before);
   r = cloud(root, {"cloud", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
@@ -221,4 +228,15 @@ TEST_CASE("cloud setup installs a checked release with occ as www-data, and upgr
   REQUIRE(calls.size() == 2);
   CHECK(calls[0]["argv"] == json::array({"upgrade"}));
   CHECK(calls[1]["argv"] == json::array({"maintenance:mode", "--off"}));
+
+  // cleanup: the snippet and the cron task go; code, data and database stay.
+  r = cloud(root, {"cloud", "cleanup"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_FALSE(fs::exists(root / "etc/apache2/conf-available/sc_cloud.conf"));
+  CHECK_FALSE(fs::exists(root / "etc/cron.d/sc_cloud_fast"));
+  CHECK(fs::exists(web / "occ"));
+  CHECK(fs::is_directory(root / "srv/cloud"));
+  CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'cloud';") == "1\n");
+  CHECK(cloud(root, {"cloud", "ready"}).status == 1);
 }
