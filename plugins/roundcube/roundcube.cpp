@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
 
+#include "common/checked_config.hpp"
 #include "common/conf_snippet.hpp"
 #include "common/peer_name.hpp"
 #include "common/web_app.hpp"
@@ -79,11 +80,20 @@ void setup(sc::Context& ctx) {
   attr.secret = true;       // the database password and des_key
   ctx.write_file(roundcube::kConfig, config, attr);
 
-  snippet::add(ctx, snippet::Server::apache, roundcube::kSnippet, roundcube::apache_text());
+  // Debian's own conf first (its link, as a2disconf does; remembered, so
+  // that cleanup enables it again), then sc's, checked and reloaded.
+  bool disabled = false;
   if (ctx.stat(roundcube::kPackageConfEnabled).exists()) {
     ctx.remove(roundcube::kPackageConfEnabled);
+    ctx.write_file(roundcube::kPackageConfMark, std::string(roundcube::kPackageConfEnabled) + "\n");
     ctx.info(std::string("disabled Debian's own Apache conf for Roundcube (") + roundcube::kPackageConfEnabled +
              "): sc's sc_roundcube.conf serves it under /mail");
+    disabled = true;
+  }
+  if (!snippet::add(ctx, snippet::Server::apache, roundcube::kSnippet, roundcube::apache_text()) && disabled) {
+    const auto apache = plugin_common::checked_config::apache();
+    plugin_common::checked_config::check(ctx, apache);
+    plugin_common::checked_config::reload(ctx, apache);
   }
 }
 
@@ -97,6 +107,14 @@ void cleanup(sc::Context& ctx) {
     } else {
       ctx.remove(roundcube::kConfig);
     }
+  }
+  if (ctx.stat(roundcube::kPackageConfMark).exists()) {
+    if (ctx.stat(roundcube::kPackageConfAvailable).exists() && !ctx.stat(roundcube::kPackageConfEnabled).exists()) {
+      ctx.symlink("../conf-available/roundcube.conf", roundcube::kPackageConfEnabled);
+      ctx.info(std::string("enabled Debian's own Apache conf for Roundcube again (") + roundcube::kPackageConfEnabled +
+               ")");
+    }
+    ctx.remove(roundcube::kPackageConfMark);
   }
   ctx.info("the database roundcube and the settings ROUNDCUBE_* are kept (sc db del roundcube drops the database)");
 }

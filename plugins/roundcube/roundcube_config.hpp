@@ -15,11 +15,14 @@ inline constexpr const char* kInstallPath = "/var/lib/roundcube";
 inline constexpr const char* kSchema = "/usr/share/roundcube/SQL/postgres.initial.sql";
 /// The package's own Apache conf, disabled when sc serves /mail.
 inline constexpr const char* kPackageConfEnabled = "/etc/apache2/conf-enabled/roundcube.conf";
+inline constexpr const char* kPackageConfAvailable = "/etc/apache2/conf-available/roundcube.conf";
 /// sc's files: the database password handed to db, and the mark that the
 /// schema was loaded.
 inline constexpr const char* kStateDir = "/var/lib/sc/roundcube";
 inline constexpr const char* kPasswordFile = "/var/lib/sc/roundcube/db-password";
 inline constexpr const char* kSchemaMark = "/var/lib/sc/roundcube/schema-loaded";
+/// Says that setup disabled Debian's conf (cleanup enables it again).
+inline constexpr const char* kPackageConfMark = "/var/lib/sc/roundcube/package-conf-disabled";
 /// The snippet's name (sc_roundcube.conf) and the URL path.
 inline constexpr const char* kSnippet = "roundcube";
 inline constexpr const char* kDatabase = "roundcube";

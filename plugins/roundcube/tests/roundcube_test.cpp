@@ -127,6 +127,8 @@ TEST_CASE("roundcube setup creates its database with the schema and configures R
   REQUIRE(r.status == 0);
   CHECK(read_text(root / "etc/roundcube/config.inc.php") == "<?php\n$config = []; // Debian's\n");
   CHECK_FALSE(fs::exists(root / "etc/apache2/conf-available/sc_roundcube.conf"));
+  CHECK_THAT(r.err, Contains("enabled Debian's own Apache conf for Roundcube again"));
+  CHECK(fs::read_symlink(root / "etc/apache2/conf-enabled/roundcube.conf") == "../conf-available/roundcube.conf");
   CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'roundcube';") == "1\n");
   CHECK(rc(root.path(), {"enabled"}).status == 1);
 
