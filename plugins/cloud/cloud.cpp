@@ -188,6 +188,9 @@ void setup(sc::Context& ctx) {
   if (current && current->sha256 != rel.sha256)
     throw sc::Usage("the release installed in " + root + " is " + current->url +
                     "; to change it run sc cloud upgrade URL SHA256 (setup does not replace it)");
+  const std::string admin = ctx.setting("CLOUD_ADMIN").value_or("admin");
+  if (std::string why = cloud::path_problem("/" + admin); !why.empty() || admin.find('/') != std::string::npos)
+    throw sc::Usage("the setting CLOUD_ADMIN \"" + admin + "\" is not a user name: use letters, digits and ._-");
   if (ctx.call_shown(
           "aptpackage", "ensure",
           {"curl:curl", "bzip2:bzip2", "unzip:unzip", "php-pgsql:/etc/php/8.2/mods-available/pgsql.ini",
@@ -204,9 +207,6 @@ void setup(sc::Context& ctx) {
   if (admin_password.empty()) admin_password = web_app::secret_setting(ctx, "CLOUD_ADMIN_PASSWORD", 20);
   if (admin_password.find_first_of(std::string("\0\n\r", 3)) != std::string::npos)
     throw sc::Usage("the setting CLOUD_ADMIN_PASSWORD holds a line break or a NUL byte; set another");
-  const std::string admin = ctx.setting("CLOUD_ADMIN").value_or("admin");
-  if (std::string why = cloud::path_problem("/" + admin); !why.empty() || admin.find('/') != std::string::npos)
-    throw sc::Usage("the setting CLOUD_ADMIN \"" + admin + "\" is not a user name: use letters, digits and ._-");
 
   ctx.make_dir("/var/lib/sc", sc::FileAttr::with_mode(0755));
   if (!present) {
