@@ -4,8 +4,6 @@
 // database through the db module (the password handed over in a root-only
 // file, never on a command line). Their Apache snippets go through
 // conf_snippet.
-//
-// Needs ABI 1.2 (stat_path, for the password file and the snippets).
 #pragma once
 
 #include <sc/plugin.hpp>
