@@ -324,14 +324,20 @@ void upgrade(sc::Context& ctx) {
   ctx.set_setting("CLOUD_SHA256", rel.sha256);
 }
 
+// The hooks answer for a Nextcloud sc installed here only, and name what
+// exists: a backup broadcasts them to every module installed, set up or not.
 void db_hook(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  ctx.result(json::array({"cloud:cloud"}).dump());
+  ctx.result((installed_release(ctx) ? json::array({"cloud:cloud"}) : json::array()).dump());
 }
 
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  ctx.result(json::array({webroot(ctx) + "/config/config.php", datadir(ctx)}).dump());
+  json list = json::array();
+  if (installed_release(ctx))
+    for (const std::string& path : {webroot(ctx) + "/config/config.php", datadir(ctx)})
+      if (ctx.stat(path).exists()) list.push_back(path);
+  ctx.result(list.dump());
 }
 
 void sync(sc::Context& ctx) {

@@ -132,14 +132,16 @@ int enabled(sc::Context& ctx) {
   return config_is_ours(ctx) ? SC_OK : SC_FAIL;
 }
 
+// The hooks answer for a Roundcube sc set up here only: a backup
+// broadcasts them to every module installed, set up or not.
 void db_hook(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  ctx.result(json::array({"roundcube:roundcube"}).dump());
+  ctx.result((config_is_ours(ctx) ? json::array({"roundcube:roundcube"}) : json::array()).dump());
 }
 
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  ctx.result(json::array({roundcube::kConfig}).dump());
+  ctx.result((config_is_ours(ctx) ? json::array({roundcube::kConfig}) : json::array()).dump());
 }
 
 void sync(sc::Context& ctx) {

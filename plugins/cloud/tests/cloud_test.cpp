@@ -105,6 +105,10 @@ TEST_CASE("cloud setup installs a checked release with occ as www-data, and upgr
   const fs::path good = release(files, "28.0.1");
   const std::string url = "file://" + good.string(), sum = sha256(good);
 
+  // Not installed: the backup's hooks name nothing.
+  CHECK(json::parse(cloud(root, {"--json", "cloud", "db"}).out)["result"] == json::array());
+  CHECK(json::parse(cloud(root, {"--json", "cloud", "files"}).out)["result"] == json::array());
+
   // Without a URL and SHA-256 nothing is installed.
   std::string before = tree_hash(root);
   ScRun r = cloud(root, {"cloud", "setup"});

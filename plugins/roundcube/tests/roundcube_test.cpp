@@ -55,6 +55,9 @@ TEST_CASE("roundcube setup creates its database with the schema and configures R
 
   CHECK(rc(root.path(), {"enabled"}).status == 1);
   CHECK(rc(root.path(), {"ready"}).status == 1);
+  // Not set up: the backup's hooks name nothing (Debian's file is not sc's).
+  CHECK(nlohmann::json::parse(rc(root.path(), {"--json", "db"}).out)["result"] == nlohmann::json::array());
+  CHECK(nlohmann::json::parse(rc(root.path(), {"--json", "files"}).out)["result"] == nlohmann::json::array());
 
   // A dry run plans and changes nothing.
   const std::string before = tree_hash(root.path());
