@@ -172,13 +172,22 @@ bool valid_size(const std::string& size, std::string* why) {
 }
 
 bool listens_default_80(const std::string& text) {
+  // Statements end at ';', '{' or '}'; comments at the end of the line.
+  std::string flat;
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     if (const size_t hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    for (char& c : line)
-      if (c == ';') c = ' ';
-    const std::vector<std::string> w = words(line);
+    flat += line + ' ';
+  }
+  std::string statement;
+  for (char c : flat + ";") {
+    if (c != ';' && c != '{' && c != '}') {
+      statement += c;
+      continue;
+    }
+    const std::vector<std::string> w = words(statement);
+    statement.clear();
     if (w.size() < 3 || w[0] != "listen") continue;
     const std::string& address = w[1];
     const bool port_80 = address == "80" || (address.size() > 3 && address.compare(address.size() - 3, 3, ":80") == 0);

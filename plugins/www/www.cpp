@@ -120,7 +120,9 @@ void setup(sc::Context& ctx) {
   require_apache(ctx);
   std::vector<std::string> mpm_off;
   const std::vector<checked_config::File> files = setup_files(ctx, root, php, &mpm_off);
-  if (!ctx.stat(www::kPhpConfDir).is_dir()) ctx.make_dir(www::kPhpConfDir);
+  for (const char* dir : {"/etc/apache2/conf-available", "/etc/apache2/conf-enabled", "/etc/apache2/sites-available",
+                          "/etc/apache2/sites-enabled", "/etc/apache2/mods-enabled", www::kPhpConfDir})
+    if (!ctx.stat(dir).is_dir()) ctx.make_dir(dir);
   if (!ctx.stat(root).is_dir()) ctx.make_dir(root);
   // The threaded MPM's links go first (two MPMs are refused), and come
   // back when the checker refuses the whole.

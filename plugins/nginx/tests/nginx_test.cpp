@@ -92,7 +92,7 @@ void nginx_root(const fs::path& root, bool with_cert = true) {
     write_text(root / "etc/ssl/sc/fullchain.pem", "CERT\n");
     write_text(root / "etc/ssl/sc/privkey.pem", "KEY\n", fs::perms(0600));
   }
-  write_text(root / "etc/sc", "FQDN=\"m.example.test\"\n", fs::perms(0600));
+  write_text(root / "etc/sc", "# sc-settings 1\nFQDN=\"m.example.test\"\n", fs::perms(0600));
 }
 
 }  // namespace
