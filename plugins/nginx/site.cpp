@@ -145,12 +145,12 @@ bool valid_endpoint(const std::string& endpoint, std::string* why) {
     if (why) *why = "\"" + endpoint + "\" is not HOST:PORT: " + rule;
     return false;
   };
+  for (char c : endpoint)
+    if (!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && std::string(".-[]:").find(c) == std::string::npos)
+      return bad("only letters, digits, '.', '-', '[', ']' and ':' (e.g. 127.0.0.1:8022)");
   const size_t colon = endpoint.rfind(':');
   if (colon == std::string::npos || colon == 0) return bad("no host or no port");
-  const std::string host = endpoint.substr(0, colon), port = endpoint.substr(colon + 1);
-  for (char c : host)
-    if (!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && std::string(".-[]:").find(c) == std::string::npos)
-      return bad("the host has a character other than letters, digits, '.', '-', '[', ']' and ':'");
+  const std::string port = endpoint.substr(colon + 1);
   if (port.empty() || port.size() > 5) return bad("the port is not 1-65535");
   for (char c : port)
     if (c < '0' || c > '9') return bad("the port is not a number");

@@ -217,6 +217,13 @@ TEST_CASE("nginx setup, conf, ready and cleanup under --root", "[nginx]") {
   r = run_sc_rooted(root.path(), {"--set", "NGINX_HSTS=yes", "--set", "NGINX_MAX_BODY=2g", "nginx", "conf"});
   CHECK_THAT(r.out, Contains("Strict-Transport-Security") && Contains("client_max_body_size 2g;"));
 
+  // The tunnel's server, when this host runs it, behind /wstunnel.
+  REQUIRE(run_sc_rooted(root.path(), {"settings", "set", "WSTUNNEL_MODE", "server"}).status == 0);
+  r = run_sc_rooted(root.path(), {"nginx", "conf"});
+  CHECK_THAT(r.out, Contains("    location /wstunnel {\n        proxy_pass http://127.0.0.1:8022;\n"));
+  check_refused(root.path(), "nginx", {"--set", "WSTUNNEL_LISTEN=127.0.0.1:8022; evil", "setup"}, "WSTUNNEL_LISTEN");
+  REQUIRE(run_sc_rooted(root.path(), {"settings", "del", "WSTUNNEL_MODE"}).status == 0);
+
   r = run_sc_rooted(root.path(), {"nginx", "cleanup"});
   INFO(r.err);
   CHECK(r.status == 0);
