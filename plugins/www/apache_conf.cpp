@@ -39,7 +39,7 @@ bool valid_zone(const std::string& zone) {
 }  // namespace
 
 const std::vector<std::string>& modules() {
-  static const std::vector<std::string> m = {"proxy", "proxy_http", "rewrite", "headers", "php8.2"};
+  static const std::vector<std::string> m = {"proxy", "proxy_http", "rewrite", "headers", "remoteip", "php8.2"};
   return m;
 }
 
@@ -58,7 +58,10 @@ std::string conf_text() {
          "ServerName localhost\n"
          "\n"
          "# nginx received the request over TLS: the applications must see HTTPS.\n"
-         "SetEnvIf X-Forwarded-Proto \"^https$\" HTTPS=on\n";
+         "SetEnvIf X-Forwarded-Proto \"^https$\" HTTPS=on\n"
+         "# The client's address, as nginx (on this host) saw it, in logs and REMOTE_ADDR.\n"
+         "RemoteIPHeader X-Forwarded-For\n"
+         "RemoteIPInternalProxy 127.0.0.1 ::1\n";
 }
 
 std::string site_text(const std::string& root) {

@@ -24,13 +24,15 @@ inline constexpr const char* kDefaultRoot = "/var/www/html";
 inline constexpr const char* kPortsMark = "#sc-www# ";
 
 /// The Apache modules sc enables: proxy (and proxy_http) for modules'
-/// snippets, rewrite and headers for the applications, PHP 8.2.
+/// snippets, rewrite and headers for the applications, remoteip for the
+/// client's address behind nginx, PHP 8.2.
 const std::vector<std::string>& modules();
 /// The MPMs that cannot run mod_php (it needs prefork).
 const std::vector<std::string>& threaded_mpms();
 
 /// conf-available/sc-www.conf: the listener on 127.0.0.1:8080, the server
-/// name, HTTPS=on for requests nginx received over TLS.
+/// name, HTTPS=on for requests nginx received over TLS, the client's
+/// address from nginx's X-Forwarded-For.
 std::string conf_text();
 
 /// sites-available/sc-www.conf: the virtual host on 127.0.0.1:8080 serving

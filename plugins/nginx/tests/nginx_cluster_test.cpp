@@ -172,7 +172,7 @@ TEST_CASE("nginx and www: HTTPS through nginx reaches PHP on Apache, port 80 red
   sc_ok(c, {"nginx", "addconf", "name"}, &name);
   write_text(c.path("m", "/srv/www/html/info.php"),
              "<?php\necho 'php ', PHP_MAJOR_VERSION, '.', PHP_MINOR_VERSION, ' https=', $_SERVER['HTTPS'] ?? 'off', "
-             "' host=', $_SERVER['HTTP_HOST'], \"\\n\";\n");
+             "' host=', $_SERVER['HTTP_HOST'], ' client=', $_SERVER['REMOTE_ADDR'], \"\\n\";\n");
   REQUIRE(c.on("m", {"php", "-l", "/srv/www/html/info.php"}).exit_code == 0);
   write_text(c.path("m", "/var/lib/sc/ssl/webroot/.well-known/acme-challenge/token-1"), "token-1.thumbprint\n");
 
@@ -181,11 +181,12 @@ TEST_CASE("nginx and www: HTTPS through nginx reaches PHP on Apache, port 80 red
   daemons.start("nginx");
 
   // HTTPS through nginx, the certificate checked, to PHP 8.2 on Apache,
-  // which sees HTTPS on and the client's host name.
-  sc::ProcessResult p = curl(c, kFqdn, "https://" + kFqdn + "/info.php");
+  // which sees HTTPS on, the client's host name and address.
+  // (From m's own address, which Apache must see as the client's.)
+  sc::ProcessResult p = curl(c, kFqdn, "https://" + kFqdn + "/info.php", {"--interface", c.address("m")});
   INFO(p.err << daemons.log());
   REQUIRE(p.exit_code == 0);
-  CHECK(p.out == "php 8.2 https=on host=" + kFqdn + "\n");
+  CHECK(p.out == "php 8.2 https=on host=" + kFqdn + " client=" + c.address("m") + "\n");
   // TLS 1.1 is refused.
   p = curl(c, kFqdn, "https://" + kFqdn + "/info.php", {"--tlsv1.1", "--tls-max", "1.1"});
   CHECK(p.exit_code != 0);

@@ -39,7 +39,7 @@ void apache_root(const fs::path& root, bool with_php = true) {
   fs::create_symlink("../sites-available/000-default.conf", root / "etc/apache2/sites-enabled/000-default.conf");
   fs::create_directories(root / "etc/apache2/conf-enabled");
   fs::create_directories(root / "etc/apache2/mods-enabled");
-  for (const char* m : {"proxy", "proxy_http", "rewrite", "headers", "mpm_prefork", "mpm_event"})
+  for (const char* m : {"proxy", "proxy_http", "rewrite", "headers", "remoteip", "mpm_prefork", "mpm_event"})
     write_text(root / "etc/apache2/mods-available" / (std::string(m) + ".load"), "LoadModule x\n");
   for (const char* m : {"proxy", "mpm_prefork", "mpm_event"})
     write_text(root / "etc/apache2/mods-available" / (std::string(m) + ".conf"), "# conf\n");
@@ -64,7 +64,10 @@ TEST_CASE("www: the files sc writes for Apache", "[www]") {
         "ServerName localhost\n"
         "\n"
         "# nginx received the request over TLS: the applications must see HTTPS.\n"
-        "SetEnvIf X-Forwarded-Proto \"^https$\" HTTPS=on\n");
+        "SetEnvIf X-Forwarded-Proto \"^https$\" HTTPS=on\n"
+        "# The client's address, as nginx (on this host) saw it, in logs and REMOTE_ADDR.\n"
+        "RemoteIPHeader X-Forwarded-For\n"
+        "RemoteIPInternalProxy 127.0.0.1 ::1\n");
   CHECK(www::site_text("/var/www/html") ==
         "# The web root behind nginx, written by `sc www setup` (it takes the place of\n"
         "# 000-default.conf, whose port 80 Apache no longer listens on).\n"
