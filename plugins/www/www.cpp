@@ -151,16 +151,18 @@ void cleanup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   // ports.conf's Listen 80 back first, while sc's Listen 127.0.0.1:8080 is
   // still there: Apache never has no listener.
+  bool changed = false;
   if (const auto ports = ctx.read_file(www::kPortsFile)) {
     checked_config::File f{www::kPortsFile, www::ports_restored(*ports)};
     f.attr.keep_attrs = true;
-    checked_config::install(ctx, checked_config::apache(), {f});
+    changed = checked_config::install(ctx, checked_config::apache(), {f});
   }
-  checked_config::remove(ctx, checked_config::apache(),
-                         {www::kSiteLink, www::kSiteFile, www::kConfLink, www::kConfFile, www::kPhpIni});
   // The modules stay enabled (other sites may use them), the web root and
   // the modules' snippets (sc_NAME.conf) stay: they belong to those modules.
-  checked_config::reload(ctx, checked_config::apache());
+  if (checked_config::remove(ctx, checked_config::apache(),
+                             {www::kSiteLink, www::kSiteFile, www::kConfLink, www::kConfFile, www::kPhpIni}))
+    changed = true;
+  if (changed) checked_config::reload(ctx, checked_config::apache());
 }
 
 bool configured(const sc::Context& ctx) {

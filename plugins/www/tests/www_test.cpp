@@ -172,6 +172,10 @@ TEST_CASE("www setup, ready and cleanup under --root", "[www]") {
   CHECK_FALSE(fs::exists(a / "sites-available/sc-www.conf"));
   CHECK_FALSE(fs::exists(root / "etc/php/8.2/apache2/conf.d/90-sc-www.ini"));
   CHECK(run_sc_rooted(root.path(), {"www", "ready"}).status == 1);
+  // Again: nothing to do, nothing reloaded.
+  r = run_sc_rooted(root.path(), {"--json", "www", "cleanup"});
+  CHECK(json::parse(r.out)["summary"]["changed"] == 0);
+  CHECK(run_actions(r).empty());
 }
 
 TEST_CASE("www setup refuses without PHP 8.2's Apache module", "[www]") {
