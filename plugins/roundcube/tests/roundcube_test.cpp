@@ -256,3 +256,29 @@ TEST_CASE("roundcube served by Apache: the login page under /mail, the applicati
   // Roundcube keeps its sessions in the database: the page made one.
   CHECK(pg.psql("SELECT count(*) > 0 FROM session;", "roundcube") == "t\n");
 }
+
+TEST_CASE("roundcube behind the www module's Apache: the login page at 127.0.0.1:8080/mail/",
+          "[roundcube][cluster][services][postgres]") {
+  PgCluster pg;
+  Cluster c({"m"});
+  // The web root in the host's own /srv (/var/www is the machine's).
+  run_ok(c, "m", {"settings", "set", "WWW_ROOT", "/srv/www/html"});
+  run_ok(c, "m", {"settings", "set", "DB_PGHOST", pg.socket_dir().string()});
+  run_ok(c, "m", {"settings", "set", "DB_PGPORT", std::to_string(pg.port())});
+  run_ok(c, "m", {"www", "setup"});
+  run_ok(c, "m", {"roundcube", "setup"});
+  Daemons d(c, "m");
+  d.start("apache2");
+  sc::ProcessSpec p;
+  p.argv = {"curl", "--silent", "--max-time", "30", "--write-out", "\n%{http_code}", "http://127.0.0.1:8080/mail/"};
+  p.capture_out = p.capture_err = true;
+  const std::string login = sc::run_process(p).out;
+  INFO(login.substr(0, 2000) << d.log());
+  CHECK_THAT(login, Contains("name=\"_token\"") && Contains("name=\"_user\""));
+  CHECK(login.substr(login.size() - 3) == "200");
+  // Both modules again: nothing changes.
+  for (const char* module : {"www", "roundcube"}) {
+    ScRun r = run_ok(c, "m", {"--json", module, "setup"});
+    CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
+  }
+}
