@@ -197,8 +197,10 @@ void reload_services(const sc::Context& ctx, const Config& c) {
 }
 
 void make_state_dirs(const sc::Context& ctx, const Acme& a) {
-  for (const char* dir : {kSslState, ssl::kLegoDir})
-    if (!ctx.stat(dir, true).is_dir()) ctx.make_dir(dir, sc::FileAttr::with_mode(0700));
+  // The default webroot is under kSslState: nginx's workers (www-data)
+  // must pass through it. lego's account and keys stay private.
+  ctx.make_dir(kSslState, sc::FileAttr::with_mode(0755));
+  ctx.make_dir(ssl::kLegoDir, sc::FileAttr::with_mode(0700));
   for (const std::string& dir : {a.webroot, a.webroot + "/.well-known", a.webroot + "/.well-known/acme-challenge"})
     if (!ctx.stat(dir, true).is_dir()) ctx.make_dir(dir, sc::FileAttr::with_mode(0755));
 }
@@ -426,8 +428,7 @@ void restore(sc::Context& ctx) {
     return;
   }
   if (ctx.stat(fs + ssl::kLegoDir, false).is_dir()) {
-    for (const char* dir : {"/var/lib/sc", kSslState})
-      if (!ctx.stat(dir, true).is_dir()) ctx.make_dir(dir, sc::FileAttr::with_mode(0700));
+    if (!ctx.stat(kSslState, true).is_dir()) ctx.make_dir(kSslState, sc::FileAttr::with_mode(0755));
     copy_tree(ctx, fs + ssl::kLegoDir, ssl::kLegoDir);
   }
   if (install_pair(ctx, c, *chain, *key, "restored from " + source)) reload_services(ctx, c);
