@@ -87,16 +87,20 @@ Acme acme_config(const sc::Context& ctx, const std::string& fqdn) {
   return a;
 }
 
-/// The FQDN (hostconf's setting) in lower case, read through `sc settings
-/// get` as wstunnel reads the master's: ssl does not require hostconf,
-/// since only the acme mode with SSL_ACME_DOMAINS empty needs the name.
-/// "" when unset.
-std::string fqdn_of(const sc::Context& ctx) {
-  const sc::CallResult r = ctx.call("settings", "get", {"FQDN"});
+/// A setting of a module ssl does not require (hostconf's FQDN, master's
+/// MASTER_MODE), read through `sc settings get` as wstunnel reads the
+/// master's: only some modes need them. "" when unset.
+std::string other_setting(const sc::Context& ctx, const std::string& name) {
+  const sc::CallResult r = ctx.call("settings", "get", {name});
   const json doc = json::parse(r.json, nullptr, false);
-  std::string fqdn;
   if (r.status == SC_OK && doc.is_object() && doc.contains("result") && doc["result"].is_string())
-    fqdn = doc["result"].get<std::string>();
+    return doc["result"].get<std::string>();
+  return "";
+}
+
+/// The FQDN in lower case (certificates hold names in lower case).
+std::string fqdn_of(const sc::Context& ctx) {
+  std::string fqdn = other_setting(ctx, "FQDN");
   for (char& ch : fqdn)
     if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
   return fqdn;
@@ -227,6 +231,7 @@ bool issue(const sc::Context& ctx, const Config& c, const Acme& a, const std::st
   o.capture_out = o.capture_err = true;
   o.timeout_ms = 600000;
   const sc::RunResult r = ctx.run(ssl::lego_argv(req), o);
+  if (r.ran && !r.err.empty()) ctx.debug("lego said:\n" + r.err);  // its log, shown with -v
   if (!r.ran) {
     ctx.print("would ask " + a.directory + " for a certificate for " + names_text(a.domains) + " (" + reason +
               ") and install it at " + c.cert + "\n");
@@ -268,19 +273,55 @@ bool renew_acme(const sc::Context& ctx, const Config& c, const Acme& a, bool for
 
 // ---- commands -------------------------------------------------------------
 
+void setup_acme(const sc::Context& ctx, const Config& c, const Acme& a) {
+  plugin_common::apt_ensure::ensure(ctx, {"lego:lego"});
+  make_state_dirs(ctx, a);
+  if (renew_acme(ctx, c, a, false)) reload_services(ctx, c);
+  if (ctx.call("crontask", "has", {"ssl", "daily"}).status != SC_OK &&
+      ctx.call_shown("crontask", "add", {"ssl", "daily"}) != SC_OK)
+    throw sc::Failure("could not add the daily renewal (sc crontask add ssl daily; see above)");
+}
+
+/// A standby promoted to master (SSL_MODE peer, MASTER_MODE master) renews
+/// the certificate it took from the old master from now on: SSL_MODE
+/// becomes acme for the names the certificate holds (the names clients
+/// use), unless SSL_ACME_DOMAINS already names them. nullopt, with a
+/// warning, when those names cannot be renewed over http-01.
+std::optional<Acme> take_over(const sc::Context& ctx, const Config& c) {
+  const Pair p = read_pair(ctx, c);
+  if (!p.usable()) return std::nullopt;
+  std::string names = setting(ctx, "SSL_ACME_DOMAINS"), why;
+  const bool from_cert = names.empty();
+  if (from_cert)
+    for (const auto& n : p.info.names) names += (names.empty() ? "" : " ") + n;
+  const auto domains = ssl::domains(names, "", &why);
+  if (!domains) {
+    ctx.warn("this host is the master now, but its certificate (" + names_text(p.info.names) +
+             ") cannot be renewed over http-01: " + why +
+             "; SSL_MODE stays peer: set SSL_MODE and SSL_ACME_DOMAINS, then sc ssl setup");
+    return std::nullopt;
+  }
+  // Every other ACME setting checked before anything is stored.
+  Acme a = acme_config(ctx, domains->front());
+  a.domains = *domains;
+  ctx.set_setting("SSL_MODE", "acme");
+  if (from_cert) ctx.set_setting("SSL_ACME_DOMAINS", names);
+  ctx.info("this host is the master now: the certificate for " + names + " taken from the old master is renewed here");
+  return a;
+}
+
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const Config c = config(ctx);
   if (c.mode == "acme") {
-    const Acme a = acme_config(ctx, fqdn_of(ctx));
-    plugin_common::apt_ensure::ensure(ctx, {"lego:lego"});
-    make_state_dirs(ctx, a);
-    if (renew_acme(ctx, c, a, false)) reload_services(ctx, c);
-    if (ctx.call("crontask", "has", {"ssl", "daily"}).status != SC_OK &&
-        ctx.call_shown("crontask", "add", {"ssl", "daily"}) != SC_OK)
-      throw sc::Failure("could not add the daily renewal (sc crontask add ssl daily; see above)");
+    setup_acme(ctx, c, acme_config(ctx, fqdn_of(ctx)));
     return;
   }
+  if (c.mode == "peer" && other_setting(ctx, "MASTER_MODE") == "master")
+    if (const auto a = take_over(ctx, c)) {
+      setup_acme(ctx, c, *a);
+      return;
+    }
   drop_cron(ctx);
   if (c.mode == "snakeoil") {
     plugin_common::apt_ensure::ensure(ctx, {"ssl-cert:make-ssl-cert"});

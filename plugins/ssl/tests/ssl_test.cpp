@@ -62,7 +62,7 @@ int changed_count(const ScRun& r) {
 }
 
 /// A self-signed pair for `name` written at cert/key.
-void self_signed(const fs::path& cert, const fs::path& key, const std::string& name) {
+void self_signed(const fs::path& cert, const fs::path& key, const std::string& name, int days = 30) {
   fs::create_directories(cert.parent_path());
   fs::create_directories(key.parent_path());
   sc::ProcessSpec s;
@@ -79,7 +79,7 @@ void self_signed(const fs::path& cert, const fs::path& key, const std::string& n
             "-out",
             cert.string(),
             "-days",
-            "30",
+            std::to_string(days),
             "-subj",
             "/CN=" + name,
             "-addext",
@@ -225,6 +225,34 @@ TEST_CASE("ssl: a backup's pair is restored with the key 0600", "[ssl]") {
   CHECK(mode_of(root / "var/lib/sc/ssl/lego/accounts/acct.key") == "0600 0:0");
   CHECK(run_sc_rooted(root.path(), {"ssl", "setup"}).status == 0);
   check_refused(root.path(), "ssl", {"restore", "relative/dir"}, "SOURCE");
+}
+
+TEST_CASE("ssl: a standby promoted to master renews the certificate it took, for the names it holds", "[ssl]") {
+  TempDir root;
+  prepare_root(root);
+  self_signed(root / "etc/ssl/sc/fullchain.pem", root / "etc/ssl/sc/privkey.pem", kName, 90);
+  set(root, "SSL_MODE", "peer");
+  // Still a standby: the pair is only checked.
+  ScRun r = run_sc_rooted(root.path(), {"ssl", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(run_sc_rooted(root.path(), {"settings", "get", "SSL_MODE"}).out == "peer\n");
+  CHECK_FALSE(fs::exists(root / "etc/cron.d/sc_ssl_daily"));
+  // Promoted: acme for the certificate's names, the daily renewal added,
+  // nothing issued (90 days left).
+  set(root, "MASTER_MODE", "master");
+  const std::string cert = read_text(root / "etc/ssl/sc/fullchain.pem");
+  r = run_sc_rooted(root.path(), {"ssl", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("this host is the master now"));
+  CHECK(run_sc_rooted(root.path(), {"settings", "get", "SSL_MODE"}).out == "acme\n");
+  CHECK(run_sc_rooted(root.path(), {"settings", "get", "SSL_ACME_DOMAINS"}).out == kName + "\n");
+  CHECK(fs::exists(root / "etc/cron.d/sc_ssl_daily"));
+  CHECK(read_text(root / "etc/ssl/sc/fullchain.pem") == cert);
+  r = run_sc_rooted(root.path(), {"--json", "ssl", "setup"});
+  REQUIRE(r.status == 0);
+  CHECK(changed_count(r) == 0);
 }
 
 TEST_CASE("ssl: hostile domains and settings are refused with nothing changed", "[ssl]") {
