@@ -68,7 +68,10 @@ TEST_CASE("ssl: the first certificate before nginx, renewals through nginx's web
        std::vector<std::pair<std::string, std::string>>{{"SSL_ACME_DIRECTORY", ca.directory_url()},
                                                         {"SSL_ACME_CA_CERTIFICATES", ca.listener_ca().string()},
                                                         {"SSL_ACME_EMAIL", "admin@example.test"},
-                                                        {"SSL_ACME_LISTEN", address + ":80"}})
+                                                        {"SSL_ACME_LISTEN", address + ":80"},
+                                                        // nginx only: the hosts share the machine's /var/spool, where
+                                                        // postfix's pid file would be another test's.
+                                                        {"SSL_RELOAD", "nginx"}})
     run_ok(c, "m", {"settings", "set", name, value});
 
   // No nginx yet: lego's own server answers on m's address.

@@ -278,6 +278,10 @@ TEST_CASE("ssl: hostile domains and settings are refused with nothing changed", 
 TEST_CASE("ssl: a standby takes its master's pair over the SSH session, key 0600", "[ssl][cluster]") {
   Cluster c({"m", "s"});
   c.trust("s", "m");
+  // The hosts share the machine's /run and /var/spool, where a daemon's
+  // pid file tells sc that it runs: another test's postfix or nginx would
+  // be taken for s's own. No reloads here (the services test has them).
+  REQUIRE(c.sc("s", {"settings", "set", "SSL_RELOAD", ""}).status == 0);
   self_signed(c.path("m", "/etc/ssl/sc/fullchain.pem"), c.path("m", "/etc/ssl/sc/privkey.pem"), kName);
   ScRun r = c.sc("m", {"settings", "set", "SSL_MODE", "files"});
   REQUIRE(r.status == 0);
