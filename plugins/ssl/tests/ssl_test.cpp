@@ -123,11 +123,15 @@ TEST_CASE("ssl: issue from pebble, a second setup changes nothing, renew --force
   REQUIRE(r.status == 0);
   CHECK(changed_count(r) == 0);
 
-  // renew without --force: not due.
+  // renew without --force, and the daily cron hook: not due.
   const std::string cert1 = read_text(cert), key1 = read_text(key);
   r = run_sc_rooted(root.path(), {"ssl", "renew"});
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Contains("not renewed"));
+  r = run_sc_rooted(root.path(), {"ssl", "cron", "daily"});
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("not renewed"));
+  CHECK_THAT(read_text(root / "etc/cron.d/sc_ssl_daily"), Contains("ssl cron daily"));
   CHECK(read_text(cert) == cert1);
 
   // --dry-run of a forced renewal changes nothing and says what it would do.
@@ -225,6 +229,22 @@ TEST_CASE("ssl: a backup's pair is restored with the key 0600", "[ssl]") {
   CHECK(mode_of(root / "var/lib/sc/ssl/lego/accounts/acct.key") == "0600 0:0");
   CHECK(run_sc_rooted(root.path(), {"ssl", "setup"}).status == 0);
   check_refused(root.path(), "ssl", {"restore", "relative/dir"}, "SOURCE");
+
+  // A backup whose key is not its certificate's: refused, the pair in
+  // place kept byte for byte.
+  self_signed(root / "bad/fs/etc/ssl/sc/fullchain.pem", root / "bad/fs/etc/ssl/sc/privkey.pem", "x.example.test");
+  self_signed(root / "other/cert.pem", root / "bad/fs/etc/ssl/sc/privkey.pem", "y.example.test");
+  const std::string before = tree_hash(root / "etc");
+  r = run_sc_rooted(root.path(), {"ssl", "restore", "/bad"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("the key is not the certificate's key; the pair in place is kept"));
+  CHECK(tree_hash(root / "etc") == before);
+
+  // cleanup: the renewal gone, the settings forgotten, the pair kept.
+  r = run_sc_rooted(root.path(), {"ssl", "cleanup"});
+  CHECK(r.status == 0);
+  CHECK(run_sc_rooted(root.path(), {"settings", "get", "SSL_MODE"}).out == "acme\n");  // the default again
+  CHECK(fs::exists(root / "etc/ssl/sc/privkey.pem"));
 }
 
 TEST_CASE("ssl: a standby promoted to master renews the certificate it took, for the names it holds", "[ssl]") {
