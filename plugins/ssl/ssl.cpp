@@ -164,8 +164,9 @@ bool install_pair(const sc::Context& ctx, const Config& c, const std::string& ch
   ctx.write_file(c.key, key, key_attr);
   ctx.write_file(c.cert, chain, sc::FileAttr::with_mode(0644));
   if (changed)
-    ctx.print("certificate for " + names_text(info.names) + " (valid until " + ssl::utc_text(info.not_after) +
-              ") installed at " + c.cert + ", key at " + c.key + " (" + from + ")\n");
+    ctx.print(std::string(ctx.dry_run() ? "would install the " : "") + "certificate for " + names_text(info.names) +
+              " (valid until " + ssl::utc_text(info.not_after) + ")" + (ctx.dry_run() ? "" : " installed") + " at " +
+              c.cert + ", key at " + c.key + " (" + from + ")\n");
   return changed;
 }
 
