@@ -7,6 +7,8 @@
 // (certbot#3499: nginx kept serving the old one) — and a new FQDN
 // (hostconf setup, its setfqdn broadcast) gets its certificate the same way.
 // Binds ports 80 and 443: tagged [services] (a resource lock in ctest).
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -121,4 +123,49 @@ TEST_CASE("ssl: the first certificate before nginx, renewals through nginx's web
   }
   CHECK(served);
   CHECK(nginx_pid() == pid);
+}
+
+TEST_CASE("ssl: the master role certifies the master, its standby takes the pair, and renews it once promoted",
+          "[ssl][cluster][services]") {
+  for (const char* p : {"/usr/bin/pebble", "/usr/bin/lego"})
+    if (!fs::exists(p)) {
+      WARN("skipped: " << p << " is missing (.ci/install-deps installs it)");
+      return;
+    }
+  Cluster c({"m", "s"});
+  c.trust_all();
+  const std::string fqdn = "m.example.test";
+  Pebble ca;
+  ca.resolve(fqdn, c.address("m"));
+  run_ok(c, "m", {"--yes", "--set", "FQDN=" + fqdn, "hostconf", "setup"});
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"SSL_ACME_DIRECTORY", ca.directory_url()},
+                                                        {"SSL_ACME_CA_CERTIFICATES", ca.listener_ca().string()},
+                                                        {"SSL_ACME_EMAIL", "admin@example.test"},
+                                                        {"SSL_ACME_LISTEN", c.address("m") + ":80"},
+                                                        {"SSL_RELOAD", ""},
+                                                        {"MASTER_SERVICES", "ssl"}})
+    run_ok(c, "m", {"settings", "set", name, value});
+  ScRun r = run_ok(c, "m", {"--yes", "--set", "MASTER_MODE=master", "master", "setup"});
+  CHECK_THAT(r.out, Contains("sc ssl setup"));
+  CHECK(run_ok(c, "m", {"ssl", "ready"}).out.find("certificate for " + fqdn) != std::string::npos);
+
+  run_ok(c, "s", {"--yes", "--set", "FQDN=s.example.test", "hostconf", "setup"});
+  run_ok(c, "s", {"settings", "set", "SSL_RELOAD", ""});
+  run_ok(c, "s", {"settings", "set", "MASTER_SERVICES", "ssl"});
+  r = run_ok(c, "s", {"--yes", "--set", "MASTER_MODE=standby", "--set", "MASTER_HOST=m", "master", "setup"});
+  CHECK_THAT(r.out, Contains("sc ssl sync m standby"));
+  CHECK(read_text(c.path("s", "/etc/ssl/sc/fullchain.pem")) == read_text(c.path("m", "/etc/ssl/sc/fullchain.pem")));
+  CHECK(read_text(c.path("s", "/etc/ssl/sc/privkey.pem")) == read_text(c.path("m", "/etc/ssl/sc/privkey.pem")));
+  CHECK(mode_of(c.path("s", "/etc/ssl/sc/privkey.pem")) == "0600 0:0");
+  CHECK(run_ok(c, "s", {"settings", "get", "SSL_MODE"}).out == "peer\n");
+  CHECK_FALSE(fs::exists(c.path("s", "/etc/cron.d/sc_ssl_daily")));
+
+  // m is gone; s is promoted and renews the master's certificate itself.
+  for (int pid : c.processes("m")) kill(pid, SIGSTOP);
+  r = run_ok(c, "s", {"--yes", "master", "promote"});
+  for (int pid : c.processes("m")) kill(pid, SIGCONT);
+  CHECK(run_ok(c, "s", {"settings", "get", "SSL_MODE"}).out == "acme\n");
+  CHECK(run_ok(c, "s", {"settings", "get", "SSL_ACME_DOMAINS"}).out == fqdn + "\n");
+  CHECK(fs::exists(c.path("s", "/etc/cron.d/sc_ssl_daily")));
 }
