@@ -32,17 +32,22 @@ std::string group_name(std::uint32_t gid) {
   return std::to_string(gid);
 }
 
-/// A file as it was before sc wrote it: its text and attributes, or
-/// nothing when it did not exist.
+/// A file as it was before sc wrote it: its text and attributes, the
+/// target of a symbolic link, or nothing when it did not exist.
 struct Before {
   std::string path;
   std::optional<std::string> text;
   sc::FileAttr attr;
+  std::optional<std::string> link = std::nullopt;
 };
 
 Before before(const sc::Context& ctx, const std::string& path) {
   Before b{path, std::nullopt, {}};
   const sc::PathInfo info = ctx.stat(path, /*follow=*/false);
+  if (info.is_symlink()) {
+    b.link = info.link;
+    return b;
+  }
   if (!info.is_file()) return b;
   b.text = ctx.read_file(path);
   if (!b.text) throw sc::Failure("cannot read " + path + " to keep a copy before changing it");
@@ -54,7 +59,9 @@ Before before(const sc::Context& ctx, const std::string& path) {
 
 void restore(const sc::Context& ctx, const std::vector<Before>& saved) {
   for (const auto& b : saved) {
-    if (b.text) {
+    if (b.link) {
+      ctx.symlink(*b.link, b.path);
+    } else if (b.text) {
       sc::FileAttr a = b.attr;
       a.secret = true;  // it was there already: no need to show it again
       ctx.write_file(b.path, *b.text, a);
@@ -117,6 +124,13 @@ void check(const sc::Context& ctx, const Service& service) {
 bool install(const sc::Context& ctx, const Service& service, const std::vector<File>& files) {
   std::vector<Before> saved;
   for (const auto& f : files) {
+    if (!f.link.empty()) {
+      const sc::PathInfo info = ctx.stat(f.path, /*follow=*/false);
+      if (info.is_symlink() && info.link == f.link) continue;
+      saved.push_back(before(ctx, f.path));
+      ctx.symlink(f.link, f.path);
+      continue;
+    }
     const std::optional<std::string> now = ctx.read_file(f.path);
     if (now && *now == f.text) {
       ctx.write_file(f.path, f.text, f.attr);  // attributes only, when they differ

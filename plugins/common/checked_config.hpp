@@ -22,11 +22,14 @@
 
 namespace plugin_common::checked_config {
 
-/// One configuration file and what it must hold.
+/// One configuration file and what it must hold: its text, or, when
+/// `link` is set, a symbolic link to `link` (how Debian's nginx and Apache
+/// enable a site or a conf: `sites-enabled/NAME -> ../sites-available/NAME`).
 struct File {
   std::string path;
   std::string text;
   sc::FileAttr attr = {};
+  std::string link = {};
 };
 
 /// A service whose configuration sc writes.

@@ -33,9 +33,9 @@ const std::string kGtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-
 
 /// What the end-to-end tests need of the machine; "" when all is there.
 std::string missing_tools() {
-  for (const char* p : {"/usr/bin/pebble", "/usr/bin/pebble-challtestsrv", "/usr/bin/lego", "/usr/sbin/nginx",
-                        "/usr/sbin/apache2ctl", "/usr/sbin/postfix", "/usr/sbin/dovecot", "/usr/sbin/spamd",
-                        "/usr/share/roundcube", "/usr/lib/postgresql"})
+  for (const char* p :
+       {"/usr/bin/pebble", "/usr/bin/pebble-challtestsrv", "/usr/bin/lego", "/usr/sbin/nginx", "/usr/sbin/apache2ctl",
+        "/usr/sbin/postfix", "/usr/sbin/dovecot", "/usr/sbin/spamd", "/usr/share/roundcube", "/usr/lib/postgresql"})
     if (!fs::exists(p)) return p;
   return "";
 }
@@ -65,13 +65,13 @@ int messages(const fs::path& folder) {
 void prepare(const Cluster& c, const std::string& host, const std::string& fqdn, const PgCluster& pg,
              const Pebble& ca) {
   run_ok(c, host, {"--yes", "--set", "FQDN=" + fqdn, "hostconf", "setup"});
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"DB_PGHOST", pg.socket_dir().string()},
-           {"DB_PGPORT", std::to_string(pg.port())},
-           {"SSL_ACME_DIRECTORY", ca.directory_url()},
-           {"SSL_ACME_CA_CERTIFICATES", ca.listener_ca().string()},
-           {"SSL_ACME_EMAIL", "admin@" + kDomain},
-           {"SSL_ACME_LISTEN", c.address(host) + ":80"}})
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"DB_PGHOST", pg.socket_dir().string()},
+                                                        {"DB_PGPORT", std::to_string(pg.port())},
+                                                        {"SSL_ACME_DIRECTORY", ca.directory_url()},
+                                                        {"SSL_ACME_CA_CERTIFICATES", ca.listener_ca().string()},
+                                                        {"SSL_ACME_EMAIL", "admin@" + kDomain},
+                                                        {"SSL_ACME_LISTEN", c.address(host) + ":80"}})
     run_ok(c, host, {"settings", "set", name, value});
 }
 
