@@ -95,8 +95,21 @@ std::vector<checked_config::File> postfix_files(const sc::Context& ctx, const ma
           {mail::kMasterCf, mail::edit_master_cf(current(ctx, mail::kMasterCf)), {}}};
 }
 
-std::vector<checked_config::File> dovecot_files(const mail::Params& p) {
-  return {{mail::kSieveScript, mail::sieve_script(), {}}, {mail::kDovecotConf, mail::dovecot_conf(p), {}}};
+/// Dovecot, whose checker also opens the files a `<FILE` value names
+/// (`-x`), as the daemon does when it starts: a missing certificate is
+/// refused here rather than when Dovecot next starts.
+checked_config::Service dovecot() {
+  checked_config::Service s = checked_config::dovecot();
+  s.check = {"doveconf", "-n", "-x"};
+  return s;
+}
+
+std::vector<checked_config::File> dovecot_files(const sc::Context& ctx, const mail::Params& p) {
+  std::vector<checked_config::File> files = {{mail::kSieveScript, mail::sieve_script(), {}},
+                                             {mail::kDovecotConf, mail::dovecot_conf(p), {}}};
+  if (auto ssl = ctx.read_file(mail::kDovecotSslConf))
+    files.push_back({mail::kDovecotSslConf, mail::edit_dovecot_ssl_conf(*ssl), {}});
+  return files;
 }
 
 void install_postfix(const sc::Context& ctx, const mail::Params& p) {
@@ -136,12 +149,12 @@ void setup(sc::Context& ctx) {
   make_bayes_dir(ctx);
 
   ctx.make_dir(mail::kSieveDir, sc::FileAttr::with_mode(0755));
-  const bool dovecot_changed = checked_config::install(ctx, checked_config::dovecot(), dovecot_files(p));
+  const bool dovecot_changed = checked_config::install(ctx, dovecot(), dovecot_files(ctx, p));
   // Dovecot runs the Sieve script as the user, who cannot write beside
   // it: compiled here, once per change.
   if (dovecot_changed || !ctx.stat(mail::kSieveBinary).exists())
     ctx.run_checked({"sievec", mail::kSieveScript}, plugin_common::system_service::live());
-  if (dovecot_changed) checked_config::reload(ctx, checked_config::dovecot());
+  if (dovecot_changed) checked_config::reload(ctx, dovecot());
 
   install_postfix(ctx, p);
   if (!ctx.stat("/etc/aliases.db").exists()) ctx.run_checked({"newaliases"}, plugin_common::system_service::live());
@@ -162,7 +175,7 @@ std::vector<std::string> not_ready(const sc::Context& ctx) {
     return why;
   }
   if (!ctx.stat(p.maildir, true).is_dir()) why.push_back(p.maildir + " (MAILDIR) does not exist");
-  std::vector<checked_config::File> files = dovecot_files(p);
+  std::vector<checked_config::File> files = dovecot_files(ctx, p);
   for (auto& f : postfix_files(ctx, p)) files.push_back(f);
   files.push_back({mail::kSpamConf, mail::spamassassin_conf(), {}});
   for (const auto& f : files)
@@ -194,8 +207,15 @@ void cleanup(sc::Context& ctx) {
     if (auto text = ctx.read_file(path)) postfix.push_back({path, mail::restore_main_cf(*text), {}});
   if (checked_config::install(ctx, checked_config::postfix(), postfix))
     checked_config::reload(ctx, checked_config::postfix());
-  if (checked_config::remove(ctx, checked_config::dovecot(), {mail::kDovecotConf}))
-    checked_config::reload(ctx, checked_config::dovecot());
+  // The package's certificate lines back first (sc's file still names a
+  // certificate), then sc's file removed; what is left is the host's, so
+  // only checked as `doveconf -n` does.
+  bool dovecot_changed = false;
+  if (auto ssl = ctx.read_file(mail::kDovecotSslConf))
+    dovecot_changed = checked_config::install(ctx, checked_config::dovecot(),
+                                              {{mail::kDovecotSslConf, mail::restore_dovecot_ssl_conf(*ssl), {}}});
+  dovecot_changed |= checked_config::remove(ctx, checked_config::dovecot(), {mail::kDovecotConf});
+  if (dovecot_changed) checked_config::reload(ctx, dovecot());
   for (const char* path : {mail::kSieveScript, mail::kSieveBinary})
     if (ctx.stat(path).exists()) ctx.remove(path);
   if (checked_config::remove(ctx, spamd(), {mail::kSpamConf})) checked_config::reload(ctx, spamd());
@@ -234,6 +254,12 @@ std::vector<std::string> maildirs(const sc::Context& ctx, const std::string& mai
   return out;
 }
 
+/// A directory with at least one message: sa-learn fails on a set of
+/// empty ones ("0 message(s) examined", exit 1).
+bool holds_mail(const sc::Context& ctx, const std::string& dir) {
+  return ctx.stat(dir).is_dir() && !ctx.list_dir(dir).empty();
+}
+
 void learn(const sc::Context& ctx, bool spam, const std::vector<std::string>& dirs) {
   const auto argv = mail::sa_learn_argv(spam, dirs);
   if (argv.empty()) return;
@@ -261,12 +287,12 @@ void cron(sc::Context& ctx) {
   for (const auto& box : maildirs(ctx, maildir)) {
     for (const char* sub : {"/cur", "/new"}) {
       const std::string d = box + "/." + mail::kJunk + sub;
-      if (ctx.stat(d).is_dir()) spam.push_back(d);
+      if (holds_mail(ctx, d)) spam.push_back(d);
     }
     // Ham: the mail a user has read (cur/) in every folder but Junk and Trash.
     for (const auto& folder : mail::ham_folders(ctx.list_dir(box))) {
       const std::string d = box + (folder.empty() ? "" : "/" + folder) + "/cur";
-      if (ctx.stat(d).is_dir()) ham.push_back(d);
+      if (holds_mail(ctx, d)) ham.push_back(d);
     }
   }
   make_bayes_dir(ctx);

@@ -252,6 +252,8 @@ std::string dovecot_conf(const Params& p) {
          maildir + "/%u/Maildir\n" + "mail_home = " + maildir +
          "/%u\n"
          "mail_privileged_group = mail\n"
+         "# MAILDIR is root:mail 2775: a user's first delivery or login makes MAILDIR/USER.\n"
+         "mail_access_groups = mail\n"
          "first_valid_uid = 1000\n"
          "\n"
          "# IMAP on 143 (STARTTLS; a password in clear only from this host, Dovecot's\n"
@@ -317,6 +319,21 @@ std::string dovecot_conf(const Params& p) {
          kSieveScript +
          "\n"
          "}\n";
+}
+
+std::string edit_dovecot_ssl_conf(const std::string& text) {
+  std::string out;
+  for (const auto& line : lines_of(restored(text))) {
+    const std::string name = parameter_of(line);
+    const bool ours = line.find('=') != std::string::npos && (name == "ssl_cert" || name == "ssl_key") &&
+                      !line.empty() && line[0] != ' ' && line[0] != '\t';
+    out += (ours ? std::string(kDisabled) : std::string()) + line + "\n";
+  }
+  return out;
+}
+
+std::string restore_dovecot_ssl_conf(const std::string& text) {
+  return restored(text);
 }
 
 std::string sieve_script() {

@@ -25,6 +25,7 @@ struct Params {
 inline constexpr const char* kMainCf = "/etc/postfix/main.cf";
 inline constexpr const char* kMasterCf = "/etc/postfix/master.cf";
 inline constexpr const char* kDovecotConf = "/etc/dovecot/conf.d/99-sc-mail.conf";
+inline constexpr const char* kDovecotSslConf = "/etc/dovecot/conf.d/10-ssl.conf";
 inline constexpr const char* kSieveDir = "/etc/dovecot/sc-mail";
 inline constexpr const char* kSieveScript = "/etc/dovecot/sc-mail/junk.sieve";
 inline constexpr const char* kSieveBinary = "/etc/dovecot/sc-mail/junk.svbin";
@@ -67,6 +68,12 @@ std::string restore_master_cf(const std::string& text);
 
 /// /etc/dovecot/conf.d/99-sc-mail.conf.
 std::string dovecot_conf(const Params& p);
+/// The package's 10-ssl.conf with its ssl_cert and ssl_key lines
+/// commented out with the marker: Dovecot opens every `<FILE` it reads,
+/// even one a later file overrides, and the package's pair may not exist
+/// (installed without its postinst's certificate). Idempotent.
+std::string edit_dovecot_ssl_conf(const std::string& text);
+std::string restore_dovecot_ssl_conf(const std::string& text);
 /// The sieve_before script: X-Spam-Flag: YES into Junk.
 std::string sieve_script();
 /// /etc/spamassassin/sc-mail.cf.

@@ -135,7 +135,7 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   r = sc_m({"mail", "cron", "daily"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Contains("learnt from 2 spam"));
+  CHECK_THAT(r.out, Contains("learnt from 1 spam"));
   sc::ProcessResult dump = c.on("m", {"sa-learn", "--dump", "magic"});
   INFO(dump.out << dump.err);
   CHECK(nspam(dump.out) >= 1);

@@ -170,6 +170,8 @@ TEST_CASE("mail: Dovecot's configuration, the Sieve script and SpamAssassin's", 
         "mail_location = maildir:/srv/mail/%u/Maildir\n"
         "mail_home = /srv/mail/%u\n"
         "mail_privileged_group = mail\n"
+        "# MAILDIR is root:mail 2775: a user's first delivery or login makes MAILDIR/USER.\n"
+        "mail_access_groups = mail\n"
         "first_valid_uid = 1000\n"
         "\n"
         "# IMAP on 143 (STARTTLS; a password in clear only from this host, Dovecot's\n"
@@ -243,6 +245,21 @@ TEST_CASE("mail: Dovecot's configuration, the Sieve script and SpamAssassin's", 
   CHECK(sa.find("\nreport_safe 0\n") != std::string::npos);
   CHECK(sa.find("\nbayes_path /var/lib/spamassassin/sc-bayes/bayes\n") != std::string::npos);
   CHECK(sa.find("rewrite_header") == std::string::npos);
+}
+
+TEST_CASE("mail: the package's certificate lines of 10-ssl.conf are set aside and put back", "[mail]") {
+  const std::string package =
+      "##\n## SSL settings\n##\nssl = yes\n"
+      "ssl_cert = </etc/dovecot/private/dovecot.pem\nssl_key = </etc/dovecot/private/dovecot.key\n"
+      "#ssl_key_password =\nssl_client_ca_dir = /etc/ssl/certs\nssl_dh = </usr/share/dovecot/dh.pem\n";
+  const std::string edited = edit_dovecot_ssl_conf(package);
+  CHECK(
+      edited ==
+      "##\n## SSL settings\n##\nssl = yes\n"
+      "#sc-mail# ssl_cert = </etc/dovecot/private/dovecot.pem\n#sc-mail# ssl_key = </etc/dovecot/private/dovecot.key\n"
+      "#ssl_key_password =\nssl_client_ca_dir = /etc/ssl/certs\nssl_dh = </usr/share/dovecot/dh.pem\n");
+  CHECK(edit_dovecot_ssl_conf(edited) == edited);
+  CHECK(restore_dovecot_ssl_conf(edited) == package);
 }
 
 TEST_CASE("mail: what the daily cron learns from and removes", "[mail]") {

@@ -121,8 +121,11 @@ TEST_CASE("mail: the generated files pass postfix check, doveconf, sievec and sp
   conf.replace(conf.find(mail::kSieveScript), std::string(mail::kSieveScript).size(), sieve);
   write_text(t / "dovecot/conf.d/99-sc-mail.conf", conf);
   write_text(sieve, mail::sieve_script());
+  write_text(t / "dovecot/conf.d/10-ssl.conf",
+             mail::edit_dovecot_ssl_conf(read_text("/etc/dovecot/conf.d/10-ssl.conf")));
   const std::string dovecot_conf = (t / "dovecot/dovecot.conf").string();
-  r = run({"doveconf", "-n", "-c", dovecot_conf});
+  // -x: the files named by `<FILE` values opened, as Dovecot does when it starts.
+  r = run({"doveconf", "-n", "-x", "-c", dovecot_conf});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("mail_location = maildir:/var/mail/%u/Maildir") && Contains("protocols = imap lmtp") &&
@@ -131,6 +134,12 @@ TEST_CASE("mail: the generated files pass postfix check, doveconf, sievec and sp
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(fs::exists(t / "sieve/junk.svbin"));
+  // A certificate that is not there: refused.
+  p.cert = (t / "ssl/missing.pem").string();
+  write_text(t / "dovecot/conf.d/99-sc-mail.conf", mail::dovecot_conf(p));
+  r = run({"doveconf", "-n", "-x", "-c", dovecot_conf});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Contains("missing.pem"));
 
   // SpamAssassin: the site configuration with sc's file.
   fs::copy("/etc/spamassassin", t / "spamassassin", fs::copy_options::recursive);
@@ -168,7 +177,7 @@ TEST_CASE("mail: setup under --root writes sc's files, then changes nothing, and
   CHECK(fs::exists(root / "etc/cron.d/sc_mail_daily"));
   // The checkers and reloads are live actions: recorded under --root.
   const auto actions = run_actions(r);
-  for (const char* a : {"postfix check recorded", "doveconf -n recorded", "spamassassin --lint recorded",
+  for (const char* a : {"postfix check recorded", "doveconf -n -x recorded", "spamassassin --lint recorded",
                         "sievec /etc/dovecot/sc-mail/junk.sieve recorded"})
     CHECK(std::find(actions.begin(), actions.end(), a) != actions.end());
   CHECK(mail_sc(ssl, root.path(), {"mail", "ready"}).status == 0);
@@ -200,7 +209,8 @@ TEST_CASE("mail: setup under --root writes sc's files, then changes nothing, and
   // The daily cron hook: under --root, sa-learn is planned on the users' folders.
   for (const char* d : {"var/mail/alice/Maildir/cur", "var/mail/alice/Maildir/.Junk/cur",
                         "var/mail/alice/Maildir/.Junk/new", "var/mail/alice/Maildir/.Trash/cur"})
-    fs::create_directories(root / d);
+    write_text(root / d / "1700000000.M1P1.m:2,S", "Subject: x\n\nmail\n");
+  fs::create_directories(root / "var/mail/alice/Maildir/.Sent/cur");  // empty: not learnt
   r = mail_sc(ssl, root.path(), {"--json", "mail", "cron", "daily"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
