@@ -122,11 +122,28 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", "wrong", "INBOX"});
   CHECK(p.exit_code == 1);
 
+  // Submission on 587, as a user's mail program (and Roundcube) sends:
+  // STARTTLS, then SASL through Dovecot with the user's password.
+  p = client(c, "m",
+             {"submit", address, "587", kFqdn, cafile.string(), "alice", kPassword, "alice@" + kFqdn, "alice@" + kFqdn,
+              "Note to self", "sent"});
+  INFO(p.err);
+  CHECK(p.exit_code == 0);
+  CHECK(delivered(maildir, 2));
+  p = client(c, "m",
+             {"submit", address, "587", kFqdn, cafile.string(), "alice", "wrong", "alice@" + kFqdn, "alice@" + kFqdn,
+              "Not sent", "refused"});
+  CHECK(p.exit_code == 1);
+  CHECK_THAT(p.err, Contains("authentication failed"));
+  // Without STARTTLS and a login: refused on 587.
+  p = client(c, "m", {"send", address, "587", "bob@elsewhere.test", "alice@" + kFqdn, "Plain", "refused"});
+  CHECK(p.exit_code == 1);
+
   // GTUBE: filed in Junk by the Sieve script, not in the inbox.
   p = client(c, "m", {"send", address, "25", "spammer@elsewhere.test", "alice@" + kFqdn, "Cheap", kGtube});
   REQUIRE(p.exit_code == 0);
   CHECK(delivered(maildir / ".Junk", 1));
-  CHECK(messages(maildir) == 1);
+  CHECK(messages(maildir) == 2);
   p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "Junk"});
   INFO(p.err);
   CHECK(p.out == "Cheap\n");
@@ -152,7 +169,7 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   CHECK(read_text(conf) == conf_before);
   fs::remove(c.path("m", "/etc/dovecot/conf.d/50-broken.conf"));
   p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "INBOX"});
-  CHECK(p.out == "Hello Alice\n");
+  CHECK(p.out == "Hello Alice\nNote to self\n");
 
   // A second setup changes nothing.
   r = sc_m({"--json", "--yes", "mail", "setup"});
