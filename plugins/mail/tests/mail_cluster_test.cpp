@@ -177,3 +177,56 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   REQUIRE(r.status == 0);
   CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
 }
+
+TEST_CASE("mail: a standby's sync takes the master's maildirs, aliases and Bayes database", "[mail][cluster]") {
+  if (!fs::exists("/usr/bin/unison") || !fs::exists("/usr/sbin/postfix")) {
+    WARN("skipped: unison or postfix is missing (.ci/install-deps installs them)");
+    return;
+  }
+  Cluster c({"m", "s"});
+  c.trust_all();
+  auto sc_on = [&](const std::string& host, std::vector<std::string> args, const std::string* input = nullptr) {
+    args.insert(args.begin(), {"--plugin-path", mail_test::ssl_standin_dir(), "--plugin-path", "/usr/local/lib/sc"});
+    ScRun r = c.sc(host, args, input);
+    INFO(host << ": " << r.out << r.err);
+    REQUIRE(r.status == 0);
+    return r;
+  };
+  for (const std::string host : {"m", "s"}) {
+    sc_on(host, {"--yes", "--set", "FQDN=" + host + ".example.test", "hostconf", "setup"});
+    sc::ProcessResult made =
+        c.on(host, {"sh", "-c",
+                    "mkdir -p /etc/ssl/sc && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=m -keyout "
+                    "/etc/ssl/sc/privkey.pem -out /etc/ssl/sc/fullchain.pem 2>/dev/null"});
+    REQUIRE(made.exit_code == 0);
+    sc_on(host, {"--yes", "mail", "setup"});
+  }
+  sc_on("m", {"user", "add", "alice", "--password-stdin"}, &kPassword);
+  // A mail in alice's Maildir on m, and a Bayes database.
+  const fs::path m_mail = c.path("m", "/var/mail/alice/Maildir/new/1700000000.M1P1.m");
+  write_text(m_mail, "Subject: kept\n\nreplicated\n", fs::perms(0600));
+  REQUIRE(c.on("m", {"chown", "-R", "alice:alice", "/var/mail/alice"}).ok());
+  REQUIRE(c.on("m", {"sh", "-c", "echo bayes > /var/lib/spamassassin/sc-bayes/bayes_toks"}).ok());
+  REQUIRE(c.on("m", {"sh", "-c", "echo 'postmaster: root' > /etc/aliases"}).ok());
+
+  // s: the accounts first (as its role's pull does, user before mail),
+  // then mail's sync hook.
+  sc_on("s", {"--yes", "unisonsync", "setup"});
+  sc_on("s", {"user", "pull", "m", "standby"});
+  ScRun r = sc_on("s", {"mail", "sync", "m", "standby"});
+  CHECK_THAT(r.out, Contains("mail of m synchronised"));
+  const fs::path s_mail = c.path("s", "/var/mail/alice/Maildir/new/1700000000.M1P1.m");
+  REQUIRE(fs::exists(s_mail));
+  CHECK(read_text(s_mail) == "Subject: kept\n\nreplicated\n");
+  CHECK(c.on("s", {"stat", "-c", "%U:%G %a", "/var/mail/alice/Maildir/new/1700000000.M1P1.m"}).out ==
+        "alice:alice 600\n");
+  CHECK(c.on("s", {"cat", "/var/lib/spamassassin/sc-bayes/bayes_toks"}).out == "bayes\n");
+  CHECK(read_text(c.path("s", "/etc/aliases")) == "postmaster: root\n");
+  // A mail that reached s (after its promotion) flows back at the next sync.
+  write_text(c.path("s", "/var/mail/alice/Maildir/new/1700000001.M2P2.s"), "Subject: back\n\nfrom s\n");
+  sc_on("s", {"mail", "sync", "m", "standby"});
+  CHECK(read_text(c.path("m", "/var/mail/alice/Maildir/new/1700000001.M2P2.s")) == "Subject: back\n\nfrom s\n");
+  // On the master itself, or another role, the hook does nothing.
+  r = sc_on("m", {"--json", "mail", "sync", "s", "master"});
+  CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
+}
