@@ -121,6 +121,18 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   CHECK(p.out == "Hello Alice\n");
   p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", "wrong", "INBOX"});
   CHECK(p.exit_code == 1);
+  // IMAP on 143 from this host (Roundcube's localhost:143): a password in
+  // clear is taken from localhost, as Dovecot's default allows; STARTTLS is offered.
+  p = c.on("m", {"python3", "-c",
+                 "import imaplib, sys\n"
+                 "box = imaplib.IMAP4('localhost', 143, timeout=30)\n"
+                 "print('STARTTLS' in box.capabilities)\n"
+                 "box.login(sys.argv[1], sys.argv[2])\n"
+                 "box.select('INBOX', readonly=True)\n"
+                 "print(box.search(None, 'ALL')[1][0].decode())\n",
+                 "alice", kPassword});
+  INFO(p.err);
+  CHECK(p.out == "True\n1\n");
 
   // Submission on 587, as a user's mail program (and Roundcube) sends:
   // STARTTLS, then SASL through Dovecot with the user's password.
