@@ -56,9 +56,18 @@ std::string checked_fqdn(const std::string& fqdn, const std::string& what) {
 
 /// Every setting the files depend on, checked before anything changes.
 /// `fqdn`: the name to use (setfqdn's argument), else the FQDN setting.
-mail::Params params(const sc::Context& ctx, const std::string& fqdn = "") {
+/// `ask`: an unset FQDN is asked for (setup), else refused (ready).
+mail::Params params(const sc::Context& ctx, const std::string& fqdn = "", bool ask = true) {
   mail::Params p;
-  p.fqdn = fqdn.empty() ? checked_fqdn(ctx.setting_or_prompt("FQDN"), "FQDN") : fqdn;
+  if (!fqdn.empty()) {
+    p.fqdn = fqdn;
+  } else if (ask) {
+    p.fqdn = checked_fqdn(ctx.setting_or_prompt("FQDN"), "FQDN");
+  } else {
+    const auto set = ctx.setting("FQDN");
+    if (!set) throw sc::Usage("FQDN is not set (`sc hostconf setup`)");
+    p.fqdn = checked_fqdn(*set, "FQDN");
+  }
   p.relayhost = ctx.setting("MAIL_RELAYHOST").value_or("");
   if (auto why = mail::relayhost_problem(p.relayhost); !why.empty())
     throw sc::Usage("MAIL_RELAYHOST \"" + p.relayhost + "\" " + why +
@@ -169,7 +178,7 @@ std::vector<std::string> not_ready(const sc::Context& ctx) {
     why.push_back("the package " + pkg + " is not installed");
   mail::Params p;
   try {
-    p = params(ctx);
+    p = params(ctx, "", /*ask=*/false);
   } catch (const sc::Usage& e) {
     why.push_back(e.what());
     return why;
