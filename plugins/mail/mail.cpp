@@ -68,7 +68,8 @@ mail::Params params(const sc::Context& ctx, const std::string& fqdn = "", bool a
     if (!set) throw sc::Usage("FQDN is not set (`sc hostconf setup`)");
     p.fqdn = checked_fqdn(*set, "FQDN");
   }
-  p.relayhost = ctx.setting("MAIL_RELAYHOST").value_or("");
+  // Asked at setup, as the original did (blank: send directly).
+  p.relayhost = ask ? ctx.setting_or_prompt("MAIL_RELAYHOST") : ctx.setting("MAIL_RELAYHOST").value_or("");
   if (auto why = mail::relayhost_problem(p.relayhost); !why.empty())
     throw sc::Usage("MAIL_RELAYHOST \"" + p.relayhost + "\" " + why +
                     "; fix it with `sc settings set MAIL_RELAYHOST [HOST]:PORT` (empty: send directly)");
@@ -169,6 +170,9 @@ void setup(sc::Context& ctx) {
   if (!ctx.stat("/etc/aliases.db").exists()) ctx.run_checked({"newaliases"}, plugin_common::system_service::live());
 
   plugin_common::module_call::run_shown(ctx, "crontask", "add", {"mail", "daily"});
+  // The directory the files were written for, kept (a MAILDIR given with
+  // --set included) once everything is in place.
+  ctx.set_setting("MAILDIR", p.maildir);
 }
 
 /// Why mail is not ready; empty when it is.

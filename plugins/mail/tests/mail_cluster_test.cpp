@@ -169,6 +169,17 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   INFO(dump.out << dump.err);
   CHECK(nspam(dump.out) >= 1);
 
+  // A relay host: main.cf checked, Postfix reloaded (its own command, no
+  // systemd here) and running with it; local mail still delivered.
+  r = sc_m({"--set", "MAIL_RELAYHOST=[relay.example.test]:2525", "mail", "setup"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Contains("ran: postfix reload"));
+  CHECK(c.on("m", {"postconf", "-h", "relayhost"}).out == "[relay.example.test]:2525\n");
+  p = client(c, "m", {"send", address, "25", "bob@elsewhere.test", "alice@" + kFqdn, "After reload", "third"});
+  CHECK(p.exit_code == 0);
+  CHECK(delivered(maildir, 3));
+
   // A configuration Dovecot's checker refuses is not installed: here a
   // broken file of the host's own in conf.d, then a new MAILDIR. The
   // previous file stays, and Dovecot keeps serving with it.
@@ -181,7 +192,7 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   CHECK(read_text(conf) == conf_before);
   fs::remove(c.path("m", "/etc/dovecot/conf.d/50-broken.conf"));
   p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "INBOX"});
-  CHECK(p.out == "Hello Alice\nNote to self\n");
+  CHECK(p.out == "Hello Alice\nNote to self\nAfter reload\n");
 
   // A second setup changes nothing.
   r = sc_m({"--json", "--yes", "mail", "setup"});
