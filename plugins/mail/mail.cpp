@@ -36,12 +36,12 @@ checked_config::Service spamd() {
 }
 
 std::string checked_path_setting(const sc::Context& ctx, const char* name, const std::string& fallback) {
-  std::string value = mail::normal_path(ctx.setting(name).value_or(""));
+  std::string value = ctx.setting(name).value_or("");
   if (value.empty()) value = fallback;
   if (auto why = mail::path_problem(value); !why.empty())
     throw sc::Usage(std::string(name) + " \"" + value + "\" " + why + "; fix it with `sc settings set " + name +
                     " PATH`");
-  return value;
+  return mail::normal_path(value);
 }
 
 std::string maildir_setting(const sc::Context& ctx) {

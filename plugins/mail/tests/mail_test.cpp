@@ -263,6 +263,7 @@ TEST_CASE("mail: hostile settings and arguments are refused before anything chan
   refused(with(fqdn, {"--set", "MAIL_RELAYHOST=relay;id", "mail", "setup"}), "MAIL_RELAYHOST");
   refused(with(fqdn, {"--set", "MAILDIR=/var/mail dir", "mail", "setup"}), "MAILDIR");
   refused(with(fqdn, {"--set", "MAILDIR=/var/../etc", "mail", "setup"}), "MAILDIR");
+  refused(with(fqdn, {"--set", "MAILDIR=/", "mail", "setup"}), "MAILDIR \"/\" is / itself");
   refused(with(fqdn, {"--set", "SSLCERT=/etc/ssl/a cert.pem", "mail", "setup"}), "SSLCERT");
   refused({"--yes", "--set", "FQDN=m.exa$(id).org", "mail", "setup"}, "FQDN");
   // A certificate that is not there: refused (a failure), nothing changed.
