@@ -154,11 +154,23 @@ std::string password_from_user(sc::Context& ctx, const std::string& role) {
   return pw;
 }
 
+const std::string kAddUsage = "sc db add USER [DATABASE] [--password-stdin] [--password-file FILE]";
+
 void add(sc::Context& ctx) {
   std::vector<std::string> pos;
   std::optional<std::string> password;
   bool from_stdin = false;
-  for (const auto& a : ctx.args()) {
+  std::optional<std::string> password_file;
+  const auto& args = ctx.args();
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--password-file") {
+      // A file of the target, named by its path: how another module hands
+      // over a password it generated (a call into db cannot give it stdin).
+      if (i + 1 >= args.size()) throw sc::Usage("--password-file needs a FILE; usage: " + kAddUsage);
+      password_file = args[++i];
+      continue;
+    }
     if (a.rfind("--password", 0) == 0 && a != "--password-stdin")
       // Never from a command line: other users see it in ps, and it stays
       // in shell histories and logs. The value is not echoed.
@@ -170,9 +182,19 @@ void add(sc::Context& ctx) {
     else
       pos.push_back(a);
   }
-  if (pos.empty() || pos.size() > 2) throw sc::Usage("usage: sc db add USER [DATABASE] [--password-stdin]");
+  if (pos.empty() || pos.size() > 2) throw sc::Usage("usage: " + kAddUsage);
   const std::string role = identifier(pos[0]);
   const std::string database = identifier(pos.size() > 1 ? pos[1] : pos[0]);
+  if (password_file) {
+    const std::string& file = *password_file;
+    if (file.empty() || file[0] != '/')
+      throw sc::Usage("--password-file \"" + file +
+                      "\" is not an absolute path; give the path of a file (mode 0600) holding the password");
+    auto text = ctx.read_file(file);
+    if (!text) throw sc::Usage("--password-file \"" + file + "\": cannot read this file (does it exist?)");
+    password = text->substr(0, text->find('\n'));
+    if (from_stdin) throw sc::Usage("give the password either with --password-stdin or with --password-file, not both");
+  }
   if (from_stdin) {
     std::string in = read_stdin();
     password = in.substr(0, in.find('\n'));

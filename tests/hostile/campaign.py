@@ -117,6 +117,8 @@ FILLERS = {
     "REMOTE": "/srv/data",
     "CLIENT": "client1.example.com",
     "LOCAL": "/srv/data",
+    "URL": "file:///srv/none.tar.bz2",
+    "SHA256": "0" * 64,
 }
 # (module, command, placeholder) -> value, where the generic one does not fit.
 FILLER_OVERRIDES = {

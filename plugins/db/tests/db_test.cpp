@@ -136,6 +136,36 @@ TEST_CASE("db against a real PostgreSQL: add, sql, backup, del, restore", "[db][
   CHECK(r.status == 0);
 }
 
+TEST_CASE("db add takes the password from a file of the target with --password-file", "[db][postgres]") {
+  PgCluster pg;
+  TempDir root;
+  // Refused before anything reaches the server: a relative path, a missing
+  // file, both ways at once.
+  ScRun r = db(pg, root.path(), {"add", "app", "--password-file", "pw.txt"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("--password-file \"pw.txt\" is not an absolute path"));
+  r = db(pg, root.path(), {"add", "app", "--password-file", "/etc/none.pw"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("cannot read this file"));
+  CHECK(db(pg, root.path(), {"add", "app", "--password-file"}).status == 2);
+  write_text(root / "etc/app.pw", "file pass 'x'\nsecond line ignored\n", fs::perms(0600));
+  const std::string pw = "other\n";
+  r = db(pg, root.path(), {"add", "app", "--password-file", "/etc/app.pw", "--password-stdin"}, &pw);
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("not both"));
+  CHECK(db(pg, root.path(), {"has", "app"}).status == 1);
+
+  r = db(pg, root.path(), {"add", "app", "appdb", "--password-file", "/etc/app.pw"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out + r.err, !Contains("file pass"));
+  CHECK(db(pg, root.path(), {"has", "appdb"}).status == 0);
+  // The first line is the password: the same one given on stdin changes nothing.
+  const std::string same = "file pass 'x'\n";
+  r = db(pg, root.path(), {"--json", "add", "app", "appdb", "--password-stdin"}, &same);
+  CHECK(nlohmann::json::parse(r.out)["summary"]["changed"] == 0);
+}
+
 TEST_CASE("db ready fails clearly when no server answers", "[db]") {
   TempDir root;
   ScRun r = run_sc_rooted(root.path(), {"--set", "DB_PGHOST=/nonexistent", "--set", "DB_PGPORT=1", "db", "ready"});
