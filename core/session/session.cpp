@@ -263,6 +263,12 @@ int Session::run_top(Frame* frame, const std::vector<std::string>& args) {
     return frame->status = kExitFailure;
   }
   if (frame->command == "setup") {
+    // A setup whose manifest shows no arguments takes none: refused before
+    // the required modules are set up, so that bad input changes nothing.
+    if (spec && spec->usage.empty() && !args.empty()) {
+      frame->error = "too many arguments; usage: sc " + m->name + " setup";
+      return frame->status = kExitUsage;
+    }
     // As the original does: set up every required module that is not ready.
     std::vector<std::shared_ptr<const Manifest>> order;
     if (!dependencies(m->name, &order, &err)) {

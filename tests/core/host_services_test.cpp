@@ -241,7 +241,13 @@ TEST_CASE("module calls, hooks and the setup chain", "[host][modules]") {
   r = probe(root.path(), {"broadcast", "fxhook", "ready"});
   CHECK(r.out == "fxhook in probe-dep:from-probe\n");
 
-  // `setup` first sets up required modules that are not ready.
+  // `setup` first sets up required modules that are not ready; one given
+  // arguments its usage does not show is refused before that.
+  const std::string untouched = tree_hash(root.path());
+  r = sc_at(root.path(), {"probe-dep", "setup", "extra"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("too many arguments; usage: sc probe-dep setup"));
+  CHECK(tree_hash(root.path()) == untouched);
   r = sc_at(root.path(), {"probe-dep", "setup"});
   CHECK(r.status == 0);
   CHECK_THAT(r.err, Contains("setting up required module probe"));

@@ -9,6 +9,8 @@ of the test cluster by its loopback address under its FQDN. Exit status 0
 and the lines asked for on stdout, or 1 and the reason on stderr.
 
   mail_client.py send ADDRESS PORT FROM TO SUBJECT BODY
+  mail_client.py submit ADDRESS PORT NAME CAFILE USER PASSWORD FROM TO SUBJECT BODY
+      sends a mail as a user's mail program does: STARTTLS, then AUTH
   mail_client.py imap ADDRESS PORT NAME CAFILE USER PASSWORD FOLDER
       prints one line per message of FOLDER: its Subject
   mail_client.py webmail ADDRESS NAME CAFILE USER PASSWORD
@@ -52,6 +54,19 @@ def send(address, port, sender, to, subject, body):
     msg["Subject"] = subject
     msg.set_content(body)
     with smtplib.SMTP(address, int(port), timeout=60) as smtp:
+        smtp.send_message(msg)
+
+
+def submit(address, port, name, cafile, user, password, sender, to, subject, body):
+    resolve(name, address)
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    with smtplib.SMTP(name, int(port), timeout=60) as smtp:
+        smtp.starttls(context=context(cafile))
+        smtp.login(user, password)
         smtp.send_message(msg)
 
 
@@ -102,7 +117,7 @@ def webmail(address, name, cafile, user, password):
 
 
 def main(argv):
-    commands = {"send": (send, 6), "imap": (imap, 7), "webmail": (webmail, 5)}
+    commands = {"send": (send, 6), "submit": (submit, 10), "imap": (imap, 7), "webmail": (webmail, 5)}
     if len(argv) < 2 or argv[1] not in commands or len(argv) - 2 != commands[argv[1]][1]:
         sys.stderr.write(__doc__)
         return 2
