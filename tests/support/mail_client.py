@@ -25,6 +25,7 @@ import smtplib
 import socket
 import ssl
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 from email.message import EmailMessage
@@ -106,7 +107,13 @@ def webmail(address, name, cafile, user, password):
             "_pass": password,
         }
     ).encode()
-    page = opener.open(base + "?_task=login", form, timeout=60).read().decode()
+    try:
+        page = opener.open(base + "?_task=login", form, timeout=60).read().decode()
+    except urllib.error.HTTPError as e:
+        # Roundcube answers a refused login with 401 and the login form.
+        if e.code != 401:
+            raise
+        raise RuntimeError("the login did not succeed: HTTP 401") from None
     request = re.search(r'"request_token":"([^"]+)"', page)
     if not request or "_task=logout" not in page:
         raise RuntimeError("the login did not succeed:\n" + page[:2000])

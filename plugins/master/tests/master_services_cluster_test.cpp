@@ -177,6 +177,11 @@ TEST_CASE("master services: a standby replicates them and serves the mail after 
       client(c, "m", {"send", c.address("m"), "25", "bob@elsewhere.test", "alice@" + fqdn, "Kept", "replicated"});
   REQUIRE(p.exit_code == 0);
   REQUIRE(delivered(c.path("m", "/var/mail/alice/Maildir"), 1));
+  // m's daemons stop before s is set up: the hosts of the test cluster share
+  // the machine's /run and /var/spool, where s would find m's pid files and
+  // take m's daemons for its own (a real standby has its own; its services
+  // are set up, not started, until its promotion).
+  on_m.reset();
 
   // s: a standby of m, its own PostgreSQL; the services come with the role
   // (MASTER_SERVICES imported from m), the certificate is m's.
@@ -190,8 +195,7 @@ TEST_CASE("master services: a standby replicates them and serves the mail after 
   CHECK(messages(c.path("s", "/var/mail/alice/Maildir")) == 1);
   CHECK(pg_s.psql("SELECT count(*) FROM pg_database WHERE datname = 'roundcube'") == "1\n");
 
-  // m is gone: its daemons stopped, its sshd too. s takes over.
-  on_m.reset();
+  // m is gone, its sshd too. s takes over.
   for (int pid : c.processes("m")) kill(pid, SIGSTOP);
   r = run_ok(c, "s", {"--yes", "master", "promote"});
   Daemons on_s(c, "s");
