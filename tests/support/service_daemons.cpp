@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cluster_checks.hpp"
+
 namespace sc::test {
 namespace {
 
@@ -108,6 +110,41 @@ void Daemons::stop(const std::string& name) {
 
 std::string Daemons::log() const {
   return c_.on(host_, {"cat", "/root/daemons.log"}).out;
+}
+
+sc::ProcessResult mail_client(const Cluster& c, const std::string& host, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"python3", std::string(kSourceDir) + "/tests/support/mail_client.py"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return c.on(host, argv);
+}
+
+int maildir_messages(const fs::path& folder) {
+  int n = 0;
+  for (const char* sub : {"new", "cur"}) {
+    std::error_code ec;
+    if (fs::is_directory(folder / sub, ec))
+      for ([[maybe_unused]] const auto& e : fs::directory_iterator(folder / sub)) ++n;
+  }
+  return n;
+}
+
+bool mail_delivered(const fs::path& folder, int count) {
+  return wait_for([&] { return maildir_messages(folder) >= count; }, 60) >= 0;
+}
+
+sc::ProcessResult apache_check(const std::string& snippet) {
+  TempDir dir;
+  write_text(dir / "snippet.conf", snippet);
+  std::string conf = "ServerRoot /etc/apache2\nServerName localhost\n";
+  for (const char* m : {"mpm_prefork", "authz_core", "alias", "rewrite", "dir", "mime", "env"})
+    conf += std::string("LoadModule ") + m + "_module /usr/lib/apache2/modules/mod_" + m + ".so\n";
+  conf += "Listen 127.0.0.1:1\nPidFile " + (dir / "pid").string() + "\nErrorLog " + (dir / "error.log").string() +
+          "\nInclude " + (dir / "snippet.conf").string() + "\n";
+  write_text(dir / "apache2.conf", conf);
+  sc::ProcessSpec p;
+  p.argv = {"apache2", "-t", "-f", (dir / "apache2.conf").string()};
+  p.capture_out = p.capture_err = true;
+  return sc::run_process(p);
 }
 
 }  // namespace sc::test

@@ -44,4 +44,20 @@ class Daemons {
   std::vector<std::string> running_;
 };
 
+/// tests/support/mail_client.py run in `host` (send, submit, imap,
+/// webmail: its docstring says how); the network is the machine's, so it
+/// reaches any host's address.
+sc::ProcessResult mail_client(const Cluster& c, const std::string& host, const std::vector<std::string>& args);
+
+/// Messages in a Maildir folder (its new/ and cur/), as seen from the test.
+int maildir_messages(const fs::path& folder);
+
+/// Waits, 60 s at most, until the Maildir folder holds `count` messages.
+bool mail_delivered(const fs::path& folder, int count);
+
+/// `apache2 -t` on a minimal server configuration that includes `snippet`,
+/// with the modules Debian's default configuration enables (what a
+/// module's Apache snippet must pass before any host sees it).
+sc::ProcessResult apache_check(const std::string& snippet);
+
 }  // namespace sc::test

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "service_daemons.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -16,21 +17,6 @@ sc::ProcessResult php(const std::vector<std::string>& args, const std::string& i
   p.argv = {"php", "-n"};
   p.argv.insert(p.argv.end(), args.begin(), args.end());
   p.input = input;
-  p.capture_out = p.capture_err = true;
-  return sc::run_process(p);
-}
-
-sc::ProcessResult apache_check(const std::string& snippet) {
-  TempDir dir;
-  write_text(dir / "snippet.conf", snippet);
-  std::string conf = "ServerRoot /etc/apache2\nServerName localhost\n";
-  for (const char* m : {"mpm_prefork", "authz_core", "alias", "rewrite", "dir", "mime", "env"})
-    conf += std::string("LoadModule ") + m + "_module /usr/lib/apache2/modules/mod_" + m + ".so\n";
-  conf += "Listen 127.0.0.1:1\nPidFile " + (dir / "pid").string() + "\nErrorLog " + (dir / "error.log").string() +
-          "\nInclude " + (dir / "snippet.conf").string() + "\n";
-  write_text(dir / "apache2.conf", conf);
-  sc::ProcessSpec p;
-  p.argv = {"apache2", "-t", "-f", (dir / "apache2.conf").string()};
   p.capture_out = p.capture_err = true;
   return sc::run_process(p);
 }

@@ -31,22 +31,6 @@ std::string missing_tools() {
   return "";
 }
 
-sc::ProcessResult client(const Cluster& c, const std::string& host, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"python3", std::string(kSourceDir) + "/tests/support/mail_client.py"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return c.on(host, argv);
-}
-
-int messages(const fs::path& folder) {
-  int n = 0;
-  for (const char* sub : {"new", "cur"}) {
-    std::error_code ec;
-    if (fs::is_directory(folder / sub, ec))
-      for ([[maybe_unused]] const auto& e : fs::directory_iterator(folder / sub)) ++n;
-  }
-  return n;
-}
-
 /// The spam count of `sa-learn --dump magic` ("0.000 0 N 0 non-token data: nspam").
 int nspam(const std::string& dump) {
   const size_t at = dump.find("non-token data: nspam");
@@ -57,10 +41,6 @@ int nspam(const std::string& dump) {
   int n = -1;
   words >> version >> zero >> n;
   return n;
-}
-
-bool delivered(const fs::path& folder, int count) {
-  return wait_for([&] { return messages(folder) >= count; }, 60) >= 0;
 }
 
 }  // namespace
@@ -110,16 +90,16 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   // Mail over SMTP: in alice's Maildir, read over IMAPS with her password.
   const fs::path maildir = c.path("m", "/var/mail/alice/Maildir");
   sc::ProcessResult p =
-      client(c, "m", {"send", address, "25", "bob@elsewhere.test", "alice@" + kFqdn, "Hello Alice", "first mail"});
+      mail_client(c, "m", {"send", address, "25", "bob@elsewhere.test", "alice@" + kFqdn, "Hello Alice", "first mail"});
   INFO(p.err);
   REQUIRE(p.exit_code == 0);
   INFO(daemons.log());
-  REQUIRE(delivered(maildir, 1));
-  p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "INBOX"});
+  REQUIRE(mail_delivered(maildir, 1));
+  p = mail_client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "INBOX"});
   INFO(p.err << daemons.log());
   REQUIRE(p.exit_code == 0);
   CHECK(p.out == "Hello Alice\n");
-  p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", "wrong", "INBOX"});
+  p = mail_client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", "wrong", "INBOX"});
   CHECK(p.exit_code == 1);
   // IMAP on 143 from this host (Roundcube's localhost:143): a password in
   // clear is taken from localhost, as Dovecot's default allows; STARTTLS is offered.
@@ -136,27 +116,27 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
 
   // Submission on 587, as a user's mail program (and Roundcube) sends:
   // STARTTLS, then SASL through Dovecot with the user's password.
-  p = client(c, "m",
-             {"submit", address, "587", kFqdn, cafile.string(), "alice", kPassword, "alice@" + kFqdn, "alice@" + kFqdn,
-              "Note to self", "sent"});
+  p = mail_client(c, "m",
+                  {"submit", address, "587", kFqdn, cafile.string(), "alice", kPassword, "alice@" + kFqdn,
+                   "alice@" + kFqdn, "Note to self", "sent"});
   INFO(p.err);
   CHECK(p.exit_code == 0);
-  CHECK(delivered(maildir, 2));
-  p = client(c, "m",
-             {"submit", address, "587", kFqdn, cafile.string(), "alice", "wrong", "alice@" + kFqdn, "alice@" + kFqdn,
-              "Not sent", "refused"});
+  CHECK(mail_delivered(maildir, 2));
+  p = mail_client(c, "m",
+                  {"submit", address, "587", kFqdn, cafile.string(), "alice", "wrong", "alice@" + kFqdn,
+                   "alice@" + kFqdn, "Not sent", "refused"});
   CHECK(p.exit_code == 1);
   CHECK_THAT(p.err, Contains("authentication failed"));
   // Without STARTTLS and a login: refused on 587.
-  p = client(c, "m", {"send", address, "587", "bob@elsewhere.test", "alice@" + kFqdn, "Plain", "refused"});
+  p = mail_client(c, "m", {"send", address, "587", "bob@elsewhere.test", "alice@" + kFqdn, "Plain", "refused"});
   CHECK(p.exit_code == 1);
 
   // GTUBE: filed in Junk by the Sieve script, not in the inbox.
-  p = client(c, "m", {"send", address, "25", "spammer@elsewhere.test", "alice@" + kFqdn, "Cheap", kGtube});
+  p = mail_client(c, "m", {"send", address, "25", "spammer@elsewhere.test", "alice@" + kFqdn, "Cheap", kGtube});
   REQUIRE(p.exit_code == 0);
-  CHECK(delivered(maildir / ".Junk", 1));
-  CHECK(messages(maildir) == 2);
-  p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "Junk"});
+  CHECK(mail_delivered(maildir / ".Junk", 1));
+  CHECK(maildir_messages(maildir) == 2);
+  p = mail_client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "Junk"});
   INFO(p.err);
   CHECK(p.out == "Cheap\n");
 
@@ -176,9 +156,9 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   CHECK(r.status == 0);
   CHECK_THAT(r.err, Contains("ran: postfix reload"));
   CHECK(c.on("m", {"postconf", "-h", "relayhost"}).out == "[relay.example.test]:2525\n");
-  p = client(c, "m", {"send", address, "25", "bob@elsewhere.test", "alice@" + kFqdn, "After reload", "third"});
+  p = mail_client(c, "m", {"send", address, "25", "bob@elsewhere.test", "alice@" + kFqdn, "After reload", "third"});
   CHECK(p.exit_code == 0);
-  CHECK(delivered(maildir, 3));
+  CHECK(mail_delivered(maildir, 3));
 
   // A configuration Dovecot's checker refuses is not installed: here a
   // broken file of the host's own in conf.d, then a new MAILDIR. The
@@ -191,7 +171,7 @@ TEST_CASE("mail: SMTP to a user's Maildir, IMAPS with the password, GTUBE to Jun
   CHECK_THAT(r.err, Contains("doveconf -n") && Contains("50-broken.conf") && Contains("nothing was installed"));
   CHECK(read_text(conf) == conf_before);
   fs::remove(c.path("m", "/etc/dovecot/conf.d/50-broken.conf"));
-  p = client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "INBOX"});
+  p = mail_client(c, "m", {"imap", address, "993", kFqdn, cafile.string(), "alice", kPassword, "INBOX"});
   CHECK(p.out == "Hello Alice\nNote to self\nAfter reload\n");
 
   // A second setup changes nothing.

@@ -40,25 +40,6 @@ std::string missing_tools() {
   return "";
 }
 
-/// tests/support/mail_client.py run in `host` (the network is the
-/// machine's: it reaches any host's address).
-sc::ProcessResult client(const Cluster& c, const std::string& host, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"python3", std::string(kSourceDir) + "/tests/support/mail_client.py"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return c.on(host, argv);
-}
-
-/// Messages in a Maildir folder (new/ and cur/), as seen from the test.
-int messages(const fs::path& folder) {
-  int n = 0;
-  for (const char* sub : {"new", "cur"}) {
-    std::error_code ec;
-    if (fs::is_directory(folder / sub, ec))
-      for ([[maybe_unused]] const auto& e : fs::directory_iterator(folder / sub)) ++n;
-  }
-  return n;
-}
-
 /// A host set up as the master's services need it: its FQDN, the private
 /// PostgreSQL server, pebble as its ACME CA (lego's own http-01 server on
 /// the host's address for the first certificate).
@@ -78,11 +59,6 @@ void prepare(const Cluster& c, const std::string& host, const std::string& fqdn,
 /// The daemons of the master's services, started in `host`.
 void start_services(Daemons& d) {
   for (const char* name : {"spamd", "dovecot", "postfix", "apache2", "nginx"}) d.start(name);
-}
-
-/// Waits until `folder` of the Maildir holds `count` messages.
-bool delivered(const fs::path& folder, int count) {
-  return wait_for([&] { return messages(folder) >= count; }, 60) >= 0;
 }
 
 }  // namespace
@@ -117,34 +93,34 @@ TEST_CASE("master services: mail, IMAP, spam filing and webmail over HTTPS with 
   // server's certificate verified against pebble's root under the FQDN.
   const fs::path maildir = c.path("m", "/var/mail/alice/Maildir");
   sc::ProcessResult p =
-      client(c, "m", {"send", address, "25", "bob@elsewhere.test", "alice@" + fqdn, "Hello Alice", "first mail"});
+      mail_client(c, "m", {"send", address, "25", "bob@elsewhere.test", "alice@" + fqdn, "Hello Alice", "first mail"});
   INFO(p.err);
   REQUIRE(p.exit_code == 0);
-  REQUIRE(delivered(maildir, 1));
-  p = client(c, "m", {"imap", address, "993", fqdn, ca.issuing_root().string(), "alice", kPassword, "INBOX"});
+  REQUIRE(mail_delivered(maildir, 1));
+  p = mail_client(c, "m", {"imap", address, "993", fqdn, ca.issuing_root().string(), "alice", kPassword, "INBOX"});
   INFO(p.err << daemons.log());
   REQUIRE(p.exit_code == 0);
   CHECK(p.out == "Hello Alice\n");
   // A wrong password is refused.
-  p = client(c, "m", {"imap", address, "993", fqdn, ca.issuing_root().string(), "alice", "wrong", "INBOX"});
+  p = mail_client(c, "m", {"imap", address, "993", fqdn, ca.issuing_root().string(), "alice", "wrong", "INBOX"});
   CHECK(p.exit_code == 1);
 
   // GTUBE, SpamAssassin's test pattern: filed in the spam folder, not the inbox.
-  p = client(c, "m", {"send", address, "25", "spammer@elsewhere.test", "alice@" + fqdn, "Cheap", kGtube});
+  p = mail_client(c, "m", {"send", address, "25", "spammer@elsewhere.test", "alice@" + fqdn, "Cheap", kGtube});
   REQUIRE(p.exit_code == 0);
-  CHECK(delivered(maildir / ".Junk", 1));
-  CHECK(messages(maildir) == 1);
-  p = client(c, "m", {"imap", address, "993", fqdn, ca.issuing_root().string(), "alice", kPassword, "Junk"});
+  CHECK(mail_delivered(maildir / ".Junk", 1));
+  CHECK(maildir_messages(maildir) == 1);
+  p = mail_client(c, "m", {"imap", address, "993", fqdn, ca.issuing_root().string(), "alice", kPassword, "Junk"});
   INFO(p.err);
   CHECK(p.out == "Cheap\n");
 
   // Roundcube over HTTPS through nginx: the login page, a login as alice,
   // her inbox listing the message.
-  p = client(c, "m", {"webmail", address, fqdn, ca.issuing_root().string(), "alice", kPassword});
+  p = mail_client(c, "m", {"webmail", address, fqdn, ca.issuing_root().string(), "alice", kPassword});
   INFO(p.err << daemons.log());
   REQUIRE(p.exit_code == 0);
   CHECK_THAT(p.out, Contains("Hello Alice"));
-  p = client(c, "m", {"webmail", address, fqdn, ca.issuing_root().string(), "alice", "wrong"});
+  p = mail_client(c, "m", {"webmail", address, fqdn, ca.issuing_root().string(), "alice", "wrong"});
   CHECK(p.exit_code == 1);
   CHECK_THAT(p.err, Contains("the login did not succeed"));
 
@@ -174,9 +150,9 @@ TEST_CASE("master services: a standby replicates them and serves the mail after 
   auto on_m = std::make_unique<Daemons>(c, "m");
   start_services(*on_m);
   sc::ProcessResult p =
-      client(c, "m", {"send", c.address("m"), "25", "bob@elsewhere.test", "alice@" + fqdn, "Kept", "replicated"});
+      mail_client(c, "m", {"send", c.address("m"), "25", "bob@elsewhere.test", "alice@" + fqdn, "Kept", "replicated"});
   REQUIRE(p.exit_code == 0);
-  REQUIRE(delivered(c.path("m", "/var/mail/alice/Maildir"), 1));
+  REQUIRE(mail_delivered(c.path("m", "/var/mail/alice/Maildir"), 1));
   // m's daemons stop before s is set up: the hosts of the test cluster share
   // the machine's /run and /var/spool, where s would find m's pid files and
   // take m's daemons for its own (a real standby has its own; its services
@@ -192,7 +168,7 @@ TEST_CASE("master services: a standby replicates them and serves the mail after 
   CHECK_THAT(r.out, Contains("sc ssl sync m standby") && Contains("sc mail setup"));
   CHECK(read_text(c.path("s", "/etc/ssl/sc/fullchain.pem")) == read_text(c.path("m", "/etc/ssl/sc/fullchain.pem")));
   // The pull replicated the maildir and Roundcube's database.
-  CHECK(messages(c.path("s", "/var/mail/alice/Maildir")) == 1);
+  CHECK(maildir_messages(c.path("s", "/var/mail/alice/Maildir")) == 1);
   CHECK(pg_s.psql("SELECT count(*) FROM pg_database WHERE datname = 'roundcube'") == "1\n");
 
   // m is gone, its sshd too. s takes over.
@@ -201,7 +177,8 @@ TEST_CASE("master services: a standby replicates them and serves the mail after 
   Daemons on_s(c, "s");
   on_s.start("dovecot");
   // The clients still use the master's name: the certificate is m's.
-  p = client(c, "s", {"imap", c.address("s"), "993", fqdn, ca.issuing_root().string(), "alice", kPassword, "INBOX"});
+  p = mail_client(c, "s",
+                  {"imap", c.address("s"), "993", fqdn, ca.issuing_root().string(), "alice", kPassword, "INBOX"});
   INFO(p.err << on_s.log());
   REQUIRE(p.exit_code == 0);
   CHECK(p.out == "Kept\n");
