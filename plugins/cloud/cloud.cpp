@@ -11,6 +11,7 @@
 #include "common/conf_snippet.hpp"
 #include "common/module_call.hpp"
 #include "common/peer_name.hpp"
+#include "common/role.hpp"
 #include "common/web_app.hpp"
 
 namespace {
@@ -341,12 +342,8 @@ void files(sc::Context& ctx) {
 }
 
 void sync(sc::Context& ctx) {
-  ctx.expect_args(2, 2, "HOST MODE");
-  const std::string host = plugin_common::peer_name::checked(ctx.args()[0], "HOST");
-  const std::string& mode = ctx.args()[1];
-  if (mode != "master" && mode != "standby" && mode != "backup" && mode != "client" && mode != "roaming")
-    throw sc::Usage("MODE \"" + mode + "\" is not one of master, standby, backup, client, roaming");
-  if (mode != "standby") return;
+  const auto [host, role] = plugin_common::role::sync_args(ctx);
+  if (role != plugin_common::role::Role::standby) return;
   plugin_common::module_call::run_shown(ctx, "db", "pull", {"cloud", host});
   plugin_common::module_call::run_shown(ctx, "files", "pull", {"cloud", host});
 }

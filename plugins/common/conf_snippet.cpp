@@ -1,5 +1,7 @@
 #include "common/conf_snippet.hpp"
 
+#include <unistd.h>
+
 namespace plugin_common::conf_snippet {
 namespace {
 
@@ -24,6 +26,30 @@ void check_name(const std::string& name) {
   if (!ok)
     throw sc::Usage("invalid snippet name \"" + name +
                     "\": use 1 to 64 of a-z, 0-9, '_' and '-', starting with a letter or a digit (e.g. roundcube)");
+}
+
+std::string from_stdin(const sc::Context& ctx) {
+  const std::string usage = "usage: sc " + ctx.module() + " " + ctx.command() + " NAME < FILE";
+  if (::isatty(STDIN_FILENO)) throw sc::Usage("give the snippet on stdin; " + usage);
+  std::string text;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw sc::Usage("the snippet on stdin is empty; " + usage);
+  return text;
+}
+
+bool valid_size(const std::string& size, std::string* why) {
+  bool ok = !size.empty() && size.size() <= 12;
+  for (size_t i = 0; ok && i < size.size(); ++i) {
+    const char c = size[i];
+    const bool digit = c >= '0' && c <= '9';
+    const bool unit = i + 1 == size.size() && i > 0 && std::string("kKmMgG").find(c) != std::string::npos;
+    ok = digit || unit;
+  }
+  if (!ok && why) *why = "\"" + size + "\" is not a size: digits, optionally followed by k, m or g (e.g. 512m)";
+  return ok;
 }
 
 std::string path(Server server, const std::string& name) {

@@ -29,6 +29,15 @@ enum class Server { apache, nginx };
 /// Throws sc::Usage naming the rule when `name` is not a valid snippet name.
 void check_name(const std::string& name);
 
+/// The snippet of `sc MODULE addconf NAME < FILE`, read from stdin. Throws
+/// sc::Usage when stdin is a terminal (nothing was piped) or the text is
+/// blank.
+std::string from_stdin(const sc::Context& ctx);
+
+/// A size as nginx and PHP read it: digits, optionally followed by k, m or
+/// g (either case). False, with *why saying so, otherwise.
+bool valid_size(const std::string& size, std::string* why);
+
 /// The file that holds the snippet (Apache: the conf-available one).
 std::string path(Server server, const std::string& name);
 

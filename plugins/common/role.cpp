@@ -1,5 +1,7 @@
 #include "role.hpp"
 
+#include "peer_name.hpp"
+
 namespace plugin_common::role {
 
 const std::vector<Role>& all_roles() {
@@ -31,6 +33,16 @@ const char* role_name(Role role) {
 
 bool syncs_homes(Role role) {
   return role == Role::standby || role == Role::roaming;
+}
+
+SyncArgs sync_args(const sc::Context& ctx) {
+  ctx.expect_args(2, 2, "HOST MODE");
+  SyncArgs a{peer_name::checked(ctx.arg(0), "HOST"), Role::master};
+  const auto role = parse_role(ctx.arg(1));
+  if (!role)
+    throw sc::Usage("MODE \"" + ctx.arg(1) + "\" is not a role: use master, standby, backup, client or roaming");
+  a.role = *role;
+  return a;
 }
 
 }  // namespace plugin_common::role

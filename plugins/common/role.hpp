@@ -4,6 +4,8 @@
 #pragma once
 
 #include <optional>
+#include <sc/plugin.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,5 +22,15 @@ const char* role_name(Role role);
 /// master's (standby, roaming): user pull runs the syncs, and undoing the
 /// role (master module) stops them. A client has them over NFS.
 bool syncs_homes(Role role);
+
+/// The arguments of a module's `sync HOST MODE` hook (what `sc master
+/// pull` sends): the master's name and this host's role. Throws sc::Usage
+/// naming the bad one (a HOST that is no host name, a MODE that is no
+/// role).
+struct SyncArgs {
+  std::string host;
+  Role role;
+};
+SyncArgs sync_args(const sc::Context& ctx);
 
 }  // namespace plugin_common::role

@@ -11,6 +11,7 @@
 #include "common/checked_config.hpp"
 #include "common/module_call.hpp"
 #include "common/peer_name.hpp"
+#include "common/role.hpp"
 #include "common/system_service.hpp"
 #include "mail_config.hpp"
 
@@ -329,7 +330,11 @@ void cron(sc::Context& ctx) {
 
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  const json list = {maildir_setting(ctx), "/etc/aliases", mail::kBayesDir};
+  // What exists only: a backup names every installed module's files, and a
+  // host without mail has none of them.
+  json list = json::array();
+  for (const std::string& p : {maildir_setting(ctx), std::string("/etc/aliases"), std::string(mail::kBayesDir)})
+    if (ctx.stat(p, true).exists()) list.push_back(p);
   std::string text;
   for (const auto& f : list) text += f.get<std::string>() + "\n";
   ctx.print(text);
@@ -342,13 +347,9 @@ std::string error_of(const sc::CallResult& r) {
 }
 
 void sync(sc::Context& ctx) {
-  ctx.expect_args(2, 2, "HOST MODE");
-  const std::string host = plugin_common::peer_name::checked(ctx.arg(0), "HOST");
-  const std::string& mode = ctx.arg(1);
-  if (mode != "master" && mode != "standby" && mode != "backup" && mode != "client" && mode != "roaming")
-    throw sc::Usage("MODE \"" + mode + "\" is not a mode; use master, standby, backup, client or roaming");
+  const auto [host, role] = plugin_common::role::sync_args(ctx);
   const std::string maildir = maildir_setting(ctx);
-  if (mode != "standby") return;
+  if (role != plugin_common::role::Role::standby) return;
 
   // The maildirs, both ways (a promoted standby's mail flows back), the
   // standby's empty MAILDIR filled from the master's on the first run.

@@ -70,7 +70,7 @@ nginx::Site site_of(const sc::Context& ctx, const std::string& fqdn) {
       checked_path(other_setting(ctx, "SSL_ACME_WEBROOT").value_or(nginx::kDefaultWebroot), "SSL_ACME_WEBROOT");
   s.max_body = ctx.setting("NGINX_MAX_BODY").value_or("512m");
   std::string why;
-  if (!nginx::valid_size(s.max_body, &why))
+  if (!conf_snippet::valid_size(s.max_body, &why))
     throw sc::Usage("NGINX_MAX_BODY: " + why + "; fix it with `sc settings set NGINX_MAX_BODY 512m`");
   s.hsts = ctx.setting("NGINX_HSTS").value_or("no") == "yes";
   if (other_setting(ctx, "WSTUNNEL_MODE").value_or("") == "server") {
@@ -199,22 +199,10 @@ void conf(sc::Context& ctx) {
   ctx.result(json(text).dump());
 }
 
-std::string read_stdin(const sc::Context& ctx) {
-  if (::isatty(STDIN_FILENO))
-    throw sc::Usage("give the location block on stdin; usage: sc nginx " + ctx.command() + " NAME < FILE");
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  return text;
-}
-
 void addconf(sc::Context& ctx) {
   ctx.expect_args(1, 1, "NAME");
   conf_snippet::check_name(ctx.args()[0]);
-  const std::string text = read_stdin(ctx);
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw sc::Usage("the snippet on stdin is empty; usage: sc nginx addconf NAME < FILE");
+  const std::string text = conf_snippet::from_stdin(ctx);
   if (!site_enabled(ctx))
     ctx.warn("sc's nginx site is not set up yet (`sc nginx setup`): the snippet waits in " +
              std::string(nginx::kLocationsDir) + " until it is");

@@ -159,18 +159,6 @@ bool valid_endpoint(const std::string& endpoint, std::string* why) {
   return true;
 }
 
-bool valid_size(const std::string& size, std::string* why) {
-  bool ok = !size.empty() && size.size() <= 12;
-  for (size_t i = 0; ok && i < size.size(); ++i) {
-    const char c = size[i];
-    const bool digit = c >= '0' && c <= '9';
-    const bool unit = i + 1 == size.size() && i > 0 && std::string("kKmMgG").find(c) != std::string::npos;
-    ok = digit || unit;
-  }
-  if (!ok && why) *why = "\"" + size + "\" is not a size: digits, optionally followed by k, m or g (e.g. 512m)";
-  return ok;
-}
-
 bool listens_default_80(const std::string& text) {
   // Statements end at ';', '{' or '}'; comments at the end of the line.
   std::string flat;

@@ -52,9 +52,6 @@ bool valid_conf_path(const std::string& path, std::string* why);
 /// '[', ']', ':' for an IPv6 address), the port 1-65535.
 bool valid_endpoint(const std::string& endpoint, std::string* why);
 
-/// A size nginx reads: digits, optionally followed by k, m or g (either case).
-bool valid_size(const std::string& size, std::string* why);
-
 /// True when the text of an nginx site has a `listen` on port 80 (any
 /// address) marked default_server: Debian's `default` site does, and two
 /// default servers on one port are an error.

@@ -8,6 +8,7 @@
 #include "common/checked_config.hpp"
 #include "common/conf_snippet.hpp"
 #include "common/peer_name.hpp"
+#include "common/role.hpp"
 #include "common/web_app.hpp"
 #include "roundcube_config.hpp"
 
@@ -145,12 +146,8 @@ void files(sc::Context& ctx) {
 }
 
 void sync(sc::Context& ctx) {
-  ctx.expect_args(2, 2, "HOST MODE");
-  const std::string host = plugin_common::peer_name::checked(ctx.args()[0], "HOST");
-  const std::string& mode = ctx.args()[1];
-  if (mode != "master" && mode != "standby" && mode != "backup" && mode != "client" && mode != "roaming")
-    throw sc::Usage("MODE \"" + mode + "\" is not one of master, standby, backup, client, roaming");
-  if (mode != "standby") return;
+  const auto [host, role] = plugin_common::role::sync_args(ctx);
+  if (role != plugin_common::role::Role::standby) return;
   if (ctx.call_shown("db", "pull", {"roundcube", host}) != SC_OK)
     throw sc::Failure("the database roundcube could not be copied from " + host + " (see above)");
 }

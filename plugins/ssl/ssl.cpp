@@ -431,7 +431,11 @@ void export_pair(sc::Context& ctx) {
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   const Config c = config(ctx);
-  std::vector<std::string> paths = {c.cert, c.key};
+  // What exists only: a backup names every installed module's files, and
+  // a host without a certificate has none to keep.
+  std::vector<std::string> paths;
+  for (const std::string& p : {c.cert, c.key})
+    if (ctx.stat(p, true).is_file()) paths.push_back(p);
   if (c.mode == "acme" && ctx.stat(ssl::kLegoDir, true).is_dir()) paths.push_back(ssl::kLegoDir);
   std::string text;
   for (const auto& p : paths) text += p + "\n";
@@ -477,13 +481,10 @@ void restore(sc::Context& ctx) {
 }
 
 void sync(sc::Context& ctx) {
-  ctx.expect_args(2, 2, "HOST MODE");
-  const std::string host = plugin_common::peer_name::checked(ctx.arg(0), "HOST");
-  const auto role = plugin_common::role::parse_role(ctx.arg(1));
-  if (!role) throw sc::Usage("MODE \"" + ctx.arg(1) + "\" is not one of master, standby, backup, client, roaming");
+  const auto [host, role] = plugin_common::role::sync_args(ctx);
   const Config c = config(ctx);
-  if (*role == plugin_common::role::Role::master) return;  // the master keeps its own
-  if (*role != plugin_common::role::Role::standby && c.mode != "peer") {
+  if (role == plugin_common::role::Role::master) return;  // the master keeps its own
+  if (role != plugin_common::role::Role::standby && c.mode != "peer") {
     ctx.info("SSL_MODE is " + c.mode + ": this host keeps its own certificate (only a standby takes the master's)");
     return;
   }
@@ -514,9 +515,11 @@ void setfqdn(sc::Context& ctx) {
       fqdn.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos)
     throw sc::Usage("FQDN \"" + ctx.arg(0) + "\" is not a host name (letters, digits, '-' and '.')");
   const Config c = config(ctx);
-  // Only a host whose ssl is set up under acme: hostconf broadcasts this
-  // hook on every host where the module is installed.
-  if (c.mode != "acme" || !ctx.stat(c.cert, true).exists()) return;
+  // Only a host whose certificate sc got from the ACME CA (lego's state is
+  // there): hostconf broadcasts this hook on every host where the module is
+  // installed, and a pair the administrator put in place is not sc's to
+  // replace.
+  if (c.mode != "acme" || !ctx.stat(c.cert, true).exists() || !ctx.stat(ssl::kLegoDir, true).is_dir()) return;
   refuse_if(ssl::domain_problem(fqdn), "FQDN");
   if (!setting(ctx, "SSL_ACME_DOMAINS").empty()) {
     ctx.info("SSL_ACME_DOMAINS names the certificate's domains: add " + fqdn + " to it, then sc ssl renew");

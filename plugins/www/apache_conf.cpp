@@ -149,16 +149,4 @@ bool valid_root(const std::string& path, std::string* why) {
   return true;
 }
 
-bool valid_php_size(const std::string& size, std::string* why) {
-  bool ok = !size.empty() && size.size() <= 12;
-  for (size_t i = 0; ok && i < size.size(); ++i) {
-    const char c = size[i];
-    const bool digit = c >= '0' && c <= '9';
-    const bool unit = i + 1 == size.size() && i > 0 && std::string("kKmMgG").find(c) != std::string::npos;
-    ok = digit || unit;
-  }
-  if (!ok && why) *why = "\"" + size + "\" is not a size: digits, optionally followed by K, M or G (e.g. 512M)";
-  return ok;
-}
-
 }  // namespace www

@@ -63,7 +63,4 @@ std::string timezone_of(const std::string& etc_timezone, const std::string& loca
 /// control character, '"', '\\', '$', no "..". False with *why.
 bool valid_root(const std::string& path, std::string* why);
 
-/// A PHP size: digits, optionally followed by K, M or G (either case).
-bool valid_php_size(const std::string& size, std::string* why);
-
 }  // namespace www

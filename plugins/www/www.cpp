@@ -17,6 +17,7 @@
 #include "common/checked_config.hpp"
 #include "common/conf_snippet.hpp"
 #include "common/peer_name.hpp"
+#include "common/role.hpp"
 
 namespace {
 
@@ -38,7 +39,7 @@ std::string web_root(const sc::Context& ctx) {
 std::string php_size(const sc::Context& ctx, const char* name) {
   const std::string v = ctx.setting(name).value_or("512M");
   std::string why;
-  if (!www::valid_php_size(v, &why))
+  if (!conf_snippet::valid_size(v, &why))
     throw sc::Usage(std::string(name) + ": " + why + "; fix it with `sc settings set " + name + " 512M`");
   return v;
 }
@@ -182,22 +183,10 @@ int enabled(sc::Context& ctx) {
   return configured(ctx) ? SC_OK : SC_FAIL;
 }
 
-std::string read_stdin(const sc::Context& ctx) {
-  if (::isatty(STDIN_FILENO))
-    throw sc::Usage("give the Apache configuration on stdin; usage: sc www " + ctx.command() + " NAME < FILE");
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  return text;
-}
-
 void addconf(sc::Context& ctx) {
   ctx.expect_args(1, 1, "NAME");
   conf_snippet::check_name(ctx.args()[0]);
-  const std::string text = read_stdin(ctx);
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw sc::Usage("the snippet on stdin is empty; usage: sc www addconf NAME < FILE");
+  const std::string text = conf_snippet::from_stdin(ctx);
   const bool changed = conf_snippet::add(ctx, conf_snippet::Server::apache, ctx.args()[0], text);
   ctx.result(json{{"name", ctx.args()[0]}, {"changed", changed}}.dump());
 }
@@ -216,9 +205,15 @@ void delconf(sc::Context& ctx) {
 /// Hook: what a backup takes of this module.
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
+  // Only when it exists: a backup asks every installed module, and a path
+  // that does not exist fails it.
   const std::string root = web_root(ctx);
-  ctx.print(root + "\n");
-  ctx.result(json::array({root}).dump());
+  json list = json::array();
+  if (ctx.stat(root, true).is_dir()) {
+    ctx.print(root + "\n");
+    list.push_back(root);
+  }
+  ctx.result(list.dump());
 }
 
 /// The master's web root (its WWW_ROOT), asked over the run's session;
@@ -236,14 +231,9 @@ std::string master_root(const sc::Context& ctx, const std::string& host, const s
 /// Hook `sync HOST MODE`: a standby takes the master's web root (a copy,
 /// files gone from the master removed); other roles keep their own.
 void sync(sc::Context& ctx) {
-  ctx.expect_args(2, 2, "HOST MODE");
-  const std::string host = plugin_common::peer_name::checked(ctx.args()[0], "HOST");
-  const std::string& mode = ctx.args()[1];
-  static const char* modes[] = {"master", "standby", "backup", "client", "roaming"};
-  if (std::find(std::begin(modes), std::end(modes), mode) == std::end(modes))
-    throw sc::Usage("MODE \"" + mode + "\" is not a master mode (master, standby, backup, client or roaming)");
+  const auto [host, role] = plugin_common::role::sync_args(ctx);
   const std::string root = web_root(ctx);
-  if (mode != "standby") return;
+  if (role != plugin_common::role::Role::standby) return;
   const std::string from = master_root(ctx, host, root);
   if (!ctx.stat(root).is_dir()) ctx.make_dir(root);
   sc::FetchOptions o;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../site.hpp"
+#include "common/conf_snippet.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -161,10 +162,10 @@ TEST_CASE("nginx: FQDN, paths, endpoints and sizes are checked", "[nginx]") {
     CHECK_FALSE(nginx::valid_endpoint(b, &why));
   }
 
-  for (const char* good : {"512m", "1g", "100", "64K"}) CHECK(nginx::valid_size(good, &why));
+  for (const char* good : {"512m", "1g", "100", "64K"}) CHECK(plugin_common::conf_snippet::valid_size(good, &why));
   for (const char* b : {"", "m", "512mb", "5 m", "-1", "1;", "1.5m"}) {
     INFO(b);
-    CHECK_FALSE(nginx::valid_size(b, &why));
+    CHECK_FALSE(plugin_common::conf_snippet::valid_size(b, &why));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../apache_conf.hpp"
+#include "common/conf_snippet.hpp"
 #include "test_support.hpp"
 
 using namespace sc::test;
@@ -117,9 +118,10 @@ TEST_CASE("www: time zone, web root and sizes", "[www]") {
     INFO(b);
     CHECK_FALSE(www::valid_root(b, &why));
   }
-  CHECK(www::valid_php_size("512M", &why));
-  CHECK(www::valid_php_size("1024", &why));
-  for (const char* b : {"", "M", "512MB", "5 M", "1;x", "-1"}) CHECK_FALSE(www::valid_php_size(b, &why));
+  CHECK(plugin_common::conf_snippet::valid_size("512M", &why));
+  CHECK(plugin_common::conf_snippet::valid_size("1024", &why));
+  for (const char* b : {"", "M", "512MB", "5 M", "1;x", "-1"})
+    CHECK_FALSE(plugin_common::conf_snippet::valid_size(b, &why));
 }
 
 TEST_CASE("www setup, ready and cleanup under --root", "[www]") {
@@ -131,6 +133,9 @@ TEST_CASE("www setup, ready and cleanup under --root", "[www]") {
   CHECK(r.status == 0);
   CHECK(tree_hash(root.path()) == before);
   CHECK(run_sc_rooted(root.path(), {"www", "ready"}).status == 1);
+  // No web root yet: nothing for a backup (which asks every module) to keep.
+  REQUIRE_FALSE(fs::exists(root / "var/www/html"));
+  CHECK(run_sc_rooted(root.path(), {"www", "files"}).out.empty());
 
   r = run_sc_rooted(root.path(), {"www", "setup"});
   INFO(r.err);
