@@ -111,6 +111,12 @@ std::optional<std::vector<std::string>> domains(const std::string& setting, cons
   return out;
 }
 
+std::string default_email(const std::string& first_domain) {
+  const size_t dot = first_domain.find('.');
+  const bool has_host = dot != std::string::npos && first_domain.find('.', dot + 1) != std::string::npos;
+  return "root@" + (has_host ? first_domain.substr(dot + 1) : first_domain);
+}
+
 std::string email_problem(const std::string& email) {
   if (email.empty()) return "";
   const std::string what = "e-mail " + shown(email) + ": ";

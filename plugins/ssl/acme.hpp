@@ -31,6 +31,12 @@ std::optional<std::vector<std::string>> domains(const std::string& setting, cons
 /// no contact). One line of printable ASCII, no space or quote, LOCAL@DOMAIN.
 std::string email_problem(const std::string& email);
 
+/// The ACME account's contact when SSL_ACME_EMAIL is empty (lego needs
+/// one): root at the domain of the certificate's first name, the name
+/// without its host label ("m.example.org" -> "root@example.org"; a name of
+/// two labels is its own domain). On a master, that is the mail sc serves.
+std::string default_email(const std::string& first_domain);
+
 /// Why `url` cannot be the ACME directory, or "": https:// (or http:// to a
 /// loopback address), printable ASCII, no space or quote.
 std::string directory_problem(const std::string& url);

@@ -84,6 +84,7 @@ Acme acme_config(const sc::Context& ctx, const std::string& fqdn) {
   auto d = ssl::domains(setting(ctx, "SSL_ACME_DOMAINS"), fqdn, &why);
   if (!d) refuse_if(why, "SSL_ACME_DOMAINS");
   a.domains = *d;
+  if (a.email.empty() && !a.domains.empty()) a.email = ssl::default_email(a.domains.front());
   return a;
 }
 

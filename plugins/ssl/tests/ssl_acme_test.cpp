@@ -145,6 +145,9 @@ TEST_CASE("ssl: domains from the setting or the FQDN, hostile ones refused", "[s
 
 TEST_CASE("ssl: e-mail, directory, listen address, paths and reload services are checked", "[ssl]") {
   CHECK(ssl::email_problem("") == "");
+  CHECK(ssl::default_email("m.example.org") == "root@example.org");
+  CHECK(ssl::default_email("mail.corp.example.org") == "root@corp.example.org");
+  CHECK(ssl::default_email("example.org") == "root@example.org");
   CHECK(ssl::email_problem("admin@example.org") == "");
   for (const std::string bad : {"admin", "a@b@example.org", "a b@example.org", "a'@example.org", "$(id)@example.org",
                                 "a@example.org\n", "ä@example.org"})
