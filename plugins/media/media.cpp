@@ -6,6 +6,7 @@
 #include <sc/plugin.hpp>
 
 #include "common/apt_ensure.hpp"
+#include "common/module_call.hpp"
 #include "media_config.hpp"
 
 namespace {
@@ -63,9 +64,13 @@ bool create_account(const sc::Context& ctx) {
 
 void setup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  if (!ctx.stat(media::kMass, /*follow=*/true).is_dir())
-    throw sc::Failure(std::string("no mass storage: ") + media::kMass +
-                      " is not a directory; run `sc mass setup` first (Kodi's home and library live there)");
+  // Kodi's home and library live on the mass storage: set up when missing
+  // (not a `requires`, whose setup of mass would run before this command
+  // checked its own input).
+  if (!ctx.stat(media::kMass, /*follow=*/true).is_dir()) {
+    ctx.info(std::string(media::kMass) + " is missing: setting up the mass storage first");
+    plugin_common::module_call::run_shown(ctx, "mass", "setup");
+  }
   const bool retroarch = ctx.setting_or_prompt(kSetting) == "yes";
   plugin_common::apt_ensure::ensure(ctx, packages(retroarch));
 

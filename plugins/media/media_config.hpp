@@ -22,7 +22,7 @@ inline constexpr const char* kLibrary = "/srv/mass/media";
 /// sc's own LightDM drop-in: the only LightDM file sc writes or removes.
 inline constexpr const char* kLightdmDir = "/etc/lightdm/lightdm.conf.d";
 inline constexpr const char* kLightdmDropin = "/etc/lightdm/lightdm.conf.d/60-sc-media.conf";
-/// The X session Debian's kodi package ships (Exec=kodi --standalone).
+/// The X session Debian's kodi package ships (Exec=kodi-standalone).
 inline constexpr const char* kSessionFile = "/usr/share/xsessions/kodi.desktop";
 inline constexpr const char* kSessionName = "kodi";
 

@@ -26,10 +26,12 @@ void make_media_root(const fs::path& root) {
   for (const char* p : {"usr/bin/kodi", "usr/sbin/lightdm", "usr/bin/retroarch"})
     write_text(root / p, "#!/bin/sh\n", fs::perms(0755));
   write_text(root / "usr/share/xsessions/kodi.desktop",
-             "[Desktop Entry]\nName=Kodi\nExec=kodi --standalone\nType=Application\n");
+             "[Desktop Entry]\nName=Kodi\nExec=kodi-standalone\nType=Application\n");
   write_text(root / "etc/lightdm/lightdm.conf", kLightdmConf);
   write_text(root / "etc/lightdm/lightdm.conf.d/10-admin.conf", kOtherDropin);
   fs::create_directories(root / "srv/mass");
+  fs::create_directories(root / "root");  // what pwck checks of root's entry
+  write_text(root / "bin/bash", "", fs::perms(0755));
 }
 
 json doc_of(const ScRun& r) {
@@ -44,13 +46,13 @@ TEST_CASE("media setup: the kodi account, its home and library on /srv/mass, Lig
   make_media_root(root.path());
   const std::string before = tree_hash(root.path());
 
-  ScRun r = run_sc_rooted(root.path(), {"--dry-run", "media", "setup"});
+  ScRun r = run_sc_rooted(root.path(), {"--yes", "--dry-run", "media", "setup"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   CHECK_THAT(r.err, Contains("useradd"));
   CHECK(tree_hash(root.path()) == before);
 
-  r = run_sc_rooted(root.path(), {"--json", "media", "setup"});
+  r = run_sc_rooted(root.path(), {"--yes", "--json", "media", "setup"});
   REQUIRE(doc_of(r)["status"] == 0);
   const std::string passwd = read_text(root / "etc/passwd");
   auto kodi = media::find_account(passwd, "kodi");
@@ -70,17 +72,17 @@ TEST_CASE("media setup: the kodi account, its home and library on /srv/mass, Lig
   CHECK(read_text(root / "etc/lightdm/lightdm.conf.d/10-admin.conf") == kOtherDropin);
 
   // Again: nothing changes; a dry run changes nothing either.
-  r = run_sc_rooted(root.path(), {"--json", "media", "setup"});
+  r = run_sc_rooted(root.path(), {"--yes", "--json", "media", "setup"});
   CHECK(doc_of(r)["summary"]["changed"] == 0);
   CHECK(run_actions(r).empty());
   const std::string done = tree_hash(root.path());
-  r = run_sc_rooted(root.path(), {"--dry-run", "media", "setup"});
+  r = run_sc_rooted(root.path(), {"--yes", "--dry-run", "media", "setup"});
   CHECK(r.status == 0);
   CHECK(tree_hash(root.path()) == done);
 
   // Kodi's own sources.xml is never overwritten.
   write_text(root / "srv/mass/kodi/.kodi/userdata/sources.xml", "<sources/>\n");
-  REQUIRE(run_sc_rooted(root.path(), {"media", "setup"}).status == 0);
+  REQUIRE(run_sc_rooted(root.path(), {"--yes", "media", "setup"}).status == 0);
   CHECK(read_text(root / "srv/mass/kodi/.kodi/userdata/sources.xml") == "<sources/>\n");
 
   r = run_sc_rooted(root.path(), {"media", "ready"});
