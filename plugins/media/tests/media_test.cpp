@@ -108,7 +108,7 @@ TEST_CASE("media setup: the kodi account, its home and library on /srv/mass, Lig
   CHECK(doc_of(r)["summary"]["changed"] == 0);
 }
 
-TEST_CASE("media setup without RetroArch needs no retroarch; an existing kodi account is used", "[media]") {
+TEST_CASE("media setup without RetroArch needs no retroarch, and uses an existing kodi account", "[media]") {
   TempDir root;
   make_media_root(root.path());
   fs::remove(root.path() / "usr/bin/retroarch");
