@@ -7,6 +7,7 @@
 
 #include "common/apt_ensure.hpp"
 #include "common/module_call.hpp"
+#include "common/share_path.hpp"
 #include "media_config.hpp"
 
 namespace {
@@ -32,9 +33,18 @@ std::optional<media::Account> account(const sc::Context& ctx) {
   return media::find_account(ctx.read_file("/etc/passwd").value_or(""), media::kUser);
 }
 
+/// The home of kodi: the account's (an existing account is used as it is),
+/// else the one setup gives it. A home sc cannot write under (relative,
+/// "/", with "..", white space or control characters) is a failure.
 std::string home_of(const sc::Context& ctx) {
   auto a = account(ctx);
-  return a && !a->home.empty() && a->home[0] == '/' ? a->home : media::kHome;
+  if (!a) return media::kHome;
+  const std::string why = plugin_common::share_path::problem(a->home);
+  if (!why.empty() || plugin_common::share_path::clean(a->home) == "/")
+    throw sc::Failure(std::string("the account ") + media::kUser + " has the home \"" + a->home +
+                      "\", which sc does not write under" + (why.empty() ? "" : ": " + why) +
+                      "; give it a home of its own (usermod --home DIR " + media::kUser + ")");
+  return plugin_common::share_path::clean(a->home);
 }
 
 sc::FileAttr kept(std::uint32_t mode, const std::string& owner = {}) {
@@ -102,7 +112,7 @@ void setup(sc::Context& ctx) {
   if (!ctx.dry_run() && !ctx.stat(media::kSessionFile, true).exists())
     ctx.warn(std::string(media::kSessionFile) +
              " is missing: Debian's kodi package ships it; LightDM cannot start the session without it");
-  if (dropin_changed)
+  if (dropin_changed && !ctx.dry_run())
     ctx.print(std::string("LightDM logs ") + media::kUser + " into Kodi from its next start (reboot, or `systemctl " +
               "restart lightdm`, which ends the sessions it runs)\n");
 }

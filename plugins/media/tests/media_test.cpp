@@ -120,6 +120,15 @@ TEST_CASE("media setup without RetroArch needs no retroarch, and uses an existin
   CHECK(run_actions(r).empty());  // no useradd
   CHECK(mode_of(root / "srv/mass/tv") == "0750 990:990");
   CHECK(fs::exists(root / "srv/mass/tv/.kodi/userdata/sources.xml"));
+
+  // A home sc does not write under is refused, naming it.
+  write_accounts(root.path(), kMinimalPasswd + "kodi:x:990:990:Kodi:/:/bin/bash\n",
+                 kMinimalShadow + "kodi:!:19000::::::\n", kMinimalGroup + "kodi:x:990:\n", kMinimalGshadow + "kodi:!::\n");
+  const std::string before = tree_hash(root.path());
+  r = run_sc_rooted(root.path(), {"--set", "MEDIA_RETROARCH=no", "media", "setup"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("has the home \"/\""));
+  CHECK(tree_hash(root.path()) == before);
 }
 
 TEST_CASE("media setup refuses hostile settings and arguments, changing nothing", "[media]") {
