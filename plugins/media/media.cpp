@@ -47,6 +47,17 @@ std::string home_of(const sc::Context& ctx) {
   return plugin_common::share_path::clean(a->home);
 }
 
+/// home_of(), or "" (with a warning) when the account's home is one sc
+/// does not write under: for what only reads or reports.
+std::string home_or_empty(const sc::Context& ctx) {
+  try {
+    return home_of(ctx);
+  } catch (const sc::Failure& e) {
+    ctx.warn(e.what());
+    return {};
+  }
+}
+
 sc::FileAttr kept(std::uint32_t mode, const std::string& owner = {}) {
   sc::FileAttr a = sc::FileAttr::with_mode(mode);
   a.owner = owner;
@@ -120,9 +131,10 @@ void setup(sc::Context& ctx) {
 void cleanup(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   if (!ctx.stat(media::kLightdmDropin).exists()) return;
+  const std::string home = home_or_empty(ctx);
   ctx.remove(media::kLightdmDropin);
-  ctx.print(std::string("removed ") + media::kLightdmDropin + "; the account " + media::kUser + ", " + home_of(ctx) +
-            " and the library under " + media::kLibrary + " are kept\n");
+  ctx.print(std::string("removed ") + media::kLightdmDropin + "; the account " + media::kUser +
+            (home.empty() ? std::string() : ", " + home) + " and the library under " + media::kLibrary + " are kept\n");
 }
 
 int ready(sc::Context& ctx) {
@@ -148,9 +160,15 @@ int enabled(sc::Context& ctx) {
 
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
-  const std::string home = home_of(ctx);
-  std::vector<std::string> candidates = {media::kLightdmDropin, home + "/.kodi/userdata", home + "/.kodi/addons"};
-  if (retroarch_wanted(ctx)) candidates.push_back(home + "/.config/retroarch");
+  // A backup asks every installed module: a home sc does not use is skipped
+  // with a warning, never a failure of the whole backup.
+  const std::string home = home_or_empty(ctx);
+  std::vector<std::string> candidates = {media::kLightdmDropin};
+  if (!home.empty()) {
+    candidates.push_back(home + "/.kodi/userdata");
+    candidates.push_back(home + "/.kodi/addons");
+    if (retroarch_wanted(ctx)) candidates.push_back(home + "/.config/retroarch");
+  }
   json list = json::array();
   std::string text;
   for (const auto& p : candidates)

@@ -123,12 +123,18 @@ TEST_CASE("media setup without RetroArch needs no retroarch, and uses an existin
 
   // A home sc does not write under is refused, naming it.
   write_accounts(root.path(), kMinimalPasswd + "kodi:x:990:990:Kodi:/:/bin/bash\n",
-                 kMinimalShadow + "kodi:!:19000::::::\n", kMinimalGroup + "kodi:x:990:\n", kMinimalGshadow + "kodi:!::\n");
+                 kMinimalShadow + "kodi:!:19000::::::\n", kMinimalGroup + "kodi:x:990:\n",
+                 kMinimalGshadow + "kodi:!::\n");
   const std::string before = tree_hash(root.path());
   r = run_sc_rooted(root.path(), {"--set", "MEDIA_RETROARCH=no", "media", "setup"});
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("has the home \"/\""));
   CHECK(tree_hash(root.path()) == before);
+  // The files hook still answers (a backup asks every module), without it.
+  r = run_sc_rooted(root.path(), {"media", "files"});
+  CHECK(r.status == 0);
+  CHECK(r.out == "/etc/lightdm/lightdm.conf.d/60-sc-media.conf\n");
+  CHECK_THAT(r.err, Contains("has the home \"/\""));
 }
 
 TEST_CASE("media setup refuses hostile settings and arguments, changing nothing", "[media]") {
