@@ -69,8 +69,7 @@ std::string host_setting(const sc::Context& ctx, bool prompt) {
 
 std::string dir_setting(const sc::Context& ctx) {
   const std::string dir = ctx.setting("SCANNER_DIR").value_or("/srv/mass/scan");
-  if (std::string why = scanner::dir_problem(dir); !why.empty())
-    throw sc::Usage("SCANNER_DIR \"" + dir + "\": " + why);
+  if (std::string why = scanner::dir_problem(dir); !why.empty()) throw sc::Usage("SCANNER_DIR \"" + dir + "\": " + why);
   return dir;
 }
 
@@ -161,6 +160,9 @@ void remove_local(const sc::Context& ctx) {
 
 void setup_local(sc::Context& ctx) {
   const std::vector<std::string> allowed = clients(ctx, /*prompt=*/true);
+  // Those not asked for are kept when given (--set), as answers are.
+  for (const char* name : {"SCANNER_DIR", "SCANNER_DEVICE", "SCANNER_OPTIONS", "SCANNER_LANG", "SCANNER_USER"})
+    if (ctx.setting(name, SC_SETTING_NO_DEFAULT)) ctx.setting(name, SC_SETTING_PROMPT);
   const std::string dir = dir_setting(ctx);
   const std::string device = device_setting(ctx);
   options_setting(ctx);
@@ -251,7 +253,7 @@ std::vector<std::string> problems(const sc::Context& ctx) {
 int ready(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   auto why = problems(ctx);
-  for (const auto& w : why) ctx.info("scanner: " + w);
+  for (const auto& w : why) ctx.info(w);
   ctx.result(why.empty() ? "true" : "false");
   return why.empty() ? SC_OK : SC_FAIL;
 }

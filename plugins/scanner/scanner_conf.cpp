@@ -96,15 +96,32 @@ std::string device_problem(std::string_view device) {
 }
 
 bool parse_options(std::string_view text, std::vector<std::string>* out, std::string* why) {
-  static const char* const kRefused[] = {"-d",        "--device-name", "--format", "-o",      "--output-file",
-                                         "-b",        "--batch",       "-L",       "--list-devices", "-f",
-                                         "--formatted-device-list",    "-h",       "--help", "-T", "--test",
-                                         "-A",        "--all-options", "-n",       "--dont-scan", "-i", "--icc-profile"};
+  static const char* const kRefused[] = {"-d",
+                                         "--device-name",
+                                         "--format",
+                                         "-o",
+                                         "--output-file",
+                                         "-b",
+                                         "--batch",
+                                         "-L",
+                                         "--list-devices",
+                                         "-f",
+                                         "--formatted-device-list",
+                                         "-h",
+                                         "--help",
+                                         "-T",
+                                         "--test",
+                                         "-A",
+                                         "--all-options",
+                                         "-n",
+                                         "--dont-scan",
+                                         "-i",
+                                         "--icc-profile"};
   std::istringstream in{std::string(text)};
   std::vector<std::string> words;
   for (std::string w; in >> w;) {
-    if (w.size() > 100 || !only(w, "-=._:,")) {
-      *why = "the word \"" + w + "\" holds a character other than letters, digits and \"-=._:,\"";
+    if (w.size() > 200 || !only(w, "-=._:,/")) {
+      *why = "the word \"" + w + "\" holds a character other than letters, digits and \"-=._:,/\"";
       return false;
     }
     std::string name = w.substr(0, w.find('='));

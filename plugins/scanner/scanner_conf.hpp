@@ -39,7 +39,8 @@ std::string device_problem(std::string_view device);
 
 /// scanimage options from SCANNER_OPTIONS: words split on blanks, each an
 /// option ("-x", "--mode=Gray") or its value, of letters, digits and
-/// "-=._:,". Output options (--format, -o, --output-file, -d, --device-name,
+/// "-=._:,/" (no quoting is needed: they are argv words, never a shell's). Output options (--format, -o, --output-file,
+/// -d, --device-name,
 /// --batch...) are sc's and refused. False with *why naming the word.
 bool parse_options(std::string_view text, std::vector<std::string>* out, std::string* why);
 
