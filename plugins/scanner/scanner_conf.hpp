@@ -14,7 +14,8 @@ inline constexpr const char* kSanedConf = "/etc/sane.d/saned.conf";
 inline constexpr const char* kNetConf = "/etc/sane.d/net.conf";
 inline constexpr const char* kScanbdConf = "/etc/scanbd/scanbd.conf";
 inline constexpr const char* kScanbdDeviceConf = "/etc/scanbd/scanner.d/synccluster.conf";
-inline constexpr const char* kTrigger = "/usr/local/sbin/sc_scanner_button";
+/// The button's script, in scanbd's own script directory (per host, /etc).
+inline constexpr const char* kTrigger = "/etc/scanbd/scripts/synccluster-scan";
 inline constexpr const char* kBegin = "# BEGIN synccluster scanner (written by `sc scanner setup`, do not edit)";
 inline constexpr const char* kEnd = "# END synccluster scanner";
 inline constexpr const char* kScanbdInclude = "include(scanner.d/synccluster.conf)";

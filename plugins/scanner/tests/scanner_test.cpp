@@ -83,7 +83,7 @@ TEST_CASE("scanner: the pipeline's argv, file names, scanbd's files and the butt
   CHECK(scanner::scan_file_name("20261203-090000", 1) == "scan-20261203-090000.pdf");
   CHECK(scanner::scan_file_name("20261203-090000", 3) == "scan-20261203-090000-3.pdf");
 
-  CHECK(scanner::scanbd_device_conf("genesys:libusb.1", "/usr/local/sbin/sc_scanner_button") ==
+  CHECK(scanner::scanbd_device_conf("genesys:libusb.1", "/etc/scanbd/scripts/synccluster-scan") ==
         "# Written by `sc scanner setup`: the scan button runs `sc scanner scan`.\n"
         "device synccluster {\n"
         "  filter = \"^genesys:libusb\\.1.*\"\n"
@@ -95,7 +95,7 @@ TEST_CASE("scanner: the pipeline's argv, file names, scanbd's files and the butt
         "      to-value = 0\n"
         "    }\n"
         "    desc = \"Scan to a searchable PDF\"\n"
-        "    script = \"/usr/local/sbin/sc_scanner_button\"\n"
+        "    script = \"/etc/scanbd/scripts/synccluster-scan\"\n"
         "  }\n"
         "}\n");
   CHECK_THAT(scanner::scanbd_device_conf("", "/s"), Contains("filter = \"^.*\"\n"));
@@ -175,8 +175,8 @@ TEST_CASE("scanner setup in local mode under --root: saned for the named hosts, 
         "global {\n}\ninclude(scanner.d/hp.conf)\ninclude(scanner.d/synccluster.conf)\n");
   CHECK(read_text(root / "etc/scanbd/scanner.d/synccluster.conf") ==
         scanner::scanbd_device_conf("test", scanner::kTrigger));
-  CHECK(read_text(root / "usr/local/sbin/sc_scanner_button") == scanner::trigger_script(built_sc_path()));
-  CHECK((fs::status(root / "usr/local/sbin/sc_scanner_button").permissions() & fs::perms::owner_exec) !=
+  CHECK(read_text(root / "etc/scanbd/scripts/synccluster-scan") == scanner::trigger_script(built_sc_path()));
+  CHECK((fs::status(root / "etc/scanbd/scripts/synccluster-scan").permissions() & fs::perms::owner_exec) !=
         fs::perms::none);
   CHECK(fs::is_directory(root / "srv/mass/scan"));
   CHECK(fs::exists(root / "etc/systemd/system/sc_daemon_scanner.service"));
@@ -184,7 +184,7 @@ TEST_CASE("scanner setup in local mode under --root: saned for the named hosts, 
   CHECK(std::find(runs.begin(), runs.end(), "systemctl enable saned.socket recorded") != runs.end());
 
   // The button script is a script /bin/sh reads.
-  CHECK(output_of({"sh", "-n", (root / "usr/local/sbin/sc_scanner_button").string()}).empty());
+  CHECK(output_of({"sh", "-n", (root / "etc/scanbd/scripts/synccluster-scan").string()}).empty());
 
   // Idempotent: the second setup changes nothing.
   const std::string hash = tree_hash(root.path());
@@ -198,7 +198,7 @@ TEST_CASE("scanner setup in local mode under --root: saned for the named hosts, 
   REQUIRE(r.status == 0);
   CHECK(json::parse(r.out)["result"] ==
         json::array({"/etc/sane.d/saned.conf", "/etc/sane.d/net.conf", "/etc/scanbd/scanbd.conf",
-                     "/etc/scanbd/scanner.d/synccluster.conf", "/usr/local/sbin/sc_scanner_button"}));
+                     "/etc/scanbd/scanner.d/synccluster.conf", "/etc/scanbd/scripts/synccluster-scan"}));
 
   // A change of the hosts replaces sc's block only.
   r = run_sc_rooted(root.path(), {"--set", "SCANNER_CLIENTS=c2", "scanner", "setup"});
@@ -212,7 +212,7 @@ TEST_CASE("scanner setup in local mode under --root: saned for the named hosts, 
   CHECK(read_text(root / "etc/sane.d/saned.conf") == saned_before);
   CHECK(read_text(root / "etc/sane.d/net.conf") ==
         "# net.conf\nconnect_timeout = 60\n" + std::string(scanner::kBegin) + "\nm\n" + scanner::kEnd + "\n");
-  CHECK_FALSE(fs::exists(root / "usr/local/sbin/sc_scanner_button"));
+  CHECK_FALSE(fs::exists(root / "etc/scanbd/scripts/synccluster-scan"));
   CHECK_FALSE(fs::exists(root / "etc/scanbd/scanner.d/synccluster.conf"));
   CHECK_FALSE(fs::exists(root / "etc/systemd/system/sc_daemon_scanner.service"));
   CHECK(read_text(root / "etc/scanbd/scanbd.conf") == "global {\n}\ninclude(scanner.d/hp.conf)\n");
