@@ -129,6 +129,8 @@ class SaneConfig {
  public:
   explicit SaneConfig(const std::string& backend) {
     write_text(dir_.path() / "dll.conf", backend + "\n");
+    // scanbd reads it after dropping root for the user saned.
+    fs::permissions(dir_.path(), fs::perms(0755));
     ::setenv("SANE_CONFIG_DIR", dir_.path().c_str(), 1);
   }
   ~SaneConfig() { ::unsetenv("SANE_CONFIG_DIR"); }
@@ -386,4 +388,28 @@ TEST_CASE("scanner ready and daemon say what is missing; daemon refuses --root",
   r = run_sc_rooted(root.path(), {"scanner", "daemon"});
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("without --root"));
+}
+
+TEST_CASE("scanner: scanbd reads sc's files and gives the test device sc's scan action", "[scanner]") {
+  // Debian's scanbd.conf and device files, then sc's lines; scanbd itself
+  // parses them (a parse error ends it at once) and says which section it
+  // took for each device it polls.
+  TempDir root;
+  make_target(root.path());
+  fs::copy("/etc/scanbd/scanbd.conf", root / "etc/scanbd/scanbd.conf", fs::copy_options::overwrite_existing);
+  fs::copy("/etc/scanbd/scanner.d", root / "etc/scanbd/scanner.d", fs::copy_options::recursive);
+  ScRun r = run_sc_rooted(root.path(), {"--set", "SCANNER_MODE=local", "--set", "SCANNER_CLIENTS=c1", "--set",
+                                        "SCANNER_DEVICE=test", "scanner", "setup"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  SaneConfig sane("test");
+  sc::ProcessSpec spec;
+  spec.argv = {"scanbd", "-f", "-d7", "-c", (root / "etc/scanbd/scanbd.conf").string()};
+  spec.capture_out = spec.capture_err = true;
+  spec.timeout = std::chrono::milliseconds(3000);
+  sc::ProcessResult p = sc::run_process(spec);
+  INFO(p.out << p.err);
+  CHECK(p.timed_out);  // still polling: it took the configuration
+  CHECK_THAT(p.out + p.err, Contains("found 1 local action for device test:0 [synccluster]"));
+  CHECK_THAT(p.out + p.err, Contains("checking action scan with filter: ^scan.*"));
 }
