@@ -18,7 +18,7 @@ using namespace sc::test;
 using Catch::Contains;
 using nlohmann::json;
 
-TEST_CASE("cluster: c scans through saned on s into a searchable PDF owned by its user",
+TEST_CASE("cluster: scanner on c scans through saned on s into a searchable PDF owned by its user",
           "[scanner][cluster][services]") {
   Cluster c({"s", "c"});
   // The test backend stands for the scanner attached to s.

@@ -379,7 +379,7 @@ TEST_CASE("scanner scan of a page with words (SANE's pnm backend): pdftotext rea
   CHECK_THAT(output_of({"pdftotext", (root / file.substr(1)).string(), "-"}), Contains("Hello scanner"));
 }
 
-TEST_CASE("scanner ready and daemon say what is missing; daemon refuses --root", "[scanner]") {
+TEST_CASE("scanner ready and daemon say what is missing, daemon refuses --root", "[scanner]") {
   TempDir root;
   make_target(root.path());
   ScRun r = run_sc_rooted(root.path(), {"scanner", "ready"});
