@@ -272,6 +272,10 @@ int daemon(sc::Context& ctx) {
 void files(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   json list = json::array();
+  if (mode_setting(ctx, false).empty()) {  // not set up: the files are the packages' alone
+    ctx.result(list.dump());
+    return;
+  }
   for (const char* f :
        {scanner::kSanedConf, scanner::kNetConf, scanner::kScanbdConf, scanner::kScanbdDeviceConf, scanner::kTrigger})
     if (ctx.stat(f).exists()) list.push_back(f);

@@ -165,6 +165,17 @@ TEST_CASE("scanner setup in local mode under --root: saned for the named hosts, 
   TempDir root;
   make_target(root.path());
   const std::string saned_before = read_text(root / "etc/sane.d/saned.conf");
+  ScRun r0 = run_sc_rooted(root.path(), {"--json", "scanner", "files"});
+  REQUIRE(r0.status == 0);
+  CHECK(json::parse(r0.out)["result"] == json::array());
+  // --dry-run changes nothing.
+  const std::string untouched = tree_hash(root.path());
+  r0 = run_sc_rooted(root.path(),
+                     {"--dry-run", "--set", "SCANNER_MODE=local", "--set", "SCANNER_CLIENTS=c1", "scanner", "setup"});
+  INFO(r0.err);
+  REQUIRE(r0.status == 0);
+  CHECK_THAT(r0.err, Contains("would change: write /etc/sane.d/saned.conf"));
+  CHECK(tree_hash(root.path()) == untouched);
   ScRun r = run_sc_rooted(root.path(),
                           {"--json", "--set", "SCANNER_MODE=local", "--set", "SCANNER_CLIENTS=c1 127.0.0.1 10.1.0.0/24",
                            "--set", "SCANNER_DEVICE=test", "scanner", "setup"});
