@@ -69,6 +69,7 @@ void setup(sc::Context& ctx) {
       ctx.make_dir("/var/lib/sc/bluetooth", sc::FileAttr::with_mode(0755));
       ctx.write_file(conf::kRecord, e.record + "\n", sc::FileAttr::with_mode(0644));
     }
+    if (!text) ctx.make_dir("/etc/bluetooth", sc::FileAttr::with_mode(0755));
     sc::FileAttr keep = sc::FileAttr::with_mode(0644);
     keep.keep_attrs = true;
     ctx.write_file(conf::kMainConf, e.text, keep);
@@ -134,6 +135,9 @@ int ready(sc::Context& ctx) {
     reasons.push_back(std::string("no Bluetooth controller: ") + kClassDir +
                       " has no hci device (none plugged in, or its driver or firmware is missing)");
   for (const auto& r : reasons) ctx.info(r);
+  std::string names;
+  for (const auto& c : found) names += " " + c;
+  ctx.print(reasons.empty() ? "ready: controllers" + names + "\n" : std::string("not ready\n"));
   ctx.result(json{{"controllers", found}, {"reasons", reasons}}.dump());
   return reasons.empty() ? SC_OK : SC_FAIL;
 }
