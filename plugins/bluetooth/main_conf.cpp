@@ -81,7 +81,6 @@ bool commented_key(std::string_view body) {
 /// Where [Policy] and its AutoEnable are.
 struct Where {
   std::optional<size_t> header;   ///< index of the [Policy] line
-  size_t end = 0;                 ///< index past the section's last line
   std::optional<size_t> key;      ///< index of its AutoEnable line
   std::optional<size_t> comment;  ///< index of its last commented AutoEnable
 };
@@ -98,7 +97,6 @@ Where locate(const std::vector<Line>& lines) {
                             " has two [Policy] sections; merge them into one by hand, then run setup again");
         w.header = i;
       }
-      if (w.header && !in_policy && w.end == 0) w.end = i;
       continue;
     }
     if (!in_policy) continue;
@@ -111,7 +109,6 @@ Where locate(const std::vector<Line>& lines) {
       w.comment = i;
     }
   }
-  if (w.header && w.end == 0) w.end = lines.size();
   return w;
 }
 
