@@ -52,7 +52,8 @@ inline void without_services(const Cluster& c, const std::vector<std::string>& h
 /// without a word (the checker exits 0 even when it warns).
 inline std::string systemd_verify_in(const Cluster& c, const std::string& host, const std::string& unit) {
   sc::ProcessResult r = c.on(host, {"systemd-analyze", "verify", unit});
-  return r.out + r.err + (r.exit_code == 0 ? "" : "exit status " + std::to_string(r.exit_code));
+  return verify_words_about(unit, r.out + r.err) +
+         (r.exit_code == 0 ? "" : "exit status " + std::to_string(r.exit_code));
 }
 
 /// Asks `ready` every 200 ms until it says yes or `seconds` have passed:

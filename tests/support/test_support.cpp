@@ -263,7 +263,20 @@ std::string systemd_verify(const fs::path& unit) {
   p.capture_out = true;
   p.capture_err = true;
   ProcessResult r = run_process(p);
-  return r.out + r.err + (r.ok() ? "" : r.describe());
+  return verify_words_about(unit.string(), r.out + r.err) + (r.ok() ? "" : r.describe());
+}
+
+std::string verify_words_about(const std::string& unit, const std::string& output) {
+  std::string kept, line;
+  std::istringstream lines(output);
+  while (std::getline(lines, line)) {
+    const size_t colon = line.find(':');
+    const bool about_a_unit_file = !line.empty() && line[0] == '/' && colon != std::string::npos &&
+                                   line.compare(0, colon, unit) != 0 &&
+                                   line.substr(0, colon).find("/systemd/") != std::string::npos;
+    if (!about_a_unit_file) kept += line + "\n";
+  }
+  return kept;
 }
 
 std::string systemd_is_enabled(const fs::path& root, const std::string& unit) {

@@ -105,6 +105,12 @@ std::vector<std::string> run_actions(const ScRun& r);
 /// warns, so a test wants no output at all).
 std::string systemd_verify(const fs::path& unit);
 
+/// systemd-analyze verify's output about `unit`: without the lines about
+/// other unit files of the machine ("/lib/systemd/system/OTHER.service:30:
+/// ..."), which systemd loads alongside and which are a Debian package's,
+/// not the unit's (scanbd's obsolete StandardOutput=syslog, say).
+std::string verify_words_about(const std::string& unit, const std::string& output);
+
 /// What `systemctl --root=ROOT is-enabled UNIT` prints ("enabled\n"...).
 std::string systemd_is_enabled(const fs::path& root, const std::string& unit);
 

@@ -141,9 +141,7 @@ TEST_CASE("wstunnel: sshlink from a client to its master through nginx and the w
   CHECK(wstunnel::routed_host(read_text(c.path("c", "/root/.ssh/config"))) == "m");
   {
     // Checked inside c, where its ExecStart (/usr/local/bin/sc) exists.
-    sc::ProcessResult v = c.on("c", {"systemd-analyze", "verify", "/etc/systemd/system/sc_daemon_wstunnel.service"});
-    CHECK(v.out + v.err == "");
-    CHECK(v.exit_code == 0);
+    CHECK(systemd_verify_in(c, "c", "/etc/systemd/system/sc_daemon_wstunnel.service").empty());
   }
   out_of(c, "c", {"sh", "-c", "sc wstunnel daemon </dev/null >/var/lib/sc/wstunnel-daemon.log 2>&1 &"});
   REQUIRE(soon([&] { return up(c, "c"); }));
