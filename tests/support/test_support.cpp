@@ -266,6 +266,38 @@ std::string systemd_verify(const fs::path& unit) {
   return verify_words_about(unit.string(), r.out + r.err) + (r.ok() ? "" : r.describe());
 }
 
+void make_self_signed(const fs::path& cert, const fs::path& key, const std::vector<std::string>& names, int days) {
+  REQUIRE_FALSE(names.empty());
+  fs::create_directories(cert.parent_path());
+  fs::create_directories(key.parent_path());
+  std::string alt;
+  for (const auto& n : names) alt += (alt.empty() ? "subjectAltName=DNS:" : ",DNS:") + n;
+  ProcessSpec p;
+  p.argv = {"openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            key.string(),
+            "-out",
+            cert.string(),
+            "-days",
+            std::to_string(days),
+            "-subj",
+            "/CN=" + names.front(),
+            "-addext",
+            alt};
+  p.capture_out = true;
+  p.capture_err = true;
+  ProcessResult r = run_process(p);
+  INFO(r.err);
+  REQUIRE(r.ok());
+}
+
 std::string verify_words_about(const std::string& unit, const std::string& output) {
   std::string kept, line;
   std::istringstream lines(output);

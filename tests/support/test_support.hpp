@@ -105,6 +105,11 @@ std::vector<std::string> run_actions(const ScRun& r);
 /// warns, so a test wants no output at all).
 std::string systemd_verify(const fs::path& unit);
 
+/// A self-signed EC (P-256) certificate made by openssl, valid `days` days:
+/// the first of `names` its CN, all of them its DNS subject alternative
+/// names; written at `cert` and `key` (parents made). REQUIREs success.
+void make_self_signed(const fs::path& cert, const fs::path& key, const std::vector<std::string>& names, int days = 30);
+
 /// systemd-analyze verify's output about `unit`: without the lines about
 /// other unit files of the machine ("/lib/systemd/system/OTHER.service:30:
 /// ..."), which systemd loads alongside and which are a Debian package's,

@@ -17,29 +17,7 @@ using Strings = std::vector<std::string>;
 
 /// A self-signed EC pair for `name`, valid `days` days, made by openssl.
 std::pair<std::string, std::string> make_pair_pem(const TempDir& dir, const std::string& name, int days) {
-  sc::ProcessSpec s;
-  s.argv = {"openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            (dir / (name + ".key")).string(),
-            "-out",
-            (dir / (name + ".crt")).string(),
-            "-days",
-            std::to_string(days),
-            "-subj",
-            "/CN=" + name,
-            "-addext",
-            "subjectAltName=DNS:" + name + ",DNS:www." + name};
-  s.capture_out = s.capture_err = true;
-  sc::ProcessResult r = sc::run_process(s);
-  INFO(r.err);
-  REQUIRE(r.ok());
+  make_self_signed(dir / (name + ".crt"), dir / (name + ".key"), {name, "www." + name}, days);
   return {read_text(dir / (name + ".crt")), read_text(dir / (name + ".key"))};
 }
 

@@ -61,35 +61,6 @@ int changed_count(const ScRun& r) {
   return nlohmann::json::parse(r.out)["summary"]["changed"].get<int>();
 }
 
-/// A self-signed pair for `name` written at cert/key.
-void self_signed(const fs::path& cert, const fs::path& key, const std::string& name, int days = 30) {
-  fs::create_directories(cert.parent_path());
-  fs::create_directories(key.parent_path());
-  sc::ProcessSpec s;
-  s.argv = {"openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            key.string(),
-            "-out",
-            cert.string(),
-            "-days",
-            std::to_string(days),
-            "-subj",
-            "/CN=" + name,
-            "-addext",
-            "subjectAltName=DNS:" + name};
-  s.capture_out = s.capture_err = true;
-  sc::ProcessResult r = sc::run_process(s);
-  INFO(r.err);
-  REQUIRE(r.ok());
-}
-
 }  // namespace
 
 TEST_CASE("ssl: issue from pebble, a second setup changes nothing, renew --force, a failed renewal keeps the pair",
@@ -191,8 +162,8 @@ TEST_CASE("ssl: snakeoil mode copies the host's pair, key 0600, and a second set
   // Before any setup there is nothing for a backup to keep (the backup
   // asks every installed module, and a path that does not exist fails it).
   CHECK(run_sc_rooted(root.path(), {"ssl", "files"}).out.empty());
-  self_signed(root / "etc/ssl/certs/ssl-cert-snakeoil.pem", root / "etc/ssl/private/ssl-cert-snakeoil.key",
-              "snake.example.test");
+  make_self_signed(root / "etc/ssl/certs/ssl-cert-snakeoil.pem", root / "etc/ssl/private/ssl-cert-snakeoil.key",
+                   {"snake.example.test"});
   set(root, "SSL_MODE", "snakeoil");
   ScRun r = run_sc_rooted(root.path(), {"ssl", "setup"});
   INFO(r.out << r.err);
@@ -220,7 +191,8 @@ TEST_CASE("ssl: snakeoil mode copies the host's pair, key 0600, and a second set
 TEST_CASE("ssl: a backup's pair is restored with the key 0600", "[ssl]") {
   TempDir root;
   prepare_root(root);
-  self_signed(root / "backup/fs/etc/ssl/sc/fullchain.pem", root / "backup/fs/etc/ssl/sc/privkey.pem", "r.example.test");
+  make_self_signed(root / "backup/fs/etc/ssl/sc/fullchain.pem", root / "backup/fs/etc/ssl/sc/privkey.pem",
+                   {"r.example.test"});
   write_text(root / "backup/fs/var/lib/sc/ssl/lego/accounts/acct.key", "ACCOUNT\n", fs::perms(0600));
   set(root, "SSL_MODE", "files");
   ScRun r = run_sc_rooted(root.path(), {"ssl", "restore", "/backup"});
@@ -235,8 +207,9 @@ TEST_CASE("ssl: a backup's pair is restored with the key 0600", "[ssl]") {
 
   // A backup whose key is not its certificate's: refused, the pair in
   // place kept byte for byte.
-  self_signed(root / "bad/fs/etc/ssl/sc/fullchain.pem", root / "bad/fs/etc/ssl/sc/privkey.pem", "x.example.test");
-  self_signed(root / "other/cert.pem", root / "bad/fs/etc/ssl/sc/privkey.pem", "y.example.test");
+  make_self_signed(root / "bad/fs/etc/ssl/sc/fullchain.pem", root / "bad/fs/etc/ssl/sc/privkey.pem",
+                   {"x.example.test"});
+  make_self_signed(root / "other/cert.pem", root / "bad/fs/etc/ssl/sc/privkey.pem", {"y.example.test"});
   const std::string before = tree_hash(root / "etc");
   r = run_sc_rooted(root.path(), {"ssl", "restore", "/bad"});
   CHECK(r.status == 1);
@@ -253,7 +226,7 @@ TEST_CASE("ssl: a backup's pair is restored with the key 0600", "[ssl]") {
 TEST_CASE("ssl: a standby promoted to master renews the certificate it took, for the names it holds", "[ssl]") {
   TempDir root;
   prepare_root(root);
-  self_signed(root / "etc/ssl/sc/fullchain.pem", root / "etc/ssl/sc/privkey.pem", kName, 90);
+  make_self_signed(root / "etc/ssl/sc/fullchain.pem", root / "etc/ssl/sc/privkey.pem", {kName}, 90);
   set(root, "SSL_MODE", "peer");
   // Still a standby: the pair is only checked.
   ScRun r = run_sc_rooted(root.path(), {"ssl", "setup"});
@@ -305,7 +278,7 @@ TEST_CASE("ssl: a standby takes its master's pair over the SSH session, key 0600
   // pid file tells sc that it runs: another test's postfix or nginx would
   // be taken for s's own. No reloads here (the services test has them).
   REQUIRE(c.sc("s", {"settings", "set", "SSL_RELOAD", ""}).status == 0);
-  self_signed(c.path("m", "/etc/ssl/sc/fullchain.pem"), c.path("m", "/etc/ssl/sc/privkey.pem"), kName);
+  make_self_signed(c.path("m", "/etc/ssl/sc/fullchain.pem"), c.path("m", "/etc/ssl/sc/privkey.pem"), {kName});
   ScRun r = c.sc("m", {"settings", "set", "SSL_MODE", "files"});
   REQUIRE(r.status == 0);
   r = c.sc("m", {"ssl", "setup"});
