@@ -266,6 +266,23 @@ std::string systemd_verify(const fs::path& unit) {
   return verify_words_about(unit.string(), r.out + r.err) + (r.ok() ? "" : r.describe());
 }
 
+sc::ProcessResult run_captured(const std::vector<std::string>& argv, const std::string& input) {
+  ProcessSpec p;
+  p.argv = argv;
+  p.input = input;
+  p.capture_out = true;
+  p.capture_err = true;
+  p.timeout = std::chrono::seconds(120);
+  return run_process(p);
+}
+
+std::string output_of(const std::vector<std::string>& argv, const std::string& input) {
+  ProcessResult r = run_captured(argv, input);
+  INFO(argv.front() << ": " << r.err);
+  REQUIRE(r.ok());
+  return r.out;
+}
+
 void make_self_signed(const fs::path& cert, const fs::path& key, const std::vector<std::string>& names, int days) {
   REQUIRE_FALSE(names.empty());
   fs::create_directories(cert.parent_path());

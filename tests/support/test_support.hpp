@@ -105,6 +105,14 @@ std::vector<std::string> run_actions(const ScRun& r);
 /// warns, so a test wants no output at all).
 std::string systemd_verify(const fs::path& unit);
 
+/// Runs argv (no shell) with `input` on its stdin, stdout and stderr
+/// captured, for 120 s at most.
+sc::ProcessResult run_captured(const std::vector<std::string>& argv, const std::string& input = "");
+
+/// The same, REQUIRing that it succeeds (its stderr shown when not): its
+/// stdout.
+std::string output_of(const std::vector<std::string>& argv, const std::string& input = "");
+
 /// A self-signed EC (P-256) certificate made by openssl, valid `days` days:
 /// the first of `names` its CN, all of them its DNS subject alternative
 /// names; written at `cert` and `key` (parents made). REQUIREs success.

@@ -13,12 +13,9 @@ using Catch::Contains;
 namespace {
 
 sc::ProcessResult php(const std::vector<std::string>& args, const std::string& input) {
-  sc::ProcessSpec p;
-  p.argv = {"php", "-n"};
-  p.argv.insert(p.argv.end(), args.begin(), args.end());
-  p.input = input;
-  p.capture_out = p.capture_err = true;
-  return sc::run_process(p);
+  std::vector<std::string> argv = {"php", "-n"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_captured(argv, input);
 }
 
 }  // namespace

@@ -22,14 +22,6 @@ namespace {
 // with "No configuration", leaving /etc/postfix/main.cf absent).
 const char* const kDebianMainCf = "/usr/share/postfix/main.cf.debian";
 
-sc::ProcessResult run(const std::vector<std::string>& argv) {
-  sc::ProcessSpec spec;
-  spec.argv = argv;
-  spec.capture_out = spec.capture_err = true;
-  spec.timeout = std::chrono::seconds(120);
-  return sc::run_process(spec);
-}
-
 /// A private certificate and key, as the ssl module would leave them.
 void make_certificate(const fs::path& cert, const fs::path& key, const std::string& name) {
   make_self_signed(cert, key, {name}, 2);
@@ -95,15 +87,16 @@ TEST_CASE("mail: the generated files pass postfix check, doveconf, sievec and sp
   // Postfix: both files, edited from the package's.
   write_text(t / "postfix/main.cf", mail::edit_main_cf(read_text(kDebianMainCf), p));
   write_text(t / "postfix/master.cf", mail::edit_master_cf(read_text("/etc/postfix/master.cf")));
-  sc::ProcessResult r = run({"postfix", "-c", (t / "postfix").string(), "check"});
+  sc::ProcessResult r = run_captured({"postfix", "-c", (t / "postfix").string(), "check"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  r = run(
+  r = run_captured(
       {"postconf", "-c", (t / "postfix").string(), "-h", "myhostname", "mydomain", "relayhost", "mailbox_transport"});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "m.example.org\nexample.org\n[relay.example.org]:587\nlmtp:unix:private/dovecot-lmtp\n");
   CHECK(r.err == "");  // no parameter defined twice, nothing unknown
-  r = run({"postconf", "-c", (t / "postfix").string(), "-M", "smtp/inet", "submission/inet", "spamassassin/unix"});
+  r = run_captured(
+      {"postconf", "-c", (t / "postfix").string(), "-M", "smtp/inet", "submission/inet", "spamassassin/unix"});
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("content_filter=spamassassin") && Contains("smtpd_sasl_auth_enable=yes") &&
                         Contains("argv=/usr/bin/spamc"));
@@ -119,26 +112,26 @@ TEST_CASE("mail: the generated files pass postfix check, doveconf, sievec and sp
              mail::edit_dovecot_ssl_conf(read_text("/etc/dovecot/conf.d/10-ssl.conf")));
   const std::string dovecot_conf = (t / "dovecot/dovecot.conf").string();
   // -x: the files named by `<FILE` values opened, as Dovecot does when it starts.
-  r = run({"doveconf", "-n", "-x", "-c", dovecot_conf});
+  r = run_captured({"doveconf", "-n", "-x", "-c", dovecot_conf});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("mail_location = maildir:/var/mail/%u/Maildir") && Contains("protocols = imap lmtp") &&
                         Contains("sieve_before = " + sieve));
-  r = run({"sievec", "-c", dovecot_conf, sieve});
+  r = run_captured({"sievec", "-c", dovecot_conf, sieve});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(fs::exists(t / "sieve/junk.svbin"));
   // A certificate that is not there: refused.
   p.cert = (t / "ssl/missing.pem").string();
   write_text(t / "dovecot/conf.d/99-sc-mail.conf", mail::dovecot_conf(p));
-  r = run({"doveconf", "-n", "-x", "-c", dovecot_conf});
+  r = run_captured({"doveconf", "-n", "-x", "-c", dovecot_conf});
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err, Contains("missing.pem"));
 
   // SpamAssassin: the site configuration with sc's file.
   fs::copy("/etc/spamassassin", t / "spamassassin", fs::copy_options::recursive);
   write_text(t / "spamassassin/sc-mail.cf", mail::spamassassin_conf());
-  r = run({"spamassassin", "--lint", "--siteconfigpath=" + (t / "spamassassin").string()});
+  r = run_captured({"spamassassin", "--lint", "--siteconfigpath=" + (t / "spamassassin").string()});
   INFO(r.err);
   CHECK(r.exit_code == 0);
 }

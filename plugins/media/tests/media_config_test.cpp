@@ -5,20 +5,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/process.hpp"
+#include "test_support.hpp"
+
+using sc::test::output_of;
 
 namespace {
 
 std::string python(const std::string& script, const std::string& input) {
-  sc::ProcessSpec p;
-  p.argv = {"python3", "-c", script};
-  p.input = input;
-  p.capture_out = true;
-  p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
-  INFO(r.err);
-  REQUIRE(r.ok());
-  return r.out;
+  return output_of({"python3", "-c", script}, input);
 }
 
 }  // namespace

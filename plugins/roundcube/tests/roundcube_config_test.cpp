@@ -13,23 +13,12 @@ using Catch::Contains;
 namespace {
 
 sc::ProcessResult php_lint(const std::string& text) {
-  sc::ProcessSpec p;
-  p.argv = {"php", "-n", "-l"};
-  p.input = text;
-  p.capture_out = p.capture_err = true;
-  return sc::run_process(p);
+  return run_captured({"php", "-n", "-l"}, text);
 }
 
 /// Runs PHP on `text` followed by `tail`, printing what the tail echoes.
 std::string php_eval(const std::string& text, const std::string& tail) {
-  sc::ProcessSpec p;
-  p.argv = {"php", "-n"};
-  p.input = text + tail;
-  p.capture_out = p.capture_err = true;
-  sc::ProcessResult r = sc::run_process(p);
-  INFO(r.err);
-  REQUIRE(r.ok());
-  return r.out;
+  return output_of({"php", "-n"}, text + tail);
 }
 
 }  // namespace

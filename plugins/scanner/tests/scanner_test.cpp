@@ -148,16 +148,6 @@ std::vector<fs::path> pdfs_in(const fs::path& dir) {
   return out;
 }
 
-std::string output_of(const std::vector<std::string>& argv) {
-  sc::ProcessSpec spec;
-  spec.argv = argv;
-  spec.capture_out = spec.capture_err = true;
-  sc::ProcessResult r = sc::run_process(spec);
-  INFO(argv.front() << ": " << r.err);
-  CHECK(r.exit_code == 0);
-  return r.out;
-}
-
 }  // namespace
 
 TEST_CASE("scanner setup in local mode under --root: saned for the named hosts, scanbd's button, idempotent",
