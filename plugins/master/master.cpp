@@ -7,6 +7,8 @@
 #include <sc/plugin.hpp>
 #include <set>
 
+#include "all_hosts.hpp"
+#include "all_hosts_command.hpp"
 #include "common/peer_name.hpp"
 #include "follow.hpp"
 #include "registry.hpp"
@@ -129,7 +131,12 @@ int ready(sc::Context& ctx) {
   return SC_OK;
 }
 
-void status(sc::Context& ctx) {
+/// What the fan-out (`status --all`, `exec --all`) needs of this host: its
+/// role and the registry (defined below).
+master::all_hosts::Cluster cluster_of(const sc::Context& ctx);
+
+int status(sc::Context& ctx) {
+  if (master::all_hosts::wants_all(ctx.args())) return master::all_hosts::status_all(ctx, cluster_of(ctx));
   ctx.expect_args(0, 0, "");
   auto role = stored_role(ctx);
   json r = {{"mode", role ? master::role_name(*role) : "master"}, {"set", role.has_value()}, {"master", nullptr}};
@@ -144,6 +151,7 @@ void status(sc::Context& ctx) {
   }
   ctx.print(master::status_text(role, host, reachable, why));
   ctx.result(r.dump());
+  return SC_OK;
 }
 
 std::string error_of(const json& doc) {
@@ -171,12 +179,14 @@ void getvar(sc::Context& ctx) {
   ctx.result(json(value).dump());
 }
 
-void exec(sc::Context& ctx) {
+int exec(sc::Context& ctx) {
+  if (master::all_hosts::wants_all(ctx.args())) return master::all_hosts::exec_all(ctx, cluster_of(ctx));
   if (ctx.args().empty()) ctx.expect_args(1, 1, "COMMAND [ARGS...]");
   if (ctx.args()[0].empty()) throw sc::Usage("the COMMAND is empty: give the program to run on the master");
   const std::string host = master_of(ctx);
   sc::RunResult r = host.empty() ? ctx.run(ctx.args()) : ctx.peer_run(host, ctx.args());
   if (!r.ok()) throw sc::Failure(ctx.last_error());
+  return SC_OK;
 }
 
 void roles(sc::Context& ctx) {
@@ -290,6 +300,15 @@ void require_master_role(const sc::Context& ctx, const std::string& command) {
     throw sc::Usage("this host is a " + std::string(master::role_name(*role)) +
                     " host: the list of hosts is kept on the master; run `sc master " + command +
                     "` there (e.g. `sc master exec sc master " + command + " ...`)");
+}
+
+master::all_hosts::Cluster cluster_of(const sc::Context& ctx) {
+  const auto role = stored_role(ctx);
+  master::all_hosts::Cluster c;
+  c.self_role = role ? master::role_name(*role) : "master";
+  c.on_master = !role || *role == Role::master;
+  c.registry = [&ctx] { return registered(ctx); };
+  return c;
 }
 
 void hosts(sc::Context& ctx) {
