@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/text.hpp"
+
 namespace sc {
 
 using json = nlohmann::json;
@@ -19,6 +21,13 @@ json problem(const std::string& level, const std::string& module, const std::str
 std::string text_of(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+/// A text of the document as the terminal may show it: control characters
+/// and bytes that are not UTF-8 escaped (a module's text could hold a
+/// setting's value).
+std::string shown(const json& j, const char* key) {
+  return printable(text_of(j, key));
 }
 
 }  // namespace
@@ -85,7 +94,7 @@ std::string status_text(const json& status, bool colour) {
   };
   std::string out;
   const json& problems = status["problems"];
-  const std::string head = text_of(status, "host") + " (sc " + text_of(status, "version") + "): ";
+  const std::string head = shown(status, "host") + " (sc " + shown(status, "version") + "): ";
   if (problems.empty()) {
     out += head + paint("32", "all is fine") + "\n";
   } else {
@@ -99,15 +108,15 @@ std::string status_text(const json& status, bool colour) {
     out += head + paint(errors ? "1;31" : "33", count) + "\n";
     for (const auto& p : problems) {
       const bool error = p["level"] == "error";
-      out += "  " + paint(error ? "1;31" : "33", error ? "ERROR  " : "WARN   ") + text_of(p, "module") + ": " +
-             text_of(p, "what") + "\n";
-      const std::string fix = text_of(p, "fix");
+      out += "  " + paint(error ? "1;31" : "33", error ? "ERROR  " : "WARN   ") + shown(p, "module") + ": " +
+             shown(p, "what") + "\n";
+      const std::string fix = shown(p, "fix");
       if (!fix.empty()) out += "         fix: " + paint("1", fix) + "\n";
     }
   }
   std::string ready, not_ready, no_check, broken;
   for (const auto& m : status["modules"]) {
-    const std::string name = text_of(m, "name");
+    const std::string name = shown(m, "name");
     if (m.contains("loadable") && !m["loadable"].get<bool>())
       broken += (broken.empty() ? "" : " ") + name;
     else if (m["ready"].is_null())
@@ -123,12 +132,12 @@ std::string status_text(const json& status, bool colour) {
   if (!broken.empty()) out += "modules not loadable: " + broken + "\n";
   // What each module's hook printed, a line each, under its name.
   for (const auto& m : status["modules"]) {
-    const std::string text = text_of(m, "text");
+    const std::string text = text_of(m, "text");  // each line made printable below
     size_t start = 0;
     while (start < text.size()) {
       size_t end = text.find('\n', start);
       if (end == std::string::npos) end = text.size();
-      if (end > start) out += text_of(m, "name") + ": " + text.substr(start, end - start) + "\n";
+      if (end > start) out += shown(m, "name") + ": " + printable(text.substr(start, end - start)) + "\n";
       start = end + 1;
     }
   }

@@ -91,7 +91,17 @@ TEST_CASE("status document: hostile texts from a module stay data", "[status]") 
     CHECK(doc["problems"][0]["level"] == "warning");  // an unknown level is a warning
     CHECK(doc["problems"][0]["what"] == bad);
     CHECK(json::parse(doc.dump()) == doc);
+    // On the terminal, a module's text never drives it: no raw control
+    // character but the newlines of the layout.
+    const std::string text = sc::status_text(doc, false);
+    for (unsigned char c : text) CHECK((c >= 0x20 || c == '\n'));
+    CHECK(text.find("\x7f") == std::string::npos);
   }
+  json forged = sc::assemble_status(
+      "h", "1", 0,
+      {module("m", 1, problems({json{{"level", "error"}, {"what", "a\x1b[2Jb\nfix: rm -rf /"}, {"fix", ""}}}))}, {});
+  const std::string text = sc::status_text(forged, false);
+  CHECK_THAT(text, Contains("\\e[2J") && !Contains("\nfix: rm"));
 }
 
 TEST_CASE("sc status on a host with no role: all is fine, exit 0, plain on a pipe", "[status][cli]") {
