@@ -9,6 +9,7 @@
 
 #include "common/peer_name.hpp"
 #include "follow.hpp"
+#include "registry.hpp"
 #include "roles.hpp"
 
 namespace {
@@ -263,6 +264,81 @@ std::string host_name(const sc::Context& ctx) {
     throw sc::Usage("this host has no name its master can allow (FQDN is not set and /etc/hostname holds \"" + name +
                     "\"): give it one with `sc hostconf setup`; nothing was changed");
   return name;
+}
+
+// ---- the host registry (MASTER_HOSTS) ------------------------------------------
+
+/// MASTER_HOSTS read back; a value sc cannot read is refused with the way
+/// to fix it (it is only ever written by hostadd and hostdel).
+std::vector<master::HostEntry> registered(const sc::Context& ctx) {
+  const std::string value = ctx.setting(master::kHostsSetting).value_or("");
+  try {
+    return master::parse_hosts(value);
+  } catch (const std::invalid_argument& e) {
+    throw sc::Failure(
+        std::string(master::kHostsSetting) + " is \"" + value + "\": " + e.what() +
+        "; remove the item with `sc master hostdel PEER`, or reset it with `sc settings del MASTER_HOSTS` "
+        "and run `sc master setup` on each host again");
+  }
+}
+
+/// The registry is the master's: on a host with a master it would be a
+/// second, stale list.
+void require_master_role(const sc::Context& ctx, const std::string& command) {
+  auto role = stored_role(ctx);
+  if (role && *role != Role::master)
+    throw sc::Usage("this host is a " + std::string(master::role_name(*role)) +
+                    " host: the list of hosts is kept on the master; run `sc master " + command +
+                    "` there (e.g. `sc master exec sc master " + command + " ...`)");
+}
+
+void hosts(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  const auto list = registered(ctx);
+  ctx.print(master::hosts_list_text(list));
+  ctx.result(master::hosts_json(list).dump());
+}
+
+void hostadd(sc::Context& ctx) {
+  ctx.expect_args(2, 2, "PEER ROLE");
+  const std::string peer = plugin_common::peer_name::checked(ctx.arg(0), "PEER");
+  auto role = master::parse_role(ctx.arg(1));
+  if (!role || *role == Role::master)
+    throw sc::Usage("\"" + ctx.arg(1) +
+                    "\" is not the ROLE of a host under a master: give standby, backup, client or "
+                    "roaming");
+  require_master_role(ctx, "hostadd");
+  const auto before = registered(ctx);
+  const auto after = master::with_host(before, master::HostEntry{peer, *role});
+  if (after == before) {
+    ctx.info(peer + " is already registered as a " + master::role_name(*role) + " host");
+    return;
+  }
+  ctx.set_setting(master::kHostsSetting, master::hosts_text(after));
+}
+
+void hostdel(sc::Context& ctx) {
+  ctx.expect_args(1, 1, "PEER");
+  const std::string peer = plugin_common::peer_name::checked(ctx.arg(0), "PEER");
+  require_master_role(ctx, "hostdel");
+  const auto before = registered(ctx);
+  const auto after = master::without_host(before, peer);
+  if (after.size() == before.size()) {
+    ctx.info(peer + " is not registered: nothing to remove");
+    return;
+  }
+  if (after.empty())
+    ctx.unset_setting(master::kHostsSetting);
+  else
+    ctx.set_setting(master::kHostsSetting, master::hosts_text(after));
+}
+
+void inventory(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  require_master_role(ctx, "inventory");
+  const json inv = master::inventory_json(host_name(ctx), registered(ctx));
+  ctx.print(inv.dump(2) + "\n");
+  ctx.result(inv.dump());
 }
 
 /// Why the call `c` of a plan failed with `status`: the module's own error
@@ -598,4 +674,5 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&mode>("mode"), sc::com
           sc::command<&pull>("pull"), sc::command<&cron>("cron"), sc::command<&boot>("boot"),
           sc::command<&cleanup>("cleanup"), sc::command<&promote>("promote"), sc::command<&switch_master>("switch"),
           sc::command<&master_follow::version>("buildnumber"), sc::command<&master_follow::version>("version"),
-          sc::command<&update_sc>("update_sc"))
+          sc::command<&update_sc>("update_sc"), sc::command<&hosts>("hosts"), sc::command<&hostadd>("hostadd"),
+          sc::command<&hostdel>("hostdel"), sc::command<&inventory>("inventory"))

@@ -75,7 +75,7 @@ const std::vector<RoleSpec>& role_table() {
       RoleSpec{Role::standby,
                "ready to take over: the master's accounts, settings and mass storage (unison) copied periodically",
                {{"MASS_MODE", "unison"}, {"MASS_HOST", kMasterArg}},
-               {"unisonsync", "update", "master/MASTER_SERVICES", "mail", "roundcube", "cloud"},
+               {"unisonsync", "update", "master/MASTER_(SERVICES|HOSTS)", "mail", "roundcube", "cloud"},
                {module_setup("user"), module_setup("unisonsync"), module_setup("mass"), module_setup("nfssrv"),
                 module_setup("wstunnel"),
                 // The master's certificate and key, over the session (the
@@ -167,6 +167,8 @@ Call bound(const Call& call, const std::string& master, const std::string& self)
 }
 
 bool uses_host_name(const RoleSpec& spec) {
+  // Every role with a master registers this host with it (MASTER_HOSTS).
+  if (spec.role != Role::master) return true;
   for (const auto& s : spec.steps)
     if (std::find(s.run.args.begin(), s.run.args.end(), kHostArg) != s.run.args.end()) return true;
   return false;
@@ -286,6 +288,13 @@ std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, co
   for (const auto& p : spec.cron) plan.push_back(Call{"crontask", "add", {"master", p}});
   if (spec.boot) plan.push_back(Call{"boot", "add", {"master"}});
   if (!source.empty()) plan.push_back(Call{"backup", "restore_from", {source}});
+  if (has_master) {
+    // This host in the master's list (sc status --all, exec --all, the
+    // inventory); a master that does not answer does not stop the setup.
+    Call reg{"sshlink", "sc", {master, "master", "hostadd", self, role_name(spec.role)}};
+    reg.optional = true;
+    plan.push_back(reg);
+  }
   plan.push_back(Call{"settings", "set", {"MASTER_APPLIED", applied_text(spec.role, master)}});
   if (has_master) plan.push_back(Call{"master", "pull", {}});
   return plan;
@@ -356,6 +365,11 @@ std::vector<Call> undo_steps(const RoleSpec& spec, const std::string& master, co
   if (mass) plan.push_back(Call{"mass", "cleanup", {}});
   plan.insert(plan.end(), mounts.begin(), mounts.end());
   plan.insert(plan.end(), on_master.begin(), on_master.end());
+  if (spec.role != Role::master && !master.empty()) {
+    Call leave{"sshlink", "sc", {master, "master", "hostdel", self}};
+    leave.optional = true;
+    plan.push_back(leave);
+  }
   return plan;
 }
 
