@@ -4,8 +4,11 @@
 // `ansible-galaxy collection install` inside the host m, which is the
 // controller: Debian 12's ansible-core runs there (`ansible-playbook`), and
 // reaches the targets over the cluster's real sshd with root@m's key, as an
-// administrator's machine would. The playbooks are tests/ansible/*.yml.
+// administrator's machine would. The playbooks are tests/ansible/*.yml, the
+// inventory is the collection's plugin (tests/ansible/sc.yml): the hosts m
+// has registered (`sc master inventory`).
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -15,6 +18,7 @@
 
 using namespace sc::test;
 using Catch::Contains;
+using nlohmann::json;
 
 namespace {
 
@@ -40,21 +44,27 @@ void install_collection(const Cluster& c, const std::string& host) {
   REQUIRE(r.exit_code == 0);
   CHECK(
       fs::exists(c.path(host, "/root/.ansible/collections/ansible_collections/synccluster/sc/plugins/modules/sc.py")));
-  // The playbooks, beside an inventory each test writes.
+  // The playbooks and the inventory.
   fs::create_directories(c.path(host, "/root/play"));
   for (const auto& e : fs::directory_iterator(fs::path(kSourceDir) / "tests/ansible"))
     if (e.path().extension() == ".yml") fs::copy_file(e.path(), c.path(host, "/root/play") / e.path().filename());
 }
 
-/// `ansible-playbook ARGS` run in `host` from /root/play, with the
-/// collection installed there. Host keys are trusted beforehand
-/// (Cluster::trust), so OpenSSH checks them as it would for an
-/// administrator.
-sc::ProcessResult playbook(const Cluster& c, const std::string& host, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"env", "ANSIBLE_NOCOLOR=1", "ANSIBLE_FORCE_COLOR=0", "ansible-playbook"};
+/// `TOOL ARGS` (ansible-playbook, ansible-inventory) run in `host`, with
+/// the collection installed there, plain output, Debian's python3 on the
+/// targets. Host keys are trusted beforehand (Cluster::trust), so OpenSSH
+/// checks them as it would for an administrator.
+sc::ProcessResult ansible(const Cluster& c, const std::string& host, const std::string& tool,
+                          const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"env", "ANSIBLE_NOCOLOR=1", "ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", tool};
   argv.insert(argv.end(), args.begin(), args.end());
-  // cd through the shell would be a shell: the playbooks are named by path.
   return c.on(host, argv);
+}
+
+/// ansible-playbook in m with the inventory plugin (sc.yml, sc on m).
+sc::ProcessResult playbook(const Cluster& c, std::vector<std::string> args) {
+  args.insert(args.begin(), {"-i", "/root/play/sc.yml"});
+  return ansible(c, "m", "ansible-playbook", args);
 }
 
 /// The PLAY RECAP of ansible-playbook's default output: per host, each
@@ -89,6 +99,13 @@ std::string host_state(const Cluster& c, const std::string& host) {
   return all;
 }
 
+/// `text` with each run of white space made one space: Ansible wraps its
+/// warnings at 79 columns when it does not write to a terminal.
+std::string one_line(const std::string& text) {
+  static const std::regex space("\\s+");
+  return std::regex_replace(text, space, " ");
+}
+
 /// The lines of `a` and `b` that are not in both: what changed, short
 /// enough to read in a failed check.
 std::string changed_lines(const std::string& a, const std::string& b) {
@@ -107,21 +124,20 @@ std::string changed_lines(const std::string& a, const std::string& b) {
   return diff;
 }
 
-/// The master m (no services), with one account to pull, and root@m
-/// trusted by every other host; the collection installed in m.
-void master_and_controller(const Cluster& c) {
+/// The master m (no services) with one account to pull and the hosts of
+/// `registered` (PEER, ROLE) in its registry, as an administrator adds them
+/// with `sc master hostadd`; root@m trusted by every other host, the
+/// collection installed in m, the controller.
+void master_and_controller(const Cluster& c, const std::vector<std::pair<std::string, std::string>>& registered) {
   for (const auto& h : c.hosts()) {
     run_ok(c, h, {"settings", "set", "MASTER_SERVICES", "none"});
     if (h != "m") c.trust("m", h);
   }
   run_ok(c, "m", {"settings", "set", "MASTER_MODE", "master"});
+  for (const auto& [peer, role] : registered) run_ok(c, "m", {"master", "hostadd", peer, role});
   const std::string pw = "Tr0ub4dor&3\n";
   run_ok(c, "m", {"user", "add", "alice", "--password-stdin"}, &pw);
   install_collection(c, "m");
-}
-
-void write_inventory(const Cluster& c, const std::string& text) {
-  write_text(c.path("m", "/root/play/hosts.ini"), text + "[all:vars]\nansible_python_interpreter=/usr/bin/python3\n");
 }
 
 }  // namespace
@@ -131,10 +147,23 @@ TEST_CASE("a playbook of synccluster.sc.sc sets up a client and a roaming host, 
   Cluster c({"m", "c1", "c2"});
   c.trust("c1", "m");  // the client's key on the master: `sshlink add m` needs no password
   c.trust("c2", "m");
-  master_and_controller(c);
-  write_inventory(c, "[client]\nc1\n[roaming]\nc2\n");
+  master_and_controller(c, {{"c1", "client"}, {"c2", "roaming"}});
 
-  sc::ProcessResult r = playbook(c, "m", {"-i", "/root/play/hosts.ini", "/root/play/site.yml"});
+  // The inventory: the hosts m registered, each with its role and master.
+  sc::ProcessResult r = ansible(c, "m", "ansible-inventory", {"-i", "/root/play/sc.yml", "--list"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  json inv = json::parse(r.out, nullptr, false);
+  REQUIRE(inv.is_object());
+  CHECK(inv["master"]["hosts"] == json({"m"}));
+  CHECK(inv["client"]["hosts"] == json({"c1"}));
+  CHECK(inv["roaming"]["hosts"] == json({"c2"}));
+  CHECK(inv["workstations"]["hosts"] == json({"c1", "c2"}));
+  CHECK(inv["_meta"]["hostvars"]["c1"]["sc_role"] == "client");
+  CHECK(inv["_meta"]["hostvars"]["c1"]["sc_master"] == "m");
+  CHECK(inv["_meta"]["hostvars"]["m"]["sc_role"] == "master");
+
+  r = playbook(c, {"/root/play/site.yml"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   auto counts = recap(r.out);
@@ -159,7 +188,8 @@ TEST_CASE("a playbook of synccluster.sc.sc sets up a client and a roaming host, 
 
   // Again: nothing to do, and Ansible says so.
   const std::string c1_before = host_state(c, "c1"), c2_before = host_state(c, "c2");
-  r = playbook(c, "m", {"-i", "/root/play/hosts.ini", "/root/play/site.yml"});
+  const std::string m_before = host_state(c, "m");
+  r = playbook(c, {"/root/play/site.yml"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   counts = recap(r.out);
@@ -170,6 +200,7 @@ TEST_CASE("a playbook of synccluster.sc.sc sets up a client and a roaming host, 
   CHECK(counts["c2"]["failed"] == 0);
   CHECK(changed_lines(c1_before, host_state(c, "c1")).empty());
   CHECK(changed_lines(c2_before, host_state(c, "c2")).empty());
+  CHECK(changed_lines(m_before, host_state(c, "m")).empty());
 }
 
 TEST_CASE("the playbook in check mode on fresh hosts reports changes with their diffs and changes nothing",
@@ -177,11 +208,10 @@ TEST_CASE("the playbook in check mode on fresh hosts reports changes with their 
   Cluster c({"m", "c3", "c4"});
   c.trust("c3", "m");
   c.trust("c4", "m");
-  master_and_controller(c);
-  write_inventory(c, "[client]\nc3\n[roaming]\nc4\n");
+  master_and_controller(c, {{"c3", "client"}, {"c4", "roaming"}});
   const std::string m_before = host_state(c, "m"), c3_before = host_state(c, "c3"), c4_before = host_state(c, "c4");
 
-  sc::ProcessResult r = playbook(c, "m", {"--check", "--diff", "-i", "/root/play/hosts.ini", "/root/play/site.yml"});
+  sc::ProcessResult r = playbook(c, {"--check", "--diff", "/root/play/site.yml"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   auto counts = recap(r.out);
@@ -211,13 +241,11 @@ TEST_CASE("the playbook in check mode on fresh hosts reports changes with their 
 TEST_CASE("secrets given to synccluster.sc.sc show nowhere in Ansible's output, diffs and logs included",
           "[ansible][cluster]") {
   Cluster c({"m", "c1"});
-  master_and_controller(c);
-  write_inventory(c, "[client]\nc1\n");
+  master_and_controller(c, {{"c1", "client"}});
   const std::string db_password = "S3cr3t-db-8f1c", admin_password = "Adm1n-pw-77ae";
   // -vvv: every module's arguments and result as Ansible sees them.
-  sc::ProcessResult r = playbook(c, "m",
-                                 {"-vvv", "--diff", "-i", "/root/play/hosts.ini", "-e", "db_password=" + db_password,
-                                  "-e", "admin_password=" + admin_password, "/root/play/secret.yml"});
+  sc::ProcessResult r = playbook(c, {"-vvv", "--diff", "-e", "db_password=" + db_password, "-e",
+                                     "admin_password=" + admin_password, "/root/play/secret.yml"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   auto counts = recap(r.out);
@@ -229,4 +257,48 @@ TEST_CASE("secrets given to synccluster.sc.sc show nowhere in Ansible's output, 
   CHECK_THAT(r.out, Contains("setting CLOUD_DB_PASSWORD: (unset) -> ********"));
   CHECK_THAT(r.out, Contains("CLOUD_ADMIN_PASSWORD=********"));
   CHECK_THAT(r.out + r.err, !Contains(db_password) && !Contains(admin_password));
+}
+
+TEST_CASE("the inventory plugin lists the hosts of a master reached over ssh, with their connection variables",
+          "[ansible][cluster]") {
+  Cluster c({"m", "c1", "c2"});
+  for (const auto& h : c.hosts()) run_ok(c, h, {"settings", "set", "MASTER_SERVICES", "none"});
+  run_ok(c, "m", {"settings", "set", "MASTER_MODE", "master"});
+  run_ok(c, "m", {"master", "hostadd", "c1", "client"});
+  run_ok(c, "m", {"master", "hostadd", "root@r9:2222", "roaming"});
+  run_ok(c, "c1", {"settings", "set", "MASTER_MODE", "client"});
+  c.trust("c1", "m");  // the controller c1 reaches the master by key
+  install_collection(c, "c1");
+  write_text(c.path("c1", "/root/play/remote.sc.yml"),
+             "plugin: synccluster.sc.sc\nmaster: m\ngroups:\n  workstations: sc_role in ['client', 'roaming']\n");
+  const size_t sessions = count_of(c.sshd_log("m"), "Accepted publickey");
+
+  sc::ProcessResult r = ansible(c, "c1", "ansible-inventory", {"-i", "/root/play/remote.sc.yml", "--list"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  // sc ran on m, over one SSH session.
+  CHECK(count_of(c.sshd_log("m"), "Accepted publickey") == sessions + 1);
+  json inv = json::parse(r.out, nullptr, false);
+  REQUIRE(inv.is_object());
+  CHECK(inv["master"]["hosts"] == json({"m"}));
+  CHECK(inv["client"]["hosts"] == json({"c1"}));
+  CHECK(inv["roaming"]["hosts"] == json({"r9"}));
+  CHECK(inv["workstations"]["hosts"] == json({"c1", "r9"}));
+  CHECK(inv["_meta"]["hostvars"]["r9"] == json({{"ansible_host", "r9"},
+                                                {"ansible_port", 2222},
+                                                {"ansible_user", "root"},
+                                                {"sc_master", "m"},
+                                                {"sc_peer", "root@r9:2222"},
+                                                {"sc_role", "roaming"}}));
+  CHECK(inv["_meta"]["hostvars"]["c1"]["sc_role"] == "client");
+
+  // c1 is not the master: sc's refusal is the inventory's error, and an
+  // inventory that cannot be read stops Ansible.
+  write_text(c.path("c1", "/root/play/sc.yml"), "plugin: synccluster.sc.sc\n");
+  r = c.on("c1",
+           {"env", "ANSIBLE_INVENTORY_UNPARSED_FAILED=True", "ansible-inventory", "-i", "/root/play/sc.yml", "--list"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(one_line(r.err), Contains("synccluster.sc.sc: sc --json master inventory failed (exit status 2): this "
+                                       "host is a client host: the list of hosts is kept on the master"));
 }

@@ -18,7 +18,9 @@ description:
     setting C(MASTER_HOSTS), kept by C(sc master setup) of each host and by
     C(sc master hostadd)); it answers with Ansible's dynamic-inventory JSON, a
     group per role (C(master), C(standby), C(backup), C(client), C(roaming)) and,
-    for each host, the variable C(sc_role) and whatever else sc gives.
+    for each host, the variables C(sc_role), C(sc_master), C(sc_peer) and, for a
+    peer such as C(root@host:2222), C(ansible_user), C(ansible_host) and
+    C(ansible_port).
   - On C(localhost) (the default) sc runs here; else through OpenSSH,
     C(ssh [ssh_args] -- MASTER SC --json master inventory), so the controller
     needs to reach the master by key with no prompt, as a user that may read the
