@@ -238,7 +238,7 @@ TEST_CASE("the playbook in check mode on fresh hosts reports changes with their 
   CHECK_FALSE(fs::exists(c.path("c4", "/etc/cron.d/sc_master_daily")));
 }
 
-TEST_CASE("secrets given to synccluster.sc.sc show nowhere in Ansible's output, diffs and logs included",
+TEST_CASE("secrets given to synccluster.sc.sc show nowhere in Ansible's output, and its arguments reach sc unchanged",
           "[ansible][cluster]") {
   Cluster c({"m", "c1"});
   master_and_controller(c, {{"c1", "client"}});
@@ -257,6 +257,22 @@ TEST_CASE("secrets given to synccluster.sc.sc show nowhere in Ansible's output, 
   CHECK_THAT(r.out, Contains("setting CLOUD_DB_PASSWORD: (unset) -> ********"));
   CHECK_THAT(r.out, Contains("CLOUD_ADMIN_PASSWORD=********"));
   CHECK_THAT(r.out + r.err, !Contains(db_password) && !Contains(admin_password));
+
+  // Words as they are: no shell ran the $(...), nothing was expanded, and
+  // "--dry-run" is a value. sc's warning (a setting no module declares)
+  // is Ansible's. A command reading stdin reads an empty one, never the
+  // module's own (it would wait for ever).
+  r = playbook(c, {"/root/play/words.yml"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(c.sc("c1", {"settings", "get", "ANSIBLE_TEST_WORDS"}).out ==
+        "$HOME ~/x $(touch /root/pwned); echo 'q\" `id`\n");
+  CHECK(c.sc("c1", {"settings", "get", "ANSIBLE_TEST_OPTION"}).out == "--dry-run\n");
+  CHECK_FALSE(fs::exists(c.path("c1", "/root/pwned")));
+  CHECK(c.sc("c1", {"settings", "get", "ANSIBLE_TEST_NOTHING"}).status == 1);
+  CHECK(recap(r.out)["c1"]["failed"] == 0);
+  CHECK_THAT(one_line(r.out + r.err),
+             Contains("[WARNING]: sc settings: no installed module declares ANSIBLE_TEST_WORDS; stored anyway"));
 }
 
 TEST_CASE("the inventory plugin lists the hosts of a master reached over ssh, with their connection variables",

@@ -186,6 +186,7 @@ sc_version:
 """
 
 import json
+import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -257,6 +258,13 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    # sc reads /dev/null unless `stdin` is given, never the module's own
+    # stdin (which run_command hands down, and which may be a channel that
+    # never ends): a command that reads a value then fails at once, saying
+    # so, instead of waiting forever. The module's arguments are read by now.
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
     for word, what in ((p["module"], "module"), (p["command"], "command")):
         if word is not None and (word == "" or word.startswith("-")):
             module.fail_json(msg="%s: %r is not a word sc takes there; give the name of the %s" % (what, word, what))
@@ -298,8 +306,8 @@ def main():
     argv += words
     shown += words
 
-    data = p["stdin"]
-    if data is not None and not data.endswith("\n"):
+    data = p["stdin"] or None
+    if data and not data.endswith("\n"):
         data += "\n"
     rc, out, err = module.run_command(argv, data=data, binary_data=True, expand_user_and_vars=False,
                                       environ_update={"NO_COLOR": "1"})
