@@ -79,6 +79,8 @@ options:
       - Text given to sc on its standard input (a newline is added when missing), e.g.
         the value read by C(sc settings set NAME) or C(sc user add LOGIN --password-stdin).
         It is treated as a secret (C(no_log)).
+      - Without it sc's standard input is empty (C(/dev/null)), so a command that reads
+        a value fails at once, saying so.
     type: str
   executable:
     description:
