@@ -56,7 +56,11 @@ void install_collection(const Cluster& c, const std::string& host) {
 /// checks them as it would for an administrator.
 sc::ProcessResult ansible(const Cluster& c, const std::string& host, const std::string& tool,
                           const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"env", "ANSIBLE_NOCOLOR=1", "ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", tool};
+  // ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=False: only ansible-core and the
+  // collection installed above, as in CI, even on a machine that has
+  // Debian's `ansible` (the community collections) too.
+  std::vector<std::string> argv = {"env", "ANSIBLE_NOCOLOR=1", "ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3",
+                                   "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=False", tool};
   argv.insert(argv.end(), args.begin(), args.end());
   return c.on(host, argv);
 }
@@ -311,8 +315,8 @@ TEST_CASE("the inventory plugin lists the hosts of a master reached over ssh, wi
   // c1 is not the master: sc's refusal is the inventory's error, and an
   // inventory that cannot be read stops Ansible.
   write_text(c.path("c1", "/root/play/sc.yml"), "plugin: synccluster.sc.sc\n");
-  r = c.on("c1",
-           {"env", "ANSIBLE_INVENTORY_UNPARSED_FAILED=True", "ansible-inventory", "-i", "/root/play/sc.yml", "--list"});
+  r = c.on("c1", {"env", "ANSIBLE_INVENTORY_UNPARSED_FAILED=True", "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=False",
+                  "ansible-inventory", "-i", "/root/play/sc.yml", "--list"});
   INFO(r.out << r.err);
   CHECK(r.exit_code != 0);
   CHECK_THAT(one_line(r.err), Contains("synccluster.sc.sc: sc --json master inventory failed (exit status 2): this "
