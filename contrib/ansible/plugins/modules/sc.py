@@ -212,10 +212,10 @@ def check_settings(module, param):
 
 
 def setting_text(value):
-    # YAML gives true/false and numbers; sc's settings are text and its
-    # booleans are written true/false.
+    # YAML gives booleans and numbers; sc's settings are text, and it stores
+    # a bool setting as yes/no (sdk/docs/MANIFEST.md).
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "yes" if value else "no"
     return str(value)
 
 
