@@ -95,7 +95,11 @@ ModuleReport report_of(Session& s, const Manifest& m, bool local) {
     return r;
   }
   r.status_text = f.output;
-  if (rc != kExitOk)
+  // A hook may fail (exit 1: a tunnel down) and still answer its problems:
+  // the answer counts; only a hook with no answer is itself a problem.
+  if (f.result && f.result->is_object())
+    r.status = *f.result;
+  else if (rc != kExitOk)
     r.status_error =
         reason(f, logs).empty() ? "the status hook failed (status " + std::to_string(rc) + ")" : reason(f, logs);
   else

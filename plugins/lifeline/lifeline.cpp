@@ -111,6 +111,20 @@ int status(sc::Context& ctx) {
   ctx.expect_args(0, 1, "[local]");
   if (ctx.args().size() == 1 && ctx.arg(0) != "local")
     throw sc::Usage("argument \"" + ctx.arg(0) + "\" is not \"local\"; usage: sc lifeline status [local]");
+  // Not in use here (no target, no unit): nothing is wrong, and `sc status`
+  // (which asks every module) must not say otherwise.
+  const auto target_set = ctx.setting("LIFELINE_TARGET");
+  if ((!target_set || target_set->empty()) && ctx.call("daemon", "has", {lifeline::kModule}).status != SC_OK) {
+    ctx.print("lifeline: not set up (sc lifeline setup)\n");
+    ctx.result(json{
+        {"up", false},
+        {"daemon_running", false},
+        {"problems", json::array()},
+        {"facts", {{"tunnels", json::array()}}},
+        {"set_up",
+         false}}.dump());
+    return SC_FAIL;
+  }
   std::optional<tunnel::Status> s;
   bool alive = false;
   auto why = problems(ctx, &s, &alive);

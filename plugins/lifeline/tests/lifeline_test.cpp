@@ -87,23 +87,28 @@ TEST_CASE("lifeline setup refuses bad settings and changes nothing", "[lifeline]
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("the relay must be another host"));
 
-  // status and ready: nothing set up yet, each reason said, exit 1.
+  // status: nothing set up, nothing in use: no problem for `sc status`
+  // (which asks every module), exit 1 as the lifeline is not up.
   r = run_sc_rooted(root.path(), {"--json", "lifeline", "status"});
   CHECK(r.status == 1);
   json j = json::parse(r.out);
   CHECK(j["result"]["up"] == false);
+  CHECK(j["result"]["set_up"] == false);
+  CHECK(j["result"]["problems"] == json::array());
+  CHECK(j["result"]["facts"] == json{{"tunnels", json::array()}});
+  // A target set but nothing else: each reason said, with its fix.
+  r = run_sc_rooted(root.path(), {"--json", "--set", "LIFELINE_TARGET=relay", "lifeline", "status"});
+  CHECK(r.status == 1);
+  j = json::parse(r.out);
   CHECK(j["result"]["problems"] ==
         json::array({{{"level", "error"},
-                      {"what", "LIFELINE_TARGET is not set: run `sc lifeline setup`"},
-                      {"fix", "sc lifeline setup"}},
-                     {{"level", "error"},
                       {"what", "its daemon unit is missing: run `sc lifeline setup`"},
                       {"fix", "sc lifeline setup"}},
                      {{"level", "error"},
                       {"what", "its daemon has not run yet (no /var/lib/sc/lifeline/status.json)"},
                       {"fix", "sc lifeline setup"}}}));
   CHECK(j["result"]["facts"] ==
-        json{{"tunnels", json::array({{{"name", "lifeline"}, {"up", false}, {"detail", "never started"}}})}});
+        json{{"tunnels", json::array({{{"name", "relay"}, {"up", false}, {"detail", "never started"}}})}});
   r = run_sc_rooted(root.path(), {"lifeline", "ready"});
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("LIFELINE_TARGET is not set"));
