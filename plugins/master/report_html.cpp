@@ -24,7 +24,7 @@ constexpr const char* kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 /// (SVG coordinates need a '.').
 std::string fixed(double v, int decimals) {
   if (!std::isfinite(v)) return "0";
-  std::array<char, 64> buf{};
+  std::array<char, 400> buf{};  // the largest double in full, and decimals
   auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::fixed, decimals);
   if (ec != std::errc()) return "0";
   std::string s(buf.data(), end);
@@ -291,7 +291,8 @@ std::vector<Tick> value_ticks(double lo, double hi, bool bytes) {
   const double a = lo / unit;
   const double b = hi / unit;
   double step = nice_step((b - a) / 4);
-  if (unit == 1) step = std::max(step, 1.0);  // no fraction of a byte or a second
+  if (unit == 1) step = std::max(step, 1.0);   // no fraction of a byte or a second
+  step = std::max(step, nice_step(b / 1000));  // nor digits past the third
   double bottom = 0;
   double top = 0;
   for (int widen = 0; widen < 4; ++widen) {  // at most five ticks: 1, 2, 5, 10... as far as needed
@@ -301,7 +302,7 @@ std::vector<Tick> value_ticks(double lo, double hi, bool bytes) {
     step = nice_step(step * 1.5);
   }
   if (!(top > bottom)) top = bottom + step;
-  const int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+  const int decimals = step >= 1 ? 0 : std::min(6, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
   std::vector<Tick> ticks;
   for (int i = 0; bottom + i * step <= top + step / 1000 && i < 12; ++i)
     ticks.push_back({(bottom + i * step) * unit, fixed(bottom + i * step, decimals) + " " + name});
@@ -325,10 +326,13 @@ std::vector<Tick> time_ticks(double t0, double t1) {
   auto first_tm = report::utc_tm(t0);
   auto last_tm = report::utc_tm(t1);
   const bool one_year = first_tm && last_tm && first_tm->tm_year == last_tm->tm_year;
+  if (!first_tm || !last_tm) return {};  // not a time of any calendar
   std::vector<Tick> ticks;
-  for (double t = std::ceil(t0 / step) * step; t <= t1 && ticks.size() < 12; t += step) {
+  const double first = std::ceil(t0 / step) * step;
+  for (int i = 0; i < 12 && first + i * step <= t1; ++i) {
+    const double t = first + i * step;
     auto tm = report::utc_tm(t);
-    if (!tm) continue;
+    if (!tm) break;
     std::string label;
     if (!one_year)
       label = std::to_string(tm->tm_year + 1900) + "-" + report::two_digits(tm->tm_mon + 1) + "-" +
@@ -355,7 +359,7 @@ constexpr double kInset = 8;  // points kept off the plot's left and right edges
 std::string chart_svg(const std::string& host, const std::string& entry, const std::vector<Snapshot>& snaps) {
   // Time on the x axis when every snapshot has one; else the snapshots
   // evenly spaced in the order given.
-  const bool by_time = std::all_of(snaps.begin(), snaps.end(), [](const Snapshot& s) { return s.time.has_value(); });
+  bool by_time = std::all_of(snaps.begin(), snaps.end(), [](const Snapshot& s) { return s.time.has_value(); });
   double t0 = 0;
   double t1 = 0;
   if (by_time && !snaps.empty()) {
@@ -364,6 +368,7 @@ std::string chart_svg(const std::string& host, const std::string& entry, const s
       t0 = std::min(t0, *s.time);
       t1 = std::max(t1, *s.time);
     }
+    by_time = std::isfinite(t1 - t0);  // else no scale fits them: in order
   }
   const double plot_w = kWidth - kLeft - kRight;
   auto x_of = [&](std::size_t i) {

@@ -200,6 +200,13 @@ TEST_CASE("report html: an empty cluster, and JSON of the wrong shape", "[master
                                                  nullptr,
                                                  {{"size", "big"}, {"started", "x"}},
                                                  {{"snapshot", 3}, {"size", -5}, {"duration_s", 1e308}}})}};
+  json far = {
+      {"entry", "m:/y"},
+      {"history",
+       json::array({{{"snapshot", "a"}, {"finished", 1e20}, {"size", 1e308}, {"new_bytes", 1e308}},
+                    {{"snapshot", "b"}, {"finished", std::nextafter(1e20, 2e20)}, {"size", 1e308}, {"new_bytes", 0}},
+                    {{"snapshot", "c"}, {"finished", -1.7e308}, {"size", -1e308}},
+                    {{"snapshot", "d"}, {"finished", 1.7e308}, {"duration_s", 1e308}}})}};
   const std::vector<json> shapes = {
       json(),
       json::array({1, 2}),
@@ -217,6 +224,12 @@ TEST_CASE("report html: an empty cluster, and JSON of the wrong shape", "[master
                      json::array({module("backup", {{"facts", 7}}), module("backup", {{"facts", {{"entries", 3}}}}),
                                   module("backup", {{"facts", {{"entries", {weird_history}}}}})})}}}}})}},
       json{{"time", 1e300}, {"deadline_s", std::nan("")}, {"hosts", json::array()}},
+      // Times past any calendar: two one step of a double apart, two at the
+      // ends of what a double holds; sizes and durations as large.
+      json{{"hosts",
+            json::array({host("b", "backup", "ok",
+                              host_status("b", json::array(),
+                                          json::array({module("backup", {{"facts", {{"entries", {far}}}}})})))})}},
   };
   for (const auto& doc : shapes) {
     INFO(doc.dump());
