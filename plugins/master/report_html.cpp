@@ -722,9 +722,8 @@ class Page {
       }
       for (const auto& p : array_of(status, "problems"))
         items += problem_item(text_of(p, "level"), text_of(p, "module"), text_of(p, "what"), text_of(p, "fix"));
-      for (const auto& s : array_of(status, "settings_missing"))
-        items += problem_item("warning", text_of(s, "module"), "setting " + text_of(s, "name") + " is missing",
-                              text_of(s, "fix"));
+      // settings_missing are in problems already (sc status makes each a
+      // warning), so they are not listed twice.
       if (items.empty()) continue;
       const std::string peer = text_of(h, "peer");
       groups += "<div class=\"group\" data-peer=\"" + escape(peer) + "\">\n<h3>" + escape(peer) +
