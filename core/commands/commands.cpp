@@ -29,10 +29,19 @@ constexpr CoreUsage kSettingsUsage[] = {
      "store the settings (or only NAMEs) of a settings file, in sc's format or the original's"},
 };
 
+constexpr CoreUsage kStatusUsage[] = {
+    {"status [--local]",
+     "is everything fine here? problems first with their fixes, then each module's state; exit 1 when there is a "
+     "problem; --local: contact no other host"},
+    {"status --all [--hosts A,B] [--html FILE] [--deadline SECONDS] [--concurrency N]",
+     "every host the master knows, in parallel (the master module's `master status --all`)"},
+};
+
 // `help` and `settings` are reachable from modules (ABI 1.1): `settings`
 // reaches every module's settings, `help MODULE` a module's manifest.
 constexpr CoreCommand kCoreCommands[] = {
     {"help", kHelpUsage, core_help, true},
+    {"status", kStatusUsage, core_status, false},
     {"broadcast", kBroadcastUsage, core_broadcast, false},
     {"plugins", kPluginsUsage, core_plugins, false},
     {"settings", kSettingsUsage, core_settings, true},

@@ -29,6 +29,10 @@ int core_settings(Session& s, Frame& frame, const std::vector<std::string>& args
 /// files" in one call).
 int core_broadcast(Session& s, Frame& frame, const std::vector<std::string>& args);
 
+/// `sc status [--local]` (status_command.cpp); `--all ...` is forwarded to
+/// `sc master status --all ...`.
+int core_status(Session& s, Frame& frame, const std::vector<std::string>& args);
+
 /// Appends text to a core command's frame (captured or shown).
 void frame_print(Session& s, Frame& frame, const std::string& text);
 

@@ -93,6 +93,10 @@ void Output::out(std::string_view s) {
 void Output::log(int level, std::string_view module, std::string_view message) {
   static const char* const kLevels[] = {"error", "warning", "info", "debug"};
   if (level < SC_LOG_ERROR || level > SC_LOG_DEBUG) level = SC_LOG_INFO;
+  if (log_sink_) {
+    log_sink_->push_back({level, std::string(module), std::string(message)});
+    return;
+  }
   if (json_)
     log_.push_back({{"level", kLevels[level]}, {"module", std::string(module)}, {"message", std::string(message)}});
   if (level == SC_LOG_DEBUG && !verbose_) return;

@@ -34,6 +34,13 @@ struct Frame {
   nlohmann::json to_json() const;
 };
 
+/// A diagnostic kept instead of shown (Output::divert_logs).
+struct LogEntry {
+  int level;
+  std::string module;
+  std::string message;
+};
+
 /// What the run's final report says besides the command's own frame.
 struct RunFacts {
   std::string version;  ///< sc's version
@@ -71,6 +78,11 @@ class Output {
   /// An action as the engine recorded it (a line on stderr in text mode).
   void action(const Action& a);
 
+  /// While `sink` is set, diagnostics go there instead of stderr and the
+  /// document (how `sc status` asks every module whether it is ready and
+  /// keeps their answers as its own report); null: shown again.
+  void divert_logs(std::vector<LogEntry>* sink) { log_sink_ = sink; }
+
   const ActionSummary& summary() const { return summary_; }
   const nlohmann::json& actions() const { return actions_; }
   const nlohmann::json& log_entries() const { return log_; }
@@ -93,6 +105,7 @@ class Output {
  private:
   void out(std::string_view s);  // to stdout, failures remembered
   int stdout_errno_ = 0;
+  std::vector<LogEntry>* log_sink_ = nullptr;
   bool json_;
   bool verbose_;
   ActionSummary summary_;

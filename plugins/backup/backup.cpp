@@ -26,6 +26,7 @@
 
 #include "checksums.hpp"
 #include "entry.hpp"
+#include "health.hpp"
 #include "snapshots.hpp"
 
 namespace {
@@ -709,6 +710,55 @@ void start(sc::Context& ctx) {
   ctx.result(rec.to_json().dump());
 }
 
+/// Hook `status [local]` (sc status): for each scheduled entry and period,
+/// its last run, last success and age, the history of its snapshots, and
+/// what is wrong (health.hpp). Reads only; never contacts another host, so
+/// `local` changes nothing. No list: nothing to say.
+void status(sc::Context& ctx) {
+  ctx.expect_args(0, 1, "[local]");
+  if (ctx.args().size() == 1 && ctx.arg(0) != "local")
+    throw sc::Usage("argument \"" + ctx.arg(0) + "\" is not \"local\"; usage: sc backup status [local]");
+  const std::time_t now = std::time(nullptr);
+  std::optional<std::string> dir;
+  if (auto d = ctx.setting("BACKUP_DIR", SC_SETTING_NO_DEFAULT); d && !d->empty() && is_dir(ctx, *d)) dir = *d;
+  json entries = json::array(), problems = json::array();
+  std::string text;
+  for (const auto& i : scheduled(ctx)) {
+    const std::string edir = dir ? backup::entry_dir(*dir, i.entry) : std::string();
+    const backup::Status st = dir ? read_status(ctx, edir) : backup::Status{};
+    backup::EntryHealth h{i.entry.text(), i.period, std::nullopt, std::nullopt};
+    if (auto it = st.last_run.find(i.period); it != st.last_run.end()) h.last_run = it->second;
+    if (auto it = st.last_success.find(i.period); it != st.last_success.end()) h.last_success = it->second;
+    // The period's complete snapshots, oldest first (names are start times).
+    std::vector<backup::RunRecord> history;
+    const std::string pdir = edir + "/" + i.period;
+    for (const auto& n : dir ? names_in(ctx, pdir) : std::vector<std::string>{}) {
+      if (!backup::parse_snapshot_name(n)) continue;
+      const std::string meta = pdir + "/" + n + "/" + kSnapshotMeta;
+      auto t = ctx.read_file(meta);
+      json j = t ? json::parse(*t, nullptr, false) : json();
+      if (!j.is_object()) {
+        ctx.warn(meta + (t ? " is not a backup record" : " cannot be read") + ": snapshot left out of the history");
+        continue;
+      }
+      backup::RunRecord r = backup::RunRecord::from_json(j);
+      if (r.snapshot.empty()) r.snapshot = n;
+      history.push_back(r);
+    }
+    entries.push_back(backup::entry_facts(h, history, now));
+    const auto found = backup::entry_problems(h, now);
+    for (const auto& p : found) problems.push_back(backup::problem_json(p));
+    text += i.period + "\t" + h.entry + "\t" +
+            (h.last_success ? "last success " + backup::human_time(h.last_success->finished) + " (" +
+                                  backup::human_age(static_cast<std::int64_t>(now - h.last_success->finished)) + " ago)"
+                            : std::string("no success yet")) +
+            (found.empty() ? "\tok" : "\t" + std::to_string(found.size()) + " problem(s)") + "\n";
+  }
+  ctx.print(text);
+  ctx.result(json{{"problems", problems}, {"facts", {{"entries", entries}}}}.dump(-1, ' ', false,
+                                                                                  json::error_handler_t::replace));
+}
+
 /// Hook `cron PERIOD`: every entry of that period; one failure does not
 /// stop the others.
 int cron(sc::Context& ctx) {
@@ -1074,4 +1124,4 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::c
           sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"), sc::command<&list>("list"),
           sc::command<&start>("start"), sc::command<&restore_from>("restore_from"), sc::command<&snapshot>("snapshot"),
           sc::command<&verify>("verify"), sc::command<&enabled>("enabled"), sc::command<&ready>("ready"),
-          sc::command<&cron>("cron"), sc::command<&sync>("sync"))
+          sc::command<&cron>("cron"), sc::command<&sync>("sync"), sc::command<&status>("status"))

@@ -73,6 +73,10 @@ std::string control_path(std::string_view module, std::string_view instance) {
   return kStateDir + std::string(module) + "/ctl" + suffix(instance);
 }
 
+std::string restart_command(std::string_view module, std::string_view instance) {
+  return "sc daemon restart " + std::string(module) + (instance.empty() ? "" : " " + std::string(instance));
+}
+
 std::string to_json(const Status& s) {
   json j = {{"module", s.module},
             {"instance", s.instance},

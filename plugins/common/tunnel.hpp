@@ -69,6 +69,11 @@ bool daemon_running(long pid, std::string_view module);
 /// `status_file` is named when there is no status.
 std::string status_problem(const std::optional<Status>& s, bool alive, std::string_view status_file);
 
+/// The command that starts a tunnel's daemon again, the fix the `status`
+/// hook gives for a tunnel whose unit exists but that is not up:
+/// "sc daemon restart MODULE[ INSTANCE]".
+std::string restart_command(std::string_view module, std::string_view instance);
+
 /// The status of a tunnel as `status` and `ready` see it on the target:
 /// nullopt when no daemon ever wrote one. `alive` tells whether its
 /// supervisor still runs (always true under --root: not knowable).

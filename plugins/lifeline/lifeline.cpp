@@ -73,16 +73,22 @@ void cleanup(sc::Context& ctx) {
     if (ctx.stat(f).exists()) ctx.remove(f);
 }
 
+/// One reason the lifeline is not up, and the command that fixes it.
+struct Problem {
+  std::string what;
+  std::string fix;
+};
+
 /// Each reason the lifeline is not up, or none.
-std::vector<std::string> problems(const sc::Context& ctx, std::optional<tunnel::Status>* status, bool* alive) {
-  std::vector<std::string> why;
+std::vector<Problem> problems(const sc::Context& ctx, std::optional<tunnel::Status>* status, bool* alive) {
+  std::vector<Problem> why;
   if (!ctx.setting("LIFELINE_TARGET") || ctx.setting("LIFELINE_TARGET")->empty())
-    why.push_back("LIFELINE_TARGET is not set: run `sc lifeline setup`");
-  if (ctx.call("daemon", "has", {lifeline::kModule}).status != SC_OK)
-    why.push_back("its daemon unit is missing: run `sc lifeline setup`");
+    why.push_back({"LIFELINE_TARGET is not set: run `sc lifeline setup`", "sc lifeline setup"});
+  const bool unit = ctx.call("daemon", "has", {lifeline::kModule}).status == SC_OK;
+  if (!unit) why.push_back({"its daemon unit is missing: run `sc lifeline setup`", "sc lifeline setup"});
   *status = tunnel::read_status(ctx, lifeline::kModule, "", alive);
   if (std::string w = tunnel::status_problem(*status, *alive, tunnel::status_path(lifeline::kModule, "")); !w.empty())
-    why.push_back(w);
+    why.push_back({w, unit ? tunnel::restart_command(lifeline::kModule, "") : "sc lifeline setup"});
   return why;
 }
 
@@ -91,28 +97,58 @@ int ready(sc::Context& ctx) {
   std::optional<tunnel::Status> s;
   bool alive = false;
   auto why = problems(ctx, &s, &alive);
-  for (const auto& w : why) ctx.info("lifeline: " + w);
+  for (const auto& w : why) ctx.info("lifeline: " + w.what);
   ctx.result(why.empty() ? "true" : "false");
   return why.empty() ? SC_OK : SC_FAIL;
 }
 
+/// `status`, also the hook `status [local]` (sc status; `local` changes
+/// nothing: the relay is not asked). The result is the tunnel's status
+/// document with `up`, `daemon_running`, the hook's `problems` (each an
+/// error with its fix) and `facts.tunnels` (the lifeline, named after its
+/// relay).
 int status(sc::Context& ctx) {
-  ctx.expect_args(0, 0, "");
+  ctx.expect_args(0, 1, "[local]");
+  if (ctx.args().size() == 1 && ctx.arg(0) != "local")
+    throw sc::Usage("argument \"" + ctx.arg(0) + "\" is not \"local\"; usage: sc lifeline status [local]");
+  // Not in use here (no target, no unit): nothing is wrong, and `sc status`
+  // (which asks every module) must not say otherwise.
+  const auto target_set = ctx.setting("LIFELINE_TARGET");
+  if ((!target_set || target_set->empty()) && ctx.call("daemon", "has", {lifeline::kModule}).status != SC_OK) {
+    ctx.print("lifeline: not set up (sc lifeline setup)\n");
+    ctx.result(json{
+        {"up", false},
+        {"daemon_running", false},
+        {"problems", json::array()},
+        {"facts", {{"tunnels", json::array()}}},
+        {"set_up",
+         false}}.dump());
+    return SC_FAIL;
+  }
   std::optional<tunnel::Status> s;
   bool alive = false;
   auto why = problems(ctx, &s, &alive);
   json j = s ? json::parse(tunnel::to_json(*s)) : json::object();
   j["up"] = why.empty();
   j["daemon_running"] = s && alive && s->state != "stopped";
-  j["problems"] = why;
-  std::string text;
+  std::string detail;
   if (s)
-    text = "lifeline: " + tunnel::describe(*s, static_cast<std::int64_t>(std::time(nullptr)), alive) + "\n";
+    detail = tunnel::describe(*s, static_cast<std::int64_t>(std::time(nullptr)), alive);
   else
-    text = "lifeline: never started\n";
-  for (const auto& w : why) text += "problem: " + w + "\n";
+    detail = "never started";
+  std::string text = "lifeline: " + detail + "\n";
+  json list = json::array();
+  for (const auto& w : why) {
+    text += "problem: " + w.what + "\n";
+    list.push_back({{"level", "error"}, {"what", w.what}, {"fix", w.fix}});
+  }
+  j["problems"] = list;
+  const std::string target = ctx.setting("LIFELINE_TARGET").value_or("");
+  j["facts"] = {{"tunnels", json::array({{{"name", target.empty() ? std::string("lifeline") : target},
+                                          {"up", why.empty()},
+                                          {"detail", detail}}})}};
   ctx.print(text);
-  ctx.result(j.dump());
+  ctx.result(j.dump(-1, ' ', false, json::error_handler_t::replace));
   return why.empty() ? SC_OK : SC_FAIL;
 }
 

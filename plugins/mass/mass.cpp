@@ -11,6 +11,7 @@
 
 #include "common/module_call.hpp"
 #include "common/peer_name.hpp"
+#include "common/status_hook.hpp"
 #include "mass_mode.hpp"
 
 namespace {
@@ -131,8 +132,8 @@ void cleanup(sc::Context& ctx) {
     ctx.unset_setting(name);
 }
 
-int ready(sc::Context& ctx) {
-  ctx.expect_args(0, 0, "");
+/// `ready`'s answer, for the status hook too.
+int in_place(sc::Context& ctx) {
   if (!ctx.stat(mass::kDir, true).is_dir()) return SC_FAIL;
   auto mode_text = ctx.setting("MASS_MODE", SC_SETTING_NO_DEFAULT);
   auto text = ctx.setting("MASS_APPLIED");
@@ -143,6 +144,11 @@ int ready(sc::Context& ctx) {
   if (a->mode == Mode::separated && !ctx.setting("MASS_BACKUP", SC_SETTING_NO_DEFAULT)) return SC_FAIL;
   if (a->mode != Mode::separated && ctx.setting("MASS_HOST").value_or("") != a->host) return SC_FAIL;
   return is_in_place(ctx, *a) ? SC_OK : SC_FAIL;
+}
+
+int ready(sc::Context& ctx) {
+  ctx.expect_args(0, 0, "");
+  return in_place(ctx);
 }
 
 void mode(sc::Context& ctx) {
@@ -175,10 +181,28 @@ void files(sc::Context& ctx) {
 }  // namespace
 
 // clang-format off
+/// The status hook (`sc status`): the mode in place; MASS_HOST is not used
+/// by a separated mass storage; a mode set but not in place is an error.
+void status(sc::Context& ctx) {
+  plugin_common::status_hook::local_only(ctx);
+  auto a = applied(ctx);
+  auto wanted = ctx.setting("MASS_MODE", SC_SETTING_NO_DEFAULT);
+  std::vector<plugin_common::status_hook::Problem> problems;
+  if (a && in_place(ctx) != SC_OK)
+    problems.push_back({"error", "the mass storage (" + mass::applied_text(*a) + ") is not in place any more",
+                        "sc mass setup"});
+  const bool separated = !a || a->mode == Mode::separated;
+  nlohmann::json facts = {{"mode", a ? nlohmann::json(mass::applied_text(*a)) : nlohmann::json(nullptr)},
+                          {"wanted", wanted ? nlohmann::json(*wanted) : nlohmann::json(nullptr)}};
+  plugin_common::status_hook::answer(ctx, problems, facts,
+                                     separated ? std::vector<std::string>{"MASS_HOST"} : std::vector<std::string>{});
+}
+
 SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
           sc::command<&setup>("setup"),
           sc::command<&cleanup>("cleanup"),
           sc::command<&ready>("ready"),
           sc::command<&mode>("mode"),
-          sc::command<&files>("files"))
+          sc::command<&files>("files"),
+          sc::command<&status>("status"))
 // clang-format on

@@ -135,21 +135,79 @@ int ready(sc::Context& ctx) {
 /// role and the registry (defined below).
 master::all_hosts::Cluster cluster_of(const sc::Context& ctx);
 
+/// `sc master status [local]`: the role, the master and whether it answers
+/// now; also the module's `status` hook (`sc status`): problems (the role
+/// not in place, the master silent, another sc version there), facts, and
+/// MASTER_HOST as unused on the master. `local`: the master is not
+/// contacted (how the master's `status --all` asks its hosts).
+/// With --all: the whole cluster (all_hosts_command.cpp).
 int status(sc::Context& ctx) {
   if (master::all_hosts::wants_all(ctx.args())) return master::all_hosts::status_all(ctx, cluster_of(ctx));
-  ctx.expect_args(0, 0, "");
+  ctx.expect_args(0, 1, "[local]");
+  const bool local = ctx.args().size() == 1;
+  if (local && ctx.arg(0) != "local")
+    throw sc::Usage("unknown argument \"" + ctx.arg(0) +
+                    "\"; usage: sc master status [local] (local: the master is "
+                    "not contacted), or sc status --all for the whole cluster");
   auto role = stored_role(ctx);
   json r = {{"mode", role ? master::role_name(*role) : "master"}, {"set", role.has_value()}, {"master", nullptr}};
+  json problems = json::array();
+  json facts = {{"role", role ? json(master::role_name(*role)) : json(nullptr)},
+                {"master", nullptr},
+                {"version", ctx.sc_version()},
+                {"master_version", nullptr},
+                {"reachable", nullptr}};
   bool reachable = false;
   std::string why, host;
   if (role && *role != Role::master) {
     host = master_of(ctx);
-    reachable = ctx.peer_linked(host, &why);
     r["master"] = host;
-    r["reachable"] = reachable;
-    r["why"] = reachable ? json(nullptr) : json(why);
+    facts["master"] = host;
+    if (!local) {
+      reachable = ctx.peer_linked(host, &why);
+      r["reachable"] = reachable;
+      r["why"] = reachable ? json(nullptr) : json(why);
+      facts["reachable"] = reachable;
+      if (!reachable) {
+        problems.push_back({{"level", "warning"},
+                            {"what", "the master " + host + " does not answer: " + why},
+                            {"fix", "sc sshlink add " + host}});
+      } else {
+        json doc = json::parse(ctx.peer_sc(host, {"master", "buildnumber"}, /*readonly=*/true).json, nullptr, false);
+        if (doc.is_object() && doc.value("status", SC_FAIL) == SC_OK && doc["result"].is_object() &&
+            doc["result"]["version"].is_string()) {
+          const std::string theirs = doc["result"]["version"].get<std::string>();
+          facts["master_version"] = theirs;
+          if (theirs != ctx.sc_version())
+            problems.push_back({{"level", "warning"},
+                                {"what", "sc " + ctx.sc_version() + " here, " + theirs + " on the master " + host},
+                                {"fix", "sc master update_sc"}});
+        }
+      }
+    }
   }
-  ctx.print(master::status_text(role, host, reachable, why));
+  if (role) {
+    sc::CallResult ready_call = ctx.call("master", "ready");
+    if (ready_call.status != SC_OK) {
+      auto doc = json::parse(ready_call.json, nullptr, false);
+      std::string detail;
+      if (doc.is_object() && doc["log"].is_array())
+        for (const auto& l : doc["log"])
+          if (l.is_object() && l["message"].is_string())
+            detail += (detail.empty() ? "" : "; ") + l["message"].get<std::string>();
+      problems.push_back({{"level", "error"},
+                          {"what", std::string("the role ") + master::role_name(*role) +
+                                       " is not (or no longer) in place (`sc master ready` says why)" +
+                                       (detail.empty() ? std::string() : ": " + detail)},
+                          {"fix", "sc master setup"}});
+    }
+  }
+  r["problems"] = problems;
+  r["facts"] = facts;
+  r["unused_settings"] = !role || *role == Role::master ? json::array({kHostSetting}) : json::array();
+  std::string text = master::status_text(role, host, reachable, why);
+  if (local && !host.empty()) text = text.substr(0, text.find('\n') + 1);  // not asked: say nothing of it
+  ctx.print(text);
   ctx.result(r.dump());
   return SC_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "common/host_address.hpp"
 #include "common/peer_name.hpp"
+#include "common/shell_words.hpp"
 
 namespace portforward {
 
@@ -87,6 +88,12 @@ std::string instance_name(std::string_view host) {
   char hash[16];
   std::snprintf(hash, sizeof hash, "%08x", static_cast<unsigned>(fnv1a(host)));
   return (out.empty() ? "h" : out) + "-" + hash;
+}
+
+std::string tunnel_fix(const std::string& host, const std::vector<int>& ports, bool unit_exists) {
+  if (!unit_exists && !ports.empty())
+    return plugin_common::shell_words::command({"sc", "portforward", "add", host, std::to_string(ports.front())});
+  return plugin_common::tunnel::restart_command(kModule, instance_name(host));
 }
 
 std::string bind_problem(std::string_view bind) {

@@ -45,6 +45,12 @@ std::vector<int> ports_of(const std::vector<Forward>& list, const std::string& h
 /// its letters, digits, '.', '-' and '_' with a short hash of the whole name.
 std::string instance_name(std::string_view host);
 
+/// The fix the `status` hook gives for the tunnel of `host` that is not
+/// up: with its daemon unit missing, `sc portforward add HOST PORT` (its
+/// first port) makes the unit again; else the unit is restarted (`sc daemon
+/// restart portforward INSTANCE`). Words quoted for a shell.
+std::string tunnel_fix(const std::string& host, const std::vector<int>& ports, bool unit_exists);
+
 /// Why `bind` cannot be PORTFORWARD_BIND ("localhost", "*", a host name or
 /// an address, IPv6 in brackets), or "".
 std::string bind_problem(std::string_view bind);

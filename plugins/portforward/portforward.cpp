@@ -121,46 +121,65 @@ void list(sc::Context& ctx) {
   ctx.result(out.dump());
 }
 
-/// Why the tunnel of `host` is not up, or "".
-std::string problem(const sc::Context& ctx, const std::string& host, std::optional<tunnel::Status>* s, bool* alive) {
+/// Why the tunnel of `host` is not up, or "". *unit: whether its daemon unit exists.
+std::string problem(const sc::Context& ctx, const std::string& host, std::optional<tunnel::Status>* s, bool* alive,
+                    bool* unit = nullptr) {
   const std::string instance = portforward::instance_name(host);
-  if (!unit_exists(ctx, instance))
-    return "its daemon unit is missing: run `sc portforward add " + host + " PORT` again";
+  const bool exists = unit_exists(ctx, instance);
+  if (unit) *unit = exists;
+  if (!exists) return "its daemon unit is missing: run `sc portforward add " + host + " PORT` again";
   *s = tunnel::read_status(ctx, portforward::kModule, instance, alive);
   return tunnel::status_problem(*s, *alive, tunnel::status_path(portforward::kModule, instance));
 }
 
+/// `status [HOST]`, and the hook `status [local]` (sc status): each peer's
+/// tunnel, up or not and why; the result is the hook's object, each
+/// tunnel's status in facts.tunnels (with name and detail), a tunnel that
+/// is not up an error whose fix makes it up again. Reads only (`local`:
+/// every peer, none contacted, as always).
 int status(sc::Context& ctx) {
-  ctx.expect_args(0, 1, "[HOST]");
+  ctx.expect_args(0, 1, "[HOST|local]");
   const auto all = current(ctx);
   std::vector<std::string> which = portforward::hosts(all);
-  if (ctx.args().size() == 1) {
+  if (ctx.args().size() == 1 && ctx.arg(0) != "local") {
     const std::string host = checked_host(ctx, 0);
     if (std::find(which.begin(), which.end(), host) == which.end())
       throw sc::Usage("no port of " + host + " is forwarded (`sc portforward list` shows them)");
     which = {host};
   }
-  json out = json::array();
+  json tunnels = json::array(), problems = json::array();
   std::string text;
   bool all_up = true;
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
   for (const auto& host : which) {
     std::optional<tunnel::Status> s;
-    bool alive = false;
-    const std::string why = problem(ctx, host, &s, &alive);
+    bool alive = false, unit = false;
+    const std::string why = problem(ctx, host, &s, &alive, &unit);
+    const auto ports = portforward::ports_of(all, host);
     all_up = all_up && why.empty();
+    const std::string detail = s ? tunnel::describe(*s, now, alive) : std::string("never started");
     json j = s ? json::parse(tunnel::to_json(*s)) : json::object();
+    j["name"] = host;
     j["host"] = host;
-    j["ports"] = portforward::ports_of(all, host);
+    j["ports"] = ports;
     j["up"] = why.empty();
+    j["detail"] = detail;
     j["problem"] = why;
-    out.push_back(j);
-    text += host + ": " + (s ? tunnel::describe(*s, now, alive) : std::string("never started")) + "\n";
+    tunnels.push_back(j);
+    if (!why.empty()) {
+      std::string list;
+      for (int p : ports) list += (list.empty() ? "" : ", ") + std::to_string(p);
+      problems.push_back(
+          {{"level", "error"},
+           {"what", std::string(ports.size() == 1 ? "port " : "ports ") + list + " of " + host + ": " + why},
+           {"fix", portforward::tunnel_fix(host, ports, unit)}});
+    }
+    text += host + ": " + detail + "\n";
     if (!why.empty()) text += "  problem: " + why + "\n";
   }
   if (which.empty()) text = "no port is forwarded\n";
   ctx.print(text);
-  ctx.result(out.dump());
+  ctx.result(json{{"problems", problems}, {"facts", {{"tunnels", tunnels}}}}.dump());
   return all_up ? SC_OK : SC_FAIL;
 }
 

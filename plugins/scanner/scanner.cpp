@@ -19,6 +19,7 @@
 #include "common/apt_ensure.hpp"
 #include "common/host_address.hpp"
 #include "common/module_call.hpp"
+#include "common/status_hook.hpp"
 #include "common/system_service.hpp"
 #include "common/systemd_unit.hpp"
 #include "scanner_conf.hpp"
@@ -258,6 +259,20 @@ int ready(sc::Context& ctx) {
   return why.empty() ? SC_OK : SC_FAIL;
 }
 
+/// The status hook (`sc status`): a scanner set up (SCANNER_MODE) but not
+/// as its settings say is an error; SCANNER_HOST is not used in local mode.
+void status(sc::Context& ctx) {
+  plugin_common::status_hook::local_only(ctx);
+  const std::string mode = mode_setting(ctx, false);
+  std::vector<plugin_common::status_hook::Problem> out;
+  if (!mode.empty())
+    for (const auto& why : problems(ctx))
+      out.push_back({"error", "the scanner (" + mode + "): " + why, "sc scanner setup"});
+  plugin_common::status_hook::answer(
+      ctx, out, {{"mode", mode.empty() ? nlohmann::json(nullptr) : nlohmann::json(mode)}},
+      mode == "remote" ? std::vector<std::string>{} : std::vector<std::string>{"SCANNER_HOST"});
+}
+
 int daemon(sc::Context& ctx) {
   ctx.expect_args(0, 0, "");
   if (ctx.rooted() || ctx.dry_run())
@@ -374,5 +389,6 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION,
           sc::command<&ready>("ready"),
           sc::command<&scan>("scan"),
           sc::command<&daemon>("daemon"),
-          sc::command<&files>("files"))
+          sc::command<&files>("files"),
+          sc::command<&status>("status"))
 // clang-format on

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "common/shell_words.hpp"
+
 namespace unisonsync {
 
 namespace {
@@ -284,6 +286,17 @@ std::string conflict_text(const Conflict& c) {
   }
   text += "  sync " + c.sync + ", found " + iso_time(c.found) + "\n";
   return text;
+}
+
+ConflictWarning conflict_warning(const std::string& sync, const std::vector<std::string>& paths) {
+  const std::string first = paths.empty() ? std::string() : paths.front();
+  const std::string quoted = plugin_common::shell_words::quote(first);
+  const size_t n = paths.size();
+  return {sync + ": " + std::to_string(n) + " unresolved conflict" + (n == 1 ? "" : "s") + ", " +
+              (n == 1 ? "on " : "the first on ") + quoted +
+              " (both versions are kept until resolved: keep-local, keep-remote or keep-both; sc unisonsync "
+              "conflicts lists them)",
+          plugin_common::shell_words::command({"sc", "unisonsync", "resolve", first, "keep-both"})};
 }
 
 std::optional<Choice> parse_choice(std::string_view word) {

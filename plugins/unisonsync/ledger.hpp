@@ -91,6 +91,20 @@ std::string conflict_text(const Conflict& c);
 /// "2026-12-02T07:18:22Z"
 using plugin_common::time_text::iso_time;
 
+// ---- the status hook ---------------------------------------------------------------------------
+
+/// The warning the `status` hook gives for the synchronisation `sync`
+/// whose unresolved conflicts are at `paths` (this host's paths, as
+/// `conflicts` shows them; at least one): what (one line: the count and the
+/// first path, quoted for a shell when it holds what a shell reads
+/// otherwise) and fix, `sc unisonsync resolve FIRST-PATH keep-both` (the
+/// choice that loses no version; the what names the others).
+struct ConflictWarning {
+  std::string what;
+  std::string fix;
+};
+ConflictWarning conflict_warning(const std::string& sync, const std::vector<std::string>& paths);
+
 // ---- resolving ----------------------------------------------------------------------------------
 
 enum class Choice { keep_local, keep_remote, keep_both };

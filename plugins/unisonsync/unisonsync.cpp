@@ -857,6 +857,40 @@ void conflicts(sc::Context& ctx) {
   ctx.result(out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+/// Hook `status [local]` (sc status): every synchronisation with the
+/// paths of its unresolved conflicts (the ledger `conflicts` reads), and a
+/// warning for each that has some. Reads only; contacts no peer, so
+/// `local` changes nothing.
+void status(sc::Context& ctx) {
+  ctx.expect_args(0, 1, "[local]");
+  if (ctx.args().size() == 1 && ctx.arg(0) != "local")
+    throw sc::Usage("argument \"" + ctx.arg(0) + "\" is not \"local\"; usage: sc unisonsync status [local]");
+  json problems = json::array();
+  std::vector<Conflict> ledger;
+  try {
+    ledger = read_ledger(ctx);
+  } catch (const sc::Failure& e) {
+    problems.push_back({{"level", "error"}, {"what", e.what()}, {"fix", ""}});
+  }
+  // Every synchronisation, and those the ledger still names after a `del`.
+  std::map<std::string, std::vector<std::string>> by_sync;
+  for (const auto& [name, s] : read_syncs(ctx)) by_sync[name];
+  for (const auto& c : ledger) by_sync[c.sync].push_back(c.local_path());
+  json profiles = json::array();
+  std::string text;
+  for (const auto& [name, paths] : by_sync) {
+    profiles.push_back({{"name", name}, {"conflicts", paths}});
+    if (paths.empty()) continue;
+    const auto w = unisonsync::conflict_warning(name, paths);
+    problems.push_back({{"level", "warning"}, {"what", w.what}, {"fix", w.fix}});
+    text += w.what + "\n";
+  }
+  if (text.empty()) text = by_sync.empty() ? "no synchronisation\n" : "no unresolved conflict\n";
+  ctx.print(text);
+  ctx.result(json{{"problems", problems}, {"facts", {{"profiles", profiles}}}}.dump(-1, ' ', false,
+                                                                                    json::error_handler_t::replace));
+}
+
 /// True when the local file at `path` is as recorded (size -1: not a file
 /// when recorded, only its presence counts).
 bool unchanged(sc::Context& ctx, const std::string& path, std::int64_t size, std::int64_t mtime) {
@@ -1007,4 +1041,4 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&setup>("setup"), sc::c
           sc::command<&ready>("ready"), sc::command<&add>("add"), sc::command<&del>("del"), sc::command<&has>("has"),
           sc::command<&list>("list"), sc::command<&start>("start"), sc::command<&cron>("cron"),
           sc::command<&conflicts>("conflicts"), sc::command<&resolve>("resolve"), sc::command<&files>("files"),
-          sc::command<&sync_hook>("sync"), sc::command<&restore>("restore"))
+          sc::command<&sync_hook>("sync"), sc::command<&restore>("restore"), sc::command<&status>("status"))

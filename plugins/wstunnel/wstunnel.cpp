@@ -159,8 +159,15 @@ int daemon(sc::Context& ctx) {
   return SC_OK;
 }
 
+/// `status`, also the hook `status [local]` (sc status; `local` changes
+/// nothing: no other host is asked). The result is the state document with
+/// `running`, the hook's `problems` (a tunnel set up here that is not up:
+/// an error whose fix starts it again) and `facts.tunnels` (the server or
+/// the client, named after its mode). No WSTUNNEL_MODE: no tunnel here.
 int status(sc::Context& ctx) {
-  ctx.expect_args(0, 0, "");
+  ctx.expect_args(0, 1, "[local]");
+  if (ctx.args().size() == 1 && ctx.arg(0) != "local")
+    throw sc::Usage("argument \"" + ctx.arg(0) + "\" is not \"local\"; usage: sc wstunnel status [local]");
   const std::string path = ctx.resolve_path(kStatusFile);
   std::ifstream in(path);
   Status st;
@@ -180,8 +187,28 @@ int status(sc::Context& ctx) {
   json j = json::parse(to_json(st));
   j["running"] = alive;
   if (!alive && st.state != "stopped") j["state"] = "down";  // it died without saying so
-  ctx.print(describe(st, alive));
-  ctx.result(j.dump());
+  const std::string text = describe(st, alive);
+  const auto mode = ctx.setting(kMode, SC_SETTING_NO_DEFAULT);
+  json tunnels = json::array(), problems = json::array();
+  if (mode && !mode->empty()) {
+    const std::string detail = text.substr(0, text.find('\n'));
+    tunnels.push_back({{"name", *mode}, {"up", up}, {"detail", detail}});
+    if (!up) {
+      const bool unit = ctx.call("daemon", "has", {"wstunnel"}).status == SC_OK;
+      std::string what = "the wstunnel " + *mode + " is not up: " + detail.substr(detail.find(": ") + 2);
+      if (!st.last_error.empty()) what += "; last error: " + st.last_error;
+      if (!unit) what += "; its daemon unit is missing";
+      problems.push_back({{"level", "error"},
+                          {"what", what},
+                          {"fix", unit                ? plugin_common::tunnel::restart_command("wstunnel", "")
+                                  : *mode == "client" ? std::string("sc wstunnel client")
+                                                      : std::string("sc wstunnel setup")}});
+    }
+  }
+  j["problems"] = problems;
+  j["facts"] = {{"tunnels", tunnels}};
+  ctx.print(text);
+  ctx.result(j.dump(-1, ' ', false, json::error_handler_t::replace));
   return up ? SC_OK : SC_FAIL;
 }
 

@@ -27,6 +27,8 @@ TEST_CASE("tunnel: status files, their JSON and their text", "[common][tunnel]")
   CHECK(tunnel::status_path("lifeline", "") == "/var/lib/sc/lifeline/status.json");
   CHECK(tunnel::status_path("portforward", "nas") == "/var/lib/sc/portforward/status-nas.json");
   CHECK(tunnel::control_path("portforward", "nas") == "/var/lib/sc/portforward/ctl-nas");
+  CHECK(tunnel::restart_command("lifeline", "") == "sc daemon restart lifeline");
+  CHECK(tunnel::restart_command("portforward", "nas") == "sc daemon restart portforward nas");
   CHECK(tunnel::iso_time(0) == "1970-01-01T00:00:00Z");
   CHECK(tunnel::iso_time(1796223845) == "2026-12-02T15:04:05Z");
 

@@ -115,6 +115,10 @@ TEST_CASE("lifeline: the relay reaches the host through the tunnel, which heals 
   REQUIRE(wait_for([&] { return is_up(c); }, 30) >= 0);
   CHECK(c.sc("h", {"lifeline", "ready"}).status == 0);
   json st = lifeline_status(c);
+  // The status hook (sc status): the tunnel to r up, no problem.
+  CHECK(st["problems"] == json::array());
+  CHECK(st["facts"]["tunnels"] ==
+        json::array({{{"name", "r"}, {"up", true}, {"detail", st["facts"]["tunnels"][0]["detail"]}}}));
   CHECK(st["state"] == "up");
   CHECK(st["attempts"] == 1);
   CHECK(st["target"] == "port " + std::to_string(port) + " of r leads to " + c.address("h") + ":22");
@@ -174,6 +178,16 @@ TEST_CASE("lifeline: the relay reaches the host through the tunnel, which heals 
     r = c.sc("h", {"lifeline", "status"});
     CHECK(r.status == 1);
     CHECK_THAT(r.out, Contains("the port is taken there"));
+    // ... and the hook says it as an error, its fix the unit's restart.
+    r = c.sc("h", {"--json", "lifeline", "status", "local"});
+    CHECK(r.status == 1);
+    const json hook = json::parse(r.out, nullptr, false)["result"];
+    REQUIRE(hook["problems"].size() == 1);
+    CHECK(hook["problems"][0]["level"] == "error");
+    CHECK_THAT(hook["problems"][0]["what"].get<std::string>(),
+               Contains("the tunnel is ") && Contains("the port is taken there"));
+    CHECK(hook["problems"][0]["fix"] == "sc daemon restart lifeline");
+    CHECK(hook["facts"]["tunnels"][0]["up"] == false);
     // The relay lets the dead session go (what its ClientAliveInterval
     // does): the tunnel is up again within 30 s.
     for (int pid : sessions) ::kill(pid, SIGKILL);

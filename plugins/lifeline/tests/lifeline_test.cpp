@@ -87,12 +87,28 @@ TEST_CASE("lifeline setup refuses bad settings and changes nothing", "[lifeline]
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("the relay must be another host"));
 
-  // status and ready: nothing set up yet, each reason said, exit 1.
+  // status: nothing set up, nothing in use: no problem for `sc status`
+  // (which asks every module), exit 1 as the lifeline is not up.
   r = run_sc_rooted(root.path(), {"--json", "lifeline", "status"});
   CHECK(r.status == 1);
   json j = json::parse(r.out);
   CHECK(j["result"]["up"] == false);
-  CHECK(j["result"]["problems"].size() == 3);
+  CHECK(j["result"]["set_up"] == false);
+  CHECK(j["result"]["problems"] == json::array());
+  CHECK(j["result"]["facts"] == json{{"tunnels", json::array()}});
+  // A target set but nothing else: each reason said, with its fix.
+  r = run_sc_rooted(root.path(), {"--json", "--set", "LIFELINE_TARGET=relay", "lifeline", "status"});
+  CHECK(r.status == 1);
+  j = json::parse(r.out);
+  CHECK(j["result"]["problems"] ==
+        json::array({{{"level", "error"},
+                      {"what", "its daemon unit is missing: run `sc lifeline setup`"},
+                      {"fix", "sc lifeline setup"}},
+                     {{"level", "error"},
+                      {"what", "its daemon has not run yet (no /var/lib/sc/lifeline/status.json)"},
+                      {"fix", "sc lifeline setup"}}}));
+  CHECK(j["result"]["facts"] ==
+        json{{"tunnels", json::array({{{"name", "relay"}, {"up", false}, {"detail", "never started"}}})}});
   r = run_sc_rooted(root.path(), {"lifeline", "ready"});
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("LIFELINE_TARGET is not set"));
@@ -130,6 +146,18 @@ TEST_CASE("lifeline status and ready read what the daemon wrote", "[lifeline]") 
   CHECK_THAT(r.out, Contains("lifeline: up since 2026-12-02T15:04:05Z"));
   CHECK_THAT(r.out, Contains("port 22000 of relay leads to localhost:22; 2 connections started"));
   CHECK(run_sc_rooted(root.path(), {"lifeline", "ready"}).status == 0);
+  // The status hook: no problem, the tunnel (named after its relay) up.
+  r = run_sc_rooted(root.path(), {"--json", "lifeline", "status", "local"});
+  CHECK(r.status == 0);
+  json up = json::parse(r.out)["result"];
+  CHECK(up["problems"] == json::array());
+  REQUIRE(up["facts"]["tunnels"].size() == 1);
+  CHECK(up["facts"]["tunnels"][0]["name"] == "relay");
+  CHECK(up["facts"]["tunnels"][0]["up"] == true);
+  CHECK_THAT(up["facts"]["tunnels"][0]["detail"].get<std::string>(),
+             Contains("up since 2026-12-02T15:04:05Z") && Contains("port 22000 of relay leads to localhost:22"));
+  CHECK(up["state"] == "up");  // the status document, as before
+  CHECK(run_sc_rooted(root.path(), {"lifeline", "status", "remote"}).status == 2);
 
   write_status("down", "the peer refused to listen on its port 22000: the port is taken there");
   r = run_sc_rooted(root.path(), {"--json", "lifeline", "status"});
@@ -138,8 +166,17 @@ TEST_CASE("lifeline status and ready read what the daemon wrote", "[lifeline]") 
   CHECK(j["result"]["state"] == "down");
   CHECK(j["result"]["since"] == "2026-12-02T15:04:05Z");
   CHECK(j["result"]["last_error"] == "the peer refused to listen on its port 22000: the port is taken there");
-  CHECK(j["result"]["problems"][0] ==
-        "the tunnel is down: the peer refused to listen on its port 22000: the port is taken there");
+  CHECK(j["result"]["problems"] ==
+        json::array(
+            {{{"level", "error"},
+              {"what", "the tunnel is down: the peer refused to listen on its port 22000: the port is taken there"},
+              {"fix", "sc daemon restart lifeline"}}}));
+  CHECK(j["result"]["facts"]["tunnels"][0]["up"] == false);
+  CHECK(j["result"]["facts"]["tunnels"][0]["name"] == "relay");
+  // `local` asks nothing more of the relay: the same answer.
+  r = run_sc_rooted(root.path(), {"--json", "lifeline", "status", "local"});
+  CHECK(r.status == 1);
+  CHECK(json::parse(r.out)["result"]["problems"] == j["result"]["problems"]);
   r = run_sc_rooted(root.path(), {"lifeline", "ready"});
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Contains("the tunnel is down: the peer refused"));

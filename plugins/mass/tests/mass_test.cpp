@@ -96,6 +96,24 @@ TEST_CASE("mass setup, files, mode and cleanup of a separated host under --root"
   REQUIRE(r.status == 0);
   CHECK(json::parse(r.out)["summary"]["changed"] == 0);
 
+  // The status hook: in place, no problem, MASS_HOST unused when separated;
+  // the directory gone is an error whose fix is setup, and sc status says so.
+  r = run_sc_rooted(root.path(), {"--json", "mass", "status"});
+  REQUIRE(r.status == 0);
+  json st = json::parse(r.out)["result"];
+  CHECK(st["problems"].empty());
+  CHECK(st["facts"]["mode"] == "separated");
+  CHECK(st["unused_settings"] == json::array({"MASS_HOST"}));
+  fs::rename(root / "srv/mass", root / "srv/mass.away");
+  st = json::parse(run_sc_rooted(root.path(), {"--json", "mass", "status", "local"}).out)["result"];
+  REQUIRE(st["problems"].size() == 1);
+  CHECK(st["problems"][0]["level"] == "error");
+  CHECK(st["problems"][0]["fix"] == "sc mass setup");
+  r = run_sc_rooted(root.path(), {"status", "--local"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("ERROR  mass: the mass storage (separated) is not in place any more"));
+  fs::rename(root / "srv/mass.away", root / "srv/mass");
+
   // No backup: the files hook lists nothing.
   REQUIRE(run_sc_rooted(root.path(), {"settings", "set", "MASS_BACKUP", "no"}).status == 0);
   REQUIRE(run_sc_rooted(root.path(), {"mass", "setup"}).status == 0);

@@ -20,9 +20,9 @@ namespace {
 json peer_status(const Cluster& c, const std::string& peer) {
   ScRun r = c.sc("c", {"--json", "portforward", "status", peer});
   json j = json::parse(r.out, nullptr, false);
-  if (j.is_discarded() || !j.contains("result") || !j["result"].is_array() || j["result"].empty())
-    return json::object();
-  return j["result"][0];
+  if (j.is_discarded() || !j.contains("result") || !j["result"].is_object()) return json::object();
+  const json tunnels = j["result"].value("facts", json::object()).value("tunnels", json::array());
+  return tunnels.is_array() && !tunnels.empty() ? tunnels[0] : json::object();
 }
 
 bool is_up(const Cluster& c, const std::string& peer) {
@@ -70,6 +70,15 @@ TEST_CASE("portforward: a peer's service reached through the forward, failures s
   REQUIRE(wait_for([&] { return is_up(c, "m"); }, 30) >= 0);
   CHECK(fetch(c, web, "index.txt") == "served by m\n");
   CHECK(c.sc("c", {"portforward", "ready"}).status == 0);
+  // The status hook (sc status): no problem, the tunnel up.
+  r = c.sc("c", {"--json", "portforward", "status", "local"});
+  CHECK(r.status == 0);
+  json hook = json::parse(r.out, nullptr, false);
+  CHECK(hook["result"]["problems"] == json::array());
+  REQUIRE(hook["result"]["facts"]["tunnels"].size() == 1);
+  CHECK(hook["result"]["facts"]["tunnels"][0]["name"] == "m");
+  CHECK(hook["result"]["facts"]["tunnels"][0]["up"] == true);
+  CHECK_THAT(hook["result"]["facts"]["tunnels"][0]["detail"].get<std::string>(), Contains("up since "));
   int supervisor = peer_status(c, "m")["pid"].get<int>();
 
   // A second port of m, already taken on c: only m's daemon is restarted
@@ -106,6 +115,21 @@ TEST_CASE("portforward: a peer's service reached through the forward, failures s
   CHECK(r.status == 1);
   CHECK_THAT(r.out, Contains("a local port to forward is taken on this host"));
   CHECK(c.sc("c", {"portforward", "ready"}).status == 1);
+  // The hook: m's tunnel down (its daemon runs, restarting it is the fix),
+  // n's never started (no daemon runs it here).
+  r = c.sc("c", {"--json", "portforward", "status", "local"});
+  CHECK(r.status == 1);
+  hook = json::parse(r.out, nullptr, false);
+  REQUIRE(hook["result"]["problems"].size() == 2);
+  CHECK(hook["result"]["problems"][0]["level"] == "error");
+  CHECK_THAT(hook["result"]["problems"][0]["what"].get<std::string>(),
+             Contains("ports " + std::to_string(web) + ", " + std::to_string(other) +
+                      " of m: the tunnel is down: a local port to forward is taken on this host"));
+  CHECK(hook["result"]["problems"][0]["fix"] == "sc daemon restart portforward m");
+  CHECK(hook["result"]["problems"][1]["what"] ==
+        "port 7 of n: its daemon has not run yet (no /var/lib/sc/portforward/status-n.json)");
+  CHECK(hook["result"]["problems"][1]["fix"] == "sc daemon restart portforward n");
+  CHECK(hook["result"]["facts"]["tunnels"][0]["up"] == false);
   // The squatter goes: both ports are forwarded within 30 s.
   for (int pid : c.processes("c")) {
     sc::ProcessResult ps = c.on("c", {"cat", "/proc/" + std::to_string(pid) + "/cmdline"});

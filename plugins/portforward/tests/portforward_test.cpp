@@ -126,3 +126,98 @@ TEST_CASE("portforward refuses bad hosts and ports and changes nothing", "[portf
   CHECK(r.out == "no port is forwarded\n");
   CHECK(tree_hash(root.path()) == before);
 }
+
+TEST_CASE("portforward: the fix of a tunnel that is not up", "[portforward]") {
+  CHECK(portforward::tunnel_fix("nas", {8080, 9091}, true) == "sc daemon restart portforward nas");
+  CHECK(portforward::tunnel_fix("nas", {8080, 9091}, false) == "sc portforward add nas 8080");
+  // A name a shell would read otherwise (brackets glob) is quoted.
+  CHECK(portforward::tunnel_fix("[fd00::1]:22", {5432}, false) == "sc portforward add '[fd00::1]:22' 5432");
+  CHECK(portforward::tunnel_fix("[fd00::1]:22", {5432}, true) ==
+        "sc daemon restart portforward " + portforward::instance_name("[fd00::1]:22"));
+}
+
+// The daemons run for real in the cluster test; here the statuses they
+// write are seeded under --root (where every daemon counts as running).
+TEST_CASE("portforward status: the hook's problems for tunnels up, down and without a unit", "[portforward]") {
+  TempDir root;
+  fs::create_directories(root / "etc");
+  REQUIRE(
+      run_sc_rooted(root.path(), {"settings", "set", "PORTFORWARD_LIST", "nas:8080 nas:9091 web:80 gone:22"}).status ==
+      0);
+  for (const char* unit : {"sc_daemon_portforward_nas.service", "sc_daemon_portforward_web.service"})
+    write_text(root / "etc/systemd/system" / unit, "[Service]\n");
+  auto seed = [&](const std::string& instance, const std::string& state, const std::string& error) {
+    json s = {{"module", "portforward"},
+              {"instance", instance},
+              {"state", state},
+              {"since_epoch", 1796223845},
+              {"last_error", error},
+              {"last_error_at_epoch", error.empty() ? 0 : 1796223800},
+              {"attempts", 3},
+              {"pid", 1},
+              {"target", "ports of " + instance + " on localhost"}};
+    write_text(root / ("var/lib/sc/portforward/status-" + instance + ".json"), s.dump());
+  };
+  seed("nas", "up", "");
+  seed("web", "down", "a local port to forward is taken on this host (bind: Address already in use)");
+  const std::string before = tree_hash(root.path());
+
+  ScRun r = run_sc_rooted(root.path(), {"--json", "portforward", "status", "local"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  json res = json::parse(r.out)["result"];
+  CHECK(res["problems"] == json::array({{{"level", "error"},
+                                         {"what",
+                                          "port 80 of web: the tunnel is down: a local port to forward is taken "
+                                          "on this host (bind: Address already in use)"},
+                                         {"fix", "sc daemon restart portforward web"}},
+                                        {{"level", "error"},
+                                         {"what",
+                                          "port 22 of gone: its daemon unit is missing: run `sc portforward add "
+                                          "gone PORT` again"},
+                                         {"fix", "sc portforward add gone 22"}}}));
+  json tunnels = res["facts"]["tunnels"];
+  REQUIRE(tunnels.size() == 3);
+  // The contract's fields, and the status fields `status` always gave.
+  CHECK(tunnels[0]["name"] == "nas");
+  CHECK(tunnels[0]["up"] == true);
+  CHECK(tunnels[0]["host"] == "nas");
+  CHECK(tunnels[0]["ports"] == json::array({8080, 9091}));
+  CHECK(tunnels[0]["state"] == "up");
+  CHECK(tunnels[0]["problem"] == "");
+  CHECK_THAT(tunnels[0]["detail"].get<std::string>(), Contains("up since 2026-12-02T15:04:05Z"));
+  CHECK(tunnels[1]["name"] == "web");
+  CHECK(tunnels[1]["up"] == false);
+  CHECK(tunnels[1]["last_error"] == "a local port to forward is taken on this host (bind: Address already in use)");
+  CHECK_THAT(tunnels[1]["detail"].get<std::string>(), Contains("down since 2026-12-02T15:04:05Z"));
+  CHECK(tunnels[2]["name"] == "gone");
+  CHECK(tunnels[2]["up"] == false);
+  CHECK(tunnels[2]["detail"] == "never started");
+
+  // The text is the command's, with or without `local`.
+  r = run_sc_rooted(root.path(), {"portforward", "status"});
+  CHECK(r.status == 1);
+  CHECK(r.out == run_sc_rooted(root.path(), {"portforward", "status", "local"}).out);
+  CHECK_THAT(r.out, Contains("nas: up since 2026-12-02T15:04:05Z"));
+  CHECK_THAT(r.out, Contains("gone: never started\n  problem: its daemon unit is missing"));
+  // One host: that tunnel alone.
+  r = run_sc_rooted(root.path(), {"--json", "portforward", "status", "nas"});
+  CHECK(r.status == 0);
+  res = json::parse(r.out)["result"];
+  CHECK(res["problems"] == json::array());
+  CHECK(res["facts"]["tunnels"].size() == 1);
+  CHECK(tree_hash(root.path()) == before);  // read only
+  // Every tunnel up: no problem.
+  seed("web", "up", "");
+  write_text(root / "etc/systemd/system/sc_daemon_portforward_gone.service", "[Service]\n");
+  seed("gone", "up", "");
+  r = run_sc_rooted(root.path(), {"--json", "--dry-run", "portforward", "status", "local"});
+  CHECK(r.status == 0);
+  CHECK(json::parse(r.out)["result"]["problems"] == json::array());
+  // A host with no forward: nothing to say.
+  TempDir empty;
+  fs::create_directories(empty / "etc");
+  r = run_sc_rooted(empty.path(), {"--json", "portforward", "status", "local"});
+  CHECK(r.status == 0);
+  CHECK(json::parse(r.out)["result"] == json::parse(R"({"problems": [], "facts": {"tunnels": []}})"));
+}

@@ -389,6 +389,22 @@ TEST_CASE("scanner ready and daemon say what is missing, daemon refuses --root",
   r = run_sc_rooted(root.path(), {"scanner", "daemon"});
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("without --root"));
+
+  // The status hook: not in use, nothing to say; set up in settings only,
+  // each missing part an error whose fix is setup; SCANNER_HOST unused in
+  // local mode, used in remote mode.
+  r = run_sc_rooted(root.path(), {"--json", "scanner", "status"});
+  REQUIRE(r.status == 0);
+  nlohmann::json st = nlohmann::json::parse(r.out)["result"];
+  CHECK(st["problems"].empty());
+  CHECK(st["unused_settings"] == nlohmann::json::array({"SCANNER_HOST"}));
+  REQUIRE(run_sc_rooted(root.path(), {"settings", "set", "SCANNER_MODE", "remote"}).status == 0);
+  st = nlohmann::json::parse(run_sc_rooted(root.path(), {"--json", "scanner", "status", "local"}).out)["result"];
+  REQUIRE(st["problems"].size() == 1);
+  CHECK(st["problems"][0]["what"] == "the scanner (remote): SCANNER_HOST is not set: run `sc scanner setup`");
+  CHECK(st["problems"][0]["fix"] == "sc scanner setup");
+  CHECK(st["unused_settings"].empty());
+  CHECK(run_sc_rooted(root.path(), {"scanner", "status", "remote"}).status == 2);
 }
 
 TEST_CASE("scanner: scanbd reads sc's files and gives the test device sc's scan action", "[scanner]") {

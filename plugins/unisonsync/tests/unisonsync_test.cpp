@@ -19,6 +19,7 @@
 using namespace sc::test;
 using Catch::Contains;
 using json = nlohmann::json;
+using namespace std::string_literals;
 using unisonsync_test::copies;
 using unisonsync_test::doc;
 using unisonsync_test::kOdd;
@@ -76,7 +77,9 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
                                              {"unisonsync", "add", p.h.peer(), p.remote_s, "/srv/a\nb"},
                                              {"unisonsync", "add", "localhost", p.remote_s},
                                              {"unisonsync", "resolve", "/srv/data/none", "keep-both"},
-                                             {"unisonsync", "resolve", "/srv/data/none", "keep"}}) {
+                                             {"unisonsync", "resolve", "/srv/data/none", "keep"},
+                                             {"unisonsync", "status", "remote"},
+                                             {"unisonsync", "status", "local", "local"}}) {
     ScRun r = p.sc(args);
     INFO(r.err);
     CHECK(r.status == 2);
@@ -210,6 +213,23 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
   CHECK(by_path.at("/srv/data/dir")["kind"] == "deleted-here");
   r = p.sc({"unisonsync", "conflicts"});
   CHECK_THAT(r.out, Contains("/srv/data/it's \"odd\"\\nname é\n"));
+  // The status hook: the profile with the paths `conflicts` lists, one
+  // warning whose fix a shell reads as `resolve` of the first path.
+  {
+    std::vector<std::string> paths;
+    for (const auto& c : list) paths.push_back(c["path"].get<std::string>());
+    const auto before_status = tree_hash(p.h.client_root());
+    json st = doc(p.sc({"--json", "unisonsync", "status", "local"}))["result"];
+    CHECK(st["facts"] == json{{"profiles", json::array({{{"name", p.name}, {"conflicts", paths}}})}});
+    REQUIRE(st["problems"].size() == 1);
+    json w = st["problems"][0];
+    CHECK(w["level"] == "warning");
+    CHECK_THAT(w["what"].get<std::string>(), Contains(p.name + ": 6 unresolved conflicts, the first on "));
+    const std::string words =
+        output_of({"bash", "-c", "for w in " + w["fix"].get<std::string>() + "; do printf '%s\\0' \"$w\"; done"});
+    CHECK(words == "sc\0unisonsync\0resolve\0"s + paths[0] + "\0keep-both\0"s);
+    CHECK(tree_hash(p.h.client_root()) == before_status);
+  }
   r = p.sc({"unisonsync", "ready"});
   CHECK(r.status == 1);
   CHECK_THAT(r.out, Contains("not ready: 6 unresolved conflicts (sc unisonsync conflicts)"));
@@ -254,6 +274,13 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
   CHECK(read_text(p.local / "dir/f.txt") == "remote f\n");
   CHECK(doc(p.sc({"--json", "unisonsync", "conflicts"}))["result"].empty());
   CHECK(p.sc({"unisonsync", "ready"}).status == 0);
+  // Nothing left: no problem, the profile without conflicts.
+  r = p.sc({"--json", "unisonsync", "status"});
+  CHECK(r.status == 0);
+  CHECK(doc(r)["result"] ==
+        json{{"problems", json::array()},
+             {"facts", {{"profiles", json::array({{{"name", p.name}, {"conflicts", json::array()}}})}}}});
+  CHECK(p.sc({"unisonsync", "status"}).out == "no unresolved conflict\n");
 
   // keep-local on a both-changed conflict the peer won: this host's version
   // comes back on both.
@@ -262,6 +289,14 @@ TEST_CASE("unisonsync: a sync with a peer, conflicts kept and resolved", "[uniso
   put(p.local / "c.txt", "local c\n", -100);
   put(p.remote / "c.txt", "remote c\n", -50);
   REQUIRE(p.start().status == 0);
+  r = p.sc({"--json", "unisonsync", "status"});
+  CHECK(doc(r)["result"]["problems"] ==
+        json::array({{{"level", "warning"},
+                      {"what", p.name + ": 1 unresolved conflict, on /srv/data/c.txt (both versions are kept until "
+                                        "resolved: keep-local, keep-remote or keep-both; sc unisonsync conflicts "
+                                        "lists them)"},
+                      {"fix", "sc unisonsync resolve /srv/data/c.txt keep-both"}}}));
+  CHECK(p.sc({"unisonsync", "status"}).out == doc(r)["result"]["problems"][0]["what"].get<std::string>() + "\n");
   r = p.sc({"unisonsync", "resolve", "/srv/data/c.txt", "keep-local"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);

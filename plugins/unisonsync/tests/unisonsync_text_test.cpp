@@ -368,6 +368,21 @@ TEST_CASE("a conflict as `conflicts` shows it", "[unisonsync]") {
         "  sync daily:m:_srv_mass, found 2025-12-02T07:18:33Z\n");
 }
 
+TEST_CASE("the status hook's warning for a synchronisation with conflicts", "[unisonsync]") {
+  auto one = conflict_warning("daily:m:_srv_mass", {"/srv/mass/dir/z"});
+  CHECK(one.what ==
+        "daily:m:_srv_mass: 1 unresolved conflict, on /srv/mass/dir/z (both versions are kept until resolved: "
+        "keep-local, keep-remote or keep-both; sc unisonsync conflicts lists them)");
+  CHECK(one.fix == "sc unisonsync resolve /srv/mass/dir/z keep-both");
+  // A path a shell would split or read otherwise is quoted, on one line.
+  auto two = conflict_warning("daily:m:_srv_mass", {"/srv/mass/it's \"odd\"\nname", "/srv/mass/b"});
+  CHECK(two.what ==
+        "daily:m:_srv_mass: 2 unresolved conflicts, the first on $'/srv/mass/it\\'s \"odd\"\\nname' (both versions "
+        "are kept until resolved: keep-local, keep-remote or keep-both; sc unisonsync conflicts lists them)");
+  CHECK(two.fix == "sc unisonsync resolve $'/srv/mass/it\\'s \"odd\"\\nname' keep-both");
+  CHECK(conflict_warning("s", {"/srv/my file"}).fix == "sc unisonsync resolve '/srv/my file' keep-both");
+}
+
 TEST_CASE("the steps of each resolution", "[unisonsync]") {
   using V = std::vector<std::string>;
   Conflict c = sample();  // kept: remote; the copy holds this host's version

@@ -565,6 +565,40 @@ TEST_CASE("wstunnel status without a daemon", "[wstunnel]") {
   REQUIRE(j.is_object());
   CHECK(j["result"]["state"] == "down");
   CHECK(j["result"]["running"] == false);
+  // The status hook: no WSTUNNEL_MODE, no tunnel here, nothing wrong.
+  CHECK(j["result"]["problems"] == json::array());
+  CHECK(j["result"]["facts"] == json{{"tunnels", json::array()}});
+  CHECK(run_sc_rooted(root.path(), {"wstunnel", "status", "remote"}).status == 2);
+
+  // A client set up whose daemon never ran: an error; its fix restarts the
+  // unit, or makes it when it is missing.
+  write_settings(root, {{"WSTUNNEL_MODE", "client"}});
+  const std::string status_file = (root / "var/lib/sc/wstunnel/status.json").string();
+  r = run_sc_rooted(root.path(), {"--json", "wstunnel", "status", "local"});
+  CHECK(r.status == 1);
+  j = json::parse(r.out, nullptr, false);
+  CHECK(j["result"]["problems"] ==
+        json::array({{{"level", "error"},
+                      {"what",
+                       "the wstunnel client is not up: down (the daemon is not running); last error: the "
+                       "daemon has not run here (no " +
+                           status_file + "); its daemon unit is missing"},
+                      {"fix", "sc wstunnel client"}}}));
+  CHECK(j["result"]["facts"] ==
+        json{{"tunnels", json::array({{{"name", "client"},
+                                       {"up", false},
+                                       {"detail", "wstunnel client: down (the daemon is not running)"}}})}});
+  write_text(root / "etc/systemd/system/sc_daemon_wstunnel.service", "[Service]\n");
+  r = run_sc_rooted(root.path(), {"--json", "wstunnel", "status", "local"});
+  j = json::parse(r.out, nullptr, false);
+  REQUIRE(j["result"]["problems"].size() == 1);
+  CHECK(j["result"]["problems"][0]["fix"] == "sc daemon restart wstunnel");
+  write_settings(root, {{"WSTUNNEL_MODE", "server"}});
+  fs::remove(root / "etc/systemd/system/sc_daemon_wstunnel.service");
+  r = run_sc_rooted(root.path(), {"--json", "wstunnel", "status"});
+  j = json::parse(r.out, nullptr, false);
+  REQUIRE(j["result"]["problems"].size() == 1);
+  CHECK(j["result"]["problems"][0]["fix"] == "sc wstunnel setup");
 }
 
 // -- the tunnel on loopback ----------------------------------------------------
@@ -602,6 +636,12 @@ TEST_CASE("wstunnel: our client through our server to the target, and the state"
   json j = json::parse(st.out, nullptr, false);
   CHECK(j["result"]["running"] == true);
   CHECK(j["result"]["state"] == "up");
+  // The status hook: the client up, no problem.
+  CHECK(j["result"]["problems"] == json::array());
+  REQUIRE(j["result"]["facts"]["tunnels"].size() == 1);
+  CHECK(j["result"]["facts"]["tunnels"][0]["name"] == "client");
+  CHECK(j["result"]["facts"]["tunnels"][0]["up"] == true);
+  CHECK_THAT(j["result"]["facts"]["tunnels"][0]["detail"].get<std::string>(), Contains("wstunnel client: up since "));
   ScRun text = run_sc_rooted(p.srv.path(), {"wstunnel", "status"});
   CHECK_THAT(text.out, Contains("wstunnel server: up since "));
   CHECK_THAT(text.out, Contains("target 127.0.0.1:" + std::to_string(echo.port())));
@@ -612,6 +652,13 @@ TEST_CASE("wstunnel: our client through our server to the target, and the state"
   REQUIRE(after);
   CHECK(after->state == "stopped");
   CHECK(run_sc_rooted(p.cli.path(), {"wstunnel", "status"}).status == 1);
+  st = run_sc_rooted(p.cli.path(), {"--json", "wstunnel", "status", "local"});
+  j = json::parse(st.out, nullptr, false);
+  REQUIRE(j["result"]["problems"].size() == 1);
+  CHECK(j["result"]["problems"][0]["level"] == "error");
+  CHECK_THAT(j["result"]["problems"][0]["what"].get<std::string>(),
+             Contains("the wstunnel client is not up: down (the daemon is not running; it was pid "));
+  CHECK(j["result"]["facts"]["tunnels"][0]["up"] == false);
 }
 
 TEST_CASE("wstunnel: the server refuses other destinations and plain HTTP", "[wstunnel]") {
