@@ -232,17 +232,18 @@ int connect_timeout(int configured, int deadline_s) {
 
 namespace {
 
-std::vector<std::string> child_head(const std::string& exe, const std::string& root) {
-  std::vector<std::string> argv = {exe};
-  if (!root.empty() && root != "/") argv.insert(argv.end(), {"--root", root});
+std::vector<std::string> child_head(const Child& child) {
+  std::vector<std::string> argv = {child.exe};
+  if (!child.root.empty() && child.root != "/") argv.insert(argv.end(), {"--root", child.root});
+  if (!child.plugin_dir.empty()) argv.insert(argv.end(), {"--add-plugin-path", child.plugin_dir});
   return argv;
 }
 
 }  // namespace
 
-std::vector<std::string> status_argv(const std::string& exe, const Host& host, const std::string& remote_sc,
-                                     int connect_timeout_s, const std::string& root) {
-  std::vector<std::string> argv = child_head(exe, root);
+std::vector<std::string> status_argv(const Child& child, const Host& host, const std::string& remote_sc,
+                                     int connect_timeout_s) {
+  std::vector<std::string> argv = child_head(child);
   if (host.local) {
     argv.insert(argv.end(), {"--json", "status", "--local"});
     return argv;
@@ -253,9 +254,9 @@ std::vector<std::string> status_argv(const std::string& exe, const Host& host, c
   return argv;
 }
 
-std::vector<std::string> exec_argv(const std::string& exe, const Host& host, const std::vector<std::string>& command,
-                                   int connect_timeout_s, const std::string& root) {
-  std::vector<std::string> argv = child_head(exe, root);
+std::vector<std::string> exec_argv(const Child& child, const Host& host, const std::vector<std::string>& command,
+                                   int connect_timeout_s) {
+  std::vector<std::string> argv = child_head(child);
   argv.insert(argv.end(), {"--set", "SSHLINK_CONNECT_TIMEOUT=" + std::to_string(connect_timeout_s), "sshlink", "exec",
                            host.local ? "localhost" : host.peer, "--"});
   argv.insert(argv.end(), command.begin(), command.end());

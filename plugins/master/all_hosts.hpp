@@ -84,16 +84,25 @@ std::vector<Host> hosts_to_ask(const std::string& self, const std::string& self_
 /// connecting, rather than killed without a word), and at least 1.
 int connect_timeout(int configured, int deadline_s);
 
-/// The child that asks `host` for its status: `EXE [--root R] --json status
-/// --local` for this host, `EXE [--root R] --set
-/// SSHLINK_CONNECT_TIMEOUT=N sshlink exec PEER -- REMOTE_SC --json status
-/// --local` for a peer.
-std::vector<std::string> status_argv(const std::string& exe, const Host& host, const std::string& remote_sc,
-                                     int connect_timeout_s, const std::string& root);
-/// The child that runs `command` on `host`: `EXE [--root R] --set
+/// What every child is given of this run: sc itself, the root (--root,
+/// "" or "/" for none) and the directory this module was loaded from
+/// (--add-plugin-path, so that a child finds the modules this run found;
+/// "" for none).
+struct Child {
+  std::string exe;
+  std::string root;
+  std::string plugin_dir;
+};
+/// The child that asks `host` for its status: `EXE [--root R]
+/// [--add-plugin-path D] --json status --local` for this host, `EXE ...
+/// --set SSHLINK_CONNECT_TIMEOUT=N sshlink exec PEER -- REMOTE_SC --json
+/// status --local` for a peer.
+std::vector<std::string> status_argv(const Child& child, const Host& host, const std::string& remote_sc,
+                                     int connect_timeout_s);
+/// The child that runs `command` on `host`: `EXE ... --set
 /// SSHLINK_CONNECT_TIMEOUT=N sshlink exec PEER|localhost -- COMMAND...`.
-std::vector<std::string> exec_argv(const std::string& exe, const Host& host, const std::vector<std::string>& command,
-                                   int connect_timeout_s, const std::string& root);
+std::vector<std::string> exec_argv(const Child& child, const Host& host, const std::vector<std::string>& command,
+                                   int connect_timeout_s);
 
 /// What a child gave back (fan_out::Result, without its types).
 struct Answer {

@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -104,6 +107,40 @@ std::string html_path(const sc::Context& ctx, const std::string& file) {
   return path;
 }
 
+/// The directory this module's library was loaded from, "" when unknown.
+/// The core opens a library through the descriptor it checked
+/// (/proc/self/fd/N), so the path is the file mapped at this function's
+/// address in /proc/self/maps.
+std::string module_dir() {
+  const auto here = reinterpret_cast<std::uintptr_t>(&status_all);
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    // "START-END PERMS OFFSET DEV INODE PATH"
+    unsigned long long start = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%llx-%llx", &start, &end) != 2 || here < start || here >= end) continue;
+    const size_t slash = line.find('/');
+    if (slash == std::string::npos) return "";
+    std::string path = line.substr(slash);
+    const std::string deleted = " (deleted)";
+    if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
+      return "";
+    return std::filesystem::path(path).parent_path().string();
+  }
+  return "";
+}
+
+/// What every child is given: sc itself, this run's root, and the directory
+/// this module was loaded from (so that a run with --plugin-path has
+/// children that find the same modules).
+Child child_of(const sc::Context& ctx) {
+  Child c;
+  c.exe = fan_out::self_exe();
+  c.root = ctx.rooted() ? ctx.root() : "";
+  c.plugin_dir = module_dir();
+  return c;
+}
+
 long long now_epoch() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -124,14 +161,13 @@ int status_all(sc::Context& ctx, const Cluster& cluster) {
   const std::string html = args.html.empty() ? "" : html_path(ctx, args.html);
   const std::vector<Host> hosts = hosts_of(ctx, cluster, args.hosts, "status");
 
-  const std::string exe = fan_out::self_exe();
+  const Child child = child_of(ctx);
   const std::string remote_sc = ctx.setting("SSHLINK_REMOTE_SC").value_or("sc");
   const int connect = connect_timeout(configured_connect_timeout(ctx), deadline);
-  const std::string root = ctx.rooted() ? ctx.root() : "";
   std::vector<fan_out::Job> jobs;
   for (const auto& h : hosts)
     jobs.push_back(
-        {status_argv(exe, h, remote_sc.empty() ? "sc" : remote_sc, connect, root), std::chrono::seconds(deadline)});
+        {status_argv(child, h, remote_sc.empty() ? "sc" : remote_sc, connect), std::chrono::seconds(deadline)});
   fan_out::Options o;
   o.concurrency = static_cast<size_t>(concurrency);
   // Status documents are small; a host that prints megabytes is not one.
@@ -195,12 +231,11 @@ int exec_all(sc::Context& ctx, const Cluster& cluster) {
     return SC_OK;
   }
 
-  const std::string exe = fan_out::self_exe();
+  const Child child = child_of(ctx);
   const int connect = connect_timeout(configured_connect_timeout(ctx), args.deadline_s.value_or(kMaxDeadline));
-  const std::string root = ctx.rooted() ? ctx.root() : "";
   std::vector<fan_out::Job> jobs;
   for (const auto& h : hosts)
-    jobs.push_back({exec_argv(exe, h, args.command, connect, root), std::chrono::seconds(args.deadline_s.value_or(0))});
+    jobs.push_back({exec_argv(child, h, args.command, connect), std::chrono::seconds(args.deadline_s.value_or(0))});
 
   const bool live = !ctx.json();
   std::vector<ChildStderr> stderrs(hosts.size());

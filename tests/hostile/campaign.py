@@ -125,6 +125,11 @@ FILLER_OVERRIDES = {
     ("sshlink", "getvar", "NAME"): "FQDN",
     ("sshlink", "getfiles", "FILE"): "etc/hostname",
     ("unisonsync", "resolve", "keep-local|keep-remote|keep-both"): "keep-both",
+    # status --all and exec --all: a short deadline, one host at a time.
+    ("master", "status", "SECONDS"): "1",
+    ("master", "status", "N"): "1",
+    ("master", "exec", "SECONDS"): "1",
+    ("master", "exec", "N"): "1",
 }
 
 # Commands allowed to change the temporary HOME: they make our SSH key

@@ -151,7 +151,7 @@ TEST_CASE("fan_out: at most `concurrency` jobs run at once, and they do run toge
   CHECK(max_overlap(dir.path(), 3) == 1);
 }
 
-TEST_CASE("fan_out: the deadline kills a job and its children; each job's deadline counts from its own start",
+TEST_CASE("fan_out: the deadline kills a job and its children, each job's deadline counts from its own start",
           "[common][fan_out]") {
   TempDir dir;
   const fs::path pid_file = dir.path() / "child.pid";
@@ -226,7 +226,8 @@ TEST_CASE("fan_out: many jobs, every result in its place, no descriptor left ope
   CHECK(fan_out::run({}).empty());
 }
 
-TEST_CASE("fan_out: big output, kept up to max_capture; a callback that throws kills what runs", "[common][fan_out]") {
+TEST_CASE("fan_out: big output, kept up to max_capture, and a callback that throws kills what runs",
+          "[common][fan_out]") {
   fan_out::Options o;
   o.max_capture = 1000;
   size_t seen = 0;

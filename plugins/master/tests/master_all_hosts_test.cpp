@@ -158,19 +158,19 @@ TEST_CASE("all_hosts: the hosts asked and the children that ask them", "[master]
   CHECK(ah::connect_timeout(0, 10) == 2);
 
   const ah::Host local{"m", "master", true}, peer{"root@c1:2222", "client", false};
-  CHECK(ah::status_argv("/usr/sbin/sc", local, "sc", 2, "") ==
-        std::vector<std::string>{"/usr/sbin/sc", "--json", "status", "--local"});
-  CHECK(ah::status_argv("/usr/sbin/sc", local, "sc", 2, "/tmp/root") ==
-        std::vector<std::string>{"/usr/sbin/sc", "--root", "/tmp/root", "--json", "status", "--local"});
-  CHECK(ah::status_argv("/usr/sbin/sc", peer, "/opt/sc/bin/sc", 3, "") ==
-        std::vector<std::string>{"/usr/sbin/sc", "--set", "SSHLINK_CONNECT_TIMEOUT=3", "sshlink", "exec",
-                                 "root@c1:2222", "--", "/opt/sc/bin/sc", "--json", "status", "--local"});
-  CHECK(ah::exec_argv("/usr/sbin/sc", peer, {"ls", "-l", "--json"}, 2, "") ==
-        std::vector<std::string>{"/usr/sbin/sc", "--set", "SSHLINK_CONNECT_TIMEOUT=2", "sshlink", "exec",
-                                 "root@c1:2222", "--", "ls", "-l", "--json"});
-  CHECK(ah::exec_argv("/usr/sbin/sc", local, {"true"}, 2, "/") ==
-        std::vector<std::string>{"/usr/sbin/sc", "--set", "SSHLINK_CONNECT_TIMEOUT=2", "sshlink", "exec", "localhost",
-                                 "--", "true"});
+  const ah::Child plain{"/usr/sbin/sc", "", ""}, rooted{"/usr/sbin/sc", "/tmp/root", "/opt/sc/lib"};
+  using Argv = std::vector<std::string>;
+  CHECK(ah::status_argv(plain, local, "sc", 2) == Argv{"/usr/sbin/sc", "--json", "status", "--local"});
+  CHECK(ah::status_argv(rooted, local, "sc", 2) ==
+        Argv{"/usr/sbin/sc", "--root", "/tmp/root", "--add-plugin-path", "/opt/sc/lib", "--json", "status", "--local"});
+  CHECK(ah::status_argv(plain, peer, "/opt/sc/bin/sc", 3) == Argv{"/usr/sbin/sc", "--set", "SSHLINK_CONNECT_TIMEOUT=3",
+                                                                  "sshlink", "exec", "root@c1:2222", "--",
+                                                                  "/opt/sc/bin/sc", "--json", "status", "--local"});
+  CHECK(ah::exec_argv(plain, peer, {"ls", "-l", "--json"}, 2) == Argv{"/usr/sbin/sc", "--set",
+                                                                      "SSHLINK_CONNECT_TIMEOUT=2", "sshlink", "exec",
+                                                                      "root@c1:2222", "--", "ls", "-l", "--json"});
+  CHECK(ah::exec_argv({"/usr/sbin/sc", "/", ""}, local, {"true"}, 2) ==
+        Argv{"/usr/sbin/sc", "--set", "SSHLINK_CONNECT_TIMEOUT=2", "sshlink", "exec", "localhost", "--", "true"});
 }
 
 TEST_CASE("all_hosts: a host's state from its child's answer", "[master][all_hosts]") {
@@ -415,4 +415,92 @@ TEST_CASE("all_hosts: what exec --all says of each host", "[master][all_hosts]")
 
   CHECK(ah::command_text({"sh", "-c", "echo it's; ls", "a=b", ""}) == "sh -c 'echo it'\\''s; ls' a=b ''");
   CHECK(ah::command_text({"printf", "a\nb"}) == "printf 'a\\x0ab'");
+}
+
+// ---- the commands, run by the built sc under --root ------------------------------
+
+namespace {
+
+fs::path fanout_root(const TempDir& root, const std::string& settings = "") {
+  write_text(root / "etc/hostname", "node1\n");
+  write_text(root / "etc/sc", "# sc-settings 1\nSSHLINK_CONNECT_TIMEOUT=\"2\"\n" + settings, fs::perms(0600));
+  fs::create_directories(root / "srv");
+  return root.path();
+}
+
+json document(const ScRun& r) {
+  auto doc = json::parse(r.out, nullptr, false);
+  INFO(r.out << r.err);
+  REQUIRE(doc.is_object());
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("master status --all and exec --all under --root: bad input refused, nothing changed",
+          "[master][all_hosts]") {
+  TempDir root;
+  fanout_root(root);
+  for (const auto& bad : hostile_strings()) {
+    check_refused(root.path(), "master", {"status", "--all", "--hosts", bad}, "--hosts");
+    check_refused(root.path(), "master", {"exec", "--all", "--hosts", "c1," + bad, "touch", "/srv/ran"}, "--hosts");
+  }
+  check_refused(root.path(), "master", {"status", "--all", "--deadline", "0"}, "--deadline");
+  check_refused(root.path(), "master", {"status", "--all", "--concurrency", "1000"}, "--concurrency");
+  check_refused(root.path(), "master", {"status", "--all", "local"}, "local");
+  check_refused(root.path(), "master", {"status", "--all", "--html", "/nonexistent/r.html"}, "does not exist");
+  check_refused(root.path(), "master", {"status", "--all", "--html", "/srv"}, "is a directory");
+  check_refused(root.path(), "master", {"exec", "--all"}, "COMMAND");
+  check_refused(root.path(), "master", {"exec", "--all", "--html", "x", "ls"}, "unknown option");
+  // Without --all, the commands are the ones they were.
+  check_refused(root.path(), "master", {"status", "--hosts=c1"}, "sc status --all for the whole cluster");
+  CHECK(run_sc_rooted(root.path(), {"master", "status", "--help"}).status == 0);
+  CHECK_THAT(run_sc_rooted(root.path(), {"master", "exec", "--help"}).out, Contains("--all"));
+
+  // A host with a master keeps no list: it names the hosts, or asks the
+  // master.
+  TempDir client;
+  fanout_root(client, "MASTER_MODE=\"client\"\nMASTER_HOST=\"m\"\n");
+  check_refused(client.path(), "master", {"status", "--all"}, "the list of hosts is kept on its master");
+  check_refused(client.path(), "master", {"exec", "--all", "true"}, "the list of hosts is kept on its master");
+}
+
+TEST_CASE("master status --all under --root: this host and a host that refuses, the page only planned under --dry-run",
+          "[master][all_hosts]") {
+  TempDir root;
+  fanout_root(root, "MASTER_HOSTS=\"127.0.0.1:1=client\"\n");
+  ScRun r = run_sc_rooted(root.path(), {"--json", "master", "status", "--all", "--deadline", "5"});
+  CHECK(r.status == 1);
+  const json all = document(r)["result"];
+  CHECK(all["master"] == "node1");
+  CHECK(all["deadline_s"] == 5);
+  CHECK(all["concurrency"] == 16);
+  CHECK(all["ok"] == false);
+  REQUIRE(all["hosts"].size() == 2);
+  CHECK(all["hosts"][0]["peer"] == "127.0.0.1:1");
+  CHECK(all["hosts"][0]["role"] == "client");
+  CHECK(all["hosts"][0]["state"] == "unreachable");
+  CHECK_THAT(all["hosts"][0]["error"].get<std::string>(), Contains("Connection refused"));
+  // This host, asked through its own `sc status --local` under the root.
+  CHECK(all["hosts"][1]["peer"] == "node1");
+  CHECK(all["hosts"][1]["role"] == "master");
+  CHECK(all["hosts"][1]["status"]["host"] == "node1");
+
+  const std::string before = tree_hash(root.path());
+  r = run_sc_rooted(root.path(), {"--dry-run", "master", "status", "--all", "--html", "/srv/cluster.html"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("would change: write /srv/cluster.html"));
+  CHECK(tree_hash(root.path()) == before);
+  r = run_sc_rooted(root.path(), {"master", "status", "--all", "--html", "/srv/cluster.html"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("127.0.0.1:1  client  unreachable"));
+  CHECK_THAT(read_text(root.path() / "srv/cluster.html"), Contains("127.0.0.1:1"));
+
+  // exec --all under --dry-run: said, nothing run.
+  r = run_sc_rooted(root.path(), {"--dry-run", "master", "exec", "--all", "touch", "/srv/flag"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "would run `touch /srv/flag` on 2 hosts: node1 (here), 127.0.0.1:1\n");
+  CHECK_THAT(r.err, Contains("would run: 127.0.0.1:1: touch /srv/flag"));
+  CHECK_FALSE(fs::exists(root.path() / "srv/flag"));
 }

@@ -104,7 +104,7 @@ void signal_all(const Cluster& c, const std::string& host, int sig) {
 
 }  // namespace
 
-TEST_CASE("status --all: every host's state; a refused, a dropped, a stopped and a hung host cost one deadline",
+TEST_CASE("status --all: every host's state, and a refused, a dropped, a stopped and a hung host cost one deadline",
           "[master][cluster]") {
   Cluster c({"m", "c1", "c2", "c3", "r1"});
   c.trust_all();
