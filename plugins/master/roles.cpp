@@ -388,8 +388,7 @@ std::vector<Call> transition_plan(const Placed& from, const Placed& to, const st
   // A master that becomes another role's host no longer keeps a list of
   // hosts: its hosts register with the new master (a standby imports that
   // one's list).
-  if (from.role == Role::master && to.role != Role::master)
-    plan.push_back(Call{"settings", "del", {kHostsSetting}});
+  if (from.role == Role::master && to.role != Role::master) plan.push_back(Call{"settings", "del", {kHostsSetting}});
   if (to.role == Role::roaming && from.role != Role::roaming) plan.push_back(Call{"user", "cleanup_local", {}});
   for (auto& c : setup_plan(spec_of(to.role), to.master, self, source)) plan.push_back(c);
   // A standby's list, imported from its master, names the standby itself:

@@ -162,8 +162,9 @@ struct Placed {
 /// (`user cleanup_local`: a roaming host holds only the users it roams;
 /// homes kept); then the setup of the new role (setup_plan, with `source`);
 /// a standby that becomes the master takes itself out of the list it
-/// imported (`master hostdel SELF`, before the role is recorded). MASTER_APPLIED says the old role until the setup's last
-/// steps, so a transition stopped half-way is finished by running it again.
+/// imported (`master hostdel SELF`, before the role is recorded).
+/// MASTER_APPLIED says the old role until the setup's last steps, so a
+/// transition stopped half-way is finished by running it again.
 std::vector<Call> transition_plan(const Placed& from, const Placed& to, const std::string& self,
                                   const std::string& source = "");
 /// Its title: a promotion (standby to master), a switch (the same role,

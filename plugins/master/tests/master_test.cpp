@@ -306,10 +306,10 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
                                  "sc settings set MASTER_APPLIED backup root@m:2222", "sc master pull"});
   // No name for this host: no registration (never an empty PEER).
   CHECK(texts(master::setup_plan(master::spec_of(Role::backup), "m", "", "")) ==
-        std::vector<std::string>{"sc sshlink add m", "sc settings set MASTER_MODE backup",
-                                 "sc settings set MASTER_HOST m", "sc sshlink importsettings m backup/BACKUP_LIST update",
-                                 "sc user setup", "sc backup setup", "sc crontask add master daily",
-                                 "sc settings set MASTER_APPLIED backup m", "sc master pull"});
+        std::vector<std::string>{
+            "sc sshlink add m", "sc settings set MASTER_MODE backup", "sc settings set MASTER_HOST m",
+            "sc sshlink importsettings m backup/BACKUP_LIST update", "sc user setup", "sc backup setup",
+            "sc crontask add master daily", "sc settings set MASTER_APPLIED backup m", "sc master pull"});
   // Every role with a master needs this host's name (it registers under it).
   for (Role r : {Role::standby, Role::backup, Role::client, Role::roaming})
     CHECK(master::uses_host_name(master::spec_of(r)));
@@ -532,7 +532,8 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
         std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup",
                                  "sc sshlink sc m master hostdel s"});
   // The master has no master to leave.
-  CHECK(texts(master::undo_steps(master::spec_of(Role::master), "", "m")) == std::vector<std::string>{"sc mass cleanup"});
+  CHECK(texts(master::undo_steps(master::spec_of(Role::master), "", "m")) ==
+        std::vector<std::string>{"sc mass cleanup"});
 
   CHECK(texts(master::promote_plan("m")) ==
         std::vector<std::string>{
@@ -555,15 +556,27 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
   for (size_t i = 0; i < promotion.size(); ++i) CHECK(promotion[i].optional == (i == 3));
 
   const auto sw = master::switch_plan(master::spec_of(Role::client), "m", "m2", "c1.example.com");
-  CHECK(texts(sw) == std::vector<std::string>{
-                         "sc boot del master", "sc crontask del master", "sc mass cleanup", "sc nfsclient del /home",
-                         "sc sshlink sc m nfssrv deny c1.example.com", "sc sshlink sc m master hostdel c1.example.com",
-                         "sc sshlink add m2", "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m2",
-                         "sc settings set MASS_MODE nfs4", "sc settings set MASS_HOST m2", "sc user setup",
-                         "sc sshlink sc m2 nfssrv allow c1.example.com", "sc nfsclient add m2 /home", "sc mass setup",
-                         "sc crontask add master daily", "sc crontask add master fast", "sc boot add master",
-                         "sc sshlink sc m2 master hostadd c1.example.com client",
-                         "sc settings set MASTER_APPLIED client m2", "sc master pull"});
+  CHECK(texts(sw) == std::vector<std::string>{"sc boot del master",
+                                              "sc crontask del master",
+                                              "sc mass cleanup",
+                                              "sc nfsclient del /home",
+                                              "sc sshlink sc m nfssrv deny c1.example.com",
+                                              "sc sshlink sc m master hostdel c1.example.com",
+                                              "sc sshlink add m2",
+                                              "sc settings set MASTER_MODE client",
+                                              "sc settings set MASTER_HOST m2",
+                                              "sc settings set MASS_MODE nfs4",
+                                              "sc settings set MASS_HOST m2",
+                                              "sc user setup",
+                                              "sc sshlink sc m2 nfssrv allow c1.example.com",
+                                              "sc nfsclient add m2 /home",
+                                              "sc mass setup",
+                                              "sc crontask add master daily",
+                                              "sc crontask add master fast",
+                                              "sc boot add master",
+                                              "sc sshlink sc m2 master hostadd c1.example.com client",
+                                              "sc settings set MASTER_APPLIED client m2",
+                                              "sc master pull"});
   // What acts on the old master is skipped when it is gone; the new
   // master's registration when it does not answer.
   for (size_t i = 0; i < sw.size(); ++i) CHECK(sw[i].optional == (i == 4 || i == 5 || i == 18));
@@ -724,13 +737,26 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
     return out;
   };
   CHECK(texts(master::transition_plan({Role::client, "m"}, {Role::master, ""}, "c1")) ==
-        std::vector<std::string>{
-            "sc boot del master", "sc crontask del master", "sc mass cleanup", "sc nfsclient del /home",
-            "sc sshlink sc m nfssrv deny c1", "sc sshlink sc m master hostdel c1", "sc settings set MASTER_MODE master",
-            "sc settings del MASTER_HOST",
-            "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup", "sc nfssrv setup",
-            "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
-            "sc roundcube setup", "sc cloud setup", "sc settings set MASTER_APPLIED master"});
+        std::vector<std::string>{"sc boot del master",
+                                 "sc crontask del master",
+                                 "sc mass cleanup",
+                                 "sc nfsclient del /home",
+                                 "sc sshlink sc m nfssrv deny c1",
+                                 "sc sshlink sc m master hostdel c1",
+                                 "sc settings set MASTER_MODE master",
+                                 "sc settings del MASTER_HOST",
+                                 "sc settings set MASS_MODE separated",
+                                 "sc user setup",
+                                 "sc mass setup",
+                                 "sc nfssrv setup",
+                                 "sc wstunnel setup",
+                                 "sc ssl setup",
+                                 "sc nginx setup",
+                                 "sc www setup",
+                                 "sc mail setup",
+                                 "sc roundcube setup",
+                                 "sc cloud setup",
+                                 "sc settings set MASTER_APPLIED master"});
   const auto restored = master::transition_plan({Role::backup, "m"}, {Role::client, "m2"}, "b", "/srv/snap");
   CHECK(texts(restored).front() == "sc crontask del master");
   CHECK(texts(restored)[restored.size() - 4] == "sc backup restore_from /srv/snap");
@@ -809,11 +835,13 @@ TEST_CASE("master promote turns a standby into the master under --root, other ro
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find(promotion) == 0);
-  CHECK_THAT(r.out, Contains("  18. sc master hostdel node1.example.com\n  19. sc settings set MASTER_APPLIED master\n"));
+  CHECK_THAT(r.out,
+             Contains("  18. sc master hostdel node1.example.com\n  19. sc settings set MASTER_APPLIED master\n"));
   // The old master m is gone (its name does not even resolve here): its
   // step is skipped, said with how to do it later; the promotion goes on.
-  CHECK_THAT(r.err, Contains("step 4, `sc sshlink sc m master hostdel node1.example.com`, skipped: m does not answer") &&
-                        Contains("Once m answers, run `sc sshlink sc m master hostdel node1.example.com` here"));
+  CHECK_THAT(r.err,
+             Contains("step 4, `sc sshlink sc m master hostdel node1.example.com`, skipped: m does not answer") &&
+                 Contains("Once m answers, run `sc sshlink sc m master hostdel node1.example.com` here"));
   CHECK_THAT(r.err, Contains("would change: setting MASTER_HOSTS"));
   CHECK(tree_hash(root.path()) == before);
   // The same transition through setup with the role master: the same plan.
