@@ -385,6 +385,12 @@ std::vector<Call> cleanup_plan(const RoleSpec& spec, const std::string& master, 
 std::vector<Call> transition_plan(const Placed& from, const Placed& to, const std::string& self,
                                   const std::string& source) {
   std::vector<Call> plan = undo_steps(spec_of(from.role), from.master, self);
+  // A promotion does not contact the old master, which may be gone: its
+  // list is replaced anyway when it comes back as a standby of this one.
+  if (from.role == Role::standby && to.role == Role::master)
+    plan.erase(std::remove_if(plan.begin(), plan.end(),
+                              [](const Call& c) { return c.module == "sshlink" && c.command == "sc"; }),
+               plan.end());
   // A master that becomes another role's host no longer keeps a list of
   // hosts: its hosts register with the new master (a standby imports that
   // one's list).

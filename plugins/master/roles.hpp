@@ -156,12 +156,13 @@ struct Placed {
 };
 
 /// Any change of role or master, as one plan: the old role's parts undone
-/// (undo_steps); a master that becomes another role's host forgets its list
-/// of hosts (`settings del MASTER_HOSTS`: they register with the new
-/// master); when the host becomes roaming, the cluster's accounts deleted
-/// (`user cleanup_local`: a roaming host holds only the users it roams;
-/// homes kept); then the setup of the new role (setup_plan, with `source`);
-/// a standby that becomes the master takes itself out of the list it
+/// (undo_steps; but a promotion does not contact the old master, which may
+/// be gone); a master that becomes another role's host forgets its list of
+/// hosts (`settings del MASTER_HOSTS`: they register with the new master);
+/// when the host becomes roaming, the cluster's accounts deleted (`user
+/// cleanup_local`: a roaming host holds only the users it roams; homes
+/// kept); then the setup of the new role (setup_plan, with `source`); a
+/// standby that becomes the master takes itself out of the list it
 /// imported (`master hostdel SELF`, before the role is recorded).
 /// MASTER_APPLIED says the old role until the setup's last steps, so a
 /// transition stopped half-way is finished by running it again.

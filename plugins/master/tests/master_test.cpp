@@ -542,18 +542,18 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
             "sc nfssrv setup", "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
             "sc roundcube setup", "sc cloud setup", "sc settings set MASTER_APPLIED master"});
   CHECK(master::promote_plan("m") == master::transition_plan({Role::standby, "m"}, {Role::master, ""}, ""));
-  // With this host's name (as `sc master promote` runs it): out of the old
-  // master's list when it answers, and out of the list it imported from it
-  // (where it is a standby) once it is the master.
+  // With this host's name (as `sc master promote` runs it): out of the list
+  // it imported from the old master (where it is a standby) once it is the
+  // master. The old master is not contacted: it may be gone, and its list
+  // goes when it comes back as a standby (the demotion below).
   const auto promotion = master::transition_plan({Role::standby, "m"}, {Role::master, ""}, "s");
   CHECK(texts(promotion) ==
-        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup",
-                                 "sc sshlink sc m master hostdel s", "sc settings set MASTER_MODE master",
-                                 "sc settings del MASTER_HOST", "sc settings set MASS_MODE separated", "sc user setup",
-                                 "sc mass setup", "sc nfssrv setup", "sc wstunnel setup", "sc ssl setup",
-                                 "sc nginx setup", "sc www setup", "sc mail setup", "sc roundcube setup",
-                                 "sc cloud setup", "sc master hostdel s", "sc settings set MASTER_APPLIED master"});
-  for (size_t i = 0; i < promotion.size(); ++i) CHECK(promotion[i].optional == (i == 3));
+        std::vector<std::string>{
+            "sc crontask del master", "sc user stophomes m", "sc mass cleanup", "sc settings set MASTER_MODE master",
+            "sc settings del MASTER_HOST", "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
+            "sc nfssrv setup", "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
+            "sc roundcube setup", "sc cloud setup", "sc master hostdel s", "sc settings set MASTER_APPLIED master"});
+  for (const auto& c : promotion) CHECK_FALSE(c.optional);
 
   const auto sw = master::switch_plan(master::spec_of(Role::client), "m", "m2", "c1.example.com");
   CHECK(texts(sw) == std::vector<std::string>{"sc boot del master",
@@ -825,23 +825,20 @@ TEST_CASE("master promote turns a standby into the master under --root, other ro
              fs::perms(0600));
   const std::string before = tree_hash(root.path());
   const std::string promotion =
-      "promotion of this standby (master m) to the master, 19 steps:\n"
+      "promotion of this standby (master m) to the master, 18 steps:\n"
       "  1. sc crontask del master\n"
       "  2. sc user stophomes m\n"
       "  3. sc mass cleanup\n"
-      "  4. sc sshlink sc m master hostdel node1.example.com (skipped if m does not answer)\n"
-      "  5. sc settings set MASTER_MODE master\n";
+      "  4. sc settings set MASTER_MODE master\n";
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "master", "promote"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find(promotion) == 0);
   CHECK_THAT(r.out,
-             Contains("  18. sc master hostdel node1.example.com\n  19. sc settings set MASTER_APPLIED master\n"));
-  // The old master m is gone (its name does not even resolve here): its
-  // step is skipped, said with how to do it later; the promotion goes on.
-  CHECK_THAT(r.err,
-             Contains("step 4, `sc sshlink sc m master hostdel node1.example.com`, skipped: m does not answer") &&
-                 Contains("Once m answers, run `sc sshlink sc m master hostdel node1.example.com` here"));
+             Contains("  17. sc master hostdel node1.example.com\n  18. sc settings set MASTER_APPLIED master\n"));
+  // The old master m (whose name does not even resolve here) is not
+  // contacted.
+  CHECK(r.err.find("master hostdel node1.example.com`, skipped") == std::string::npos);
   CHECK_THAT(r.err, Contains("would change: setting MASTER_HOSTS"));
   CHECK(tree_hash(root.path()) == before);
   // The same transition through setup with the role master: the same plan.
@@ -854,7 +851,7 @@ TEST_CASE("master promote turns a standby into the master under --root, other ro
   // MASS_BACKUP, which mass setup asks, takes its default (--yes).
   json doc = doc_of(run_sc_rooted(root.path(), {"--json", "--yes", "master", "promote"}));
   REQUIRE(doc["status"] == 0);
-  CHECK(doc["result"]["skipped"] == json({"sc sshlink sc m master hostdel node1.example.com"}));
+  CHECK(doc["result"]["skipped"] == json::array());
   const std::string settings = read_text(root / "etc/sc");
   CHECK_THAT(settings, Contains("MASTER_MODE=\"master\"") && Contains("MASTER_APPLIED=\"master\"") &&
                            Contains("MASS_MODE=\"separated\""));
