@@ -128,7 +128,7 @@ TEST_CASE("master setup --dry-run of a client against a real master shows the wh
   CHECK(state("m") == before_m);
 }
 
-TEST_CASE("master switch of a real backup server from m1 to m2, then cleanup; each master's list of hosts follows",
+TEST_CASE("master switch of a real backup server from m1 to m2, then cleanup, each master's list of hosts following",
           "[master][cluster]") {
   Cluster c({"m1", "m2", "b"});
   c.trust_all();
