@@ -1,6 +1,7 @@
 #include "registry.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -118,11 +119,21 @@ json inventory_json(const std::string& self, const std::vector<HostEntry>& hosts
   }
   inv["master"]["hosts"].push_back(self);
   hostvars[self] = {{"sc_role", "master"}};
+  // A host is named by its host part, as one writes it for Ansible, unless
+  // the master or another host has the same host part (two ports or two
+  // users of one address): then by its whole peer name, unique in the list
+  // (and never another host's host part, which would then not be unique).
+  std::vector<std::pair<std::string, json>> parts;
+  std::map<std::string, int> uses{{self, 1}};
   for (const auto& h : hosts) {
-    auto [name, vars] = inventory_host(h.peer);
-    // Two peers with one host part (two ports of one address) keep their
-    // whole peer name, which is unique.
-    if (hostvars.contains(name)) name = h.peer;
+    parts.push_back(inventory_host(h.peer));
+    ++uses[parts.back().first];
+  }
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const HostEntry& h = hosts[i];
+    if (h.peer == self) continue;  // the master itself (a stale item): in "master" already
+    auto& [host, vars] = parts[i];
+    const std::string name = uses[host] == 1 ? host : h.peer;
     vars["sc_role"] = role_name(h.role);
     vars["sc_master"] = self;
     inv[role_name(h.role)]["hosts"].push_back(name);

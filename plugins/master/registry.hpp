@@ -39,7 +39,12 @@ std::string hosts_list_text(const std::vector<HostEntry>& hosts);
 nlohmann::json hosts_json(const std::vector<HostEntry>& hosts);
 
 /// Ansible's dynamic-inventory document for the cluster: a group per role
-/// (the master `self` in "master"), each host's `sc_role` in _meta.hostvars.
+/// (the master `self` in "master"), each host's `sc_role`, `sc_peer`,
+/// `sc_master` and connection variables (ansible_user, ansible_host,
+/// ansible_port from user@host:port or [IPv6]:port) in _meta.hostvars. A
+/// host is named by its host part, or by its whole peer name when the
+/// master or another host has the same host part; an item naming `self`
+/// is the master, listed once.
 nlohmann::json inventory_json(const std::string& self, const std::vector<HostEntry>& hosts);
 
 }  // namespace master

@@ -5,6 +5,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "registry.hpp"
+
 namespace master {
 
 bool valid_setting_name(std::string_view name) {
@@ -288,7 +290,7 @@ std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, co
   for (const auto& p : spec.cron) plan.push_back(Call{"crontask", "add", {"master", p}});
   if (spec.boot) plan.push_back(Call{"boot", "add", {"master"}});
   if (!source.empty()) plan.push_back(Call{"backup", "restore_from", {source}});
-  if (has_master) {
+  if (has_master && !self.empty()) {
     // This host in the master's list (sc status --all, exec --all, the
     // inventory); a master that does not answer does not stop the setup.
     Call reg{"sshlink", "sc", {master, "master", "hostadd", self, role_name(spec.role)}};
@@ -365,7 +367,7 @@ std::vector<Call> undo_steps(const RoleSpec& spec, const std::string& master, co
   if (mass) plan.push_back(Call{"mass", "cleanup", {}});
   plan.insert(plan.end(), mounts.begin(), mounts.end());
   plan.insert(plan.end(), on_master.begin(), on_master.end());
-  if (spec.role != Role::master && !master.empty()) {
+  if (spec.role != Role::master && !master.empty() && !self.empty()) {
     Call leave{"sshlink", "sc", {master, "master", "hostdel", self}};
     leave.optional = true;
     plan.push_back(leave);
@@ -383,8 +385,23 @@ std::vector<Call> cleanup_plan(const RoleSpec& spec, const std::string& master, 
 std::vector<Call> transition_plan(const Placed& from, const Placed& to, const std::string& self,
                                   const std::string& source) {
   std::vector<Call> plan = undo_steps(spec_of(from.role), from.master, self);
+  // A promotion does not contact the old master, which may be gone: its
+  // list is replaced anyway when it comes back as a standby of this one.
+  if (from.role == Role::standby && to.role == Role::master)
+    plan.erase(std::remove_if(plan.begin(), plan.end(),
+                              [](const Call& c) { return c.module == "sshlink" && c.command == "sc"; }),
+               plan.end());
+  // A master that becomes another role's host no longer keeps a list of
+  // hosts: its hosts register with the new master (a standby imports that
+  // one's list).
+  if (from.role == Role::master && to.role != Role::master) plan.push_back(Call{"settings", "del", {kHostsSetting}});
   if (to.role == Role::roaming && from.role != Role::roaming) plan.push_back(Call{"user", "cleanup_local", {}});
   for (auto& c : setup_plan(spec_of(to.role), to.master, self, source)) plan.push_back(c);
+  // A standby's list, imported from its master, names the standby itself:
+  // once it is the master, it leaves that list (before the role is
+  // recorded, so that a promotion stopped half-way does it again).
+  if (from.role == Role::standby && to.role == Role::master && !self.empty())
+    plan.insert(plan.end() - 1, Call{"master", "hostdel", {self}});
   return plan;
 }
 

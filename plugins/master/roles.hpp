@@ -116,9 +116,11 @@ std::string applied_text(Role role, const std::string& master);
 /// The calls of `sc master setup [SOURCE]` for a role, in order: link the
 /// master, store the role, import the master's settings, give the role's
 /// settings, set up its modules, add its cron and boot tasks, restore the
-/// backup SOURCE (when given), record the role, pull from the master. Every
-/// call is idempotent, so a setup stopped half-way is finished by running
-/// it again.
+/// backup SOURCE (when given), register this host `self` on the master
+/// (`sshlink sc MASTER master hostadd SELF ROLE`, optional: skipped when the
+/// master does not answer; left out when `self` is ""), record the role,
+/// pull from the master. Every call is idempotent, so a setup stopped
+/// half-way is finished by running it again.
 std::vector<Call> setup_plan(const RoleSpec& spec, const std::string& master, const std::string& self,
                              const std::string& source);
 /// The plan as `setup` prints it, one numbered call a line.
@@ -138,8 +140,9 @@ std::optional<std::pair<Role, std::string>> parse_applied(const std::string& tex
 /// tied to the role (its master `master`): the boot unit, the cron tasks,
 /// the mass storage's sync or mount, the NFS mounts, and (optional: the old
 /// master may be gone) what a step did on the master for this host `self`
-/// (`nfssrv allow` undone by `nfssrv deny`). Files, accounts and the
-/// modules set up are kept.
+/// (`nfssrv allow` undone by `nfssrv deny`), then this host taken out of the
+/// master's list of hosts (`master hostdel SELF` there; left out when `self`
+/// is ""). Files, accounts and the modules set up are kept.
 std::vector<Call> undo_steps(const RoleSpec& spec, const std::string& master, const std::string& self);
 /// `sc master cleanup`: undo_steps, then unset MASTER_MODE, MASTER_HOST
 /// and, last (so that a stopped cleanup is finished by running it
@@ -153,11 +156,16 @@ struct Placed {
 };
 
 /// Any change of role or master, as one plan: the old role's parts undone
-/// (undo_steps), then, when the host becomes roaming, the cluster's
-/// accounts deleted (`user cleanup_local`: a roaming host holds only the
-/// users it roams; homes kept), then the setup of the new role (setup_plan,
-/// with `source`). MASTER_APPLIED says the old role until the setup's last
-/// steps, so a transition stopped half-way is finished by running it again.
+/// (undo_steps; but a promotion does not contact the old master, which may
+/// be gone); a master that becomes another role's host forgets its list of
+/// hosts (`settings del MASTER_HOSTS`: they register with the new master);
+/// when the host becomes roaming, the cluster's accounts deleted (`user
+/// cleanup_local`: a roaming host holds only the users it roams; homes
+/// kept); then the setup of the new role (setup_plan, with `source`); a
+/// standby that becomes the master takes itself out of the list it
+/// imported (`master hostdel SELF`, before the role is recorded).
+/// MASTER_APPLIED says the old role until the setup's last steps, so a
+/// transition stopped half-way is finished by running it again.
 std::vector<Call> transition_plan(const Placed& from, const Placed& to, const std::string& self,
                                   const std::string& source = "");
 /// Its title: a promotion (standby to master), a switch (the same role,

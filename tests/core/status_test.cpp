@@ -126,7 +126,7 @@ TEST_CASE("sc status on a host with no role: all is fine, exit 0, plain on a pip
   CHECK(master_seen);
 }
 
-TEST_CASE("sc status: a role set but not in place is an error with its fix; exit 1", "[status][cli]") {
+TEST_CASE("sc status: a role set but not in place is an error with its fix, exit 1", "[status][cli]") {
   TempDir root;
   REQUIRE(run_sc_rooted(root.path(), {"settings", "set", "MASTER_MODE", "client"}).status == 0);
   REQUIRE(run_sc_rooted(root.path(), {"settings", "set", "MASTER_HOST", "127.0.0.1:1"}).status == 0);
@@ -165,7 +165,7 @@ TEST_CASE("sc status: colours on a terminal, none with NO_COLOR", "[status][cli]
   CHECK(r.out.find("\033[") == std::string::npos);
 }
 
-TEST_CASE("sc status: a module that cannot be loaded is a problem; bad arguments are refused", "[status][cli]") {
+TEST_CASE("sc status: a module that cannot be loaded is a problem, bad arguments are refused", "[status][cli]") {
   TempDir root;
   ScRun r = run_sc_fixtures(root.path(), {"--json", "status"});
   json doc = json::parse(r.out);

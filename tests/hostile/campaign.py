@@ -125,6 +125,9 @@ FILLER_OVERRIDES = {
     ("sshlink", "getvar", "NAME"): "FQDN",
     ("sshlink", "getfiles", "FILE"): "etc/hostname",
     ("unisonsync", "resolve", "keep-local|keep-remote|keep-both"): "keep-both",
+    ("master", "hostadd", "PEER"): "c1.example.com",
+    ("master", "hostadd", "ROLE"): "client",
+    ("master", "hostdel", "PEER"): "c1.example.com",
     # status --all and exec --all: a short deadline, one host at a time.
     ("master", "status", "SECONDS"): "1",
     ("master", "status", "N"): "1",
@@ -142,6 +145,7 @@ KEY_COMMANDS = {("sshlink", "add"), ("backup", "add"), ("unisonsync", "add"), ("
 ROUND_TRIPS = {
     ("crontask", "add", "ARGS"): ("list", "args"),
     ("daemon", "add", "INSTANCE"): ("list", "instance"),
+    ("master", "hostadd", "PEER"): ("hosts", "peer"),
 }
 
 # ---- failures that belong to the core (not fixed here) -------------------------------

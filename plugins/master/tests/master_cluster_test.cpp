@@ -112,7 +112,7 @@ TEST_CASE("master setup --dry-run of a client against a real master shows the wh
                         "FQDN=c1.example.com", "master", "setup"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK(r.out.find("setup of the role client (master m), 14 steps:\n"
+  CHECK(r.out.find("setup of the role client (master m), 15 steps:\n"
                    "  1. sc sshlink add m\n"
                    "  2. sc settings set MASTER_MODE client\n"
                    "  3. sc settings set MASTER_HOST m\n"
@@ -121,27 +121,55 @@ TEST_CASE("master setup --dry-run of a client against a real master shows the wh
                    "  6. sc user setup\n"
                    "  7. sc sshlink sc m nfssrv allow c1.example.com\n"
                    "  8. sc nfsclient add m /home\n") == 0);
+  CHECK_THAT(r.out, Contains("  13. sc sshlink sc m master hostadd c1.example.com client (skipped if m does not "
+                             "answer)\n  14. sc settings set MASTER_APPLIED client m\n"));
   CHECK_THAT(r.err, Contains("would change: write /etc/sudoers.d/sc") && Contains("/etc/fstab"));
   CHECK(state("c1") == before_c1);
   CHECK(state("m") == before_m);
 }
 
-TEST_CASE("master switch of a real backup server from m1 to m2, then cleanup", "[master][cluster]") {
+TEST_CASE("master switch of a real backup server from m1 to m2, then cleanup, each master's list of hosts following",
+          "[master][cluster]") {
   Cluster c({"m1", "m2", "b"});
   c.trust_all();
   without_services(c, {"m1", "m2", "b"});
   for (const std::string m : {"m1", "m2"}) run_ok(c, m, {"settings", "set", "MASTER_MODE", "master"});
+  // A master's list of hosts, read on the master itself (no SSH).
+  auto hosts_of = [&](const std::string& m) {
+    ScRun h = c.sc(m, {"--json", "master", "hosts"});
+    INFO(m << ": " << h.out << h.err);
+    REQUIRE(h.status == 0);
+    return json::parse(h.out)["result"];
+  };
+  const json b_backup = json::parse(R"([{"peer": "b", "role": "backup"}])");
+
+  // The setup registers b (its host name: no FQDN here) on m1, as a backup
+  // server.
   ScRun r = c.sc("b", {"--yes", "--set", "MASTER_MODE=backup", "--set", "MASTER_HOST=m1", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   REQUIRE(c.sc("b", {"master", "ready"}).status == 0);
+  CHECK_THAT(r.out, Contains("setup of the role backup (master m1), 10 steps:\n") &&
+                        Contains("  8. sc sshlink sc m1 master hostadd b backup (skipped if m1 does not answer)\n"));
+  CHECK(hosts_of("m1") == b_backup);
+  CHECK(hosts_of("m2") == json::array());
+  CHECK(json::parse(c.sc("m1", {"--json", "master", "inventory"}).out)["result"]["backup"]["hosts"] == json({"b"}));
 
-  // The original did nothing here; ours moves the backup server to m2.
-  r = c.sc("b", {"--yes", "master", "switch", "m2"});
+  // m1 is gone (its sshd stopped), as when a standby took over: b's switch
+  // to m2 goes on without m1, saying so and how to finish on m1 later. The
+  // original did nothing here; ours moves the backup server to m2.
+  REQUIRE(::kill(c.sshd_pid("m1"), SIGTERM) == 0);
+  r = c.sc("b", {"--yes", "--json", "master", "switch", "m2"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("switch of this backup host from the master m1 to m2, 10 steps:\n  1. sc crontask del master\n"
-                   "  2. sc sshlink add m2\n") == 0);
+  json doc = json::parse(r.out);
+  const std::string output = doc["output"].get<std::string>();
+  CHECK(output.find("switch of this backup host from the master m1 to m2, 12 steps:\n  1. sc crontask del master\n"
+                    "  2. sc sshlink sc m1 master hostdel b (skipped if m1 does not answer)\n"
+                    "  3. sc sshlink add m2\n") == 0);
+  CHECK_THAT(r.out, Contains("step 2, `sc sshlink sc m1 master hostdel b`, skipped: m1 does not answer") &&
+                        Contains("Once m1 answers, run `sc sshlink sc m1 master hostdel b` here"));
+  CHECK(doc["result"]["skipped"] == json({"sc sshlink sc m1 master hostdel b"}));
   CHECK(c.sc("b", {"settings", "get", "MASTER_HOST"}).out == "m2\n");
   CHECK(c.sc("b", {"settings", "get", "MASTER_APPLIED"}).out == "backup m2\n");
   r = c.sc("b", {"master", "ready"});
@@ -150,15 +178,37 @@ TEST_CASE("master switch of a real backup server from m1 to m2, then cleanup", "
   CHECK(c.sc("b", {"master", "status"}).out ==
         "this host is a backup host of the master m2\nm2 answers (SSH, our key "
         "accepted)\n");
+  // b is on m2's list; m1, which could not be told, still names it, until
+  // its administrator takes it out there.
+  CHECK(hosts_of("m2") == b_backup);
+  CHECK(hosts_of("m1") == b_backup);
+  run_ok(c, "m1", {"master", "hostdel", "b"});
+  CHECK(hosts_of("m1") == json::array());
   // Again: already there.
   CHECK(c.sc("b", {"master", "switch", "m2"}).out == "this backup host's master is already m2: nothing to switch\n");
 
-  // cleanup: the cron task gone, the role forgotten, the accounts kept.
+  // cleanup: the cron task gone, the role forgotten, the accounts kept, b
+  // out of m2's list.
   const std::string passwd = read_text(c.path("b", "/etc/passwd"));
   r = c.sc("b", {"master", "cleanup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("  2. sc sshlink sc m2 master hostdel b (skipped if m2 does not answer)\n"));
   CHECK(c.sc("b", {"crontask", "has", "master"}).status != 0);
   CHECK(c.sc("b", {"settings", "get", "MASTER_APPLIED"}).out.empty());
   CHECK(read_text(c.path("b", "/etc/passwd")) == passwd);
+  CHECK(hosts_of("m2") == json::array());
+
+  // A master that answers but refuses the registration (its list edited by
+  // hand into something sc cannot read): the setup goes on, saying why.
+  run_ok(c, "m2", {"settings", "set", "MASTER_HOSTS", "c1=client c2"});
+  r = c.sc("b", {"--yes", "--set", "MASTER_MODE=backup", "--set", "MASTER_HOST=m2", "master", "setup"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("step 8, `sc sshlink sc m2 master hostadd b backup`, skipped: m2 does not answer or "
+                             "refused") &&
+                        Contains("MASTER_HOSTS is \"c1=client c2\""));
+  CHECK(c.sc("b", {"settings", "get", "MASTER_APPLIED"}).out == "backup m2\n");
+  CHECK(c.sc("b", {"master", "ready"}).status == 0);
+  CHECK(c.sc("m2", {"settings", "get", "MASTER_HOSTS"}).out == "c1=client c2\n");
 }

@@ -91,8 +91,10 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
 
   // s: its standby, set up for real: m's accounts and /srv/mass copied.
   r = run_ok(c, "s", {"--yes", "--set", "MASTER_MODE=standby", "--set", "MASTER_HOST=m", "master", "setup"});
-  CHECK(r.out.find("setup of the role standby (master m), 21 steps:\n  1. sc sshlink add m\n") == 0);
+  CHECK(r.out.find("setup of the role standby (master m), 22 steps:\n  1. sc sshlink add m\n") == 0);
   CHECK(setting(c, "s", "MASTER_APPLIED") == "standby m\n");
+  // s is on m's list of hosts, as its standby.
+  CHECK(setting(c, "m", "MASTER_HOSTS") == "s=standby\n");
   r = c.sc("s", {"master", "ready"});
   INFO(r.err);
   CHECK(r.status == 0);
@@ -111,10 +113,10 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   r = c.sc("c", {"--yes", "--set", "MASTER_MODE=client", "--set", "MASTER_HOST=m", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 1);
-  CHECK(r.out.find("setup of the role client (master m), 14 steps:\n") == 0);
+  CHECK(r.out.find("setup of the role client (master m), 15 steps:\n") == 0);
   CHECK_THAT(r.out + r.err, Contains("FAILED: mount /home"));
   // The module's own error is part of the message.
-  CHECK_THAT(r.err, Contains("step 8 of 14, `sc nfsclient add m /home`, failed: status 1 (nfsclient add: /home is in "
+  CHECK_THAT(r.err, Contains("step 8 of 15, `sc nfsclient add m /home`, failed: status 1 (nfsclient add: /home is in "
                              "/etc/fstab but mounting m:/home failed: ") &&
                         Contains("); steps 1-7 were done"));
   CHECK_THAT(read_text(c.path("c", "/etc/fstab")), Contains("\nm:/home" + kHomeLine));
@@ -126,8 +128,14 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   for (const std::string p : {"daily", "fast"}) run_ok(c, "c", {"crontask", "add", "master", p});
   run_ok(c, "c", {"boot", "add", "master"});
   run_ok(c, "c", {"settings", "set", "MASTER_APPLIED", "client m"});
+  run_ok(c, "c", {"sshlink", "sc", "m", "master", "hostadd", "c", "client"});
   r = run_ok(c, "c", {"master", "pull"});
   CHECK(account_of(c, "c", "alice") == account_of(c, "m", "alice"));
+  CHECK(setting(c, "m", "MASTER_HOSTS") == "s=standby c=client\n");
+  // s imports m's list again, as each run of its setup does (its step 5;
+  // its first run imported it before s registered): s itself is in it.
+  run_ok(c, "s", {"sshlink", "importsettings", "m", "master/MASTER_HOSTS"});
+  CHECK(setting(c, "s", "MASTER_HOSTS") == "s=standby c=client\n");
 
   // The master is gone.
   REQUIRE(::kill(c.sshd_pid("m"), SIGTERM) == 0);
@@ -139,7 +147,7 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string promotion =
-      "promotion of this standby (master m) to the master, 17 steps:\n"
+      "promotion of this standby (master m) to the master, 18 steps:\n"
       "  1. sc crontask del master\n"
       "  2. sc user stophomes m\n"
       "  3. sc mass cleanup\n"
@@ -156,7 +164,8 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
       "  14. sc mail setup (when MASTER_SERVICES names mail)\n"
       "  15. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
       "  16. sc cloud setup (when MASTER_SERVICES names cloud)\n"
-      "  17. sc settings set MASTER_APPLIED master\n";
+      "  17. sc master hostdel s\n"
+      "  18. sc settings set MASTER_APPLIED master\n";
   CHECK(r.out.find(promotion) == 0);
   CHECK(state(c, "s") == s0);
   CHECK(state(c, "c") == c0);
@@ -183,10 +192,12 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(doc["result"]["old_master"] == "m");
   CHECK(doc["result"]["role"] == "master");
   CHECK(doc["result"]["master"] == nullptr);
-  CHECK(doc["result"]["plan"].size() == 17);
+  CHECK(doc["result"]["plan"].size() == 18);
   CHECK(home_syncs("s").empty());
   for (const auto& home : synced) CHECK(c.on("s", {"test", "-d", home}).ok());
   CHECK(doc["result"]["skipped"] == json::array());
+  // The list s took from m, without s: the master is not on its own list.
+  CHECK(setting(c, "s", "MASTER_HOSTS") == "c=client\n");
   CHECK(setting(c, "s", "MASTER_MODE") == "master\n");
   CHECK(setting(c, "s", "MASTER_APPLIED") == "master\n");
   CHECK(setting(c, "s", "MASTER_HOST").empty());
@@ -206,29 +217,33 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string switching =
-      "switch of this client host from the master m to s, 19 steps:\n"
+      "switch of this client host from the master m to s, 21 steps:\n"
       "  1. sc boot del master\n"
       "  2. sc crontask del master\n"
       "  3. sc mass cleanup\n"
       "  4. sc nfsclient del /home\n"
       "  5. sc sshlink sc m nfssrv deny c (skipped if m does not answer)\n"
-      "  6. sc sshlink add s\n"
-      "  7. sc settings set MASTER_MODE client\n"
-      "  8. sc settings set MASTER_HOST s\n"
-      "  9. sc settings set MASS_MODE nfs4\n"
-      "  10. sc settings set MASS_HOST s\n"
-      "  11. sc user setup\n"
-      "  12. sc sshlink sc s nfssrv allow c\n"
-      "  13. sc nfsclient add s /home\n"
-      "  14. sc mass setup\n"
-      "  15. sc crontask add master daily\n"
-      "  16. sc crontask add master fast\n"
-      "  17. sc boot add master\n"
-      "  18. sc settings set MASTER_APPLIED client s\n"
-      "  19. sc master pull\n";
+      "  6. sc sshlink sc m master hostdel c (skipped if m does not answer)\n"
+      "  7. sc sshlink add s\n"
+      "  8. sc settings set MASTER_MODE client\n"
+      "  9. sc settings set MASTER_HOST s\n"
+      "  10. sc settings set MASS_MODE nfs4\n"
+      "  11. sc settings set MASS_HOST s\n"
+      "  12. sc user setup\n"
+      "  13. sc sshlink sc s nfssrv allow c\n"
+      "  14. sc nfsclient add s /home\n"
+      "  15. sc mass setup\n"
+      "  16. sc crontask add master daily\n"
+      "  17. sc crontask add master fast\n"
+      "  18. sc boot add master\n"
+      "  19. sc sshlink sc s master hostadd c client (skipped if s does not answer)\n"
+      "  20. sc settings set MASTER_APPLIED client s\n"
+      "  21. sc master pull\n";
   CHECK(r.out.find(switching) == 0);
   CHECK_THAT(r.err, Contains("step 5, `sc sshlink sc m nfssrv deny c`, skipped: m does not answer") &&
                         Contains("Once m answers, run `sc sshlink sc m nfssrv deny c` here"));
+  CHECK_THAT(r.err, Contains("step 6, `sc sshlink sc m master hostdel c`, skipped: m does not answer") &&
+                        Contains("Once m answers, run `sc sshlink sc m master hostdel c` here"));
   CHECK_THAT(r.err, Contains("would run: mount /home"));
   CHECK(state(c, "c") == c0);
   CHECK(state(c, "s") == s1);
@@ -242,9 +257,9 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(r.out.find(switching) == 0);
   CHECK_THAT(r.err, Contains("step 5, `sc sshlink sc m nfssrv deny c`, skipped: m does not answer"));
   CHECK_THAT(r.out + r.err, Contains("FAILED: mount /home"));
-  CHECK_THAT(r.err, Contains("step 13 of 19, `sc nfsclient add s /home`, failed: status 1 (nfsclient add: /home is in "
+  CHECK_THAT(r.err, Contains("step 14 of 21, `sc nfsclient add s /home`, failed: status 1 (nfsclient add: /home is in "
                              "/etc/fstab but mounting s:/home failed: ") &&
-                        Contains("); steps 1-12 were done") && Contains("run `sc master switch s` again"));
+                        Contains("); steps 1-13 were done") && Contains("run `sc master switch s` again"));
   const std::string fstab = read_text(c.path("c", "/etc/fstab"));
   CHECK_THAT(fstab, Contains("\ns:/home" + kHomeLine));
   CHECK(fstab.find("m:/home") == std::string::npos);
@@ -290,6 +305,8 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   // What c's switch skipped, done now that m answers.
   run_ok(c, "c", {"sshlink", "sc", "m", "nfssrv", "deny", "c"});
   CHECK(setting(c, "m", "NFSSRV_CLIENTS").find('c') == std::string::npos);
+  run_ok(c, "c", {"sshlink", "sc", "m", "master", "hostdel", "c"});
+  CHECK(setting(c, "m", "MASTER_HOSTS") == "s=standby\n");
 
   // --dry-run of the demotion: nothing changed on m or s.
   const std::string m0 = state(c, "m"), s2 = state(c, "s");
@@ -297,29 +314,31 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   const std::string demotion =
-      "demotion of this master to a standby host of s, 22 steps:\n"
+      "demotion of this master to a standby host of s, 24 steps:\n"
       "  1. sc mass cleanup\n"
-      "  2. sc sshlink add s\n"
-      "  3. sc settings set MASTER_MODE standby\n"
-      "  4. sc settings set MASTER_HOST s\n"
-      "  5. sc sshlink importsettings s unisonsync update master/MASTER_SERVICES mail roundcube cloud\n"
-      "  6. sc settings set MASS_MODE unison\n"
-      "  7. sc settings set MASS_HOST s\n"
-      "  8. sc user setup\n"
-      "  9. sc unisonsync setup\n"
-      "  10. sc mass setup\n"
-      "  11. sc nfssrv setup\n"
-      "  12. sc wstunnel setup\n"
-      "  13. sc ssl sync s standby (when MASTER_SERVICES names ssl)\n"
-      "  14. sc nginx setup (when MASTER_SERVICES names nginx)\n"
-      "  15. sc www setup (when MASTER_SERVICES names www)\n"
-      "  16. sc mail setup (when MASTER_SERVICES names mail)\n"
-      "  17. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
-      "  18. sc cloud setup (when MASTER_SERVICES names cloud)\n"
-      "  19. sc crontask add master daily\n"
-      "  20. sc crontask add master fast\n"
-      "  21. sc settings set MASTER_APPLIED standby s\n"
-      "  22. sc master pull\n";
+      "  2. sc settings del MASTER_HOSTS\n"
+      "  3. sc sshlink add s\n"
+      "  4. sc settings set MASTER_MODE standby\n"
+      "  5. sc settings set MASTER_HOST s\n"
+      "  6. sc sshlink importsettings s unisonsync update master/MASTER_(SERVICES|HOSTS) mail roundcube cloud\n"
+      "  7. sc settings set MASS_MODE unison\n"
+      "  8. sc settings set MASS_HOST s\n"
+      "  9. sc user setup\n"
+      "  10. sc unisonsync setup\n"
+      "  11. sc mass setup\n"
+      "  12. sc nfssrv setup\n"
+      "  13. sc wstunnel setup\n"
+      "  14. sc ssl sync s standby (when MASTER_SERVICES names ssl)\n"
+      "  15. sc nginx setup (when MASTER_SERVICES names nginx)\n"
+      "  16. sc www setup (when MASTER_SERVICES names www)\n"
+      "  17. sc mail setup (when MASTER_SERVICES names mail)\n"
+      "  18. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
+      "  19. sc cloud setup (when MASTER_SERVICES names cloud)\n"
+      "  20. sc crontask add master daily\n"
+      "  21. sc crontask add master fast\n"
+      "  22. sc sshlink sc s master hostadd m standby (skipped if s does not answer)\n"
+      "  23. sc settings set MASTER_APPLIED standby s\n"
+      "  24. sc master pull\n";
   CHECK(r.out.find(demotion) == 0);
   CHECK(state(c, "m") == m0);
   CHECK(state(c, "s") == s2);
@@ -338,8 +357,8 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   INFO(r.out << r.err);
   CHECK(r.status == 1);
   CHECK(r.out.find(demotion) == 0);
-  CHECK_THAT(r.err, Contains("step 8 of 22, `sc user setup`, failed") &&
-                        Contains("steps 1-7 were done (`sc mass cleanup` to `sc settings set MASS_HOST s`)") &&
+  CHECK_THAT(r.err, Contains("step 9 of 24, `sc user setup`, failed") &&
+                        Contains("steps 1-8 were done (`sc mass cleanup` to `sc settings set MASS_HOST s`)") &&
                         Contains("run `sc master switch s` again"));
   CHECK(setting(c, "m", "MASTER_MODE") == "standby\n");
   CHECK(setting(c, "m", "MASTER_APPLIED") == "master\n");
@@ -367,6 +386,10 @@ TEST_CASE("master takeover on real hosts: standby s promoted, client c switched 
   CHECK(c.sc("m", {"master", "status"}).out ==
         "this host is a standby host of the master s\ns answers (SSH, our key "
         "accepted)\n");
+  // m's own list is gone: it holds s's, where m is now a standby (c, whose
+  // switch stopped before its registration, is not there yet).
+  CHECK(setting(c, "s", "MASTER_HOSTS") == "c=client m=standby\n");
+  CHECK(setting(c, "m", "MASTER_HOSTS") == "c=client\n");
   // Again: already following s.
   CHECK(c.sc("m", {"master", "switch", "s"}).out == "this standby host's master is already s: nothing to switch\n");
 }
@@ -406,10 +429,11 @@ TEST_CASE("master: a real client becomes roaming (accounts deleted, homes kept) 
   r = c.sc("c", {"--dry-run", "--yes", "--set", "MASTER_MODE=roaming", "master", "setup"});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK(r.out.find("transition of this host from a client host of m to a roaming host of m, 18 steps:\n"
+  CHECK(r.out.find("transition of this host from a client host of m to a roaming host of m, 20 steps:\n"
                    "  1. sc boot del master\n  2. sc crontask del master\n  3. sc mass cleanup\n"
                    "  4. sc nfsclient del /home\n  5. sc sshlink sc m nfssrv deny c (skipped if m does not answer)\n"
-                   "  6. sc user cleanup_local\n") == 0);
+                   "  6. sc sshlink sc m master hostdel c (skipped if m does not answer)\n"
+                   "  7. sc user cleanup_local\n") == 0);
   CHECK(state(c, "c") == c0);
   CHECK(state(c, "m") == m0);
 
@@ -426,6 +450,7 @@ TEST_CASE("master: a real client becomes roaming (accounts deleted, homes kept) 
   CHECK(c.on("c", {"test", "-d", "/home/alice"}).ok());
   CHECK(setting(c, "c", "MASTER_APPLIED") == "roaming m\n");
   CHECK(setting(c, "c", "MASTER_MODE") == "roaming\n");
+  CHECK(setting(c, "m", "MASTER_HOSTS") == "c=roaming\n");
   CHECK(c.sc("c", {"boot", "has", "master"}).status == 0);
   CHECK(c.sc("c", {"crontask", "has", "master", "fast"}).status != 0);
   r = c.sc("c", {"master", "ready"});
@@ -444,14 +469,18 @@ TEST_CASE("master: a real client becomes roaming (accounts deleted, homes kept) 
   r = c.sc("c", {"--set", "MASTER_MODE=client", "master", "setup"});
   INFO(r.out << r.err);
   CHECK(r.status == 1);
-  CHECK(r.out.find("transition of this host from a roaming host of m to a client host of m, 18 steps:\n"
+  CHECK(r.out.find("transition of this host from a roaming host of m to a client host of m, 20 steps:\n"
                    "  1. sc boot del master\n  2. sc crontask del master\n  3. sc user stophomes m\n"
-                   "  4. sc mass cleanup\n  5. sc sshlink add m\n") == 0);
-  CHECK_THAT(r.err, Contains("step 12 of 18, `sc nfsclient add m /home`, failed") &&
+                   "  4. sc mass cleanup\n  5. sc sshlink sc m master hostdel c (skipped if m does not answer)\n"
+                   "  6. sc sshlink add m\n") == 0);
+  CHECK_THAT(r.err, Contains("step 13 of 20, `sc nfsclient add m /home`, failed") &&
                         Contains("run `sc --set MASTER_MODE=client --set MASTER_HOST=m master setup` again"));
   CHECK_THAT(read_text(c.path("c", "/etc/fstab")), Contains("\nm:/home" + kHomeLine));
   CHECK_THAT(setting(c, "m", "NFSSRV_CLIENTS"), Contains("c"));
   CHECK(c.sc("c", {"boot", "has", "master"}).status != 0);
   CHECK(account_of(c, "c", "alice") == account_of(c, "m", "alice"));
   CHECK(setting(c, "c", "MASTER_APPLIED") == "roaming m\n");
+  // Out of m's list as a roaming host; back on it when the setup is
+  // finished (its registration comes after the NFS boundary).
+  CHECK(setting(c, "m", "MASTER_HOSTS").empty());
 }

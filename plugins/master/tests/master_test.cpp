@@ -289,22 +289,37 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
                              "sc settings set MASS_MODE nfs4", "sc settings set MASS_HOST m", "sc user setup",
                              "sc sshlink sc m nfssrv allow c1.example.com", "sc nfsclient add m /home", "sc mass setup",
                              "sc crontask add master daily", "sc crontask add master fast", "sc boot add master",
+                             "sc sshlink sc m master hostadd c1.example.com client",
                              "sc settings set MASTER_APPLIED client m", "sc master pull"});
+  // The registration on the master, alone optional: a master that does not
+  // answer does not stop the setup.
+  for (size_t i = 0; i < client.size(); ++i) CHECK(client[i].optional == (i == 12));
   // A backup host imports the master's backup list; a SOURCE is restored
-  // before the role is recorded and the first pull.
-  CHECK(texts(master::setup_plan(master::spec_of(Role::backup), "root@m:2222", "", "/srv/snap")) ==
+  // before the host registers on the master, the role is recorded and the
+  // first pull.
+  CHECK(texts(master::setup_plan(master::spec_of(Role::backup), "root@m:2222", "b", "/srv/snap")) ==
         std::vector<std::string>{"sc sshlink add root@m:2222", "sc settings set MASTER_MODE backup",
                                  "sc settings set MASTER_HOST root@m:2222",
                                  "sc sshlink importsettings root@m:2222 backup/BACKUP_LIST update", "sc user setup",
                                  "sc backup setup", "sc crontask add master daily", "sc backup restore_from /srv/snap",
+                                 "sc sshlink sc root@m:2222 master hostadd b backup",
                                  "sc settings set MASTER_APPLIED backup root@m:2222", "sc master pull"});
+  // No name for this host: no registration (never an empty PEER).
+  CHECK(texts(master::setup_plan(master::spec_of(Role::backup), "m", "", "")) ==
+        std::vector<std::string>{
+            "sc sshlink add m", "sc settings set MASTER_MODE backup", "sc settings set MASTER_HOST m",
+            "sc sshlink importsettings m backup/BACKUP_LIST update", "sc user setup", "sc backup setup",
+            "sc crontask add master daily", "sc settings set MASTER_APPLIED backup m", "sc master pull"});
+  // Every role with a master needs this host's name (it registers under it).
+  for (Role r : {Role::standby, Role::backup, Role::client, Role::roaming})
+    CHECK(master::uses_host_name(master::spec_of(r)));
   // An argument with a space stays one argument (the calls are argv, never a shell line).
   CHECK(master::setup_plan(master::spec_of(Role::master), "", "", "/srv/my snap")[13] ==
         master::Call{"backup", "restore_from", {"/srv/my snap"}});
 
-  const auto plan = master::setup_plan(master::spec_of(Role::roaming), "m", "", "");
+  const auto plan = master::setup_plan(master::spec_of(Role::roaming), "m", "r1", "");
   CHECK(master::plan_text(Role::roaming, "m", plan) ==
-        "setup of the role roaming (master m), 12 steps:\n"
+        "setup of the role roaming (master m), 13 steps:\n"
         "  1. sc sshlink add m\n"
         "  2. sc settings set MASTER_MODE roaming\n"
         "  3. sc settings set MASTER_HOST m\n"
@@ -315,13 +330,14 @@ TEST_CASE("master: the setup plan of each role, its text and where a stopped set
         "  8. sc mass setup\n"
         "  9. sc crontask add master daily\n"
         "  10. sc boot add master\n"
-        "  11. sc settings set MASTER_APPLIED roaming m\n"
-        "  12. sc master pull\n");
+        "  11. sc sshlink sc m master hostadd r1 roaming (skipped if m does not answer)\n"
+        "  12. sc settings set MASTER_APPLIED roaming m\n"
+        "  13. sc master pull\n");
   CHECK(master::stopped_text(plan, 0, "status 1") ==
-        "step 1 of 12, `sc sshlink add m`, failed: status 1; nothing was done before it. Fix the cause and run `sc "
+        "step 1 of 13, `sc sshlink add m`, failed: status 1; nothing was done before it. Fix the cause and run `sc "
         "master setup` again: every step is idempotent, those done stay done and it goes on from there");
   CHECK(master::stopped_text(plan, 6, "status 1") ==
-        "step 7 of 12, `sc unisonsync setup`, failed: status 1; steps 1-6 were done (`sc sshlink add m` to `sc user "
+        "step 7 of 13, `sc unisonsync setup`, failed: status 1; steps 1-6 were done (`sc sshlink add m` to `sc user "
         "setup`). Fix the cause and run `sc master setup` again: every step is idempotent, those done stay done and it "
         "goes on from there");
   CHECK(master::applied_text(Role::master, "") == "master");
@@ -465,7 +481,7 @@ TEST_CASE("master setup refuses, before any change, what it cannot do", "[master
   r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=client", "--set",
                                   "MASTER_HOST=127.0.0.1:1", "master", "setup"});
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("step 1 of 14, `sc sshlink add 127.0.0.1:1`, failed") &&
+  CHECK_THAT(r.err, Contains("step 1 of 15, `sc sshlink add 127.0.0.1:1`, failed") &&
                         Contains("nothing was done before it") &&
                         Contains("run `sc --set MASTER_MODE=client --set MASTER_HOST=127.0.0.1:1 master setup` again"));
   CHECK(tree_hash(root.path()) == before);
@@ -486,29 +502,38 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
   CHECK(texts(master::cleanup_plan(master::spec_of(Role::master), "", "")) ==
         std::vector<std::string>{"sc mass cleanup", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
                                  "sc settings del MASTER_APPLIED"});
-  // A client is also taken out of its master's NFS clients, when it answers.
+  // A client is also taken out of its master's NFS clients and list of
+  // hosts, when it answers.
   const auto client_cleanup = master::cleanup_plan(master::spec_of(Role::client), "m", "c1.example.com");
   CHECK(master::titled_plan_text("cleanup of the role client (master m)", client_cleanup) ==
-        "cleanup of the role client (master m), 8 steps:\n"
+        "cleanup of the role client (master m), 9 steps:\n"
         "  1. sc boot del master\n"
         "  2. sc crontask del master\n"
         "  3. sc mass cleanup\n"
         "  4. sc nfsclient del /home\n"
         "  5. sc sshlink sc m nfssrv deny c1.example.com (skipped if m does not answer)\n"
-        "  6. sc settings del MASTER_MODE\n"
-        "  7. sc settings del MASTER_HOST\n"
-        "  8. sc settings del MASTER_APPLIED\n");
-  CHECK(client_cleanup[4].optional);
-  for (size_t i = 0; i < client_cleanup.size(); ++i)
-    if (i != 4) CHECK_FALSE(client_cleanup[i].optional);
+        "  6. sc sshlink sc m master hostdel c1.example.com (skipped if m does not answer)\n"
+        "  7. sc settings del MASTER_MODE\n"
+        "  8. sc settings del MASTER_HOST\n"
+        "  9. sc settings del MASTER_APPLIED\n");
+  for (size_t i = 0; i < client_cleanup.size(); ++i) CHECK(client_cleanup[i].optional == (i == 4 || i == 5));
+  CHECK(texts(master::cleanup_plan(master::spec_of(Role::backup), "m", "b")) ==
+        std::vector<std::string>{"sc crontask del master", "sc sshlink sc m master hostdel b",
+                                 "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
+                                 "sc settings del MASTER_APPLIED"});
+  // No name for this host: nothing to take out (never an empty PEER).
   CHECK(texts(master::cleanup_plan(master::spec_of(Role::backup), "m", "")) ==
         std::vector<std::string>{"sc crontask del master", "sc settings del MASTER_MODE", "sc settings del MASTER_HOST",
                                  "sc settings del MASTER_APPLIED"});
-  CHECK(texts(master::undo_steps(master::spec_of(Role::roaming), "m", "")) ==
+  CHECK(texts(master::undo_steps(master::spec_of(Role::roaming), "m", "r1")) ==
         std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc user stophomes m",
-                                 "sc mass cleanup"});
-  CHECK(texts(master::undo_steps(master::spec_of(Role::standby), "m", "")) ==
-        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup"});
+                                 "sc mass cleanup", "sc sshlink sc m master hostdel r1"});
+  CHECK(texts(master::undo_steps(master::spec_of(Role::standby), "m", "s")) ==
+        std::vector<std::string>{"sc crontask del master", "sc user stophomes m", "sc mass cleanup",
+                                 "sc sshlink sc m master hostdel s"});
+  // The master has no master to leave.
+  CHECK(texts(master::undo_steps(master::spec_of(Role::master), "", "m")) ==
+        std::vector<std::string>{"sc mass cleanup"});
 
   CHECK(texts(master::promote_plan("m")) ==
         std::vector<std::string>{
@@ -517,51 +542,81 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
             "sc nfssrv setup", "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
             "sc roundcube setup", "sc cloud setup", "sc settings set MASTER_APPLIED master"});
   CHECK(master::promote_plan("m") == master::transition_plan({Role::standby, "m"}, {Role::master, ""}, ""));
+  // With this host's name (as `sc master promote` runs it): out of the list
+  // it imported from the old master (where it is a standby) once it is the
+  // master. The old master is not contacted: it may be gone, and its list
+  // goes when it comes back as a standby (the demotion below).
+  const auto promotion = master::transition_plan({Role::standby, "m"}, {Role::master, ""}, "s");
+  CHECK(texts(promotion) ==
+        std::vector<std::string>{
+            "sc crontask del master", "sc user stophomes m", "sc mass cleanup", "sc settings set MASTER_MODE master",
+            "sc settings del MASTER_HOST", "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup",
+            "sc nfssrv setup", "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
+            "sc roundcube setup", "sc cloud setup", "sc master hostdel s", "sc settings set MASTER_APPLIED master"});
+  for (const auto& c : promotion) CHECK_FALSE(c.optional);
 
   const auto sw = master::switch_plan(master::spec_of(Role::client), "m", "m2", "c1.example.com");
-  CHECK(texts(sw) == std::vector<std::string>{
-                         "sc boot del master", "sc crontask del master", "sc mass cleanup", "sc nfsclient del /home",
-                         "sc sshlink sc m nfssrv deny c1.example.com", "sc sshlink add m2",
-                         "sc settings set MASTER_MODE client", "sc settings set MASTER_HOST m2",
-                         "sc settings set MASS_MODE nfs4", "sc settings set MASS_HOST m2", "sc user setup",
-                         "sc sshlink sc m2 nfssrv allow c1.example.com", "sc nfsclient add m2 /home", "sc mass setup",
-                         "sc crontask add master daily", "sc crontask add master fast", "sc boot add master",
-                         "sc settings set MASTER_APPLIED client m2", "sc master pull"});
-  CHECK(sw[4].optional);
-  const auto bk = master::switch_plan(master::spec_of(Role::backup), "m", "root@m2:2222", "");
+  CHECK(texts(sw) == std::vector<std::string>{"sc boot del master",
+                                              "sc crontask del master",
+                                              "sc mass cleanup",
+                                              "sc nfsclient del /home",
+                                              "sc sshlink sc m nfssrv deny c1.example.com",
+                                              "sc sshlink sc m master hostdel c1.example.com",
+                                              "sc sshlink add m2",
+                                              "sc settings set MASTER_MODE client",
+                                              "sc settings set MASTER_HOST m2",
+                                              "sc settings set MASS_MODE nfs4",
+                                              "sc settings set MASS_HOST m2",
+                                              "sc user setup",
+                                              "sc sshlink sc m2 nfssrv allow c1.example.com",
+                                              "sc nfsclient add m2 /home",
+                                              "sc mass setup",
+                                              "sc crontask add master daily",
+                                              "sc crontask add master fast",
+                                              "sc boot add master",
+                                              "sc sshlink sc m2 master hostadd c1.example.com client",
+                                              "sc settings set MASTER_APPLIED client m2",
+                                              "sc master pull"});
+  // What acts on the old master is skipped when it is gone; the new
+  // master's registration when it does not answer.
+  for (size_t i = 0; i < sw.size(); ++i) CHECK(sw[i].optional == (i == 4 || i == 5 || i == 18));
+  const auto bk = master::switch_plan(master::spec_of(Role::backup), "m", "root@m2:2222", "b");
   CHECK(master::titled_plan_text(master::transition_title({Role::backup, "m"}, {Role::backup, "root@m2:2222"}), bk) ==
-        "switch of this backup host from the master m to root@m2:2222, 10 steps:\n"
+        "switch of this backup host from the master m to root@m2:2222, 12 steps:\n"
         "  1. sc crontask del master\n"
-        "  2. sc sshlink add root@m2:2222\n"
-        "  3. sc settings set MASTER_MODE backup\n"
-        "  4. sc settings set MASTER_HOST root@m2:2222\n"
-        "  5. sc sshlink importsettings root@m2:2222 backup/BACKUP_LIST update\n"
-        "  6. sc user setup\n"
-        "  7. sc backup setup\n"
-        "  8. sc crontask add master daily\n"
-        "  9. sc settings set MASTER_APPLIED backup root@m2:2222\n"
-        "  10. sc master pull\n");
-  CHECK(master::stopped_text(bk, 1, "status 1", "sc master switch root@m2:2222") ==
-        "step 2 of 10, `sc sshlink add root@m2:2222`, failed: status 1; steps 1-1 were done (`sc crontask del master` "
-        "to `sc crontask del master`). Fix the cause and run `sc master switch root@m2:2222` again: every step is "
-        "idempotent, those done stay done and it goes on from there");
-  CHECK(texts(master::switch_plan(master::spec_of(Role::standby), "m", "s", "")) ==
+        "  2. sc sshlink sc m master hostdel b (skipped if m does not answer)\n"
+        "  3. sc sshlink add root@m2:2222\n"
+        "  4. sc settings set MASTER_MODE backup\n"
+        "  5. sc settings set MASTER_HOST root@m2:2222\n"
+        "  6. sc sshlink importsettings root@m2:2222 backup/BACKUP_LIST update\n"
+        "  7. sc user setup\n"
+        "  8. sc backup setup\n"
+        "  9. sc crontask add master daily\n"
+        "  10. sc sshlink sc root@m2:2222 master hostadd b backup (skipped if root@m2:2222 does not answer)\n"
+        "  11. sc settings set MASTER_APPLIED backup root@m2:2222\n"
+        "  12. sc master pull\n");
+  CHECK(master::stopped_text(bk, 2, "status 1", "sc master switch root@m2:2222") ==
+        "step 3 of 12, `sc sshlink add root@m2:2222`, failed: status 1; steps 1-2 were done (`sc crontask del master` "
+        "to `sc sshlink sc m master hostdel b`). Fix the cause and run `sc master switch root@m2:2222` again: every "
+        "step is idempotent, those done stay done and it goes on from there");
+  CHECK(texts(master::switch_plan(master::spec_of(Role::standby), "m", "s2", "s")) ==
         std::vector<std::string>{
             "sc crontask del master",
             "sc user stophomes m",
             "sc mass cleanup",
-            "sc sshlink add s",
+            "sc sshlink sc m master hostdel s",
+            "sc sshlink add s2",
             "sc settings set MASTER_MODE standby",
-            "sc settings set MASTER_HOST s",
-            "sc sshlink importsettings s unisonsync update master/MASTER_SERVICES mail roundcube cloud",
+            "sc settings set MASTER_HOST s2",
+            "sc sshlink importsettings s2 unisonsync update master/MASTER_(SERVICES|HOSTS) mail roundcube cloud",
             "sc settings set MASS_MODE unison",
-            "sc settings set MASS_HOST s",
+            "sc settings set MASS_HOST s2",
             "sc user setup",
             "sc unisonsync setup",
             "sc mass setup",
             "sc nfssrv setup",
             "sc wstunnel setup",
-            "sc ssl sync s standby",
+            "sc ssl sync s2 standby",
             "sc nginx setup",
             "sc www setup",
             "sc mail setup",
@@ -569,14 +624,16 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
             "sc cloud setup",
             "sc crontask add master daily",
             "sc crontask add master fast",
-            "sc settings set MASTER_APPLIED standby s",
+            "sc sshlink sc s2 master hostadd s standby",
+            "sc settings set MASTER_APPLIED standby s2",
             "sc master pull"});
-  CHECK(texts(master::switch_plan(master::spec_of(Role::roaming), "m", "s", "")) ==
+  CHECK(texts(master::switch_plan(master::spec_of(Role::roaming), "m", "s", "r1")) ==
         std::vector<std::string>{"sc boot del master", "sc crontask del master", "sc user stophomes m",
-                                 "sc mass cleanup", "sc sshlink add s", "sc settings set MASTER_MODE roaming",
-                                 "sc settings set MASTER_HOST s", "sc settings set MASS_MODE unison",
-                                 "sc settings set MASS_HOST s", "sc user setup", "sc unisonsync setup", "sc mass setup",
-                                 "sc crontask add master daily", "sc boot add master",
+                                 "sc mass cleanup", "sc sshlink sc m master hostdel r1", "sc sshlink add s",
+                                 "sc settings set MASTER_MODE roaming", "sc settings set MASTER_HOST s",
+                                 "sc settings set MASS_MODE unison", "sc settings set MASS_HOST s", "sc user setup",
+                                 "sc unisonsync setup", "sc mass setup", "sc crontask add master daily",
+                                 "sc boot add master", "sc sshlink sc s master hostadd r1 roaming",
                                  "sc settings set MASTER_APPLIED roaming s", "sc master pull"});
 
   CHECK(master::parse_applied("master") == std::make_pair(Role::master, std::string()));
@@ -587,80 +644,88 @@ TEST_CASE("master: the plans of cleanup, promote and switch, byte for byte", "[m
 
 TEST_CASE("master: the plans of a demotion and of client to and from roaming, byte for byte", "[master]") {
   using master::Role;
-  // The old master back after its standby s took over: it follows s.
-  const auto demotion = master::transition_plan({Role::master, ""}, {Role::standby, "s"}, "");
+  // The old master back after its standby s took over: it follows s. Its
+  // list of hosts goes (they register with s; a standby imports s's), and
+  // it registers on s.
+  const auto demotion = master::transition_plan({Role::master, ""}, {Role::standby, "s"}, "m");
   CHECK(master::titled_plan_text(master::transition_title({Role::master, ""}, {Role::standby, "s"}), demotion) ==
-        "demotion of this master to a standby host of s, 22 steps:\n"
+        "demotion of this master to a standby host of s, 24 steps:\n"
         "  1. sc mass cleanup\n"
-        "  2. sc sshlink add s\n"
-        "  3. sc settings set MASTER_MODE standby\n"
-        "  4. sc settings set MASTER_HOST s\n"
-        "  5. sc sshlink importsettings s unisonsync update master/MASTER_SERVICES mail roundcube cloud\n"
-        "  6. sc settings set MASS_MODE unison\n"
-        "  7. sc settings set MASS_HOST s\n"
-        "  8. sc user setup\n"
-        "  9. sc unisonsync setup\n"
-        "  10. sc mass setup\n"
-        "  11. sc nfssrv setup\n"
-        "  12. sc wstunnel setup\n"
-        "  13. sc ssl sync s standby (when MASTER_SERVICES names ssl)\n"
-        "  14. sc nginx setup (when MASTER_SERVICES names nginx)\n"
-        "  15. sc www setup (when MASTER_SERVICES names www)\n"
-        "  16. sc mail setup (when MASTER_SERVICES names mail)\n"
-        "  17. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
-        "  18. sc cloud setup (when MASTER_SERVICES names cloud)\n"
-        "  19. sc crontask add master daily\n"
-        "  20. sc crontask add master fast\n"
-        "  21. sc settings set MASTER_APPLIED standby s\n"
-        "  22. sc master pull\n");
+        "  2. sc settings del MASTER_HOSTS\n"
+        "  3. sc sshlink add s\n"
+        "  4. sc settings set MASTER_MODE standby\n"
+        "  5. sc settings set MASTER_HOST s\n"
+        "  6. sc sshlink importsettings s unisonsync update master/MASTER_(SERVICES|HOSTS) mail roundcube cloud\n"
+        "  7. sc settings set MASS_MODE unison\n"
+        "  8. sc settings set MASS_HOST s\n"
+        "  9. sc user setup\n"
+        "  10. sc unisonsync setup\n"
+        "  11. sc mass setup\n"
+        "  12. sc nfssrv setup\n"
+        "  13. sc wstunnel setup\n"
+        "  14. sc ssl sync s standby (when MASTER_SERVICES names ssl)\n"
+        "  15. sc nginx setup (when MASTER_SERVICES names nginx)\n"
+        "  16. sc www setup (when MASTER_SERVICES names www)\n"
+        "  17. sc mail setup (when MASTER_SERVICES names mail)\n"
+        "  18. sc roundcube setup (when MASTER_SERVICES names roundcube)\n"
+        "  19. sc cloud setup (when MASTER_SERVICES names cloud)\n"
+        "  20. sc crontask add master daily\n"
+        "  21. sc crontask add master fast\n"
+        "  22. sc sshlink sc s master hostadd m standby (skipped if s does not answer)\n"
+        "  23. sc settings set MASTER_APPLIED standby s\n"
+        "  24. sc master pull\n");
 
   // A client becomes roaming: /home no longer the master's, out of its NFS
   // clients, the cluster's accounts deleted here (the roaming host takes
   // those it roams, `sc user roam`), then the roaming setup.
   const auto to_roaming = master::transition_plan({Role::client, "m"}, {Role::roaming, "m"}, "c1");
   CHECK(master::titled_plan_text(master::transition_title({Role::client, "m"}, {Role::roaming, "m"}), to_roaming) ==
-        "transition of this host from a client host of m to a roaming host of m, 18 steps:\n"
+        "transition of this host from a client host of m to a roaming host of m, 20 steps:\n"
         "  1. sc boot del master\n"
         "  2. sc crontask del master\n"
         "  3. sc mass cleanup\n"
         "  4. sc nfsclient del /home\n"
         "  5. sc sshlink sc m nfssrv deny c1 (skipped if m does not answer)\n"
-        "  6. sc user cleanup_local\n"
-        "  7. sc sshlink add m\n"
-        "  8. sc settings set MASTER_MODE roaming\n"
-        "  9. sc settings set MASTER_HOST m\n"
-        "  10. sc settings set MASS_MODE unison\n"
-        "  11. sc settings set MASS_HOST m\n"
-        "  12. sc user setup\n"
-        "  13. sc unisonsync setup\n"
-        "  14. sc mass setup\n"
-        "  15. sc crontask add master daily\n"
-        "  16. sc boot add master\n"
-        "  17. sc settings set MASTER_APPLIED roaming m\n"
-        "  18. sc master pull\n");
+        "  6. sc sshlink sc m master hostdel c1 (skipped if m does not answer)\n"
+        "  7. sc user cleanup_local\n"
+        "  8. sc sshlink add m\n"
+        "  9. sc settings set MASTER_MODE roaming\n"
+        "  10. sc settings set MASTER_HOST m\n"
+        "  11. sc settings set MASS_MODE unison\n"
+        "  12. sc settings set MASS_HOST m\n"
+        "  13. sc user setup\n"
+        "  14. sc unisonsync setup\n"
+        "  15. sc mass setup\n"
+        "  16. sc crontask add master daily\n"
+        "  17. sc boot add master\n"
+        "  18. sc sshlink sc m master hostadd c1 roaming (skipped if m does not answer)\n"
+        "  19. sc settings set MASTER_APPLIED roaming m\n"
+        "  20. sc master pull\n");
 
   // Roaming back to a client: the accounts stay (the pull adds the others).
   const auto to_client = master::transition_plan({Role::roaming, "m"}, {Role::client, "m"}, "c1");
   CHECK(master::titled_plan_text(master::transition_title({Role::roaming, "m"}, {Role::client, "m"}), to_client) ==
-        "transition of this host from a roaming host of m to a client host of m, 18 steps:\n"
+        "transition of this host from a roaming host of m to a client host of m, 20 steps:\n"
         "  1. sc boot del master\n"
         "  2. sc crontask del master\n"
         "  3. sc user stophomes m\n"
         "  4. sc mass cleanup\n"
-        "  5. sc sshlink add m\n"
-        "  6. sc settings set MASTER_MODE client\n"
-        "  7. sc settings set MASTER_HOST m\n"
-        "  8. sc settings set MASS_MODE nfs4\n"
-        "  9. sc settings set MASS_HOST m\n"
-        "  10. sc user setup\n"
-        "  11. sc sshlink sc m nfssrv allow c1\n"
-        "  12. sc nfsclient add m /home\n"
-        "  13. sc mass setup\n"
-        "  14. sc crontask add master daily\n"
-        "  15. sc crontask add master fast\n"
-        "  16. sc boot add master\n"
-        "  17. sc settings set MASTER_APPLIED client m\n"
-        "  18. sc master pull\n");
+        "  5. sc sshlink sc m master hostdel c1 (skipped if m does not answer)\n"
+        "  6. sc sshlink add m\n"
+        "  7. sc settings set MASTER_MODE client\n"
+        "  8. sc settings set MASTER_HOST m\n"
+        "  9. sc settings set MASS_MODE nfs4\n"
+        "  10. sc settings set MASS_HOST m\n"
+        "  11. sc user setup\n"
+        "  12. sc sshlink sc m nfssrv allow c1\n"
+        "  13. sc nfsclient add m /home\n"
+        "  14. sc mass setup\n"
+        "  15. sc crontask add master daily\n"
+        "  16. sc crontask add master fast\n"
+        "  17. sc boot add master\n"
+        "  18. sc sshlink sc m master hostadd c1 client (skipped if m does not answer)\n"
+        "  19. sc settings set MASTER_APPLIED client m\n"
+        "  20. sc master pull\n");
 
   // Any other change is the same rule: a client of m becomes the master,
   // a backup server of m a client of m2 (and a backup SOURCE restored).
@@ -672,15 +737,30 @@ TEST_CASE("master: the plans of a demotion and of client to and from roaming, by
     return out;
   };
   CHECK(texts(master::transition_plan({Role::client, "m"}, {Role::master, ""}, "c1")) ==
-        std::vector<std::string>{
-            "sc boot del master", "sc crontask del master", "sc mass cleanup", "sc nfsclient del /home",
-            "sc sshlink sc m nfssrv deny c1", "sc settings set MASTER_MODE master", "sc settings del MASTER_HOST",
-            "sc settings set MASS_MODE separated", "sc user setup", "sc mass setup", "sc nfssrv setup",
-            "sc wstunnel setup", "sc ssl setup", "sc nginx setup", "sc www setup", "sc mail setup",
-            "sc roundcube setup", "sc cloud setup", "sc settings set MASTER_APPLIED master"});
+        std::vector<std::string>{"sc boot del master",
+                                 "sc crontask del master",
+                                 "sc mass cleanup",
+                                 "sc nfsclient del /home",
+                                 "sc sshlink sc m nfssrv deny c1",
+                                 "sc sshlink sc m master hostdel c1",
+                                 "sc settings set MASTER_MODE master",
+                                 "sc settings del MASTER_HOST",
+                                 "sc settings set MASS_MODE separated",
+                                 "sc user setup",
+                                 "sc mass setup",
+                                 "sc nfssrv setup",
+                                 "sc wstunnel setup",
+                                 "sc ssl setup",
+                                 "sc nginx setup",
+                                 "sc www setup",
+                                 "sc mail setup",
+                                 "sc roundcube setup",
+                                 "sc cloud setup",
+                                 "sc settings set MASTER_APPLIED master"});
   const auto restored = master::transition_plan({Role::backup, "m"}, {Role::client, "m2"}, "b", "/srv/snap");
   CHECK(texts(restored).front() == "sc crontask del master");
-  CHECK(texts(restored)[restored.size() - 3] == "sc backup restore_from /srv/snap");
+  CHECK(texts(restored)[restored.size() - 4] == "sc backup restore_from /srv/snap");
+  CHECK(texts(restored)[restored.size() - 3] == "sc sshlink sc m2 master hostadd b client");
   CHECK(master::transition_title({Role::backup, "m"}, {Role::client, "m2"}) ==
         "transition of this host from a backup host of m to a client host of m2");
   CHECK(master::transition_title({Role::master, ""}, {Role::client, "s"}) ==
@@ -735,35 +815,51 @@ TEST_CASE("master cleanup under --root: the plan, the role's parts gone, files k
 TEST_CASE("master promote turns a standby into the master under --root, other roles are refused", "[master]") {
   TempDir root;
   master_ready_root(root);
-  // A standby as setup leaves it (its parts that need the master aside).
+  // A standby as setup leaves it (its parts that need the master aside),
+  // with m's list of hosts imported: this host (node1.example.com, its
+  // FQDN) is in it, as m's standby.
   write_text(root / "etc/sc",
              read_text(root / "etc/sc") +
                  "MASTER_MODE=\"standby\"\nMASTER_HOST=\"m\"\nMASTER_APPLIED=\"standby m\"\nMASS_MODE=\"unison\"\n"
-                 "MASS_HOST=\"m\"\n",
+                 "MASS_HOST=\"m\"\nMASTER_HOSTS=\"node1.example.com=standby c1=client\"\n",
              fs::perms(0600));
   const std::string before = tree_hash(root.path());
+  const std::string promotion =
+      "promotion of this standby (master m) to the master, 18 steps:\n"
+      "  1. sc crontask del master\n"
+      "  2. sc user stophomes m\n"
+      "  3. sc mass cleanup\n"
+      "  4. sc settings set MASTER_MODE master\n";
   ScRun r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "master", "promote"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 17 steps:\n  1. sc crontask del master\n") ==
-        0);
+  CHECK(r.out.find(promotion) == 0);
+  CHECK_THAT(r.out,
+             Contains("  17. sc master hostdel node1.example.com\n  18. sc settings set MASTER_APPLIED master\n"));
+  // The old master m (whose name does not even resolve here) is not
+  // contacted.
+  CHECK(r.err.find("master hostdel node1.example.com`, skipped") == std::string::npos);
+  CHECK_THAT(r.err, Contains("would change: setting MASTER_HOSTS"));
   CHECK(tree_hash(root.path()) == before);
   // The same transition through setup with the role master: the same plan.
   r = run_sc_rooted(root.path(), {"--dry-run", "--yes", "--set", "MASTER_MODE=master", "master", "setup"});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK(r.out.find("promotion of this standby (master m) to the master, 17 steps:\n  1. sc crontask del master\n") ==
-        0);
+  CHECK(r.out.find(promotion) == 0);
   CHECK(tree_hash(root.path()) == before);
 
   // MASS_BACKUP, which mass setup asks, takes its default (--yes).
-  r = run_sc_rooted(root.path(), {"--yes", "master", "promote"});
-  INFO(r.out << r.err);
-  REQUIRE(r.status == 0);
+  json doc = doc_of(run_sc_rooted(root.path(), {"--json", "--yes", "master", "promote"}));
+  REQUIRE(doc["status"] == 0);
+  CHECK(doc["result"]["skipped"] == json::array());
   const std::string settings = read_text(root / "etc/sc");
   CHECK_THAT(settings, Contains("MASTER_MODE=\"master\"") && Contains("MASTER_APPLIED=\"master\"") &&
                            Contains("MASS_MODE=\"separated\""));
-  CHECK(settings.find("MASTER_HOST") == std::string::npos);
+  // The new master's list: the hosts it took from m, without itself.
+  CHECK_THAT(settings, Contains("MASTER_HOSTS=\"c1=client\"\n"));
+  CHECK(doc_of(run_sc_rooted(root.path(), {"--json", "master", "hosts"}))["result"] ==
+        json::parse(R"([{"peer": "c1", "role": "client"}])"));
+  CHECK(settings.find("MASTER_HOST=") == std::string::npos);
   CHECK(settings.find("MASS_HOST") == std::string::npos);
   r = run_sc_rooted(root.path(), {"master", "ready"});
   INFO(r.err);
@@ -802,13 +898,15 @@ TEST_CASE("master switch: refused on the master and for a bad NEWMASTER, a stopp
   ScRun r = run_sc_rooted(root.path(), {"master", "switch", "m"});
   CHECK(r.status == 0);
   CHECK(r.out == "this backup host's master is already m: nothing to switch\n");
-  // The new master does not answer: step 2 (linking it) fails, after the
-  // old master's cron task is removed (here, under --dry-run, planned).
+  // The new master does not answer: step 3 (linking it) fails, after the
+  // old master's cron task is removed (here, under --dry-run, planned) and
+  // the old master, which does not answer either, skipped.
   r = run_sc_rooted(root.path(), {"--dry-run", "master", "switch", "127.0.0.1:1"});
   INFO(r.out << r.err);
   CHECK(r.status == 1);
-  CHECK(r.out.find("switch of this backup host from the master m to 127.0.0.1:1, 10 steps:\n") == 0);
-  CHECK_THAT(r.err, Contains("step 2 of 10, `sc sshlink add 127.0.0.1:1`, failed") &&
+  CHECK(r.out.find("switch of this backup host from the master m to 127.0.0.1:1, 12 steps:\n") == 0);
+  CHECK_THAT(r.err, Contains("step 2, `sc sshlink sc m master hostdel node1.example.com`, skipped: m does not answer"));
+  CHECK_THAT(r.err, Contains("step 3 of 12, `sc sshlink add 127.0.0.1:1`, failed") &&
                         Contains("run `sc master switch 127.0.0.1:1` again"));
   CHECK(tree_hash(root.path()) == before);
 
