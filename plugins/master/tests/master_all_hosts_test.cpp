@@ -504,3 +504,26 @@ TEST_CASE("master status --all under --root: this host and a host that refuses, 
   CHECK_THAT(r.err, Contains("would run: 127.0.0.1:1: touch /srv/flag"));
   CHECK_FALSE(fs::exists(root.path() / "srv/flag"));
 }
+
+TEST_CASE("master status --all: the state in colour on a terminal, not with NO_COLOR", "[master][all_hosts]") {
+  TempDir root;
+  fanout_root(root, "MASTER_HOSTS=\"127.0.0.1:1=client\"\n");
+  const char* was = std::getenv("NO_COLOR");
+  const std::string saved = was ? was : "";
+  const std::vector<std::string> args = {"--plugin-path", kPluginDir, "--root", root.path().string(),
+                                         "master",        "status",   "--all"};
+  ::unsetenv("NO_COLOR");
+  ScRun r = run_sc_tty(args, {});
+  INFO(r.out);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("\033[1;31munreachable\033[0m"));
+  ::setenv("NO_COLOR", "1", 1);
+  r = run_sc_tty(args, {});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("127.0.0.1:1  client  unreachable"));
+  CHECK(r.out.find("\033[") == std::string::npos);
+  if (was)
+    ::setenv("NO_COLOR", saved.c_str(), 1);
+  else
+    ::unsetenv("NO_COLOR");
+}
