@@ -189,10 +189,13 @@ class Runner {
       }
       int status = 0;
       const pid_t w = ::waitpid(r.pid, &status, WNOHANG);
-      if (w != r.pid) {
+      // ECHILD: reaped elsewhere (nothing in sc does): ended, status unknown.
+      const bool gone = w < 0 && errno == ECHILD;
+      if (w != r.pid && !gone) {
         ++k;
         continue;
       }
+      if (gone) status = W_EXITCODE(255, 0);
       // Out of the list first: should a callback throw, the destructor
       // must not signal a pid that was reaped.
       Running ended = std::move(r);
