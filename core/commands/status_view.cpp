@@ -108,8 +108,8 @@ std::string status_text(const json& status, bool colour) {
     out += head + paint(errors ? "1;31" : "33", count) + "\n";
     for (const auto& p : problems) {
       const bool error = p["level"] == "error";
-      out += "  " + paint(error ? "1;31" : "33", error ? "ERROR  " : "WARN   ") + shown(p, "module") + ": " +
-             shown(p, "what") + "\n";
+      out += "  " + paint(error ? "1;31" : "33", error ? "ERROR  " : "WARN   ") +
+             (shown(p, "module").empty() ? std::string() : shown(p, "module") + ": ") + shown(p, "what") + "\n";
       const std::string fix = shown(p, "fix");
       if (!fix.empty()) out += "         fix: " + paint("1", fix) + "\n";
     }

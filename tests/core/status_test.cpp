@@ -183,3 +183,13 @@ TEST_CASE("sc status: a module that cannot be loaded is a problem, bad arguments
     CHECK_THAT(r.err, Contains("unknown argument"));
   }
 }
+
+TEST_CASE("sc status as a user: a warning that what only root reads was not checked", "[status][cli]") {
+  // setpriv (util-linux) runs the built sc as nobody, on this machine's /.
+  sc::ProcessResult r = run_captured({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", built_sc_path(),
+                                      "--plugin-path", kPluginDir, "status", "--local"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Contains("WARN   sc status runs as a user: what only root may read was not checked\n") &&
+                        Contains("fix: sudo sc status"));
+}
