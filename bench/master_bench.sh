@@ -11,8 +11,9 @@
 #    account files, then for each module one `ssh m sc ...` per question (its
 #    settings' names, then each value). Target: ours 1.
 # 2. A pull that changes nothing against one bare `ssh m true` from c, with
-#    farm-bench --vs (A and B in turn, the ratio taken pair by pair); the
-#    emulated original likewise. Target: our ratio at most 2.
+#    sc_bench's paired mode inside c (`--vs`: A and B in turn, the ratio
+#    taken pair by pair); the emulated original likewise. Target: our ratio
+#    at most 2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
@@ -22,7 +23,6 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "master_bench.sh: run as root (namespaces, sshd on port 22)" >&2
   exit 1
 fi
-command -v farm-bench >/dev/null || { echo "master_bench.sh: farm-bench is not installed" >&2; exit 1; }
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 bench_setup "$build" sc_bench_sync_plugins
@@ -88,19 +88,25 @@ printf '%-52s %6s %8s\n' "sc master pull (ours)" "$ours" 1
 printf '%-52s %6s %8s\n' "the original's design (one ssh per call, emulated)" "$original" -
 printf '%-52s %6s %8s\n' "reference: ssh m true" "$bare" -
 echo
-ratio_of() {  # farm-bench's output on stdin: the median of its paired wall-time ratios, and A's median wall
-  awk '$1 == "A/B" && $2 == "wall" { r = $4 } $1 == "A" && $2 == "wall" { a = $5 }
-       END { printf "%s x ssh m true (median of paired ratios; A median %s s)", r, a }'
+# sc_bench's paired line: LABEL, A's median, B's median (ms), the median,
+# min and max of the pairs' ratios A/B, the pair count.
+report() {  # the line on stdin: the figures in full
+  awk -F'\t' '{ printf "  A median %.3f s, B (ssh m true) median %.3f s; A/B, %d pairs: median %s (min %s, max %s)\n", $2 / 1000, $3 / 1000, $7, $4, $5, $6 }'
 }
-echo "a pull that changes nothing vs one bare \`ssh m true\` (farm-bench, $runs runs, in c):"
-ours_report=$(on c -- farm-bench -n "$runs" --warmup 2 --timeout 600 --vs 'ssh -o BatchMode=yes m true' -- sc master pull 2>&1)
-printf '%s\n' "$ours_report"
+ratio_of() {  # the line on stdin: the median of the paired ratios, and A's median wall time
+  awk -F'\t' '{ printf "%s x ssh m true (median of paired ratios; A median %.2f s)", $4, $2 / 1000 }'
+}
+echo "a pull that changes nothing vs one bare \`ssh m true\` (sc_bench --vs, $runs pairs, in c):"
+ours_line=$(on c -- "$bench" --runs "$runs" --warmup 2 --timeout 600 "sc master pull" -- \
+  sc master pull --vs ssh -o BatchMode=yes m true)
+report <<<"$ours_line"
 echo
 echo "the original's design emulated vs one bare \`ssh m true\`:"
-orig_report=$(on c -- farm-bench -n "$runs" --warmup 1 --timeout 600 --vs 'ssh -o BatchMode=yes m true' -- sh /root/original-pull.sh 2>&1)
-printf '%s\n' "$orig_report"
+orig_line=$(on c -- "$bench" --runs "$runs" --warmup 1 --timeout 600 "original's design" -- \
+  sh /root/original-pull.sh --vs ssh -o BatchMode=yes m true)
+report <<<"$orig_line"
 echo
 echo "summary (target: ours at most 2 x ssh m true, 1 connection):"
-echo "  ours:     $ours connection(s); $(ratio_of <<<"$ours_report")"
-echo "  original: $original connections; $(ratio_of <<<"$orig_report")"
+echo "  ours:     $ours connection(s); $(ratio_of <<<"$ours_line")"
+echo "  original: $original connections; $(ratio_of <<<"$orig_line")"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

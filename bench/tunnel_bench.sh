@@ -5,7 +5,8 @@
 #
 # Hosts h and r: h keeps a lifeline to r (r's port reaches h's sshd) and a
 # portforward of r's port P (a sink that reads and drops what it gets).
-# Prints, with farm-bench pairing each against its yardstick (5 runs each):
+# Prints, with sc_bench's paired mode (--vs: each run alternating with its
+# yardstick, the ratio taken pair by pair; 5 pairs each):
 #   - lifeline: SIZE_MB copied from r to h over `ssh` through the lifeline,
 #     vs the same copy over a direct `ssh h` (target: direct / tunnel >= 0.8);
 #   - portforward: SIZE_MB sent from h through the forward to r's sink, vs a
@@ -22,8 +23,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "tunnel_bench.sh: run as root (namespaces, sshd on port 22)" >&2
   exit 1
 fi
-command -v farm-bench >/dev/null || { echo "tunnel_bench.sh: needs farm-bench on the PATH" >&2; exit 1; }
-[ -x "$build/core/sc" ] || ninja -C "$build" -j2 sc sc_all_plugins >/dev/null
+if [ ! -x "$build/core/sc" ] || [ ! -x "$build/bench/sc_bench" ]; then
+  ninja -C "$build" -j2 sc sc_all_plugins sc_bench >/dev/null
+fi
+build=$(cd "$build" && pwd)
+bench=$build/bench/sc_bench
 tool=$src/tests/support/cluster
 state=$(mktemp -d /tmp/sc-tunnel-bench-XXXXXX)
 trap '"$tool" down --state "$state" >/dev/null 2>&1 || true' EXIT
@@ -71,19 +75,24 @@ on h -- sh -c "setsid sc portforward daemon r >/var/lib/sc/pf.log 2>&1 </dev/nul
 wait_up lifeline
 wait_up portforward
 
+paired() {  # LABEL -- TUNNEL... --vs DIRECT...: 5 pairs, tunnel and direct in turn
+  local line
+  line=$("$bench" --runs 5 --warmup 1 --timeout 1200 "$@")
+  # LABEL, tunnel median, direct median (ms), the pairs' ratios tunnel/direct: median, min, max; pairs
+  awk -F'\t' '{ printf "tunnel median %.2f s, direct median %.2f s; tunnel/direct, %d pairs: median %s (min %s, max %s); %.2f x direct\n",
+                 $2 / 1000, $3 / 1000, $7, $4, $5, $6, 1 / $4 }' <<<"$line"
+}
 echo "== throughput, $size_mb MB (ratio = tunnel time / direct time; target <= 1.25, i.e. >= 0.8x)"
 echo "-- lifeline: r -> h over ssh through the tunnel, vs ssh h directly"
-farm-bench -n 5 --timeout 1200 \
-  --vs "$tool on --state $state r -- sh -c 'head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes h \"cat >/dev/null\"'" \
-  -- "$tool" on --state "$state" r -- sh -c \
-  "head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes -o HostKeyAlias=h -p $lport root@localhost 'cat >/dev/null'"
+paired lifeline -- "$tool" on --state "$state" r -- sh -c \
+  "head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes -o HostKeyAlias=h -p $lport root@localhost 'cat >/dev/null'" \
+  --vs "$tool" on --state "$state" r -- sh -c "head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes h 'cat >/dev/null'"
 echo "-- portforward: h -> r's sink through the forward, vs ssh r into a sink"
 send="import socket,sys; s=socket.create_connection(('$h_addr',$sink)); b=bytes(1<<20)
 for _ in range($size_mb): s.sendall(b)
 s.close()"
-farm-bench -n 5 --timeout 1200 \
-  --vs "$tool on --state $state h -- sh -c 'head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes r \"cat >/dev/null\"'" \
-  -- "$tool" on --state "$state" h -- python3 -c "$send"
+paired portforward -- "$tool" on --state "$state" h -- python3 -c "$send" \
+  --vs "$tool" on --state "$state" h -- sh -c "head -c ${size_mb}M /dev/zero | ssh -o BatchMode=yes r 'cat >/dev/null'"
 
 echo "== the relay's return: seconds from r's sshd started again to the lifeline up"
 r_uts=$(on r -- readlink /proc/self/ns/uts)
