@@ -747,7 +747,7 @@ void status(sc::Context& ctx) {
     }
     entries.push_back(backup::entry_facts(h, history, now));
     const auto found = backup::entry_problems(h, now);
-    for (const auto& p : found) problems.push_back(backup::problem_json(p));
+    for (const auto& p : found) problems.push_back(plugin_common::status_hook::to_json(p));
     text += i.period + "\t" + h.entry + "\t" +
             (h.last_success ? "last success " + backup::human_time(h.last_success->finished) + " (" +
                                   backup::human_age(static_cast<std::int64_t>(now - h.last_success->finished)) + " ago)"

@@ -76,8 +76,4 @@ json entry_facts(const EntryHealth& e, const std::vector<RunRecord>& history, st
   return j;
 }
 
-json problem_json(const Problem& p) {
-  return {{"level", p.level}, {"what", p.what}, {"fix", p.fix}};
-}
-
 }  // namespace backup

@@ -12,18 +12,14 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status_hook.hpp"
 #include "snapshots.hpp"
 
 namespace backup {
 
 /// One problem of the hook's result: level "error" or "warning", what is
 /// wrong (one line), the command that fixes it.
-struct Problem {
-  std::string level;
-  std::string what;
-  std::string fix;
-  bool operator==(const Problem& o) const { return level == o.level && what == o.what && fix == o.fix; }
-};
+using Problem = plugin_common::status_hook::Problem;
 
 /// One scheduled entry and period (a BACKUP_LIST item) with what its
 /// status.json says of that period.
@@ -58,7 +54,5 @@ nlohmann::json history_item(const RunRecord& r);
 /// | null, last_success: EPOCH | null, age_s: now - last_success | null,
 /// history: [history_item...]} (history as given: oldest first).
 nlohmann::json entry_facts(const EntryHealth& e, const std::vector<RunRecord>& history, std::time_t now);
-
-nlohmann::json problem_json(const Problem& p);
 
 }  // namespace backup

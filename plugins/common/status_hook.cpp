@@ -12,10 +12,14 @@ bool local_only(const sc::Context& ctx) {
   return true;
 }
 
+nlohmann::json to_json(const Problem& p) {
+  return {{"level", p.level}, {"what", p.what}, {"fix", p.fix}};
+}
+
 void answer(sc::Context& ctx, const std::vector<Problem>& problems, const nlohmann::json& facts,
             const std::vector<std::string>& unused) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& p : problems) list.push_back({{"level", p.level}, {"what", p.what}, {"fix", p.fix}});
+  for (const auto& p : problems) list.push_back(to_json(p));
   ctx.result(nlohmann::json{{"problems", list}, {"facts", facts}, {"unused_settings", unused}}.dump());
 }
 

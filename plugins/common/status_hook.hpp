@@ -16,7 +16,11 @@ struct Problem {
   std::string level;
   std::string what;
   std::string fix;
+  bool operator==(const Problem& o) const { return level == o.level && what == o.what && fix == o.fix; }
 };
+
+/// A problem as the hook's result holds it: {"level", "what", "fix"}.
+nlohmann::json to_json(const Problem& p);
 
 /// True when the hook was given `local` (contact no other host); throws
 /// sc::Usage for anything else.

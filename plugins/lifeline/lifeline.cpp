@@ -10,6 +10,7 @@
 #include "common/module_call.hpp"
 #include "common/peer_name.hpp"
 #include "common/ssh_home.hpp"
+#include "common/status_hook.hpp"
 #include "common/tunnel.hpp"
 #include "lifeline_spec.hpp"
 
@@ -140,7 +141,7 @@ int status(sc::Context& ctx) {
   json list = json::array();
   for (const auto& w : why) {
     text += "problem: " + w.what + "\n";
-    list.push_back({{"level", "error"}, {"what", w.what}, {"fix", w.fix}});
+    list.push_back(plugin_common::status_hook::to_json({"error", w.what, w.fix}));
   }
   j["problems"] = list;
   const std::string target = ctx.setting("LIFELINE_TARGET").value_or("");

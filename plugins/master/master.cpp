@@ -10,6 +10,7 @@
 #include "all_hosts.hpp"
 #include "all_hosts_command.hpp"
 #include "common/peer_name.hpp"
+#include "common/status_hook.hpp"
 #include "follow.hpp"
 #include "registry.hpp"
 #include "roles.hpp"
@@ -169,9 +170,8 @@ int status(sc::Context& ctx) {
       r["why"] = reachable ? json(nullptr) : json(why);
       facts["reachable"] = reachable;
       if (!reachable) {
-        problems.push_back({{"level", "warning"},
-                            {"what", "the master " + host + " does not answer: " + why},
-                            {"fix", "sc sshlink add " + host}});
+        problems.push_back(plugin_common::status_hook::to_json(
+            {"warning", "the master " + host + " does not answer: " + why, "sc sshlink add " + host}));
       } else {
         json doc = json::parse(ctx.peer_sc(host, {"master", "buildnumber"}, /*readonly=*/true).json, nullptr, false);
         if (doc.is_object() && doc.value("status", SC_FAIL) == SC_OK && doc["result"].is_object() &&
@@ -179,9 +179,9 @@ int status(sc::Context& ctx) {
           const std::string theirs = doc["result"]["version"].get<std::string>();
           facts["master_version"] = theirs;
           if (theirs != ctx.sc_version())
-            problems.push_back({{"level", "warning"},
-                                {"what", "sc " + ctx.sc_version() + " here, " + theirs + " on the master " + host},
-                                {"fix", "sc master update_sc"}});
+            problems.push_back(plugin_common::status_hook::to_json(
+                {"warning", "sc " + ctx.sc_version() + " here, " + theirs + " on the master " + host,
+                 "sc master update_sc"}));
         }
       }
     }
@@ -195,11 +195,12 @@ int status(sc::Context& ctx) {
         for (const auto& l : doc["log"])
           if (l.is_object() && l["message"].is_string())
             detail += (detail.empty() ? "" : "; ") + l["message"].get<std::string>();
-      problems.push_back({{"level", "error"},
-                          {"what", std::string("the role ") + master::role_name(*role) +
-                                       " is not (or no longer) in place (`sc master ready` says why)" +
-                                       (detail.empty() ? std::string() : ": " + detail)},
-                          {"fix", "sc master setup"}});
+      problems.push_back(
+          plugin_common::status_hook::to_json({"error",
+                                               std::string("the role ") + master::role_name(*role) +
+                                                   " is not (or no longer) in place (`sc master ready` says why)" +
+                                                   (detail.empty() ? std::string() : ": " + detail),
+                                               "sc master setup"}));
     }
   }
   r["problems"] = problems;

@@ -10,6 +10,7 @@
 #include "common/peer_name.hpp"
 #include "common/sc_names.hpp"
 #include "common/ssh_home.hpp"
+#include "common/status_hook.hpp"
 #include "common/tunnel.hpp"
 #include "forwards.hpp"
 
@@ -169,10 +170,9 @@ int status(sc::Context& ctx) {
     if (!why.empty()) {
       std::string list;
       for (int p : ports) list += (list.empty() ? "" : ", ") + std::to_string(p);
-      problems.push_back(
-          {{"level", "error"},
-           {"what", std::string(ports.size() == 1 ? "port " : "ports ") + list + " of " + host + ": " + why},
-           {"fix", portforward::tunnel_fix(host, ports, unit)}});
+      problems.push_back(plugin_common::status_hook::to_json(
+          {"error", std::string(ports.size() == 1 ? "port " : "ports ") + list + " of " + host + ": " + why,
+           portforward::tunnel_fix(host, ports, unit)}));
     }
     text += host + ": " + detail + "\n";
     if (!why.empty()) text += "  problem: " + why + "\n";

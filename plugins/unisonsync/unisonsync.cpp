@@ -35,6 +35,7 @@
 
 #include "common/apt_ensure.hpp"
 #include "common/peer_name.hpp"
+#include "common/status_hook.hpp"
 #include "common/target.hpp"
 #include "ledger.hpp"
 #include "mounts.hpp"
@@ -870,7 +871,7 @@ void status(sc::Context& ctx) {
   try {
     ledger = read_ledger(ctx);
   } catch (const sc::Failure& e) {
-    problems.push_back({{"level", "error"}, {"what", e.what()}, {"fix", ""}});
+    problems.push_back(plugin_common::status_hook::to_json({"error", e.what(), ""}));
   }
   // Every synchronisation, and those the ledger still names after a `del`.
   std::map<std::string, std::vector<std::string>> by_sync;
@@ -882,7 +883,7 @@ void status(sc::Context& ctx) {
     profiles.push_back({{"name", name}, {"conflicts", paths}});
     if (paths.empty()) continue;
     const auto w = unisonsync::conflict_warning(name, paths);
-    problems.push_back({{"level", "warning"}, {"what", w.what}, {"fix", w.fix}});
+    problems.push_back(plugin_common::status_hook::to_json({"warning", w.what, w.fix}));
     text += w.what + "\n";
   }
   if (text.empty()) text = by_sync.empty() ? "no synchronisation\n" : "no unresolved conflict\n";

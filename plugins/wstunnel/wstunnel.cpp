@@ -9,6 +9,7 @@
 #include "common/peer_name.hpp"
 #include "common/role.hpp"
 #include "common/ssh_home.hpp"
+#include "common/status_hook.hpp"
 #include "common/systemd_unit.hpp"
 #include "common/tunnel.hpp"
 #include "relay.hpp"
@@ -198,11 +199,11 @@ int status(sc::Context& ctx) {
       std::string what = "the wstunnel " + *mode + " is not up: " + detail.substr(detail.find(": ") + 2);
       if (!st.last_error.empty()) what += "; last error: " + st.last_error;
       if (!unit) what += "; its daemon unit is missing";
-      problems.push_back({{"level", "error"},
-                          {"what", what},
-                          {"fix", unit                ? plugin_common::tunnel::restart_command("wstunnel", "")
-                                  : *mode == "client" ? std::string("sc wstunnel client")
-                                                      : std::string("sc wstunnel setup")}});
+      problems.push_back(
+          plugin_common::status_hook::to_json({"error", what,
+                                               unit ? plugin_common::tunnel::restart_command("wstunnel", "")
+                                               : *mode == "client" ? std::string("sc wstunnel client")
+                                                                   : std::string("sc wstunnel setup")}));
     }
   }
   j["problems"] = problems;

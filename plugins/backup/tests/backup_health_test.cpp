@@ -134,5 +134,6 @@ TEST_CASE("backup status: the facts of an entry, exactly", "[backup]") {
   facts = backup::entry_facts(health("c2", "weekly", std::nullopt, std::nullopt), {}, kNow);
   CHECK(facts == json::parse(R"({"entry": "c2", "period": "weekly", "last_run": null, "last_success": null,
                                  "age_s": null, "history": []})"));
-  CHECK(backup::problem_json({"error", "w", "f"}) == json::parse(R"({"level": "error", "what": "w", "fix": "f"})"));
+  CHECK(plugin_common::status_hook::to_json({"error", "w", "f"}) ==
+        json::parse(R"({"level": "error", "what": "w", "fix": "f"})"));
 }
