@@ -37,6 +37,13 @@ constexpr CoreUsage kStatusUsage[] = {
      "every host the master knows, in parallel (the master module's `master status --all`)"},
 };
 
+constexpr CoreUsage kMigrateUsage[] = {
+    {"migrate",
+     "take over a host where the original bash sc is installed: its files moved into /var/lib/sc/migrate/original, "
+     "its settings imported, its cron tasks and units written again by sc's modules"},
+    {"migrate --undo", "put the original sc back as it was and remove what `sc migrate` wrote"},
+};
+
 // `help` and `settings` are reachable from modules (ABI 1.1): `settings`
 // reaches every module's settings, `help MODULE` a module's manifest.
 constexpr CoreCommand kCoreCommands[] = {
@@ -45,6 +52,7 @@ constexpr CoreCommand kCoreCommands[] = {
     {"broadcast", kBroadcastUsage, core_broadcast, false},
     {"plugins", kPluginsUsage, core_plugins, false},
     {"settings", kSettingsUsage, core_settings, true},
+    {"migrate", kMigrateUsage, core_migrate, false},
 };
 
 }  // namespace

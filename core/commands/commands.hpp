@@ -1,5 +1,5 @@
 // The core's own commands (`sc help`, `sc plugins`, `sc settings`, `sc
-// broadcast`): one table, from which the command line dispatches, `sc
+// broadcast`, `sc migrate`): one table, from which the command line dispatches, `sc
 // help` lists them, and the host service call() reaches those a module
 // may use.
 #pragma once
@@ -32,6 +32,10 @@ int core_broadcast(Session& s, Frame& frame, const std::vector<std::string>& arg
 /// `sc status [--local]` (status_command.cpp); `--all ...` is forwarded to
 /// `sc master status --all ...`.
 int core_status(Session& s, Frame& frame, const std::vector<std::string>& args);
+
+/// `sc migrate [--undo]` (migrate_command.cpp): takes over a host where the
+/// original bash sc is installed, or puts it back.
+int core_migrate(Session& s, Frame& frame, const std::vector<std::string>& args);
 
 /// Appends text to a core command's frame (captured or shown).
 void frame_print(Session& s, Frame& frame, const std::string& text);
