@@ -178,3 +178,15 @@ TEST_CASE("update upgrade takes the original's build number", "[settings][origin
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("the original tool's build number"));
 }
+
+TEST_CASE("original settings: the README's migration section lists every row of the table", "[settings][original]") {
+  const std::string readme = read_text(fs::path(kSourceDir) / "README.md");
+  for (const auto& m : os::table()) {
+    std::string row = "| `" + std::string(m.original) + "` | ";
+    if (m.ours.empty()) row += "—";
+    for (size_t i = 0; i < m.ours.size(); ++i) row += (i ? " and `" : "`") + std::string(m.ours[i]) + "`";
+    row += " | " + std::string(os::how_name(m.how)) + " | ";
+    INFO("add this row to the table of README.md's \"Migrating from the original sc\": " << row);
+    CHECK_THAT(readme, Contains(row));
+  }
+}
