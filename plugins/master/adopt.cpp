@@ -105,7 +105,8 @@ std::string copy_install(sc::Context& ctx, const std::string& host, bool origina
   step(ctx, host, mk, "making the staging directory");
   std::vector<std::string> staged;
   for (const auto& f : files) {
-    auto content = ctx.read_file("/" + f.rel);
+    // Under --dry-run only the plan: the files are not read.
+    std::optional<std::string> content = ctx.dry_run() ? std::optional<std::string>("") : ctx.read_file("/" + f.rel);
     if (!content) throw sc::Failure("cannot read /" + f.rel + " here: nothing was installed on " + host);
     const std::string to = stage + "/" + f.rel;
     step(ctx, host, {"dd", "of=" + to, "bs=1M", "status=none"}, "copying /" + f.rel, *content);

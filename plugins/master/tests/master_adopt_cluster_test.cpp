@@ -29,7 +29,7 @@ namespace {
 // The stand-in for the original's /usr/local/sbin/sc (our text). Like the
 // original: bash, `set -e`, settings sourced from /etc/sc, the update step
 // of `master update_sc` (which its cron and boot tasks run first).
-const char* const kFakeOriginal = R"(#!/bin/bash
+const char* const kFakeOriginal = R"SH(#!/bin/bash
 # Test stand-in for the original synccluster client: its update step only.
 set -e
 SCVERSION=1006
@@ -39,11 +39,13 @@ SCLIBDIR=/usr/local/lib/sc
 case "$1 $2" in
   "master update_sc"|"master cron"|"master boot")
     [ -n "$MASTER" ] || exit 0
-    got="$(ssh "$MASTER" sc sshlink scremote master buildnumber || true)" if["$got" =
-                                                                                 "Cannot find sc master buildnumber"];
-then echo "sc on $MASTER does not support update" exit 0 fi if["$got" - gt "$SCVERSION"];
-then if["$((got / 1000))" - ne "$((SCVERSION / 1000))"];
-then
+    got="$(ssh "$MASTER" sc sshlink scremote master buildnumber || true)"
+    if [ "$got" = "Cannot find sc master buildnumber" ]; then
+      echo "sc on $MASTER does not support update"
+      exit 0
+    fi
+    if [ "$got" -gt "$SCVERSION" ]; then
+      if [ "$((got / 1000))" -ne "$((SCVERSION / 1000))" ]; then
         echo "Cannot update sc from $MASTER: major version number differ"
         exit 1
       fi
@@ -51,15 +53,13 @@ then
       touch /root/original-rsync-ran
       printf '%s\n' "$SCBIN" "$SCLIBDIR" | rsync -a --delete --files-from=- -r "$MASTER:/" / || true
     fi
-    ;
-;
+    ;;
   *)
     echo "Error: Cannot find sc $1 $2"
     exit 1
-    ;
-  ;
+    ;;
 esac
-)";
+)SH";
 
 // /etc/sc as the original's `settings save` writes it: NAME='VALUE' lines.
 const char* const kOriginalSettings =
@@ -102,14 +102,23 @@ std::string sh(const Cluster& c, const std::string& host, const std::string& scr
   return out_of(c, host, {"sh", "-c", script});
 }
 
+/// Writes `text` to `path` in `host` (its /usr/local is an overlay of its own
+/// that Cluster::path does not name).
+void put(const Cluster& c, const std::string& host, const std::string& path, const std::string& text,
+         const std::string& mode) {
+  sc::ProcessResult r = c.on(host, {"sh", "-c", "cat > \"$0\" && chmod \"$1\" \"$0\"", path, mode}, text);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
 /// c1 as an original client of m: its /usr/local holds the original (our
 /// stand-in and bash modules), not our sc.
 void make_original_client(const Cluster& c) {
   sh(c, "c1", "rm -rf /usr/local/lib/sc /usr/local/bin/sc /usr/local/sbin/sc && mkdir -p /usr/local/lib/sc");
-  write_text(c.path("c1", "/usr/local/sbin/sc"), kFakeOriginal, fs::perms(0755));
+  put(c, "c1", "/usr/local/sbin/sc", kFakeOriginal, "0755");
   for (const char* m : {"master", "crontask", "boot", "settings", "sshlink", "user", "mass"})
-    write_text(c.path("c1", std::string("/usr/local/lib/sc/") + m),
-               std::string("#!/bin/bash\n# the original's module ") + m + " (test stand-in)\n");
+    put(c, "c1", std::string("/usr/local/lib/sc/") + m,
+        std::string("#!/bin/bash\n# the original's module ") + m + " (test stand-in)\n", "0644");
   write_text(c.path("c1", "/etc/sc"), kOriginalSettings, fs::perms(0644));
   write_text(c.path("c1", "/etc/cron.d/sc_master_daily"), original_cron("17 4 * * *", "daily"), fs::perms(0755));
   write_text(c.path("c1", "/etc/cron.d/sc_master_fast"), original_cron("*/20 * * * *", "fast"), fs::perms(0755));
@@ -210,7 +219,7 @@ TEST_CASE("mixed cluster: master adopt moves an original client to our sc", "[ma
   // The original is kept in sc migrate's backup, its modules too.
   CHECK(read_text(c.path("c1", "/var/lib/sc/migrate/original/usr/local/sbin/sc")) == kFakeOriginal);
   CHECK(fs::exists(c.path("c1", "/var/lib/sc/migrate/original/usr/local/lib/sc/master")));
-  CHECK_FALSE(fs::exists(c.path("c1", "/usr/local/lib/sc/master")));
+  CHECK(c.on("c1", {"test", "-e", "/usr/local/lib/sc/master"}).exit_code == 1);
   // Its cron files call our sc, none the original's form.
   const std::string cron = sh(c, "c1", "cat /etc/cron.d/sc_* 2>/dev/null");
   CHECK_THAT(cron, Contains("/usr/local/sbin/sc"));
