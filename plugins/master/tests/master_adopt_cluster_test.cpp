@@ -173,7 +173,7 @@ TEST_CASE("mixed cluster: an original client's update against our master changes
   CHECK(c.on("c1", {"ssh", "m", "sc", "sshlink", "exec", "localhost", "exit", "0"}).exit_code == 0);
 }
 
-TEST_CASE("mixed cluster: master adopt --dry-run plans and changes nothing; refusals", "[master][cluster]") {
+TEST_CASE("mixed cluster: master adopt --dry-run plans and changes nothing, refusals", "[master][cluster]") {
   Cluster c({"m", "c1", "c2"}, own_copies());
   c.trust("m", "c1");
   run_ok(c, "m", {"settings", "set", "MASTER_MODE", "master"});
