@@ -106,7 +106,7 @@ std::string sh(const Cluster& c, const std::string& host, const std::string& scr
 /// that Cluster::path does not name).
 void put(const Cluster& c, const std::string& host, const std::string& path, const std::string& text,
          const std::string& mode) {
-  sc::ProcessResult r = c.on(host, {"sh", "-c", "cat > \"$0\" && chmod \"$1\" \"$0\"", path, mode}, text);
+  sc::ProcessResult r = c.on(host, {"sh", "-c", "cat > \"$0\" && chmod \"$1\" \"$0\"", path, mode}, &text);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
 }
