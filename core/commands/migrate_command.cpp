@@ -172,6 +172,7 @@ class Migration {
   json moved_ = json::array();
   json removed_dirs_ = json::array();
   json settings_notes_ = json::array();
+  json mapping_notes_ = json::array();  ///< the settings mapping's notes
   json replaced_ = json::array();
   json kept_ = json::array();
   std::vector<std::string> made_state_dirs_;  ///< parents of the backup the migration made
@@ -322,7 +323,8 @@ int Migration::import_settings(const Scan& scan) {
   // original's names and meanings to ours).
   std::map<std::string, std::string> values;
   std::string err;
-  if (!parse_settings(scan.settings_text, original::kSettings, &values, &err)) {
+  std::vector<std::string> notes;  // what the mapping did: renamed, flipped, dropped
+  if (!parse_settings(scan.settings_text, original::kSettings, &values, &err, &notes)) {
     // One bad line must not lose the others: each assignment alone (a
     // quoted value may span lines), each refused line said (the whole text
     // is in the backup).
@@ -341,7 +343,7 @@ int Migration::import_settings(const Scan& scan) {
         chunk += (j == i ? "" : "\n") + lines[j];
         std::map<std::string, std::string> one;
         std::string line_err;
-        if (parse_settings(chunk, original::kSettings, &one, &line_err)) {
+        if (parse_settings(chunk, original::kSettings, &one, &line_err, &notes)) {
           for (auto& [k, v] : one) values[k] = v;
           taken = j - i + 1;
         } else if (j == i) {
@@ -357,6 +359,7 @@ int Migration::import_settings(const Scan& scan) {
       ++i;
     }
   }
+  for (const auto& n : notes) mapping_notes_.push_back(n);
   // Under --dry-run the store is not opened: opening it would read (and
   // repair the mode of) the original's file still in place.
   const bool dry = ex_.options().dry_run;
@@ -583,10 +586,12 @@ int Migration::migrate() {
                         : std::string("Settings: ") + original::kSettings +
                               " was converted to sc's format by an earlier run of sc (the original's text was " +
                               kSettingsLegacy + ")\n");
+    for (const auto& n : mapping_notes_) print("  " + n.get<std::string>() + "\n");
     for (const auto& n : settings_notes_)
       print("  " + n["name"].get<std::string>() + ": " + n["note"].get<std::string>() + "\n");
   }
   report_.doc["settings"] = settings_notes_;
+  report_.doc["settings_mapping"] = mapping_notes_;
   if (!replaced_.empty()) {
     print("Replaced by sc's modules:\n");
     for (const auto& r : replaced_)

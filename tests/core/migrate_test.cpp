@@ -220,6 +220,7 @@ TEST_CASE("sc migrate: dry run, migration, second run, undo byte for byte", "[mi
   json doc = json::parse(r.out);
   const json& res = doc["result"];
   CHECK(res["original_version"] == "1006");
+  CHECK_THAT(res["settings_mapping"].dump(), Contains("MASTER became MASTER_HOST"));
   CHECK(res["original_modules"] == json::array({"backup", "master"}));
   CHECK(res["replaced"].size() == 3);
   REQUIRE(res["kept"].size() == 1);
@@ -240,6 +241,9 @@ TEST_CASE("sc migrate: dry run, migration, second run, undo byte for byte", "[mi
   const std::string settings = read_text(R / "etc/sc");
   CHECK(settings.rfind("# sc-settings 1\n", 0) == 0);
   CHECK_THAT(settings, Contains("BACKUP_DIR=\"/srv/my backups\""));
+  // Through the settings mapping: renamed, the original's paths dropped.
+  CHECK_THAT(settings, Contains("MASTER_HOST=\"h1.example\""));
+  CHECK_THAT(settings, !Contains("MASTER=") && !Contains("SCROOTDIR"));
   const std::string cron = read_text(R / "etc/cron.d/sc_backup_daily");
   CHECK_THAT(cron, Contains("# Written by `sc crontask add`"));
   CHECK_THAT(cron, Contains(built_sc_path() + " backup cron daily /srv/data"));

@@ -49,7 +49,7 @@ expect_has() {
   fi
 }
 
-expect "help hostconf plugins settings version" ""
+expect "help hostconf migrate plugins settings version" ""
 expect "hostconf" ho
 expect "domain fqdn help host ready setfqdn setup" hostconf ""
 expect "setfqdn setup" --dry-run hostconf se
@@ -66,6 +66,7 @@ expect "" hostconf setfqdn -- x ""
 expect "--no-load" plugins --no
 expect "--root" --ro
 expect "--show-secrets" settings print --sh
+expect "--undo" migrate --un
 # Every option of `sc --help`, long and short.
 for o in --root --dry-run -n --diff --json --yes -y --set --plugin-path --verbose -v --help -h --version; do
   expect_has "$o" -
