@@ -175,7 +175,8 @@ class Migration {
   json mapping_notes_ = json::array();  ///< the settings mapping's notes
   json replaced_ = json::array();
   json kept_ = json::array();
-  std::vector<std::string> made_state_dirs_;  ///< parents of the backup the migration made
+  std::vector<std::string> made_state_dirs_;
+  rooted_fs::Node node_scratch_;  ///< parents of the backup the migration made
 };
 
 // ---- finding the original ----
@@ -492,7 +493,7 @@ int Migration::migrate() {
   rooted_fs::Node record_node;
   const bool had_record = node_of(kRecord, &record_node);
   rooted_fs::Node backup_node;
-  const bool had_backup = node_of(kBackupDir, &backup_node);
+  bool had_backup = node_of(kBackupDir, &backup_node);
   Scan scan = this->scan();
   report_.doc["backup"] = kBackupDir;
   if (scan.items.empty()) {
@@ -502,6 +503,30 @@ int Migration::migrate() {
                            kBackupDir + "; `sc migrate --undo` puts it back).\n"
                      : "Nothing to do: the original sc is not installed on this host.\n");
     return finish(kExitOk);
+  }
+  // A backup directory without a record: what someone put there before
+  // (`sc master adopt` moves the original's program there before it
+  // installs sc in /usr/local) joins this migration, unless a file found
+  // now would land on one of its files.
+  rooted_fs::Node kept_program;
+  std::string kept_text;
+  if (had_backup && !had_record) {
+    bool clash = false;
+    for (const auto& i : scan.items) clash = clash || node_of(backup_path(i.path), &node_scratch_);
+    if (!clash && node_of(backup_path(original::kProgram), &kept_program) &&
+        kept_program.type == rooted_fs::NodeType::file && read(backup_path(original::kProgram), &kept_text)) {
+      if (auto v = original::program_version(kept_text); v && !scan.items.empty()) {
+        if (!scan.version) scan.version = *v;
+        moved_.push_back({{"path", original::kProgram},
+                          {"what", "the original's program (version " + *v + "), moved there before the migration"},
+                          {"uid", kept_program.uid},
+                          {"gid", kept_program.gid},
+                          {"type", "file"},
+                          {"mode", kept_program.mode & 07777},
+                          {"sha256", sha256_hex(kept_text)}});
+      }
+    }
+    if (!clash) had_backup = false;
   }
   if (had_backup) {
     std::string list;
@@ -524,6 +549,10 @@ int Migration::migrate() {
   for (const auto& i : scan.items) {
     print("  " + i.path + ": " + i.what + "\n");
     found.push_back({{"path", i.path}, {"what", i.what}});
+  }
+  for (const auto& m : moved_) {
+    print("  " + m["path"].get<std::string>() + ": " + m["what"].get<std::string>() + "\n");
+    found.push_back({{"path", m["path"]}, {"what", m["what"]}});
   }
   report_.doc["items"] = found;
   for (const auto& w : scan.warnings) warn(w);

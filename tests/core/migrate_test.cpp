@@ -351,3 +351,28 @@ TEST_CASE("sc migrate: hostile cron arguments and settings values", "[migrate]")
   REQUIRE(run_sc_rooted(R, {"migrate", "--undo"}).status == 0);
   CHECK(tree_hash(R) == before);
 }
+
+TEST_CASE("sc migrate: the original's program moved into the backup before (sc master adopt) joins the record",
+          "[migrate]") {
+  TempDir root;
+  const fs::path& R = root.path();
+  write_original(R);
+  // What adopt does before it installs sc in /usr/local: the original's
+  // program moved to where sc migrate keeps it, our sc in its place.
+  fs::create_directories(R / "var/lib/sc/migrate/original/usr/local/sbin");
+  fs::rename(R / "usr/local/sbin/sc", R / "var/lib/sc/migrate/original/usr/local/sbin/sc");
+  ScRun r = run_sc_rooted(R, {"--json", "migrate"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json doc = json::parse(r.out);
+  CHECK(doc["result"]["original_version"] == "1006");
+  CHECK(original_left(R) == std::vector<std::string>{});
+  json record = json::parse(read_text(R / "var/lib/sc/migrate/original/migration.json"));
+  bool program = false;
+  for (const auto& m : record["moved"]) program = program || m["path"] == "/usr/local/sbin/sc";
+  CHECK(program);
+  // Undo puts the program back too.
+  REQUIRE(run_sc_rooted(R, {"migrate", "--undo"}).status == 0);
+  CHECK(read_text(R / "usr/local/sbin/sc") == kFakeProgram);
+  CHECK_FALSE(fs::exists(R / "var/lib/sc/migrate/original"));
+}
