@@ -224,12 +224,25 @@ TEST_CASE("mixed cluster: master adopt moves an original client to our sc", "[ma
   const std::string cron = sh(c, "c1", "cat /etc/cron.d/sc_* 2>/dev/null");
   CHECK_THAT(cron, Contains("/usr/local/sbin/sc"));
   CHECK_THAT(cron, Contains("master cron fast"));
-  CHECK(cron.find("flock -w 30 -E 1") == std::string::npos);
+  // The original locked the cron file itself; ours locks in /run/lock.
+  CHECK(cron.find("flock -w 30 -E 1 '/etc/cron.d/") == std::string::npos);
+  CHECK_THAT(cron, Contains("/run/lock/sc_master_fast.lock"));
   // Settings mapped: MASTER became MASTER_HOST.
   CHECK(out_of(c, "c1", {"/usr/local/sbin/sc", "settings", "get", "MASTER_HOST"}) == "m\n");
   CHECK(out_of(c, "c1", {"/usr/local/sbin/sc", "settings", "get", "MASTER_MODE"}) == "client\n");
+  CHECK(out_of(c, "c1", {"/usr/local/sbin/sc", "settings", "get", "MASS_MODE"}) == "nfs4\n");
+  CHECK(out_of(c, "c1", {"/usr/local/sbin/sc", "settings", "get", "MASS_BACKUP"}) == "no\n");  // 1 meant no
+  CHECK(c.on("c1", {"/usr/local/sbin/sc", "settings", "get", "UPDATE_URL"}).exit_code == 1);   // the original's URL
+  // Nothing of the original still runs: its boot unit is ours now, and no
+  // cron file, unit or program outside the backup is the original's.
+  const std::string unit = sh(c, "c1", "cat /etc/systemd/system/sc_boot_master.service");
+  CHECK_THAT(unit, Contains("ExecStart=/usr/local/sbin/sc master boot") && !Contains("Start master module at boot"));
+  CHECK(
+      sh(c, "c1",
+         "grep -rlI 'SCVERSION=\\|Start master module at boot\\|-E 1 .*/etc/cron.d/sc_' /usr/local/sbin /usr/local/bin "
+         "/usr/local/lib/sc /etc/cron.d /etc/systemd/system 2>/dev/null || true") == "");
   // Registered on m.
-  CHECK_THAT(out_of(c, "m", {"sc", "master", "hosts"}), Contains("c1 client"));
+  CHECK_THAT(out_of(c, "m", {"sc", "master", "hosts"}), Contains("c1  client"));
 
   // Again: nothing to do, nothing changed.
   const std::string after = c1_state(c);
