@@ -10,6 +10,7 @@
 #include "commands/commands.hpp"
 #include "engine/rooted_fs.hpp"
 #include "settings/legacy_settings.hpp"
+#include "settings/original_settings.hpp"
 
 namespace sc {
 
@@ -19,7 +20,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: sc settings list | print [MODULE] [--show-secrets] | get NAME | set NAME [VALUE] | del NAME | "
-    "import FILE [NAME...]";
+    "import FILE [NAME...] | original [NAME]";
 
 std::string encode_value(const std::string& v) {
   return json(v).dump(-1, ' ', false, json::error_handler_t::replace);
@@ -219,7 +220,9 @@ int settings_import(const SettingsCall& c) {
     return c.fail("sc settings import: " + file + " is a directory; give a settings file", kExitUsage);
   if (!c.s.executor().read_file(file, &text, &err)) return c.fail("sc settings import: " + err);
   std::map<std::string, std::string> values;
-  if (!parse_settings(text, file, &values, &err)) return c.fail(err, kExitUsage);
+  std::vector<std::string> notes;  // the original's settings, mapped to ours
+  if (!parse_settings(text, file, &values, &err, &notes)) return c.fail(err, kExitUsage);
+  for (const auto& n : notes) c.s.output().log(SC_LOG_INFO, "settings", n);
   int imported = 0;
   for (const auto& [name, value] : values) {
     if (!only.empty() && !only.count(name)) continue;
@@ -239,6 +242,50 @@ int settings_import(const SettingsCall& c) {
   return kExitOk;
 }
 
+// The original tool's settings and ours: the mapping table, or the value
+// the original would hold for one of its settings on this host (what our
+// master answers an original client that asks for it).
+int settings_original(const SettingsCall& c) {
+  if (c.args.size() > 2) return c.bad_args();
+  if (c.args.size() == 1) {
+    std::string t;
+    json rows = json::array();
+    for (const auto& m : original_settings::table()) {
+      std::string ours;
+      json names = json::array();
+      for (auto o : m.ours) {
+        ours += (ours.empty() ? "" : " ") + std::string(o);
+        names.push_back(std::string(o));
+      }
+      t += padded(std::string(m.original), 20) + padded(std::string(original_settings::how_name(m.how)), 10) +
+           padded(ours.empty() ? "-" : ours, 24) + std::string(m.why) + "\n";
+      rows.push_back(json{{"original", std::string(m.original)},
+                          {"ours", m.ours.empty() ? json(nullptr) : names},
+                          {"how", std::string(original_settings::how_name(m.how))},
+                          {"why", std::string(m.why)}});
+    }
+    frame_print(c.s, c.frame, t);
+    c.frame.result = rows;
+    return kExitOk;
+  }
+  const std::string& name = c.args[1];
+  if (!valid_shell_name(name))
+    return c.fail("\"" + name + "\" is not a setting name of the original tool (a shell variable name)", kExitUsage);
+  std::string err;
+  auto v = original_settings::to_original(
+      name, [&](const std::string& ours) { return c.s.settings().value_or_default(ours, &err); });
+  if (!err.empty()) return c.fail(err);
+  if (!v) {
+    c.frame.result = json{{"name", name}, {"value", nullptr}};
+    return c.fail(original_settings::find(name)
+                      ? "the original's setting " + name + " has no value on this host"
+                      : name + " is not a setting of the original tool; see sc settings original");
+  }
+  frame_print(c.s, c.frame, *v + "\n");
+  c.frame.result = json{{"name", name}, {"value", *v}};
+  return kExitOk;
+}
+
 int settings_del(const SettingsCall& c) {
   if (c.args.size() != 2) return c.bad_args();
   if (!c.check_name(c.args[1], true)) return kExitUsage;
@@ -253,8 +300,8 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
-    {"list", settings_list}, {"print", settings_print},   {"get", settings_get},
-    {"set", settings_set},   {"import", settings_import}, {"del", settings_del},
+    {"list", settings_list},     {"print", settings_print}, {"get", settings_get},           {"set", settings_set},
+    {"import", settings_import}, {"del", settings_del},     {"original", settings_original},
 };
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "engine/rooted_fs.hpp"
 #include "engine/rooted_path.hpp"
 #include "settings/legacy_settings.hpp"
+#include "settings/original_settings.hpp"
 
 namespace sc {
 
@@ -270,8 +271,12 @@ bool valid_setting_value(std::string_view value) {
 }
 
 bool parse_settings(std::string_view text, const std::string& file_label, std::map<std::string, std::string>* out,
-                    std::string* err) {
-  if (is_legacy_text(text) || text.empty()) return parse_legacy_settings(text, file_label, out, err);
+                    std::string* err, std::vector<std::string>* notes) {
+  if (is_legacy_text(text) || text.empty()) {
+    if (!parse_legacy_settings(text, file_label, out, err)) return false;
+    original_settings::to_ours(out, notes);
+    return true;
+  }
   std::string marker = first_line(text);
   if (!marker.empty() && marker.back() == '\r') marker.pop_back();
   if (marker != kMarker) {

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sc {
 
@@ -38,8 +39,11 @@ bool valid_setting_value(std::string_view value);
 /// tool's format, into `out` (cleared first). On failure returns false with
 /// `*err` like `FILE:LINE: problem; fix` (`FILE` is `file_label`) and `*out`
 /// unspecified. A format-1 file holding a name twice is refused.
+/// The original's settings are mapped to ours (original_settings::to_ours:
+/// names, boolean sense, constants dropped); `*notes`, when given, gets a
+/// line per change.
 bool parse_settings(std::string_view text, const std::string& file_label, std::map<std::string, std::string>* out,
-                    std::string* err);
+                    std::string* err, std::vector<std::string>* notes = nullptr);
 
 /// The format-1 text of `values`: marker line, explanation line, then one
 /// `NAME="json string"` line per setting, sorted by name.

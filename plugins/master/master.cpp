@@ -7,6 +7,7 @@
 #include <sc/plugin.hpp>
 #include <set>
 
+#include "adopt.hpp"
 #include "all_hosts.hpp"
 #include "all_hosts_command.hpp"
 #include "common/peer_name.hpp"
@@ -753,4 +754,5 @@ SC_PLUGIN(SC_MODULE_NAME, SC_MODULE_VERSION, sc::command<&mode>("mode"), sc::com
           sc::command<&cleanup>("cleanup"), sc::command<&promote>("promote"), sc::command<&switch_master>("switch"),
           sc::command<&master_follow::version>("buildnumber"), sc::command<&master_follow::version>("version"),
           sc::command<&update_sc>("update_sc"), sc::command<&hosts>("hosts"), sc::command<&hostadd>("hostadd"),
-          sc::command<&hostdel>("hostdel"), sc::command<&inventory>("inventory"))
+          sc::command<&hostdel>("hostdel"), sc::command<&inventory>("inventory"),
+          sc::command<&master_adopt::adopt>("adopt"))

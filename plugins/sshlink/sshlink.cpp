@@ -13,6 +13,7 @@
 #include "common/peer_name.hpp"
 #include "common/ssh_home.hpp"
 #include "link_text.hpp"
+#include "scremote.hpp"
 
 namespace {
 
@@ -137,6 +138,19 @@ int exec(sc::Context& ctx) {
   const std::string host = ctx.arg(0);
   check_peer(host);
   std::vector<std::string> argv = rest(ctx, 1);
+  // `exit N` here: the shell's builtin the original ran (its has_sc asks
+  // `sc sshlink exec localhost exit 0` of its peers): success for 0, else
+  // failure; nothing run.
+  if (is_local(host) && argv[0] == "exit" && argv.size() <= 2) {
+    int code = 0;
+    if (argv.size() == 2) {
+      const std::string& n = argv[1];
+      if (n.empty() || n.size() > 3 || n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) > 255)
+        throw sc::Usage("exit \"" + n + "\": give a status from 0 to 255");
+      code = std::stoi(n);
+    }
+    return code == 0 ? SC_OK : SC_FAIL;
+  }
   sc::RunResult r = is_local(host) ? ctx.run(argv) : ctx.peer_run(host, argv);
   if (r.ok()) return SC_OK;
   throw sc::Failure(ctx.last_error());
@@ -157,10 +171,32 @@ int sc_call(sc::Context& ctx) {
   return relay(ctx, doc, "on " + host + ": ");
 }
 
+// The original's `value` of a setting on this host, computed from ours by
+// the core (`sc settings original NAME`); nullopt when it would have none.
+std::optional<std::string> original_value(sc::Context& ctx, const std::string& name) {
+  sc::CallResult r = ctx.call("settings", "original", {name});
+  if (r.status != SC_OK) return std::nullopt;
+  json doc = json::parse(r.json, nullptr, false);
+  if (!doc.is_object() || !doc["result"].is_object() || !doc["result"]["value"].is_string()) return std::nullopt;
+  return doc["result"]["value"].get<std::string>();
+}
+
+// The peer side of the original's `sshlink sc`: answers the original tool's
+// clients, read-only, byte for byte as the original would (scremote.hpp).
+// Never runs a module's command: nothing a client asks changes this host.
 int scremote(sc::Context& ctx) {
-  if (ctx.args().size() < 2) ctx.expect_args(2, 2, "MODULE COMMAND [ARGS...]");
-  sc::CallResult r = ctx.call(ctx.arg(0), ctx.arg(1), rest(ctx, 2));
-  return relay(ctx, parse_document(r.json), "");
+  const sshlink::scremote::Answer a =
+      sshlink::scremote::answer(ctx.args(), [&](const std::string& n) { return original_value(ctx, n); });
+  if (!a.out.empty()) ctx.print(a.out);
+  if (!a.note.empty()) {
+    // The "no update" answer comes every 20 minutes from each client's
+    // cron: said only with -v. Refusals are said.
+    if (a.status == 1 && ctx.args().size() == 2 && ctx.arg(0) == "master" && ctx.arg(1) == "buildnumber")
+      ctx.debug(a.note);
+    else
+      ctx.info(a.note);
+  }
+  return a.status;
 }
 
 // ---- settings of peers ------------------------------------------------------------

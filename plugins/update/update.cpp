@@ -4,6 +4,7 @@
 // (`release`) and brings this host's sc to a peer's (`follow`, which `sc
 // master update_sc` uses). The original's `temp` module is ScratchDir
 // (install.hpp): a private directory removed whatever happens.
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sc/plugin.hpp>
@@ -157,8 +158,19 @@ void start(sc::Context& ctx) {
 
 void upgrade(sc::Context& ctx) {
   ctx.expect_args(1, 2, "OLD [NEW]");
-  auto old = update_rel::parse_version(ctx.args()[0]);
-  if (!old) throw sc::Usage("\"" + ctx.args()[0] + "\" is not a version (MAJOR.MINOR.PATCH, e.g. 1.0.0)");
+  // The original tool numbered its versions MAJOR * 1000 + MINOR (1006):
+  // a host coming from it has had none of our modules' steps, so they all
+  // run, as from 0.0.0.
+  const std::string& given = ctx.args()[0];
+  const bool original_build = given.size() == 4 && given[0] >= '1' && given[0] <= '9' &&
+                              std::all_of(given.begin(), given.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (original_build)
+    ctx.print(given + " is a build number of the original tool: every module's steps run, as from 0.0.0\n");
+  auto old = update_rel::parse_version(original_build ? "0.0.0" : given);
+  if (!old)
+    throw sc::Usage(
+        "\"" + given +
+        "\" is not a version (MAJOR.MINOR.PATCH, e.g. 1.0.0, or the original tool's build number, e.g. 1006)");
   const std::string new_text = ctx.arg(1, ctx.sc_version());
   auto now = update_rel::parse_version(new_text);
   if (!now) throw sc::Usage("\"" + new_text + "\" is not a version (MAJOR.MINOR.PATCH, e.g. 1.0.0)");
