@@ -17,6 +17,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -813,6 +814,14 @@ void sync(sc::Context& ctx) {
 
 // ---- restore and verify -------------------------------------------------------
 
+/// True when `dir` is a backup made by the original tool (BACKUP_DIR/HOST:
+/// its settings file `sc`, fs/, db/USER:DATABASE.xz), none of the records
+/// a snapshot of ours holds.
+bool original_layout(sc::Context& ctx, const std::string& dir) {
+  return !ctx.stat(dir + "/" + kFileLists).exists() && !ctx.stat(dir + "/" + kSnapshotMeta).exists() &&
+         (is_dir(ctx, dir + "/fs") || ctx.stat(dir + "/" + kSettingsFile).is_file());
+}
+
 /// Picks the snapshot directory (target path) SOURCE designates: a snapshot,
 /// an entry directory, a host directory, or a backup made by the original
 /// tool (fs/, db/ and an sc file).
@@ -826,6 +835,10 @@ std::string pick_snapshot(sc::Context& ctx, const std::string& source, const std
   if (is_dir(ctx, source + "/host")) entry_dir = source + "/host";
   auto snaps = snapshots_of(ctx, entry_dir);
   if (snaps.empty()) {
+    if (looks_like_snapshot(source) && !at.empty() && original_layout(ctx, source))
+      throw sc::Usage(source +
+                      " is a backup of the original tool, which keeps a single copy: --at does not apply; "
+                      "restore it without --at");
     if (looks_like_snapshot(source)) return source;
     throw sc::Usage("no snapshot found in " + source + "; give a snapshot directory or an entry directory");
   }
@@ -929,6 +942,75 @@ std::string staging_dir(sc::Context& ctx, const Entry& source) {
 
 void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::string& only_path);
 
+/// True when MODULE declares the `restore` hook (its manifest, through `help`).
+bool has_restore_hook(sc::Context& ctx, const std::string& module) {
+  json h = json::parse(ctx.call("help", module).json, nullptr, false);
+  if (!h.is_object() || !h.value("result", json()).is_object()) return false;
+  const json hooks = h["result"].value("hooks", json::array());
+  return hooks.is_array() && std::find(hooks.begin(), hooks.end(), "restore") != hooks.end();
+}
+
+/// What each module here would back up (its `files` hook on this host).
+std::map<std::string, std::vector<std::string>> files_here(sc::Context& ctx) {
+  std::map<std::string, std::vector<std::string>> out;
+  auto [rc, captured] = ctx.broadcast("files", {}, /*ready_only=*/false, /*capture=*/true);
+  (void)rc;  // each module's own status is in its item
+  json items = json::parse(captured, nullptr, false);
+  if (!items.is_array()) return out;
+  for (const auto& item : items) {
+    if (!item.is_object() || !item.value("module", json()).is_string()) continue;
+    const std::string module = item["module"].get<std::string>();
+    if (item.value("status", SC_FAIL) != SC_OK) {
+      ctx.warn("module " + module + " could not list its files here: " + item.value("error", json("")).dump());
+      continue;
+    }
+    try {
+      out[module] = string_list(item.value("result", json()), "the files hook of " + module);
+    } catch (const sc::Failure& ex) {
+      ctx.warn(ex.what());
+    }
+  }
+  return out;
+}
+
+/// The account files: only the user module merges them (never copied over
+/// this host's own).
+const char* const kAccountFiles[] = {"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow"};
+
+/// The files of a backup of the original tool, which has no list of whose
+/// files are whose: each module here with a `restore` hook whose files (as
+/// its `files` hook lists them on this host) are in the backup restores
+/// its own (user merges the accounts); then `copy_rest` copies back the
+/// rest of fs/, less what those modules list (asked again after their
+/// restore: the user module then lists the restored homes) and the account
+/// files.
+void restore_original_files(sc::Context& ctx, const std::string& snap, const std::string& restored,
+                            const std::function<void(const std::set<std::string>&)>& copy_rest) {
+  std::set<std::string> excluded(std::begin(kAccountFiles), std::end(kAccountFiles));
+  std::set<std::string> hooked;
+  bool accounts_merged = false;
+  for (const auto& [module, paths] : files_here(ctx)) {
+    if (!has_restore_hook(ctx, module)) continue;
+    hooked.insert(module);
+    const bool in_backup = std::any_of(paths.begin(), paths.end(),
+                                       [&](const std::string& p) { return ctx.stat(snap + "/fs" + p).exists(); });
+    if (!in_backup) continue;
+    if (ctx.call_shown(module, "restore", {snap}) != SC_OK)
+      throw sc::Failure("module " + module + " could not restore its files");
+    ctx.print("module " + module + restored);
+    accounts_merged |= module == "user";
+  }
+  for (const auto& [module, paths] : files_here(ctx))
+    if (hooked.count(module))
+      for (const auto& p : paths)
+        if (p.size() > 1 && p[0] == '/') excluded.insert(p);
+  if (!accounts_merged && ctx.stat(snap + "/fs/etc/passwd").exists())
+    ctx.warn(
+        "the accounts of the backup (fs/etc/passwd, shadow, group, gshadow) were not restored: only the user "
+        "module merges them; install it, then restore again");
+  copy_rest(excluded);
+}
+
 void restore_from(sc::Context& ctx) {
   const RestoreArgs a = restore_args(ctx, /*path_allowed=*/true);
   if (!a.remote) return restore_snapshot(ctx, pick_snapshot(ctx, a.source, a.at), a.only_path);
@@ -971,7 +1053,8 @@ void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::stri
   if (auto rec = snapshot_record(ctx, snap))
     if (auto e = backup::parse_entry(rec->entry, nullptr)) entry_path = e->path;
   const std::string restored = ctx.dry_run() ? " would be restored\n" : " restored\n";
-  auto rsync_back = [&](const std::vector<std::string>& paths, const std::string& what) {
+  auto rsync_back = [&](const std::vector<std::string>& paths, const std::string& what,
+                        const std::set<std::string>& excluded = {}) {
     std::string list;
     for (const auto& p : paths) {
       const size_t first = p.find_first_not_of('/');
@@ -984,6 +1067,7 @@ void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::stri
     std::vector<std::string> argv = {"rsync",        "--archive", "--recursive",   "--numeric-ids",
                                      "--hard-links", "--from0",   "--files-from=-"};
     if (!entry_path.empty()) argv.push_back("--no-implied-dirs");
+    for (const auto& x : excluded) argv.push_back("--exclude=" + backup::exact_exclude(x));
     argv.insert(argv.end(), {real + "/fs/", ctx.resolve_path("/")});
     sc::RunResult r = ctx.run(argv, o);
     if (!r.ok()) throw sc::Failure("restoring " + what + " failed: " + ctx.last_error());
@@ -1000,6 +1084,24 @@ void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::stri
     return;
   }
 
+  // A backup of the original tool: its dumps' names are checked before
+  // anything changes.
+  const bool original = original_layout(ctx, snap);
+  std::vector<std::string> original_dumps;
+  if (original) {
+    for (const auto& f : names_in(ctx, snap + "/db")) {
+      std::string why;
+      if (f.size() < 3 || f.compare(f.size() - 3, 3, ".xz") != 0) {
+        ctx.warn(snap + "/db/" + f + " is not a database dump of the original tool (USER:DATABASE.xz): left out");
+        continue;
+      }
+      if (!backup::original_db_file(f, &why))
+        throw sc::Usage(snap + "/db/" + f + " cannot be restored: " + why +
+                        "; rename or remove it, then restore again; nothing was changed");
+      original_dumps.push_back(f);
+    }
+  }
+
   // 1. Settings first: modules restored next read them.
   if (ctx.stat(snap + "/" + kSettingsFile).is_file()) {
     sc::CallResult r = ctx.call("settings", "import", {snap + "/" + kSettingsFile});
@@ -1009,19 +1111,14 @@ void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::stri
   // 2. Files, module by module: a module with a `restore` hook restores its
   // own (user merges accounts instead of overwriting them); the others'
   // files are copied back.
-  auto lists_text = ctx.read_file(snap + "/" + kFileLists);
+  auto lists_text = original ? std::nullopt : ctx.read_file(snap + "/" + kFileLists);
   if (lists_text) {
     json lists = json::parse(*lists_text, nullptr, false);
     if (!lists.is_object()) throw sc::Failure(snap + "/" + kFileLists + " is damaged");
     std::vector<std::string> plain;
     for (auto it = lists.begin(); it != lists.end(); ++it) {
       auto paths = string_list(it.value(), "the file list of " + it.key());
-      sc::CallResult help = ctx.call("help", it.key());  // the module's manifest
-      bool has_restore = false;
-      json h = json::parse(help.json, nullptr, false);
-      if (h.is_object() && h.value("result", json()).is_object())
-        for (const auto& hook : h["result"].value("hooks", json::array())) has_restore |= hook == "restore";
-      if (has_restore) {
+      if (has_restore_hook(ctx, it.key())) {
         if (ctx.call_shown(it.key(), "restore", {snap}) != SC_OK)
           throw sc::Failure("module " + it.key() + " could not restore its files");
         ctx.print("module " + it.key() + restored);
@@ -1030,12 +1127,20 @@ void restore_snapshot(sc::Context& ctx, const std::string& snap, const std::stri
       }
     }
     rsync_back(plain, "the modules' files");
-  } else if (is_dir(ctx, snap + "/fs")) {
-    // A backup of the original tool: everything in fs/.
-    rsync_back(names_in(ctx, snap + "/fs"), "the files");
+  } else if (original && is_dir(ctx, snap + "/fs")) {
+    restore_original_files(ctx, snap, restored, [&](const std::set<std::string>& excluded) {
+      rsync_back(names_in(ctx, snap + "/fs"), "the files", excluded);
+    });
   }
-  // 3. Databases.
-  for (const auto& f : names_in(ctx, snap + "/db")) {
+  // 3. Databases: an original backup's dumps are the original's own
+  // streams, which only `db restore --original` takes.
+  for (const auto& f : original_dumps) {
+    const std::string name = f.substr(0, f.size() - 3);
+    if (ctx.call_shown("db", "restore", {snap + "/db/" + f, "--original"}) != SC_OK)
+      throw sc::Failure("restoring database " + name + " failed (see above)");
+    ctx.print("database " + name + restored);
+  }
+  for (const auto& f : original ? std::vector<std::string>{} : names_in(ctx, snap + "/db")) {
     if (f.size() < 7 || f.compare(f.size() - 7, 7, ".sql.xz") != 0) continue;
     if (ctx.call_shown("db", "restore", {snap + "/db/" + f}) != SC_OK)
       throw sc::Failure("restoring database " + f.substr(0, f.size() - 7) + " failed (see above)");

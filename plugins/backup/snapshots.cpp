@@ -15,6 +15,39 @@ std::string snapshot_name(std::time_t t) {
   return buf;
 }
 
+std::optional<std::pair<std::string, std::string>> original_db_file(std::string_view name, std::string* why) {
+  auto fail = [&](const std::string& w) -> std::optional<std::pair<std::string, std::string>> {
+    if (why) *why = w;
+    return std::nullopt;
+  };
+  auto ident = [](std::string_view s) {
+    return !s.empty() && s.size() <= 63 && ((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_') &&
+           std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  };
+  if (name.size() <= 3 || name.substr(name.size() - 3) != ".xz") return fail("its name does not end in .xz");
+  std::string_view base = name.substr(0, name.size() - 3);
+  const size_t colon = base.find(':');
+  if (colon == std::string_view::npos) return fail("its name is not USER:DATABASE.xz");
+  std::string_view user = base.substr(0, colon), database = base.substr(colon + 1);
+  if (!ident(user) || !ident(database))
+    return fail(
+        "USER and DATABASE of its name USER:DATABASE.xz must be lower-case letters, digits and '_', "
+        "starting with a letter or '_'");
+  return std::make_pair(std::string(user), std::string(database));
+}
+
+std::string exact_exclude(std::string_view path) {
+  const bool wild = path.find_first_of("*?[") != std::string_view::npos;
+  std::string out;
+  for (char c : path) {
+    // rsync reads a backslash as an escape only in a pattern with a wildcard.
+    if (wild && (c == '*' || c == '?' || c == '[' || c == '\\')) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::optional<std::time_t> parse_snapshot_name(const std::string& name) {
   std::tm tm{};
   int n = 0;

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace backup {
@@ -47,6 +49,15 @@ struct Status {
   static Status from_json(const nlohmann::json& j);
   void record(const RunRecord& r);
 };
+
+/// The role and database of a dump in a backup of the original tool
+/// (db/USER:DATABASE.xz): lower-case letters, digits and '_', starting with
+/// a letter or '_', at most 63 bytes each. nullopt with *why otherwise.
+std::optional<std::pair<std::string, std::string>> original_db_file(std::string_view name, std::string* why);
+
+/// An rsync --exclude pattern matching exactly the absolute path `path` of
+/// a transfer rooted at "/" (anchored; wildcard characters escaped).
+std::string exact_exclude(std::string_view path);
 
 /// "1.2 GiB", "340 KiB".
 std::string human_size(std::uint64_t bytes);

@@ -1,6 +1,7 @@
 // db: the PostgreSQL databases of modules (the original's db module), with
 // names validated instead of pasted into SQL, passwords kept off every
 // command line, and no command that drops data unasked.
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -305,14 +306,100 @@ void restorestream(sc::Context& ctx) {
   restore_data(ctx, read_stdin(), "stdin");
 }
 
-void restore(sc::Context& ctx) {
-  ctx.expect_args(1, 1, "FILE");
-  const std::string& file = ctx.args()[0];
-  if (file.empty() || file[0] != '/')
-    throw sc::Usage("FILE \"" + file + "\" is not an absolute path; give the path of a dump made by `sc db backup`");
+/// A password nobody knows, for one restore: letters and digits from the
+/// kernel's random source.
+std::string random_password() {
+  unsigned char raw[24];
+  size_t got = 0;
+  while (got < sizeof raw) {
+    ssize_t n = ::getrandom(raw + got, sizeof raw - got, 0);
+    if (n < 0) throw sc::Failure("no random bytes for a temporary password");
+    got += static_cast<size_t>(n);
+  }
+  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string pw;
+  for (unsigned char c : raw) pw += digits[c % 62];
+  return pw;
+}
+
+/// `restore FILE --original`: a dump of the original tool, named
+/// USER:DATABASE.xz (a backup's db/ directory). The role and the database
+/// are those of the file's name and are made by this module: the role a
+/// login role (its password hash carried over from the stream when it is
+/// well-formed, else none), the database dropped and created afresh, owned
+/// by it. Only pg_dump's part of the stream runs, as the role itself (over
+/// TCP to localhost, with a one-time password) and with psql's
+/// meta-commands shut off (\restrict), so the stream cannot reach beyond
+/// the role's rights: its own DROP/CREATE/ALTER statements never run.
+void restore_original(sc::Context& ctx, const std::string& file) {
+  const std::string name = file.substr(file.find_last_of('/') + 1);
+  std::string why;
+  auto names = db::original_dump_names(name, &why);
+  if (!names) throw sc::Usage("FILE \"" + file + "\" is not a dump of the original tool: " + why);
+  const auto& [role, database] = *names;
   auto data = ctx.read_file(file);
   if (!data) throw sc::Usage("FILE \"" + file + "\": cannot read this database dump (does it exist?)");
-  restore_data(ctx, *data, ctx.args()[0]);
+  if (data->empty()) throw sc::Usage(file + " is empty: nothing to restore");
+  sc::RunOptions x;
+  x.readonly = true;
+  x.capture_out = x.capture_err = true;
+  x.input = *data;
+  sc::RunResult text = ctx.run({"xz", "-dc"}, x);
+  if (!text.ok()) throw sc::Usage(file + " is not an xz stream: " + text.err);
+  auto dump = db::parse_original_dump(text.out, role, database, &why);
+  if (!dump) throw sc::Usage(file + ": " + why + "; nothing was restored");
+  const Server s = server(ctx);
+  require_ready(ctx, s);
+  if (!query(ctx, s, "SELECT 1 FROM pg_roles WHERE rolname = " + db::quote_literal(role) + " AND rolsuper;").empty())
+    throw sc::Usage("role " + role + " is a superuser here: a dump is never restored with a superuser's rights; " +
+                    "nothing was restored");
+  if (!dump->password_hash)
+    ctx.warn("role " + role + ": " +
+             (dump->password_problem.empty() ? std::string("the dump holds no password") : dump->password_problem) +
+             "; it is restored without one (set it with `sc db add " + role + " " + database + "`)");
+  const std::string temporary = random_password();
+  change(ctx, s, db::original_prepare_script(role, database, temporary));
+  std::string failed;
+  {
+    // psql's own restriction key, unknown to the stream: every meta-command
+    // the stream holds (\! runs a shell, \connect another database) is
+    // refused.
+    sc::RunOptions o;
+    o.capture_out = o.capture_err = true;
+    o.input = "\\restrict " + random_password() + "\n" + dump->dump;
+    PassFile pass(s.port, database, role, temporary);
+    o.env = {"PGPASSFILE=" + pass.path(), "PGCONNECT_TIMEOUT=10"};
+    sc::RunResult r = ctx.run({"psql", "-X", "-q", "-w", "-h", "localhost", "-p", s.port, "-U", role, "-d", database,
+                               "-v", "ON_ERROR_STOP=1"},
+                              o);
+    if (!r.ok()) failed = r.err.empty() ? ctx.last_error() : r.err;
+  }
+  // The one-time password goes, whatever happened.
+  change(ctx, s, db::password_script(role, dump->password_hash));
+  if (!failed.empty())
+    throw sc::Failure("restoring " + file + " into database " + database + " as role " + role + " failed: " + failed);
+  ctx.print((ctx.dry_run() ? "would restore" : "restored") + std::string(" database ") + database + " (role " + role +
+            ") from " + file + "\n");
+}
+
+void restore(sc::Context& ctx) {
+  std::vector<std::string> pos;
+  bool original = false;
+  for (const auto& a : ctx.args()) {
+    if (a == "--original")
+      original = true;
+    else
+      pos.push_back(a);
+  }
+  if (pos.size() != 1) throw sc::Usage("usage: sc db restore FILE [--original]");
+  const std::string& file = pos[0];
+  if (file.empty() || file[0] != '/')
+    throw sc::Usage("FILE \"" + file + "\" is not an absolute path; give the path of a dump made by `sc db backup`" +
+                    (original ? " (or, with --original, by the original tool)" : ""));
+  if (original) return restore_original(ctx, file);
+  auto data = ctx.read_file(file);
+  if (!data) throw sc::Usage("FILE \"" + file + "\": cannot read this database dump (does it exist?)");
+  restore_data(ctx, *data, file);
 }
 
 void sql(sc::Context& ctx) {

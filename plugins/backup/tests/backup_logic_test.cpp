@@ -207,3 +207,29 @@ TEST_CASE("backup: the checksum list is JSON strings, written fast or not", "[ba
   REQUIRE(back.size() == sums.size());
   for (size_t i = 0; i < sums.size(); ++i) CHECK(back[i].path == sums[i].path);
 }
+
+TEST_CASE("backup: dumps of a backup of the original tool are named USER:DATABASE.xz", "[backup]") {
+  std::string why;
+  CHECK(backup::original_db_file("alice:alicedb.xz", &why) ==
+        std::make_pair(std::string("alice"), std::string("alicedb")));
+  CHECK(backup::original_db_file("_r2:d_9.xz", &why) == std::make_pair(std::string("_r2"), std::string("d_9")));
+  for (const std::string& bad : std::vector<std::string>{
+           "alice:alicedb", "alicedb.xz", "alice:alicedb.sql.xz", "Alice:db.xz", "alice:db;x.xz", "../etc:passwd.xz",
+           "alice:/etc/passwd.xz", ":db.xz", "alice:.xz", "a:b:c.xz", "alice:db x.xz", "9a:db.xz", ".xz",
+           "alice:" + std::string(64, 'd') + ".xz", std::string("alice:d\0b.xz", 12)}) {
+    INFO(bad);
+    why.clear();
+    CHECK_FALSE(backup::original_db_file(bad, &why));
+    CHECK_FALSE(why.empty());
+  }
+  for (const auto& hostile : sc::test::hostile_strings()) {
+    CHECK_FALSE(backup::original_db_file(hostile + ":db.xz", nullptr));
+    CHECK_FALSE(backup::original_db_file("u:" + hostile + ".xz", nullptr));
+  }
+}
+
+TEST_CASE("backup: a path left out of a restore is matched exactly by rsync", "[backup]") {
+  CHECK(backup::exact_exclude("/etc/passwd") == "/etc/passwd");
+  CHECK(backup::exact_exclude("/home/a b\\c") == "/home/a b\\c");  // no wildcard: taken as written
+  CHECK(backup::exact_exclude("/srv/[x]*?\\y") == "/srv/\\[x]\\*\\?\\\\y");
+}

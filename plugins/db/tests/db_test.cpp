@@ -1,6 +1,8 @@
 // The db module against a real PostgreSQL server (a private cluster).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "pg_harness.hpp"
 #include "sshd_harness.hpp"
@@ -208,4 +210,137 @@ TEST_CASE("db pull copies a module's databases from a peer", "[db][peer][postgre
   CHECK(local_pg.psql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'notesdb';") == "notes\n");
   CHECK(h.sc({"db", "pull", "nosuch", h.peer()}).status == 1);
   CHECK(h.sc({"db", "pull", "a;b", h.peer()}).status == 2);
+}
+
+namespace {
+
+/// PostgreSQL's TOOL, run as postgres against `pg`: its output.
+std::string pg_tool(const PgCluster& pg, const std::string& tool, std::vector<std::string> args) {
+  std::vector<fs::path> bins;
+  for (const auto& e : fs::directory_iterator("/usr/lib/postgresql"))
+    if (fs::exists(e.path() / "bin" / tool)) bins.push_back(e.path() / "bin" / tool);
+  REQUIRE_FALSE(bins.empty());
+  std::sort(bins.begin(), bins.end());
+  std::vector<std::string> argv = {"runuser",
+                                   "-u",
+                                   "postgres",
+                                   "--",
+                                   bins.back().string(),
+                                   "-h",
+                                   pg.socket_dir().string(),
+                                   "-p",
+                                   std::to_string(pg.port())};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return output_of(argv);
+}
+
+std::string xz(const std::string& text) {
+  return output_of({"xz", "-c", "-8"}, text);
+}
+
+/// Can ROLE log in to DATABASE over TCP with PASSWORD?
+bool logs_in(const PgCluster& pg, const std::string& role, const std::string& database, const std::string& password) {
+  return run_captured({"env", "PGPASSWORD=" + password, "PGCONNECT_TIMEOUT=5", "psql", "-X", "-w", "-tA", "-h",
+                       "127.0.0.1", "-p", std::to_string(pg.port()), "-U", role, "-d", database, "-c", "SELECT 1"})
+      .ok();
+}
+
+}  // namespace
+
+TEST_CASE("db restore --original: a dump of the original tool, run as its role only", "[db][postgres]") {
+  PgCluster pg;
+  TempDir root;
+  // The original's `db backup alice alicedb`, from a real server.
+  pg.psql("CREATE ROLE alice LOGIN PASSWORD 'alice pw'; CREATE DATABASE alicedb OWNER alice;");
+  pg.psql("SET ROLE alice; CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'it''s'), (2, E'\\\\! x');",
+          "alicedb");
+  std::string roles;
+  {
+    std::istringstream in(pg_tool(pg, "pg_dumpall", {"--roles-only"}));
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("CREATE ROLE alice", 0) == 0 || line.rfind("ALTER ROLE alice", 0) == 0) roles += line + "\n";
+  }
+  REQUIRE_THAT(roles, Contains("PASSWORD 'SCRAM-SHA-256$"));
+  const std::string head = "DROP DATABASE IF EXISTS alicedb;\nDROP ROLE IF EXISTS alice;\n" + roles +
+                           "CREATE DATABASE alicedb OWNER=alice;\n\\connect alicedb\n";
+  const std::string body = pg_tool(pg, "pg_dump", {"--no-tablespaces", "alicedb"});
+  write_text(root / "srv/db/alice:alicedb.xz", xz(head + body), fs::perms(0600));
+  pg.psql("DROP DATABASE alicedb; DROP ROLE alice;");
+
+  // Without --original, a stream that is not ours is refused.
+  ScRun r = db(pg, root.path(), {"restore", "/srv/db/alice:alicedb.xz"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("was not made by `sc db backup`"));
+
+  // Dry run: nothing made.
+  r = db(pg, root.path(), {"--dry-run", "restore", "/srv/db/alice:alicedb.xz", "--original"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(pg.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'alice';") == "0\n");
+
+  r = db(pg, root.path(), {"restore", "/srv/db/alice:alicedb.xz", "--original"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(pg.psql("SELECT id || '=' || v FROM t ORDER BY id;", "alicedb") == "1=it's\n2=\\! x\n");
+  CHECK(pg.psql("SELECT tableowner FROM pg_tables WHERE tablename = 't';", "alicedb") == "alice\n");
+  CHECK(pg.psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'alice';") == "f\n");
+  CHECK(logs_in(pg, "alice", "alicedb", "alice pw"));  // the hash carried over, the one-time password gone
+  // Again: the database is replaced, not added to.
+  r = db(pg, root.path(), {"restore", "/srv/db/alice:alicedb.xz", "--original"});
+  REQUIRE(r.status == 0);
+  CHECK(pg.psql("SELECT count(*) FROM t;", "alicedb") == "2\n");
+
+  // The stream's own head never runs: a SUPERUSER there is not granted.
+  const std::string evil_head =
+      "DROP DATABASE IF EXISTS alicedb;\nDROP ROLE IF EXISTS postgres;\n"
+      "CREATE ROLE alice;\nALTER ROLE alice WITH SUPERUSER LOGIN;\n"
+      "CREATE DATABASE alicedb OWNER=alice;\n\\connect alicedb\n";
+  write_text(root / "srv/db/alice:alicedb.xz", xz(evil_head + body), fs::perms(0600));
+  r = db(pg, root.path(), {"restore", "/srv/db/alice:alicedb.xz", "--original"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("restored without one"));
+  CHECK(pg.psql("SELECT rolsuper, rolpassword IS NULL FROM pg_authid WHERE rolname = 'alice';") == "f|t\n");
+  CHECK(pg.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'postgres';") == "1\n");
+
+  // pg_dump's part runs as the role, meta-commands refused: a shell escape,
+  // another connection, a grab for superuser, a program run by the server.
+  const fs::path marker = root / "pwned";
+  for (const std::string& evil : std::vector<std::string>{
+           "\\! touch " + marker.string() + "\n", "\\connect postgres\nCREATE TABLE stolen (x int);\n",
+           "SELECT 1; \\! touch " + marker.string() + "\n", std::string("ALTER ROLE alice SUPERUSER;\n"),
+           "COPY (SELECT 1) TO PROGRAM 'touch " + marker.string() + "';\n",
+           std::string("RESET ROLE; ALTER ROLE alice SUPERUSER;\n")}) {
+    INFO(evil);
+    write_text(root / "srv/db/alice:alicedb.xz", xz(head + evil), fs::perms(0600));
+    r = db(pg, root.path(), {"restore", "/srv/db/alice:alicedb.xz", "--original"});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Contains("failed"));
+    CHECK_FALSE(fs::exists(marker));
+    CHECK(pg.psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'alice';") == "f\n");
+    CHECK(pg.psql("SELECT count(*) FROM pg_tables WHERE tablename = 'stolen';") == "0\n");
+    CHECK(logs_in(pg, "alice", "alicedb", "alice pw"));  // the stream's password, not the one-time one
+  }
+
+  // Names: from the file's name only, checked; a superuser role never.
+  for (const char* bad : {"/srv/db/Alice:x.xz", "/srv/db/alice.xz", "/srv/db/postgres:x.xz", "/srv/db/a:template1.xz",
+                          "/srv/db/a;b:c.xz", "srv/db/alice:alicedb.xz"}) {
+    INFO(bad);
+    write_text(root / ("srv/db/" + fs::path(bad).filename().string()), xz(head + body));
+    r = db(pg, root.path(), {"restore", bad, "--original"});
+    CHECK(r.status == 2);
+  }
+  pg.psql("CREATE ROLE boss SUPERUSER;");
+  write_text(root / "srv/db/boss:bossdb.xz", xz("CREATE DATABASE bossdb OWNER=boss;\n\\connect bossdb\nSELECT 1;\n"));
+  r = db(pg, root.path(), {"restore", "/srv/db/boss:bossdb.xz", "--original"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("is a superuser here"));
+  // The file names another database than its stream connects to.
+  write_text(root / "srv/db/alice:otherdb.xz", xz(head + body));
+  r = db(pg, root.path(), {"restore", "/srv/db/alice:otherdb.xz", "--original"});
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("\\connect otherdb"));
+  CHECK(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'otherdb';") == "0\n");
+  write_text(root / "srv/db/alice:junk.xz", "not xz");
+  CHECK(db(pg, root.path(), {"restore", "/srv/db/alice:junk.xz", "--original"}).status == 2);
 }
