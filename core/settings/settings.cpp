@@ -17,14 +17,23 @@ Settings::Settings(SettingsOptions opts, PluginCatalog& catalog, Executor& execu
 SettingsStore* Settings::store(std::string* err) {
   if (store_) return store_.get();
   auto store = std::make_unique<SettingsStore>(opts_.root, "/etc/sc");
+  store->set_repair(!opts_.dry_run);  // a dry run changes nothing, not even a mode
   if (!store->load(err)) return nullptr;
   const std::string file = store->file().string();
-  if (std::uint32_t mode = store->repaired_mode()) {
-    char octal[16];
-    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode & 07777));
+  auto octal = [](std::uint32_t mode) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+    return std::string(text);
+  };
+  if (std::uint32_t mode = store->repaired_mode())
+    output_.log(
+        SC_LOG_WARN, kLogSource,
+        file + " had mode " + octal(mode) + "; set back to 0600, since it holds secrets (check who changed it)");
+  if (std::uint32_t mode = store->unrepaired_mode())
     output_.log(SC_LOG_WARN, kLogSource,
-                file + " had mode " + octal + "; set back to 0600, since it holds secrets (check who changed it)");
-  }
+                file + " has mode " + octal(mode) +
+                    "; the next run without --dry-run sets it back to 0600, since it "
+                    "holds secrets");
   if (store->legacy()) {
     // The original's file is a shell script, often world-readable with
     // passwords in it: rewrite it at once in our format, mode 0600.

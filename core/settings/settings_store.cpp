@@ -366,10 +366,14 @@ bool SettingsStore::load(std::string* err) {
     // reach (a loop, or a dangling link); there is nothing to read.
     if (st.symlink) st = FileState{};
     // The file holds secrets: as root, any read puts its mode back.
-    repaired_mode_ = 0;
+    repaired_mode_ = unrepaired_mode_ = 0;
     if (st.exists && st.mode != kFileMode && ::geteuid() == 0) {
-      Fd f(::openat(place.dir.get(), place.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-      if (f && ::fchmod(f.get(), kFileMode) == 0) repaired_mode_ = st.mode;
+      if (!repair_) {
+        unrepaired_mode_ = st.mode;
+      } else {
+        Fd f(::openat(place.dir.get(), place.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        if (f && ::fchmod(f.get(), kFileMode) == 0) repaired_mode_ = st.mode;
+      }
     }
   }
   values_ = std::move(st.values);

@@ -89,6 +89,11 @@ class SettingsStore {
   const std::string& legacy_copy() const { return legacy_copy_; }
   /// The mode load() found and set back to 0600 (running as root), or 0.
   std::uint32_t repaired_mode() const { return repaired_mode_; }
+  /// A mode other than 0600 that load() found and left (set_repair(false):
+  /// a dry run, which changes nothing), or 0.
+  std::uint32_t unrepaired_mode() const { return unrepaired_mode_; }
+  /// Whether load() puts a wrong mode back to 0600 (default: yes).
+  void set_repair(bool repair) { repair_ = repair; }
 
   /// Locked read-modify-write. Takes an exclusive flock on `<file>.lock`
   /// (created 0600, never removed, refused when it is a symlink), re-reads
@@ -127,6 +132,8 @@ class SettingsStore {
   bool legacy_ = false;
   std::string legacy_copy_;
   std::uint32_t repaired_mode_ = 0;
+  std::uint32_t unrepaired_mode_ = 0;
+  bool repair_ = true;
   std::chrono::milliseconds lock_timeout_ = kDefaultLockTimeout;
 };
 

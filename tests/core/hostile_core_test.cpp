@@ -186,9 +186,16 @@ TEST_CASE("class 10: the settings store cleans up and keeps its mode", "[hostile
   CHECK_FALSE(fs::exists(root / "etc/.sc.legacy.sc-XyZ789"));
   CHECK(fs::exists(root / "etc/.other.sc-keep"));
 
-  // A mode opened up by hand is put back by any read as root, and said.
+  // A mode opened up by hand is put back by any read as root, and said;
+  // a dry run only says it.
   fs::permissions(root / "etc/sc", fs::perms(0666));
-  ScRun r = run_sc_fixtures(root.path(), {"settings", "get", "PROBE_TEXT"});
+  ScRun r = run_sc_fixtures(root.path(), {"--dry-run", "settings", "get", "PROBE_TEXT"});
+  CHECK(r.status == 0);
+  if (::geteuid() == 0) {
+    CHECK((fs::status(root / "etc/sc").permissions() & fs::perms::all) == fs::perms(0666));
+    CHECK_THAT(r.err, Contains("has mode 0666; the next run without --dry-run sets it back to 0600"));
+  }
+  r = run_sc_fixtures(root.path(), {"settings", "get", "PROBE_TEXT"});
   CHECK(r.status == 0);
   if (::geteuid() == 0) {
     CHECK((fs::status(root / "etc/sc").permissions() & fs::perms::all) == fs::perms(0600));

@@ -297,7 +297,7 @@ TEST_CASE("update upgrade runs every module's upgrade hook once", "[update]") {
   write_text(root / "etc/sudoers.d/sc", "root   ALL=NOPASSWD: ALL\n%sudo  ALL=NOPASSWD: ALL\n", fs::perms(0440));
   const std::string before = tree_hash(root.path());
   for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{{"upgrade"},
-                                                                            {"upgrade", "1006"},
+                                                                            {"upgrade", "10066"},
                                                                             {"upgrade", "x"},
                                                                             {"upgrade", "9.9.9"},
                                                                             {"upgrade", "1.0.0", "0.9.0"},
