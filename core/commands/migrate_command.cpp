@@ -685,7 +685,13 @@ int Migration::undo() {
       return fail("the original's " + path + " is missing from " + kBackupDir + "; nothing changed");
     if (m.value("type", "") == "file" && (!read(backup_path(path), &text) || sha256_hex(text) != m.value("sha256", "")))
       return fail(backup_path(path) + " is not the file the migration kept; nothing changed");
-    if (node_of(path, &node) && !to_remove.count(path))
+    // The original's program comes back over an sc of ours installed in
+    // its place (`sc master adopt`, a local install): that sc is not the
+    // original's, and this command is how one goes back to it.
+    const bool sc_in_its_place = path == original::kProgram && node_of(path, &node) &&
+                                 node.type == rooted_fs::NodeType::file && read(path, &text) &&
+                                 !original::program_version(text);
+    if (node_of(path, &node) && !to_remove.count(path) && !sc_in_its_place)
       return fail(path +
                   " exists and was not written by `sc migrate`; nothing changed. Move it aside, then run `sc migrate "
                   "--undo` again");

@@ -361,6 +361,11 @@ TEST_CASE("sc migrate: the original's program moved into the backup before (sc m
   // program moved to where sc migrate keeps it, our sc in its place.
   fs::create_directories(R / "var/lib/sc/migrate/original/usr/local/sbin");
   fs::rename(R / "usr/local/sbin/sc", R / "var/lib/sc/migrate/original/usr/local/sbin/sc");
+  write_text(R / "usr/local/sbin/sc",
+             std::string("\x7f"
+                         "ELF our sc",
+                         11),
+             fs::perms(0755));
   ScRun r = run_sc_rooted(R, {"--json", "migrate"});
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -371,8 +376,10 @@ TEST_CASE("sc migrate: the original's program moved into the backup before (sc m
   bool program = false;
   for (const auto& m : record["moved"]) program = program || m["path"] == "/usr/local/sbin/sc";
   CHECK(program);
-  // Undo puts the program back too.
-  REQUIRE(run_sc_rooted(R, {"migrate", "--undo"}).status == 0);
+  // Undo puts the program back too, over the sc installed in its place.
+  r = run_sc_rooted(R, {"migrate", "--undo"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
   CHECK(read_text(R / "usr/local/sbin/sc") == kFakeProgram);
   CHECK_FALSE(fs::exists(R / "var/lib/sc/migrate/original"));
 }

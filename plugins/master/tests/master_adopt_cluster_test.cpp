@@ -253,4 +253,13 @@ TEST_CASE("mixed cluster: master adopt moves an original client to our sc", "[ma
   CHECK_THAT(again.out, Contains("nothing to do"));
   CHECK(c1_state(c) == after);
   CHECK(out_of(c, "m", {"sc", "settings", "get", "MASTER_HOSTS"}) == hosts);
+
+  // Undone on c1: the original is back, its program included (adopt moved
+  // it into the migration's backup before installing sc in its place).
+  sc::ProcessResult u = c.on("c1", {"/usr/local/sbin/sc", "migrate", "--undo"});
+  UNSCOPED_INFO("undo: " << u.out << u.err);
+  REQUIRE(u.exit_code == 0);
+  CHECK(sh(c, "c1", "head -c 4096 /usr/local/sbin/sc") == kFakeOriginal);
+  CHECK(sh(c, "c1", "cat /etc/cron.d/sc_master_fast") == original_cron("*/20 * * * *", "fast"));
+  CHECK(sh(c, "c1", "cat /etc/sc") == kOriginalSettings);
 }
