@@ -33,10 +33,12 @@ std::string quote_literal(std::string_view text) {
   return s + "'";
 }
 
-std::string ensure_script(std::string_view role, std::string_view database, std::string_view password) {
-  const std::string r = quote_ident(role), d = quote_ident(database), pw = quote_literal(password);
-  // psql runs this with ON_ERROR_STOP; \gexec runs each generated statement
-  // (CREATE DATABASE cannot run inside a DO block).
+namespace {
+
+/// The login role ROLE with PASSWORD (the role made, or its password
+/// changed): statements psql runs with \gexec.
+std::string login_role_script(std::string_view role, std::string_view password) {
+  const std::string r = quote_ident(role), pw = quote_literal(password);
   return "SET standard_conforming_strings = on;\n"
          "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " +
          quote_literal(role) +
@@ -47,9 +49,16 @@ std::string ensure_script(std::string_view role, std::string_view database, std:
          "  ELSE 'CREATE ROLE " +
          r + " WITH LOGIN PASSWORD ' || " + quote_literal(pw) +
          " END\n"
-         "\\gexec\n"
-         "SELECT 'CREATE DATABASE " +
-         d + " OWNER " + r +
+         "\\gexec\n";
+}
+
+}  // namespace
+
+std::string ensure_script(std::string_view role, std::string_view database, std::string_view password) {
+  const std::string r = quote_ident(role), d = quote_ident(database);
+  // psql runs this with ON_ERROR_STOP; \gexec runs each generated statement
+  // (CREATE DATABASE cannot run inside a DO block).
+  return login_role_script(role, password) + "SELECT 'CREATE DATABASE " + d + " OWNER " + r +
          "'\n"
          "  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = " +
          quote_literal(database) +
@@ -263,20 +272,9 @@ std::optional<OriginalDump> parse_original_dump(std::string_view text, std::stri
 }
 
 std::string original_prepare_script(std::string_view role, std::string_view database, std::string_view temporary) {
-  const std::string r = quote_ident(role), d = quote_ident(database), pw = quote_literal(temporary);
-  return "SET standard_conforming_strings = on;\n"
-         "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " +
-         quote_literal(role) +
-         ")\n"
-         "  THEN 'ALTER ROLE " +
-         r + " WITH LOGIN PASSWORD ' || " + quote_literal(pw) +
-         "\n"
-         "  ELSE 'CREATE ROLE " +
-         r + " WITH LOGIN PASSWORD ' || " + quote_literal(pw) +
-         " END\n"
-         "\\gexec\n"
-         "DROP DATABASE IF EXISTS " +
-         d + ";\nCREATE DATABASE " + d + " OWNER " + r + ";\n";
+  const std::string r = quote_ident(role), d = quote_ident(database);
+  return login_role_script(role, temporary) + "DROP DATABASE IF EXISTS " + d + ";\nCREATE DATABASE " + d + " OWNER " +
+         r + ";\n";
 }
 
 std::string password_script(std::string_view role, const std::optional<std::string>& hash) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 
 namespace sc::test {
@@ -74,6 +75,33 @@ std::string PgCluster::psql(const std::string& sql, const std::string& database)
                       "ON_ERROR_STOP=1", "-h", socket_dir_.string(), "-p", std::to_string(port_), "-d", database},
                      "psql", sql)
       .out;
+}
+
+std::string PgCluster::tool(const std::string& name, const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {"runuser",
+                                   "-u",
+                                   "postgres",
+                                   "--",
+                                   (bin_ / name).string(),
+                                   "-h",
+                                   socket_dir_.string(),
+                                   "-p",
+                                   std::to_string(port_)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_checked(argv, name).out;
+}
+
+std::string original_db_backup(const PgCluster& pg, const std::string& role, const std::string& database) {
+  std::string stream = "DROP DATABASE IF EXISTS " + database + ";\nDROP ROLE IF EXISTS " + role + ";\n";
+  std::istringstream roles(pg.tool("pg_dumpall", {"--roles-only"}));
+  for (std::string line; std::getline(roles, line);)
+    for (const char* verb : {"CREATE ROLE ", "DROP ROLE ", "ALTER ROLE "})
+      if (line.rfind(verb + role, 0) == 0) {
+        stream += line + "\n";
+        break;
+      }
+  stream += "CREATE DATABASE " + database + " OWNER=" + role + ";\n\\connect " + database + "\n";
+  return stream + pg.tool("pg_dump", {"--no-tablespaces", database});
 }
 
 }  // namespace sc::test

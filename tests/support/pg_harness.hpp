@@ -24,6 +24,9 @@ class PgCluster {
   std::vector<std::string> set_args() const;
   /// Runs SQL as the postgres superuser in `database`; returns psql -tA output.
   std::string psql(const std::string& sql, const std::string& database = "postgres") const;
+  /// Runs PostgreSQL's TOOL (pg_dump, pg_dumpall...) as postgres against
+  /// this cluster; its output (the test fails when it fails).
+  std::string tool(const std::string& name, const std::vector<std::string>& args) const;
 
  private:
   TempDir dir_;
@@ -32,5 +35,13 @@ class PgCluster {
   fs::path socket_dir_;
   int port_ = 0;
 };
+
+/// The stream the ORIGINAL tool's `db backup ROLE DATABASE` wrote (before
+/// its `xz -c -8`), from `pg`'s real server: `DROP DATABASE IF EXISTS`,
+/// `DROP ROLE IF EXISTS`, the role's lines of `pg_dumpall --roles-only`
+/// (those its `grep -P '^(?:CREATE|DROP|ALTER) ROLE ROLE'` kept), `CREATE
+/// DATABASE ... OWNER=...`, `\connect DATABASE`, then `pg_dump
+/// --no-tablespaces DATABASE`.
+std::string original_db_backup(const PgCluster& pg, const std::string& role, const std::string& database);
 
 }  // namespace sc::test

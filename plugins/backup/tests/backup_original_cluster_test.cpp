@@ -25,41 +25,10 @@ using Catch::Contains;
 
 namespace {
 
-/// PostgreSQL's TOOL run as postgres against `pg`; its output.
-std::string pg_tool(const PgCluster& pg, const std::string& tool, std::vector<std::string> args) {
-  std::vector<fs::path> bins;
-  for (const auto& e : fs::directory_iterator("/usr/lib/postgresql"))
-    if (fs::exists(e.path() / "bin" / tool)) bins.push_back(e.path() / "bin" / tool);
-  REQUIRE_FALSE(bins.empty());
-  std::sort(bins.begin(), bins.end());
-  std::vector<std::string> argv = {"runuser",
-                                   "-u",
-                                   "postgres",
-                                   "--",
-                                   bins.back().string(),
-                                   "-h",
-                                   pg.socket_dir().string(),
-                                   "-p",
-                                   std::to_string(pg.port())};
-  argv.insert(argv.end(), args.begin(), args.end());
-  sc::ProcessResult r = run_captured(argv);
-  INFO(tool << ": " << r.err);
-  REQUIRE(r.ok());
-  return r.out;
-}
-
-/// The stream the original's `db backup alice alicedb` wrote, from a real
-/// server: its DROP lines, the role's lines of pg_dumpall --roles-only
-/// (those the original's grep -P '^(?:CREATE|DROP|ALTER) ROLE alice' kept),
-/// CREATE DATABASE, \connect, then pg_dump --no-tablespaces; xz -8.
+/// The file the original's `db backup alice alicedb` wrote, from a real
+/// server (pg_harness's original_db_backup), xz -8.
 std::string original_dump(const PgCluster& pg) {
-  std::string stream = "DROP DATABASE IF EXISTS alicedb;\nDROP ROLE IF EXISTS alice;\n";
-  const std::regex role_line("^(?:CREATE|DROP|ALTER) ROLE alice.*");
-  std::istringstream roles(pg_tool(pg, "pg_dumpall", {"--roles-only"}));
-  for (std::string line; std::getline(roles, line);)
-    if (std::regex_match(line, role_line)) stream += line + "\n";
-  stream += "CREATE DATABASE alicedb OWNER=alice;\n\\connect alicedb\n";
-  stream += pg_tool(pg, "pg_dump", {"--no-tablespaces", "alicedb"});
+  const std::string stream = original_db_backup(pg, "alice", "alicedb");
   sc::ProcessResult xz = run_captured({"xz", "-c", "-8"}, stream);
   REQUIRE(xz.ok());
   return xz.out;

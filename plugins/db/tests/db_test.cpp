@@ -214,26 +214,6 @@ TEST_CASE("db pull copies a module's databases from a peer", "[db][peer][postgre
 
 namespace {
 
-/// PostgreSQL's TOOL, run as postgres against `pg`: its output.
-std::string pg_tool(const PgCluster& pg, const std::string& tool, std::vector<std::string> args) {
-  std::vector<fs::path> bins;
-  for (const auto& e : fs::directory_iterator("/usr/lib/postgresql"))
-    if (fs::exists(e.path() / "bin" / tool)) bins.push_back(e.path() / "bin" / tool);
-  REQUIRE_FALSE(bins.empty());
-  std::sort(bins.begin(), bins.end());
-  std::vector<std::string> argv = {"runuser",
-                                   "-u",
-                                   "postgres",
-                                   "--",
-                                   bins.back().string(),
-                                   "-h",
-                                   pg.socket_dir().string(),
-                                   "-p",
-                                   std::to_string(pg.port())};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return output_of(argv);
-}
-
 std::string xz(const std::string& text) {
   return output_of({"xz", "-c", "-8"}, text);
 }
@@ -254,17 +234,13 @@ TEST_CASE("db restore --original: a dump of the original tool, run as its role o
   pg.psql("CREATE ROLE alice LOGIN PASSWORD 'alice pw'; CREATE DATABASE alicedb OWNER alice;");
   pg.psql("SET ROLE alice; CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'it''s'), (2, E'\\\\! x');",
           "alicedb");
-  std::string roles;
-  {
-    std::istringstream in(pg_tool(pg, "pg_dumpall", {"--roles-only"}));
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("CREATE ROLE alice", 0) == 0 || line.rfind("ALTER ROLE alice", 0) == 0) roles += line + "\n";
-  }
-  REQUIRE_THAT(roles, Contains("PASSWORD 'SCRAM-SHA-256$"));
-  const std::string head = "DROP DATABASE IF EXISTS alicedb;\nDROP ROLE IF EXISTS alice;\n" + roles +
-                           "CREATE DATABASE alicedb OWNER=alice;\n\\connect alicedb\n";
-  const std::string body = pg_tool(pg, "pg_dump", {"--no-tablespaces", "alicedb"});
-  write_text(root / "srv/db/alice:alicedb.xz", xz(head + body), fs::perms(0600));
+  const std::string stream = original_db_backup(pg, "alice", "alicedb");
+  REQUIRE_THAT(stream, Contains("PASSWORD 'SCRAM-SHA-256$"));
+  // Its head (up to \connect) and the pg_dump part, for the variants below.
+  const size_t cut = stream.find("\\connect alicedb\n");
+  REQUIRE(cut != std::string::npos);
+  const std::string head = stream.substr(0, cut + 17), body = stream.substr(cut + 17);
+  write_text(root / "srv/db/alice:alicedb.xz", xz(stream), fs::perms(0600));
   pg.psql("DROP DATABASE alicedb; DROP ROLE alice;");
 
   // Without --original, a stream that is not ours is refused.
