@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sc {
 
@@ -16,6 +17,10 @@ std::string with_excerpt(const std::string& message, std::string_view output);
 
 /// The first line of `text`, without its trailing blanks and CR.
 std::string first_line(std::string_view text);
+
+/// The lines of `text`, split at each '\n' (kept out); a last line without
+/// one counts, an empty text has none. Views into `text`.
+std::vector<std::string_view> lines_of(std::string_view text);
 
 /// How a line of text meant for a person keeps its newlines.
 enum class Newlines {

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "base/sha256.hpp"
+#include "base/text.hpp"
 #include "base/version.hpp"
 #include "commands/commands.hpp"
 #include "commands/original_install.hpp"
@@ -330,18 +331,12 @@ int Migration::import_settings(const Scan& scan) {
     // quoted value may span lines), each refused line said (the whole text
     // is in the backup).
     values.clear();
-    std::vector<std::string> lines;
-    for (size_t start = 0; start < scan.settings_text.size();) {
-      size_t end = scan.settings_text.find('\n', start);
-      if (end == std::string::npos) end = scan.settings_text.size();
-      lines.push_back(scan.settings_text.substr(start, end - start));
-      start = end + 1;
-    }
+    const std::vector<std::string_view> lines = lines_of(scan.settings_text);
     for (size_t i = 0; i < lines.size();) {
       std::string chunk, first_err;
       size_t taken = 0;
       for (size_t j = i; j < lines.size() && !taken; ++j) {
-        chunk += (j == i ? "" : "\n") + lines[j];
+        chunk += (j == i ? "" : "\n") + std::string(lines[j]);
         std::map<std::string, std::string> one;
         std::string line_err;
         if (parse_settings(chunk, original::kSettings, &one, &line_err, &notes)) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/text.hpp"
 #include "modules/manifest.hpp"
 
 namespace sc::original {
@@ -15,18 +16,6 @@ bool is_elf(std::string_view text) {
                                                       "\x7f"
                                                       "ELF",
                                                       4);
-}
-
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = text.find('\n', i);
-    if (j == std::string_view::npos) j = text.size();
-    out.push_back(text.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
 }
 
 bool plain_char(char c) {
