@@ -37,6 +37,11 @@ int core_status(Session& s, Frame& frame, const std::vector<std::string>& args);
 /// original bash sc is installed, or puts it back.
 int core_migrate(Session& s, Frame& frame, const std::vector<std::string>& args);
 
+/// What of the original bash sc is still in place on the target (its
+/// program, modules, settings, cron entries, units: what `sc migrate`
+/// would take), one description each; empty when nothing is.
+std::vector<std::string> original_still_installed(Session& s);
+
 /// Appends text to a core command's frame (captured or shown).
 void frame_print(Session& s, Frame& frame, const std::string& text);
 

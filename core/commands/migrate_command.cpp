@@ -121,6 +121,12 @@ class Migration {
 
   int migrate();
   int undo();
+  /// What of the original is in place (changes nothing).
+  std::vector<std::string> found() {
+    std::vector<std::string> out;
+    for (const auto& i : scan().items) out.push_back(i.path + " (" + i.what + ")");
+    return out;
+  }
 
  private:
   bool node_of(const std::string& path, rooted_fs::Node* node) {
@@ -785,6 +791,11 @@ int core_migrate(Session& s, Frame& frame, const std::vector<std::string>& args)
   }
   Migration m(s, frame);
   return undo ? m.undo() : m.migrate();
+}
+
+std::vector<std::string> original_still_installed(Session& s) {
+  Frame frame;
+  return Migration(s, frame).found();
 }
 
 }  // namespace sc

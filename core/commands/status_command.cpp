@@ -182,6 +182,18 @@ int core_status(Session& s, Frame& frame, const std::vector<std::string>& args) 
   const long long now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   json doc = assemble_status(host_name(s), version(), now, reports, missing);
+  // The original bash tool still in place: its cron entries and units keep
+  // running it beside (or instead of) this sc.
+  if (auto left = original_still_installed(s); !left.empty()) {
+    doc["problems"].push_back(
+        {{"level", "warning"},
+         {"module", ""},
+         {"what", "the original bash sc is still installed here (" + left.front() +
+                      (left.size() > 1 ? " and " + std::to_string(left.size() - 1) + " more" : std::string()) +
+                      "): what of it runs from cron or systemd is not this sc"},
+         {"fix", "sc migrate"}});
+    doc["ok"] = false;
+  }
   if (::geteuid() != 0 && s.options().root == "/") {
     // A user sees neither /etc/sc nor most of what the modules check: an
     // "all is fine" would not be worth much.

@@ -383,3 +383,20 @@ TEST_CASE("sc migrate: the original's program moved into the backup before (sc m
   CHECK(read_text(R / "usr/local/sbin/sc") == kFakeProgram);
   CHECK_FALSE(fs::exists(R / "var/lib/sc/migrate/original"));
 }
+
+TEST_CASE("sc status warns while the original is installed, not once it is migrated", "[migrate][status]") {
+  TempDir root;
+  const fs::path& R = root.path();
+  write_original(R);
+  ScRun r = run_sc_rooted(R, {"--json", "status", "--local"});
+  json doc = json::parse(r.out);
+  bool warned = false;
+  for (const auto& p : doc["result"]["problems"])
+    warned = warned ||
+             (p["fix"] == "sc migrate" && p["what"].get<std::string>().find("/usr/local/sbin/sc") != std::string::npos);
+  CHECK(warned);
+  CHECK(r.status == 1);
+  REQUIRE(run_sc_rooted(R, {"migrate"}).status == 0);
+  r = run_sc_rooted(R, {"status", "--local"});
+  CHECK_THAT(r.out + r.err, !Contains("original bash sc is still installed"));
+}
