@@ -192,9 +192,17 @@ Scan Migration::scan() {
   Scan sc;
   rooted_fs::Node node;
   std::string text;
+  // The original's files are small scripts: a large file (our own sc, a
+  // plugin) is not read at all (sc status scans too).
+  constexpr std::uint64_t kLargest = 1 << 20;
+  auto small = [&](const std::string& path) {
+    rooted_fs::Node target;
+    std::string err;
+    return ex_.stat(path, true, &target, &err) && target.type == rooted_fs::NodeType::file && target.size <= kLargest;
+  };
   if (node_of(original::kProgram, &node) &&
       (node.type == rooted_fs::NodeType::file || node.type == rooted_fs::NodeType::symlink) &&
-      read(original::kProgram, &text)) {
+      small(original::kProgram) && read(original::kProgram, &text)) {
     if (auto v = original::program_version(text)) {
       sc.version = *v;
       sc.items.push_back({original::kProgram, "the original's program (version " + *v + ")", node, text});
@@ -202,8 +210,10 @@ Scan Migration::scan() {
   }
   for (const auto& name : names_in(original::kLibDir)) {
     const std::string path = std::string(original::kLibDir) + "/" + name;
-    if (!node_of(path, &node) || node.type != rooted_fs::NodeType::file || !read(path, &text)) continue;
     // Only its bash scripts: our NAME.so, NAME.json and core/ stay.
+    if (name.find('.') != std::string::npos || !node_of(path, &node) || node.type != rooted_fs::NodeType::file ||
+        node.size > kLargest || !read(path, &text))
+      continue;
     if (!original::is_module_file(name, text) || text.rfind("#!", 0) != 0) continue;
     sc.modules.push_back(name);
     sc.items.push_back({path, "the original's module " + name, node, text});
