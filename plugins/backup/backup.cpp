@@ -11,6 +11,7 @@
 // snapshot; the .partial is kept and the next run resumes it. Every change
 // goes through the host services; the module reads snapshot trees through
 // descriptors the host opens (checksums.cpp) and flocks its host lock.
+#include <fcntl.h>
 #include <sys/file.h>
 
 #include <algorithm>
@@ -172,10 +173,15 @@ class HostLock {
       told = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    // The programs this run starts (rsync) inherit the lock: when sc is
+    // killed, an rsync it left still writing into the .partial keeps the
+    // host locked until it ends, so the next run never removes or resumes
+    // a .partial that is still being written.
+    ::fcntl(fd_.get(), F_SETFD, ::fcntl(fd_.get(), F_GETFD) & ~FD_CLOEXEC);
   }
 
  private:
-  sc::ReadFd fd_;  // closing it releases the lock
+  sc::ReadFd fd_;  // closing it (and the end of the programs that inherited it) releases the lock
 };
 
 // ---- taking a snapshot ------------------------------------------------------------
