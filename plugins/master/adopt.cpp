@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 #include "common/peer_name.hpp"
@@ -95,23 +94,25 @@ std::string parent_of(const std::string& p) {
 std::string copy_install(sc::Context& ctx, const std::string& host, bool original_there) {
   const std::vector<LocalFile> files = local_install(ctx, host);
   const std::string stage = kStage;
-  std::set<std::string> dirs;
-  for (const auto& f : files) dirs.insert(parent_of(stage + "/" + f.rel));
-  std::vector<std::string> mk = {"mkdir", "-p", "-m", "0700", "--"};
-  mk.insert(mk.end(), dirs.begin(), dirs.end());
   ctx.print("copy this master's sc (" + std::to_string(files.size()) + " files of /usr/local) to " + host + ":" +
             stage + "\n");
   step(ctx, host, {"rm", "-rf", "--", stage}, "clearing the staging directory");
-  step(ctx, host, mk, "making the staging directory");
-  std::vector<std::string> staged;
+  step(ctx, host, {"mkdir", "-p", "-m", "0700", "--", stage}, "making the staging directory");
+  // One tar stream (Debian's tar on both sides) rather than a command per
+  // file; every file is then checked against this master's SHA-256 list.
+  std::vector<std::string> staged, pack = {"tar", "-c", "-C", ctx.resolve_path("/"), "--"};
   for (const auto& f : files) {
-    // Under --dry-run only the plan: the files are not read.
-    std::optional<std::string> content = ctx.dry_run() ? std::optional<std::string>("") : ctx.read_file("/" + f.rel);
-    if (!content) throw sc::Failure("cannot read /" + f.rel + " here: nothing was installed on " + host);
-    const std::string to = stage + "/" + f.rel;
-    step(ctx, host, {"dd", "of=" + to, "bs=1M", "status=none"}, "copying /" + f.rel, *content);
-    step(ctx, host, {"chmod", f.mode, "--", to}, "setting the mode of " + to);
-    staged.push_back(to);
+    pack.push_back(f.rel);
+    staged.push_back(stage + "/" + f.rel);
+  }
+  if (!ctx.dry_run()) {
+    sc::RunResult archive = ctx.run(pack, probe());
+    if (!archive.ok())
+      throw sc::Failure("cannot read this master's sc files (tar: " + first_line(archive.err) +
+                        "): nothing was installed on " + host);
+    step(ctx, host, {"tar", "-x", "--no-same-owner", "-C", stage}, "unpacking sc's files", archive.out);
+  } else {
+    step(ctx, host, {"tar", "-x", "--no-same-owner", "-C", stage}, "unpacking sc's files");
   }
   const std::string staged_sc = stage + "/usr/local/sbin/sc";
   if (!ctx.dry_run()) {
